@@ -1,0 +1,1 @@
+/* answers.c - not written yet. */

@@ -1,0 +1,1 @@
+/* article.c - not written yet. */

@@ -1,0 +1,1 @@
+/* charset.c - not written yet. */

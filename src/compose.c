@@ -1,0 +1,1 @@
+/* compose.c - not written yet. */

@@ -1,0 +1,1 @@
+/* dsn.c - not written yet. */

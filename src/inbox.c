@@ -1,0 +1,1 @@
+/* inbox.c - not written yet. */

@@ -1,0 +1,67 @@
+/* message.h - one inbound message, parsed (libetpan): headers decoded, MIME tree walked, body as
+ * UTF-8 text.
+ *
+ * Handles untrusted input.  The body text comes from the best text/plain part; failing that from
+ * the HTML part turned into text with line structure kept, where quoted containers (blockquote,
+ * gmail_quote, divRplyFwdMsg, …) become lines prefixed "> " so that quote stripping treats every
+ * client alike.  Transfer encodings and format=flowed are undone; charsets become UTF-8 with
+ * U+FFFD for invalid bytes.  Report parts (RFC 3464 delivery-status, RFC 5965 feedback-report,
+ * the returned message's headers) are kept as text for reply.c.
+ */
+#ifndef NL_MESSAGE_H
+#define NL_MESSAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "error.h"
+
+/* Bounds on untrusted input; over any of them the message is unreadable with the reason. */
+#define NL_MESSAGE_MAX_SIZE (25u * 1024 * 1024)
+#define NL_MESSAGE_MAX_HEADER_LINE 65536   /* one unfolded header field */
+#define NL_MESSAGE_MAX_HEADERS 1000
+#define NL_MESSAGE_MAX_DEPTH 32            /* MIME nesting */
+#define NL_MESSAGE_MAX_PARTS 1000
+#define NL_MESSAGE_MAX_ENCODED_WORDS 1000  /* RFC 2047 words in one header */
+#define NL_MESSAGE_MAX_HTML_DEPTH 256
+
+struct nl_message {
+	char *message_id;      /* without angle brackets; NULL if absent */
+	char *in_reply_to;     /* raw field value; NULL if absent */
+	char *references;      /* raw field value; NULL if absent */
+	char *from_address;    /* lower-cased addr-spec; NULL if absent or unparsable */
+	char *from_name;       /* decoded display name; NULL if none */
+	char **recipients;     /* addr-specs from To, Cc, Delivered-To, X-Original-To, in that order */
+	size_t n_recipients;
+	char *subject;         /* decoded to UTF-8; "" if absent */
+	char *date;            /* raw Date field; NULL if absent */
+	char *return_path;     /* raw Return-Path; "" for the null sender <> */
+	char *auto_submitted;  /* raw values of the auto-reply markers (RFC 3834), NULL if absent */
+	char *precedence;
+	bool x_autoreply;      /* X-Autoreply or X-Autorespond present */
+	char *content_type;    /* top level "type/subtype", lower-cased */
+	char *report_type;     /* multipart/report's report-type, lower-cased; NULL otherwise */
+	char *text;            /* the body as UTF-8 text with LF line ends (see above); never NULL */
+	bool text_from_html;
+	char *delivery_status; /* message/(global-)delivery-status part, decoded; NULL if none */
+	char *feedback_report; /* message/feedback-report part; NULL if none */
+	char *returned_headers;/* header block of the returned message/rfc822 or text/rfc822-headers */
+};
+
+/* Parses `len` bytes of a message (RFC 5322 with LF, CRLF or CR line ends).  On success *out is a
+ * new message (nl_message_free).  On NL_ERR_MESSAGE or NL_ERR_LIMIT the detail gives the reason,
+ * short enough to store and report. */
+enum nl_code nl_message_parse(const char *data, size_t len, struct nl_message **out, struct nl_error *err);
+void nl_message_free(struct nl_message *msg);
+
+/* Converts `len` bytes in `charset` to UTF-8, appended to the caller's malloc'd result.  Unknown
+ * labels fall back to Windows-1252 (and invalid UTF-8 becomes U+FFFD); ISO-8859-1 is read as
+ * Windows-1252 since Outlook mislabels.  The caller frees the result. */
+char *nl_charset_to_utf8(const char *charset, const char *data, size_t len);
+/* Decodes RFC 2047 encoded-words in a header value, joining adjacent words of one charset as
+ * bytes before converting (RFC 2047 §6.2).  The caller frees the result. */
+char *nl_header_decode(const char *value, size_t len);
+/* Turns HTML into text, keeping line structure and prefixing quoted containers with "> ". */
+char *nl_html_to_text(const char *html, size_t len);
+
+#endif

@@ -1,0 +1,1 @@
+/* report_csv.c - not written yet. */

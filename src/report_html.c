@@ -1,0 +1,1 @@
+/* report_html.c - not written yet. */

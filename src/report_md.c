@@ -1,0 +1,1 @@
+/* report_md.c - not written yet. */

@@ -1,0 +1,231 @@
+/* store.h - the SQLite state (DESIGN.md §5): campaigns, deliveries, suppressions, inbound
+ * messages, answers, bounces and the inbox cursor.
+ *
+ * One file, WAL journal, synchronous=FULL, a versioned schema migrated on open.  No sqlite3 type
+ * appears here.  Strings returned in structs are owned by the struct and freed by its *_clear().
+ * Every call that writes is its own transaction unless the caller opened one with
+ * nl_store_begin(); the sender groups several deliveries into one commit that way.
+ */
+#ifndef NL_STORE_H
+#define NL_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "error.h"
+#include "token.h"
+
+#define NL_STORE_SCHEMA_VERSION 1
+
+struct nl_store;
+
+/* Opens (creating if needed) the state file and migrates it to the current schema.  Returns
+ * NL_OK, NL_ERR_STATE (corrupt, read-only, not a database: the detail says which) or NL_ERR_LOCKED
+ * (another process holds it past the busy timeout). */
+enum nl_code nl_store_open(const char *path, struct nl_store **out, struct nl_error *err);
+void nl_store_close(struct nl_store *store); /* NULL accepted */
+/* The schema version found in the file (after open, always NL_STORE_SCHEMA_VERSION). */
+int nl_store_schema_version(struct nl_store *store);
+
+/* The HMAC secret for tokens: created with the database, never changes. */
+enum nl_code nl_store_secret(struct nl_store *store, unsigned char out[NL_SECRET_LEN], struct nl_error *err);
+
+/* Explicit transactions (BEGIN IMMEDIATE … COMMIT); nesting is not supported. */
+enum nl_code nl_store_begin(struct nl_store *store, struct nl_error *err);
+enum nl_code nl_store_commit(struct nl_store *store, struct nl_error *err);
+void nl_store_rollback(struct nl_store *store);
+
+/* ---- Campaigns ---- */
+
+struct nl_campaign {
+	char *id;
+	char *subject;
+	char *article_path;
+	char *source;        /* the article file as sent (front matter + Markdown) */
+	time_t due;
+	time_t created;
+	time_t completed;    /* 0 while not complete */
+	time_t report_mailed;/* 0 until the closing report was sent */
+};
+void nl_campaign_clear(struct nl_campaign *c);
+
+/* Inserts the campaign or refreshes subject, path and source of an existing one. */
+enum nl_code nl_store_campaign_ensure(struct nl_store *store, const char *id, const char *subject,
+                                      const char *article_path, const char *source, time_t due,
+                                      struct nl_error *err);
+/* NL_ERR_NOT_FOUND if there is no such campaign. */
+enum nl_code nl_store_campaign_get(struct nl_store *store, const char *id, struct nl_campaign *out,
+                                   struct nl_error *err);
+/* The campaign created last; NL_ERR_NOT_FOUND if there is none. */
+enum nl_code nl_store_campaign_latest(struct nl_store *store, struct nl_campaign *out, struct nl_error *err);
+/* Calls `fn` for every campaign, oldest first; stops early if fn returns false. */
+enum nl_code nl_store_campaign_each(struct nl_store *store, bool (*fn)(const struct nl_campaign *, void *),
+                                    void *ud, struct nl_error *err);
+enum nl_code nl_store_campaign_set_completed(struct nl_store *store, const char *id, time_t when,
+                                             struct nl_error *err);
+enum nl_code nl_store_campaign_set_report_mailed(struct nl_store *store, const char *id, time_t when,
+                                                 struct nl_error *err);
+
+/* ---- Deliveries (one per campaign and address) ---- */
+
+enum nl_delivery_state {
+	NL_DELIVERY_NONE = 0,    /* no row yet */
+	NL_DELIVERY_SENDING = 1, /* written before the SMTP transaction starts */
+	NL_DELIVERY_SENT = 2,    /* 2xx after the final dot; the server's reply is kept */
+	NL_DELIVERY_DEFERRED = 3,/* 4xx, timeout before the dot, dropped connection: retried */
+	NL_DELIVERY_FAILED = 4,  /* 5xx */
+	NL_DELIVERY_UNKNOWN = 5, /* no answer after the final dot: resent only on request */
+};
+#define NL_DELIVERY_STATES 6
+const char *nl_delivery_state_name(enum nl_delivery_state state);
+
+struct nl_delivery {
+	char *campaign;
+	char *email;         /* as in the list; matched case-insensitively */
+	char *name;
+	char token[NL_TOKEN_LEN + 1];
+	enum nl_delivery_state state;
+	int attempts;
+	time_t next_attempt; /* deferred only: not before this time */
+	char *reply;         /* the server's last reply, or the error */
+	time_t updated;
+};
+void nl_delivery_clear(struct nl_delivery *d);
+
+/* Fills *out; out->state is NL_DELIVERY_NONE when there is no row. */
+enum nl_code nl_store_delivery_get(struct nl_store *store, const char *campaign, const char *email,
+                                   struct nl_delivery *out, struct nl_error *err);
+/* Marks the delivery `sending` (creating it) and counts an attempt. */
+enum nl_code nl_store_delivery_start(struct nl_store *store, const char *campaign, const char *email,
+                                     const char *name, const char *token, struct nl_error *err);
+/* Records the outcome: state, the server's reply or error text, and for deferred the retry time. */
+enum nl_code nl_store_delivery_finish(struct nl_store *store, const char *campaign, const char *email,
+                                      enum nl_delivery_state state, const char *reply, time_t next_attempt,
+                                      struct nl_error *err);
+/* Counts per state for one campaign; counts[NL_DELIVERY_NONE] is unused. */
+enum nl_code nl_store_delivery_counts(struct nl_store *store, const char *campaign,
+                                      long counts[NL_DELIVERY_STATES], struct nl_error *err);
+/* The delivery whose token this is; NL_ERR_NOT_FOUND otherwise. */
+enum nl_code nl_store_delivery_by_token(struct nl_store *store, const char *token, struct nl_delivery *out,
+                                        struct nl_error *err);
+/* The most recent delivery (any campaign) to this address; NL_ERR_NOT_FOUND otherwise. */
+enum nl_code nl_store_delivery_by_email(struct nl_store *store, const char *email, struct nl_delivery *out,
+                                        struct nl_error *err);
+/* Calls `fn` for each delivery of a campaign in `state` (NL_DELIVERY_NONE = every state), in
+ * insertion order; stops early if fn returns false. */
+enum nl_code nl_store_delivery_each(struct nl_store *store, const char *campaign, enum nl_delivery_state state,
+                                    bool (*fn)(const struct nl_delivery *, void *), void *ud,
+                                    struct nl_error *err);
+
+/* ---- Suppressions ---- */
+
+enum nl_suppress_reason {
+	NL_SUPPRESS_UNSUBSCRIBED = 1,
+	NL_SUPPRESS_BOUNCED = 2,    /* a hard bounce, or three soft ones in a row */
+	NL_SUPPRESS_COMPLAINED = 3, /* an ARF complaint */
+};
+const char *nl_suppress_reason_name(enum nl_suppress_reason reason);
+
+/* True in *out if the address (case-insensitive) is suppressed. */
+enum nl_code nl_store_is_suppressed(struct nl_store *store, const char *email, bool *out, struct nl_error *err);
+/* Suppresses the address; a second call keeps the first reason. */
+enum nl_code nl_store_suppress(struct nl_store *store, const char *email, enum nl_suppress_reason reason,
+                               const char *detail, struct nl_error *err);
+/* Number of suppressed addresses per reason (index = reason). */
+enum nl_code nl_store_suppress_counts(struct nl_store *store, long counts[4], struct nl_error *err);
+
+/* ---- Inbound messages: every one seen is recorded, whatever it was ---- */
+
+enum nl_inbound_class {
+	NL_INBOUND_ANSWER = 1,      /* a reply from a subscriber (with or without answers) */
+	NL_INBOUND_UNSUBSCRIBE = 2,
+	NL_INBOUND_BOUNCE = 3,
+	NL_INBOUND_COMPLAINT = 4,
+	NL_INBOUND_AUTO_REPLY = 5,
+	NL_INBOUND_STRANGER = 6,
+	NL_INBOUND_UNREADABLE = 7,
+	NL_INBOUND_IGNORED = 8,     /* delayed/delivered reports, bounces for mail we never sent */
+};
+const char *nl_inbound_class_name(enum nl_inbound_class c);
+
+enum nl_match {
+	NL_MATCH_NONE = 0,
+	NL_MATCH_TOKEN = 1,  /* a valid token: plus-address, Message-ID reference or mailto format */
+	NL_MATCH_FROM = 2,   /* only the From address matched a delivery: weaker evidence */
+};
+
+struct nl_inbound {
+	char *source;        /* "imap://host/INBOX", "maildir:/path", "mbox:/path" */
+	char *location;      /* "UIDVALIDITY:UID", a file name, or a byte offset */
+	char *message_id;    /* may be NULL */
+	char hash[2 * 32 + 1]; /* hex SHA-256 of the raw bytes */
+	enum nl_inbound_class cls;
+	enum nl_match match;
+	char *campaign;      /* NULL if not matched */
+	char *email;         /* the subscriber or bounced address; NULL if none */
+	char *from_address;
+	char *subject;
+	char *reason;        /* why it was classified so (unreadable: the parse error) */
+	int answers;         /* answers read from it */
+	time_t received;
+};
+void nl_inbound_clear(struct nl_inbound *in);
+
+/* True in *out if a message with this Message-ID (when not NULL) or this content hash is known. */
+enum nl_code nl_store_inbound_known(struct nl_store *store, const char *message_id, const char *hash, bool *out,
+                                    struct nl_error *err);
+/* Records a message; *id_out (may be NULL) gets its row id for answers and bounces. */
+enum nl_code nl_store_inbound_add(struct nl_store *store, const struct nl_inbound *in, int64_t *id_out,
+                                  struct nl_error *err);
+/* Calls `fn` for each inbound message of a campaign (NULL = those matched to none), oldest first. */
+enum nl_code nl_store_inbound_each(struct nl_store *store, const char *campaign,
+                                   bool (*fn)(const struct nl_inbound *, void *), void *ud, struct nl_error *err);
+/* Counts per class for one campaign (index = class; NULL campaign = unmatched messages). */
+enum nl_code nl_store_inbound_counts(struct nl_store *store, const char *campaign, long counts[9],
+                                     struct nl_error *err);
+
+/* The IMAP cursor: what was seen of a mailbox, so only new mail is fetched. */
+enum nl_code nl_store_cursor_get(struct nl_store *store, const char *mailbox, uint32_t *uidvalidity,
+                                 uint32_t *last_uid, struct nl_error *err);
+enum nl_code nl_store_cursor_set(struct nl_store *store, const char *mailbox, uint32_t uidvalidity,
+                                 uint32_t last_uid, struct nl_error *err);
+/* The time of the last collection (0 if never) and recording it. */
+enum nl_code nl_store_last_collect(struct nl_store *store, time_t *out, struct nl_error *err);
+enum nl_code nl_store_set_last_collect(struct nl_store *store, time_t when, struct nl_error *err);
+
+/* ---- Answers: one per campaign, person and question; a later reply overrides ---- */
+
+struct nl_stored_answer {
+	char *campaign;
+	char *email;
+	char *name;          /* from the delivery, may be NULL */
+	char *question;      /* question id */
+	bool readable;       /* false: `raw` needs a person to settle it */
+	char *value;         /* NULL when unreadable */
+	char *raw;
+	enum nl_match match;
+	int64_t inbound_id;
+	time_t answered;
+};
+void nl_stored_answer_clear(struct nl_stored_answer *a);
+
+/* Stores an answer unless a later one for the same (campaign, email, question) is already there. */
+enum nl_code nl_store_answer_put(struct nl_store *store, const struct nl_stored_answer *a, struct nl_error *err);
+/* Calls `fn` for each answer of a campaign, ordered by question then email. */
+enum nl_code nl_store_answer_each(struct nl_store *store, const char *campaign,
+                                  bool (*fn)(const struct nl_stored_answer *, void *), void *ud,
+                                  struct nl_error *err);
+
+/* ---- Bounces ---- */
+
+/* Records a bounce for (campaign, email).  *soft_in_a_row (may be NULL) gets the number of
+ * consecutive soft bounces for that address, counting this one (0 for a hard one). */
+enum nl_code nl_store_bounce_add(struct nl_store *store, const char *campaign, const char *email,
+                                 const char *status, bool hard, int64_t inbound_id, int *soft_in_a_row,
+                                 struct nl_error *err);
+/* Bounced addresses of a campaign. */
+enum nl_code nl_store_bounce_count(struct nl_store *store, const char *campaign, long *out, struct nl_error *err);
+
+#endif

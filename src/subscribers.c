@@ -1,0 +1,1 @@
+/* subscribers.c - not written yet. */

@@ -1,0 +1,1 @@
+/* tally.c - not written yet. */

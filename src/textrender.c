@@ -1,0 +1,1 @@
+/* textrender.c - not written yet. */

@@ -1,0 +1,1 @@
+/* transport.c - not written yet. */

@@ -1,0 +1,56 @@
+/* util.h - small helpers shared by the modules: the clock, files, paths.
+ *
+ * The clock can be pinned for tests (mailer's --now option and MAILER_NOW, both documented as
+ * test-only), so due dates and back-off are tested without sleeping.
+ */
+#ifndef NL_UTIL_H
+#define NL_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "buf.h"
+#include "error.h"
+
+/* The current time, or the pinned one. */
+time_t nl_now(void);
+/* Pins the clock to `t` (0 unpins it). */
+void nl_now_set(time_t t);
+
+/* Parses an ISO 8601 date or date-time ("2026-11-30", "2026-11-30T09:00", "…:00Z", "…+01:00")
+ * into UTC seconds.  A date without a zone is read as UTC.  Returns false if malformed. */
+bool nl_parse_iso8601(const char *s, time_t *out);
+/* Formats `t` as an RFC 5322 date (UTC, "+0000") into out[40]. */
+void nl_format_rfc5322_date(time_t t, char out[40]);
+/* Formats `t` as ISO 8601 UTC ("2026-11-25T17:08:14Z") into out[32]. */
+void nl_format_iso8601(time_t t, char out[32]);
+
+/* Reads a whole file into `out` (appending), refusing files over `max` bytes (0 = no cap).
+ * Returns NL_OK, NL_ERR_IO or NL_ERR_LIMIT; the detail names the path. */
+enum nl_code nl_read_file(const char *path, size_t max, struct nl_buf *out, struct nl_error *err);
+
+/* Writes `len` bytes to `path` atomically: a temporary file beside it, fsync, rename, fsync of the
+ * directory.  Returns NL_OK or NL_ERR_IO. */
+enum nl_code nl_write_file_atomic(const char *path, const void *data, size_t len, struct nl_error *err);
+
+/* `rel` resolved against the directory that holds `file` ("conf/mailer.conf" + "state.db" ->
+ * "conf/state.db"); absolute `rel` is returned as is.  The caller frees the result. */
+char *nl_path_relative_to(const char *file, const char *rel);
+
+/* Creates `dir` and its parents (mode 0755 or as umask allows). Returns NL_OK or NL_ERR_IO. */
+enum nl_code nl_mkdirs(const char *dir, struct nl_error *err);
+
+/* ASCII case-insensitive comparisons, independent of the locale. */
+int nl_ascii_casecmp(const char *a, const char *b);
+int nl_ascii_ncasecmp(const char *a, const char *b, size_t n);
+/* Lower-cases ASCII letters in place; returns s. */
+char *nl_ascii_lower(char *s);
+
+/* True if `s` (len bytes) is valid UTF-8. */
+bool nl_utf8_valid(const char *s, size_t len);
+/* Display width in terminal columns of a UTF-8 string: East Asian wide characters and most emoji
+ * count two, combining marks zero.  Invalid bytes count one. */
+size_t nl_utf8_width(const char *s, size_t len);
+
+#endif
