@@ -8,7 +8,8 @@
  * Syntax:
  *   {{name}}      the value, HTML-escaped in an HTML template (& < > " '), as is in a text template
  *   {{{name}}}    the value, never escaped (pre-rendered HTML: content, survey, unsubscribe)
- *   {{! note }}   a comment, dropped at parse time (may span lines); documents the template
+ *   {{! note }}   a comment, dropped at parse time; it may span lines, and tags inside it nest
+ *                 ("{{! write {{name}} for the name }}" is one comment)
  * Spaces around the name are ignored ("{{ name }}").  A lone "{" or "}" is literal text.
  * An unknown name, an unclosed tag, an empty tag or mismatched braces ("{{{name}}") is an error at
  * parse time naming the template and line: "templates/newsletter.html:12: unknown variable {{nmae}}".

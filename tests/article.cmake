@@ -1,0 +1,5 @@
+# Unit tests of the article (front matter, Markdown, plain-text renderer), survey definition and
+# template modules.  Included by tests/CMakeLists.txt.
+
+nl_unit_test(test_template SOURCES unit/test_template.c LIBS nl_template)
+target_compile_definitions(test_template PRIVATE NL_SOURCE_DIR="${PROJECT_SOURCE_DIR}")

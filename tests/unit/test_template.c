@@ -1,0 +1,228 @@
+/* test_template.c - {{var}} parsing and rendering: escaping, raw, comments, errors with lines. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "template.h"
+
+static const char *const vars[] = {"name", "email", "content", "first name", "empty"};
+enum { V_NAME, V_EMAIL, V_CONTENT, V_FIRST, V_EMPTY, N_VARS };
+
+/* Parses `src`, renders it with `values` and returns the result (caller frees), or NULL with the
+ * error detail in *err. */
+static char *render(const char *src, enum nl_template_mode mode, const struct nl_span *values, struct nl_error *err)
+{
+	struct nl_template *t = NULL;
+	if (nl_template_parse("t.html", src, strlen(src), vars, N_VARS, mode, &t, err) != NL_OK) {
+		assert_null(t);
+		return NULL;
+	}
+	struct nl_buf b = NL_BUF_INIT;
+	nl_template_render(t, values, &b);
+	nl_template_free(t);
+	return nl_buf_detach(&b);
+}
+
+static void values_init(struct nl_span v[N_VARS])
+{
+	v[V_NAME] = nl_span_cstr("Zoë <\"O'Brien\"> & Co");
+	v[V_EMAIL] = nl_span_cstr("zoe+x@example.test");
+	v[V_CONTENT] = nl_span_cstr("<p>Hello &amp; welcome</p>");
+	v[V_FIRST] = nl_span_cstr("Zoë");
+	v[V_EMPTY] = (struct nl_span){NULL, 0};
+}
+
+static void test_escaped_and_raw(void **state)
+{
+	(void)state;
+	struct nl_span v[N_VARS];
+	values_init(v);
+	struct nl_error err = {0};
+	char *s = render("<p>Hi {{name}},</p>{{{content}}}<a href=\"mailto:{{email}}\">x</a>", NL_TEMPLATE_HTML, v, &err);
+	assert_non_null(s);
+	assert_string_equal(s, "<p>Hi Zoë &lt;&quot;O&#39;Brien&quot;&gt; &amp; Co,</p><p>Hello &amp; welcome</p>"
+	                       "<a href=\"mailto:zoe+x@example.test\">x</a>");
+	free(s);
+}
+
+static void test_text_mode_does_not_escape(void **state)
+{
+	(void)state;
+	struct nl_span v[N_VARS];
+	values_init(v);
+	struct nl_error err = {0};
+	char *s = render("Hi {{name}}, {{{first name}}}.", NL_TEMPLATE_TEXT, v, &err);
+	assert_string_equal(s, "Hi Zoë <\"O'Brien\"> & Co, Zoë.");
+	free(s);
+}
+
+static void test_spaces_adjacent_empty(void **state)
+{
+	(void)state;
+	struct nl_span v[N_VARS];
+	values_init(v);
+	struct nl_error err = {0};
+	char *s = render("{{ first name }}{{email}}{{empty}}{{{empty}}}[{{empty}}]", NL_TEMPLATE_HTML, v, &err);
+	assert_string_equal(s, "Zoëzoe+x@example.test[]");
+	free(s);
+	s = render("", NL_TEMPLATE_HTML, v, &err);
+	assert_string_equal(s, "");
+	free(s);
+}
+
+static void test_literal_braces(void **state)
+{
+	(void)state;
+	struct nl_span v[N_VARS];
+	values_init(v);
+	struct nl_error err = {0};
+	const char *css = "<style>a{color:red} @media (max-width:600px){.x{width:100%}}</style>{ } }} {";
+	char *s = render(css, NL_TEMPLATE_HTML, v, &err);
+	assert_string_equal(s, css);
+	free(s);
+}
+
+static void test_comments_dropped(void **state)
+{
+	(void)state;
+	struct nl_span v[N_VARS];
+	values_init(v);
+	struct nl_error err = {0};
+	char *s = render("{{! variables: {name} and so on\n  second line }}A{{!x}}B\n{{first name}}", NL_TEMPLATE_TEXT, v,
+	                 &err);
+	assert_string_equal(s, "AB\nZoë");
+	free(s);
+	/* Lines inside a comment still count for later errors. */
+	assert_null(render("{{! one\ntwo\nthree }}\n{{nope}}", NL_TEMPLATE_TEXT, v, &err));
+	assert_string_equal(err.detail, "t.html:4: unknown variable {{nope}}");
+	assert_null(render("x\n{{! never closed", NL_TEMPLATE_TEXT, v, &err));
+	assert_string_equal(err.detail, "t.html:2: unclosed comment {{!");
+	/* Tags inside a comment nest. */
+	s = render("{{! use {{name}} or {{{content}}} }}x{{!}}", NL_TEMPLATE_TEXT, v, &err);
+	assert_string_equal(s, "x");
+	free(s);
+	assert_null(render("{{! {{name}}\n", NL_TEMPLATE_TEXT, v, &err));
+	assert_string_equal(err.detail, "t.html:1: unclosed comment {{!");
+}
+
+static void test_unknown_variable(void **state)
+{
+	(void)state;
+	struct nl_error err = {0};
+	struct nl_template *t = (void *)1;
+	const char *src = "<html>\n<body>\n<p>Hi {{nmae}}</p>\n";
+	assert_int_equal(nl_template_parse("templates/newsletter.html", src, strlen(src), vars, N_VARS, NL_TEMPLATE_HTML,
+	                                   &t, &err),
+	                 NL_ERR_TEMPLATE);
+	assert_null(t);
+	assert_int_equal(err.code, NL_ERR_TEMPLATE);
+	assert_string_equal(err.detail, "templates/newsletter.html:3: unknown variable {{nmae}}");
+	assert_null(render("\n{{{Content}}}", NL_TEMPLATE_HTML, NULL, &err));
+	assert_string_equal(err.detail, "t.html:2: unknown variable {{{Content}}}");
+}
+
+static void test_unclosed_and_malformed(void **state)
+{
+	(void)state;
+	struct nl_error err = {0};
+	assert_null(render("a\nb\n<p>{{name</p>\n{{email}}", NL_TEMPLATE_HTML, NULL, &err));
+	assert_string_equal(err.detail, "t.html:3: unclosed tag {{name</p>");
+	assert_null(render("{{name}", NL_TEMPLATE_HTML, NULL, &err));
+	assert_string_equal(err.detail, "t.html:1: unclosed tag {{name}");
+	assert_null(render("ok\n{{", NL_TEMPLATE_HTML, NULL, &err));
+	assert_string_equal(err.detail, "t.html:2: unclosed tag {{");
+	assert_null(render("{{name\n}}", NL_TEMPLATE_HTML, NULL, &err));
+	assert_string_equal(err.detail, "t.html:1: unclosed tag {{name");
+	assert_null(render("{{{content}}", NL_TEMPLATE_HTML, NULL, &err));
+	assert_string_equal(err.detail, "t.html:1: mismatched braces in {{{content}}");
+	assert_null(render("{{content}}}", NL_TEMPLATE_HTML, NULL, &err));
+	assert_string_equal(err.detail, "t.html:1: mismatched braces in {{content}}}");
+	assert_null(render("{{ }}", NL_TEMPLATE_HTML, NULL, &err));
+	assert_string_equal(err.detail, "t.html:1: empty tag {{ }}");
+}
+
+static void test_uses_and_reuse(void **state)
+{
+	(void)state;
+	struct nl_error err = {0};
+	struct nl_template *t = NULL;
+	const char *src = "[{{name}}|{{email}}]";
+	assert_int_equal(nl_template_parse("t", src, strlen(src), vars, N_VARS, NL_TEMPLATE_HTML, &t, &err), NL_OK);
+	assert_true(nl_template_uses(t, V_NAME));
+	assert_false(nl_template_uses(t, V_CONTENT));
+	assert_false(nl_template_uses(t, 99));
+	struct nl_buf b = NL_BUF_INIT;
+	struct nl_span v[N_VARS] = {{0}};
+	for (int i = 0; i < 3; i++) {
+		nl_buf_reset(&b);
+		v[V_NAME] = nl_span_cstr(i == 1 ? "B" : "A");
+		v[V_EMAIL] = nl_span_cstr("a@b.test");
+		nl_template_render(t, v, &b);
+	}
+	assert_string_equal(nl_buf_cstr(&b), "[A|a@b.test]");
+	nl_buf_free(&b);
+	nl_template_free(t);
+	nl_template_free(NULL);
+}
+
+static void test_escape_helpers(void **state)
+{
+	(void)state;
+	struct nl_buf b = NL_BUF_INIT;
+	nl_template_escape_html(&b, nl_span_cstr("a<b>&\"'c日本"));
+	assert_string_equal(nl_buf_cstr(&b), "a&lt;b&gt;&amp;&quot;&#39;c日本");
+	nl_buf_reset(&b);
+	nl_template_escape(&b, nl_span_cstr("<x>"), NL_TEMPLATE_TEXT);
+	assert_string_equal(nl_buf_cstr(&b), "<x>");
+	nl_buf_free(&b);
+}
+
+static void test_load_shipped_templates(void **state)
+{
+	(void)state;
+	static const char *const known[] = {"name", "email", "content", "survey", "unsubscribe", "title",
+	                                    "subject", "date", "preheader", "campaign"};
+	struct nl_error err = {0};
+	struct nl_template *t = NULL;
+	enum nl_code rc = nl_template_load(NL_SOURCE_DIR "/templates/newsletter.html", known, 10, NL_TEMPLATE_HTML, &t, &err);
+	if (rc != NL_OK)
+		print_error("%s\n", err.detail);
+	assert_int_equal(rc, NL_OK);
+	nl_template_free(t);
+	assert_int_equal(nl_template_load(NL_SOURCE_DIR "/templates/newsletter.html", known, 10, NL_TEMPLATE_HTML, &t,
+	                                  &err),
+	                 NL_OK);
+	assert_true(nl_template_uses(t, 2));
+	assert_true(nl_template_uses(t, 3));
+	assert_true(nl_template_uses(t, 4));
+	nl_template_free(t);
+	assert_int_equal(nl_template_load(NL_SOURCE_DIR "/templates/newsletter.txt", known, 10, NL_TEMPLATE_TEXT, &t,
+	                                  &err),
+	                 NL_OK);
+	assert_true(nl_template_uses(t, 2));
+	nl_template_free(t);
+	assert_int_equal(nl_template_load(NL_SOURCE_DIR "/templates/no-such.html", known, 10, NL_TEMPLATE_HTML, &t, &err),
+	                 NL_ERR_IO);
+	assert_null(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_escaped_and_raw),
+		cmocka_unit_test(test_text_mode_does_not_escape),
+		cmocka_unit_test(test_spaces_adjacent_empty),
+		cmocka_unit_test(test_literal_braces),
+		cmocka_unit_test(test_comments_dropped),
+		cmocka_unit_test(test_unknown_variable),
+		cmocka_unit_test(test_unclosed_and_malformed),
+		cmocka_unit_test(test_uses_and_reuse),
+		cmocka_unit_test(test_escape_helpers),
+		cmocka_unit_test(test_load_shipped_templates),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
