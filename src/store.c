@@ -1,1 +1,977 @@
-/* store.c - not written yet. */
+/* store.c - the SQLite state (DESIGN.md §5).
+ *
+ * One file in WAL mode with synchronous=FULL, so a commit is on disk before the call returns: the
+ * sender's "sent" is durable before the next message on that connection starts.  The schema
+ * version is SQLite's user_version; store_migrate() brings any earlier version up to date inside
+ * one transaction.  Statements are prepared once and cached: the sender calls a few of them per
+ * message.  Addresses compare case-insensitively (COLLATE NOCASE: ASCII, as RFC 5321 domains are;
+ * local parts are in practice treated the same by every provider we send to).
+ */
+#include "store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "util.h"
+
+#define STORE_STMT_CACHE 48
+#define STORE_BUSY_TIMEOUT_MS 5000
+
+struct nl_store {
+	sqlite3 *db;
+	char *path;
+	struct {
+		const char *sql; /* cache key: the address of a static string */
+		sqlite3_stmt *stmt;
+	} cache[STORE_STMT_CACHE];
+	size_t n_cache;
+};
+
+/* Schema version 1.  Each later version appends a migration step to store_migrations. */
+static const char store_schema_v1[] =
+	"CREATE TABLE meta(key TEXT PRIMARY KEY, value BLOB);"
+	"CREATE TABLE campaigns(id TEXT PRIMARY KEY, subject TEXT, article_path TEXT, source TEXT,"
+	" due INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL, completed INTEGER NOT NULL DEFAULT 0,"
+	" report_mailed INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE deliveries(campaign TEXT NOT NULL, email TEXT NOT NULL COLLATE NOCASE, name TEXT,"
+	" token TEXT NOT NULL, state INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,"
+	" next_attempt INTEGER NOT NULL DEFAULT 0, reply TEXT, updated INTEGER NOT NULL,"
+	" PRIMARY KEY(campaign, email));"
+	"CREATE UNIQUE INDEX deliveries_token ON deliveries(token);"
+	"CREATE INDEX deliveries_email ON deliveries(email, updated);"
+	"CREATE TABLE suppressions(email TEXT PRIMARY KEY COLLATE NOCASE, reason INTEGER NOT NULL, detail TEXT,"
+	" at INTEGER NOT NULL);"
+	"CREATE TABLE inbound(id INTEGER PRIMARY KEY, source TEXT, location TEXT, message_id TEXT,"
+	" hash TEXT NOT NULL, class INTEGER NOT NULL, match INTEGER NOT NULL DEFAULT 0, campaign TEXT,"
+	" email TEXT COLLATE NOCASE, from_address TEXT, subject TEXT, reason TEXT, answers INTEGER NOT NULL DEFAULT 0,"
+	" received INTEGER NOT NULL);"
+	"CREATE UNIQUE INDEX inbound_hash ON inbound(hash);"
+	"CREATE INDEX inbound_message_id ON inbound(message_id);"
+	"CREATE INDEX inbound_campaign ON inbound(campaign, class);"
+	"CREATE TABLE answers(campaign TEXT NOT NULL, email TEXT NOT NULL COLLATE NOCASE, question TEXT NOT NULL,"
+	" readable INTEGER NOT NULL, value TEXT, raw TEXT, match INTEGER NOT NULL, inbound_id INTEGER,"
+	" answered INTEGER NOT NULL, PRIMARY KEY(campaign, email, question));"
+	"CREATE TABLE bounces(id INTEGER PRIMARY KEY, campaign TEXT, email TEXT NOT NULL COLLATE NOCASE,"
+	" status TEXT, hard INTEGER NOT NULL, inbound_id INTEGER, at INTEGER NOT NULL);"
+	"CREATE INDEX bounces_email ON bounces(email);"
+	"CREATE TABLE cursors(mailbox TEXT PRIMARY KEY, uidvalidity INTEGER NOT NULL, last_uid INTEGER NOT NULL);";
+
+static const char *const store_migrations[] = {
+	store_schema_v1, /* 0 -> 1 */
+};
+
+/* ---- errors and statements ---- */
+
+static enum nl_code store_code(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED: return NL_ERR_LOCKED;
+	default: return NL_ERR_STATE;
+	}
+}
+
+static enum nl_code store_fail(struct nl_store *s, int rc, struct nl_error *err, const char *what)
+{
+	const char *hint = "";
+	switch (rc & 0xff) {
+	case SQLITE_READONLY: hint = " (the state file or its directory is read-only)"; break;
+	case SQLITE_FULL: hint = " (the disk is full: nothing was written)"; break;
+	case SQLITE_NOTADB:
+	case SQLITE_CORRUPT: hint = " (the file is not a mailer state database, or it is corrupt)"; break;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED: hint = " (another mailer process holds the state)"; break;
+	case SQLITE_CANTOPEN: hint = " (cannot open the file)"; break;
+	}
+	const char *msg = s && s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc);
+	return nl_fail(err, store_code(rc), "%s: %s: %s%s", s && s->path ? s->path : "state", what, msg, hint);
+}
+
+/* The cached prepared statement for `sql` (a static string), reset and unbound. */
+static sqlite3_stmt *store_stmt(struct nl_store *s, const char *sql, struct nl_error *err)
+{
+	for (size_t i = 0; i < s->n_cache; i++) {
+		if (s->cache[i].sql == sql) {
+			sqlite3_reset(s->cache[i].stmt);
+			sqlite3_clear_bindings(s->cache[i].stmt);
+			return s->cache[i].stmt;
+		}
+	}
+	sqlite3_stmt *stmt = NULL;
+	int rc = sqlite3_prepare_v2(s->db, sql, -1, &stmt, NULL);
+	if (rc != SQLITE_OK) {
+		store_fail(s, rc, err, "prepare");
+		return NULL;
+	}
+	if (s->n_cache < STORE_STMT_CACHE) {
+		s->cache[s->n_cache].sql = sql;
+		s->cache[s->n_cache].stmt = stmt;
+		s->n_cache++;
+	}
+	/* A full cache is a bug in this file (more distinct statements than slots); the statement
+	 * still works but leaks until close, so the cache size is checked by the unit test. */
+	return stmt;
+}
+
+static void store_text(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static char *store_col_text(sqlite3_stmt *st, int i)
+{
+	const unsigned char *v = sqlite3_column_text(st, i);
+	return v ? nl_xstrdup((const char *)v) : NULL;
+}
+
+/* Runs a statement that returns no rows. */
+static enum nl_code store_done(struct nl_store *s, sqlite3_stmt *st, struct nl_error *err, const char *what)
+{
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_fail(s, rc, err, what);
+	return NL_OK;
+}
+
+static enum nl_code store_exec(struct nl_store *s, const char *sql, struct nl_error *err, const char *what)
+{
+	int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return store_fail(s, rc, err, what);
+	return NL_OK;
+}
+
+/* ---- open, migrate, close ---- */
+
+static enum nl_code store_make_secret(struct nl_store *s, struct nl_error *err)
+{
+	unsigned char secret[NL_SECRET_LEN];
+	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || read(fd, secret, sizeof secret) != (ssize_t)sizeof secret) {
+		if (fd >= 0)
+			close(fd);
+		return nl_fail(err, NL_ERR_IO, "/dev/urandom: %s", strerror(errno));
+	}
+	close(fd);
+	static const char sql[] = "INSERT INTO meta(key, value) VALUES('secret', ?)";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+	if (!st)
+		return NL_ERR_STATE;
+	sqlite3_bind_blob(st, 1, secret, sizeof secret, SQLITE_TRANSIENT);
+	return store_done(s, st, err, "creating the token secret");
+}
+
+static enum nl_code store_migrate(struct nl_store *s, struct nl_error *err)
+{
+	int version = nl_store_schema_version(s);
+	if (version < 0)
+		return store_fail(s, SQLITE_NOTADB, err, "reading the schema version");
+	if (version > NL_STORE_SCHEMA_VERSION)
+		return nl_fail(err, NL_ERR_STATE, "%s: schema version %d is newer than this mailer understands (%d)",
+		               s->path, version, NL_STORE_SCHEMA_VERSION);
+	if (version == NL_STORE_SCHEMA_VERSION)
+		return NL_OK;
+	enum nl_code rc = nl_store_begin(s, err);
+	if (rc != NL_OK)
+		return rc;
+	for (int v = version; v < NL_STORE_SCHEMA_VERSION && rc == NL_OK; v++)
+		rc = store_exec(s, store_migrations[v], err, "migrating the schema");
+	if (rc == NL_OK && version == 0)
+		rc = store_make_secret(s, err);
+	if (rc == NL_OK) {
+		char *sql = nl_xasprintf("PRAGMA user_version = %d", NL_STORE_SCHEMA_VERSION);
+		rc = store_exec(s, sql, err, "setting the schema version");
+		free(sql);
+	}
+	if (rc == NL_OK)
+		return nl_store_commit(s, err);
+	nl_store_rollback(s);
+	return rc;
+}
+
+enum nl_code nl_store_open(const char *path, struct nl_store **out, struct nl_error *err)
+{
+	*out = NULL;
+	struct nl_store *s = nl_xcalloc(1, sizeof *s);
+	s->path = nl_xstrdup(path);
+	enum nl_code rc;
+	int src = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (src != SQLITE_OK) {
+		rc = store_fail(s, src, err, "open");
+		goto fail;
+	}
+	sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
+	sqlite3_extended_result_codes(s->db, 1);
+	/* WAL survives a crash of this process with every committed row; FULL makes it survive a
+	 * crash of the machine too. */
+	if ((rc = store_exec(s, "PRAGMA journal_mode=WAL", err, "enabling WAL")) != NL_OK ||
+	    (rc = store_exec(s, "PRAGMA synchronous=FULL", err, "setting synchronous")) != NL_OK ||
+	    (rc = store_exec(s, "PRAGMA foreign_keys=ON", err, "enabling foreign keys")) != NL_OK)
+		goto fail;
+	if ((rc = store_migrate(s, err)) != NL_OK)
+		goto fail;
+	*out = s;
+	return NL_OK;
+fail:
+	nl_store_close(s);
+	return rc;
+}
+
+void nl_store_close(struct nl_store *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->n_cache; i++)
+		sqlite3_finalize(s->cache[i].stmt);
+	sqlite3_close(s->db);
+	free(s->path);
+	free(s);
+}
+
+int nl_store_schema_version(struct nl_store *s)
+{
+	sqlite3_stmt *st = NULL;
+	int version = -1;
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return version;
+}
+
+enum nl_code nl_store_secret(struct nl_store *s, unsigned char out[NL_SECRET_LEN], struct nl_error *err)
+{
+	static const char sql[] = "SELECT value FROM meta WHERE key = 'secret'";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+	if (!st)
+		return NL_ERR_STATE;
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW || sqlite3_column_bytes(st, 0) != NL_SECRET_LEN) {
+		sqlite3_reset(st);
+		return nl_fail(err, NL_ERR_STATE, "%s: the token secret is missing or damaged", s->path);
+	}
+	memcpy(out, sqlite3_column_blob(st, 0), NL_SECRET_LEN);
+	sqlite3_reset(st);
+	return NL_OK;
+}
+
+enum nl_code nl_store_begin(struct nl_store *s, struct nl_error *err)
+{
+	return store_exec(s, "BEGIN IMMEDIATE", err, "begin");
+}
+
+enum nl_code nl_store_commit(struct nl_store *s, struct nl_error *err)
+{
+	enum nl_code rc = store_exec(s, "COMMIT", err, "commit");
+	if (rc != NL_OK)
+		nl_store_rollback(s);
+	return rc;
+}
+
+void nl_store_rollback(struct nl_store *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* ---- campaigns ---- */
+
+void nl_campaign_clear(struct nl_campaign *c)
+{
+	if (!c)
+		return;
+	free(c->id);
+	free(c->subject);
+	free(c->article_path);
+	free(c->source);
+	memset(c, 0, sizeof *c);
+}
+
+#define STORE_CAMPAIGN_COLS "id, subject, article_path, source, due, created, completed, report_mailed"
+
+static void store_read_campaign(sqlite3_stmt *st, struct nl_campaign *c)
+{
+	c->id = store_col_text(st, 0);
+	c->subject = store_col_text(st, 1);
+	c->article_path = store_col_text(st, 2);
+	c->source = store_col_text(st, 3);
+	c->due = (time_t)sqlite3_column_int64(st, 4);
+	c->created = (time_t)sqlite3_column_int64(st, 5);
+	c->completed = (time_t)sqlite3_column_int64(st, 6);
+	c->report_mailed = (time_t)sqlite3_column_int64(st, 7);
+}
+
+enum nl_code nl_store_campaign_ensure(struct nl_store *s, const char *id, const char *subject,
+                                      const char *article_path, const char *source, time_t due,
+                                      struct nl_error *err)
+{
+	static const char sql[] =
+		"INSERT INTO campaigns(id, subject, article_path, source, due, created) VALUES(?, ?, ?, ?, ?, ?)"
+		" ON CONFLICT(id) DO UPDATE SET subject = excluded.subject, article_path = excluded.article_path,"
+		" source = excluded.source, due = excluded.due";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+	if (!st)
+		return NL_ERR_STATE;
+	store_text(st, 1, id);
+	store_text(st, 2, subject);
+	store_text(st, 3, article_path);
+	store_text(st, 4, source);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)due);
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)nl_now());
+	return store_done(s, st, err, "recording the campaign");
+}
+
+static enum nl_code store_campaign_one(struct nl_store *s, sqlite3_stmt *st, struct nl_campaign *out,
+                                       const char *what, struct nl_error *err)
+{
+	memset(out, 0, sizeof *out);
+	int rc = sqlite3_step(st);
+	enum nl_code code = NL_OK;
+	if (rc == SQLITE_ROW)
+		store_read_campaign(st, out);
+	else if (rc == SQLITE_DONE)
+		code = nl_fail(err, NL_ERR_NOT_FOUND, "%s: no campaign %s", s->path, what);
+	else
+		code = store_fail(s, rc, err, "reading a campaign");
+	sqlite3_reset(st);
+	return code;
+}
+
+enum nl_code nl_store_campaign_get(struct nl_store *s, const char *id, struct nl_campaign *out, struct nl_error *err)
+{
+	static const char sql[] = "SELECT " STORE_CAMPAIGN_COLS " FROM campaigns WHERE id = ?";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+	if (!st)
+		return NL_ERR_STATE;
+	store_text(st, 1, id);
+	char what[300];
+	snprintf(what, sizeof what, "'%s'", id);
+	return store_campaign_one(s, st, out, what, err);
+}
+
+enum nl_code nl_store_campaign_latest(struct nl_store *s, struct nl_campaign *out, struct nl_error *err)
+{
+	static const char sql[] = "SELECT " STORE_CAMPAIGN_COLS " FROM campaigns ORDER BY created DESC, rowid DESC LIMIT 1";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+	if (!st)
+		return NL_ERR_STATE;
+	return store_campaign_one(s, st, out, "yet (nothing has been sent)", err);
+}
+
+enum nl_code nl_store_campaign_each(struct nl_store *s, bool (*fn)(const struct nl_campaign *, void *), void *ud,
+                                    struct nl_error *err)
+{
+	/* Not cached: the callback may call back into the store. */
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(s->db, "SELECT " STORE_CAMPAIGN_COLS " FROM campaigns ORDER BY created, rowid",
+	                            -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return store_fail(s, rc, err, "listing campaigns");
+	enum nl_code code = NL_OK;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct nl_campaign c = {0};
+		store_read_campaign(st, &c);
+		bool more = fn(&c, ud);
+		nl_campaign_clear(&c);
+		if (!more)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		code = store_fail(s, rc, err, "listing campaigns");
+	sqlite3_finalize(st);
+	return code;
+}
+
+enum nl_code nl_store_campaign_set_completed(struct nl_store *s, const char *id, time_t when, struct nl_error *err)
+{
+	static const char sql[] = "UPDATE campaigns SET completed = ? WHERE id = ?";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+	if (!st)
+		return NL_ERR_STATE;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)when);
+	store_text(st, 2, id);
+	return store_done(s, st, err, "marking the campaign complete");
+}
+
+enum nl_code nl_store_campaign_set_report_mailed(struct nl_store *s, const char *id, time_t when,
+                                                 struct nl_error *err)
+{
+	static const char sql[] = "UPDATE campaigns SET report_mailed = ? WHERE id = ?";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+	if (!st)
+		return NL_ERR_STATE;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)when);
+	store_text(st, 2, id);
+	return store_done(s, st, err, "recording the mailed report");
+}
+
+/* ---- deliveries ---- */
+
+const char *nl_delivery_state_name(enum nl_delivery_state state)
+{
+	switch (state) {
+	case NL_DELIVERY_NONE: return "none";
+	case NL_DELIVERY_SENDING: return "sending";
+	case NL_DELIVERY_SENT: return "sent";
+	case NL_DELIVERY_DEFERRED: return "deferred";
+	case NL_DELIVERY_FAILED: return "failed";
+	case NL_DELIVERY_UNKNOWN: return "unknown";
+	}
+	return "invalid";
+}
+
+void nl_delivery_clear(struct nl_delivery *d)
+{
+	if (!d)
+		return;
+	free(d->campaign);
+	free(d->email);
+	free(d->name);
+	free(d->reply);
+	memset(d, 0, sizeof *d);
+}
+
+#define STORE_DELIVERY_COLS "campaign, email, name, token, state, attempts, next_attempt, reply, updated"
+
+static void store_read_delivery(sqlite3_stmt *st, struct nl_delivery *d)
+{
+	d->campaign = store_col_text(st, 0);
+	d->email = store_col_text(st, 1);
+	d->name = store_col_text(st, 2);
+	const unsigned char *token = sqlite3_column_text(st, 3);
+	snprintf(d->token, sizeof d->token, "%s", token ? (const char *)token : "");
+	d->state = (enum nl_delivery_state)sqlite3_column_int(st, 4);
+	d->attempts = sqlite3_column_int(st, 5);
+	d->next_attempt = (time_t)sqlite3_column_int64(st, 6);
+	d->reply = store_col_text(st, 7);
+	d->updated = (time_t)sqlite3_column_int64(st, 8);
+}
+
+/* Runs a query for at most one delivery; NL_ERR_NOT_FOUND (with no detail) when there is none. */
+static enum nl_code store_delivery_one(struct nl_store *s, sqlite3_stmt *st, struct nl_delivery *out,
+                                       struct nl_error *err)
+{
+	memset(out, 0, sizeof *out);
+	int rc = sqlite3_step(st);
+	enum nl_code code = NL_OK;
+	if (rc == SQLITE_ROW)
+		store_read_delivery(st, out);
+	else if (rc == SQLITE_DONE)
+		code = NL_ERR_NOT_FOUND;
+	else
+		code = store_fail(s, rc, err, "reading a delivery");
+	sqlite3_reset(st);
+	return code;
+}
+
+enum nl_code nl_store_delivery_get(struct nl_store *s, const char *campaign, const char *email,
+                                   struct nl_delivery *out, struct nl_error *err)
+{
+	static const char sql[] = "SELECT " STORE_DELIVERY_COLS " FROM deliveries WHERE campaign = ? AND email = ?";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+	if (!st)
+		return NL_ERR_STATE;
+	store_text(st, 1, campaign);
+	store_text(st, 2, email);
+	enum nl_code rc = store_delivery_one(s, st, out, err);
+	return rc == NL_ERR_NOT_FOUND ? NL_OK : rc; /* state NONE */
+}
+
+enum nl_code nl_store_delivery_start(struct nl_store *s, const char *campaign, const char *email, const char *name,
+                                     const char *token, struct nl_error *err)
+{
+	static const char sql[] =
+		"INSERT INTO deliveries(campaign, email, name, token, state, attempts, updated) VALUES(?, ?, ?, ?, 1, 1, ?)"
+		" ON CONFLICT(campaign, email) DO UPDATE SET state = 1, attempts = attempts + 1,"
+		" name = excluded.name, updated = excluded.updated";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+	if (!st)
+		return NL_ERR_STATE;
+	store_text(st, 1, campaign);
+	store_text(st, 2, email);
+	store_text(st, 3, name);
+	store_text(st, 4, token);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)nl_now());
+	return store_done(s, st, err, "recording the delivery start");
+}
+
+enum nl_code nl_store_delivery_finish(struct nl_store *s, const char *campaign, const char *email,
+                                      enum nl_delivery_state state, const char *reply, time_t next_attempt,
+                                      struct nl_error *err)
+{
+	static const char sql[] =
+		"UPDATE deliveries SET state = ?, reply = ?, next_attempt = ?, updated = ? WHERE campaign = ? AND email = ?";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+	if (!st)
+		return NL_ERR_STATE;
+	sqlite3_bind_int(st, 1, (int)state);
+	store_text(st, 2, reply);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)next_attempt);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)nl_now());
+	store_text(st, 5, campaign);
+	store_text(st, 6, email);
+	enum nl_code rc = store_done(s, st, err, "recording the delivery outcome");
+	if (rc == NL_OK && sqlite3_changes(s->db) != 1)
+		return nl_fail(err, NL_ERR_INTERNAL, "%s: no delivery of %s to %s was started", s->path, campaign, email);
+	return rc;
+}
+
+enum nl_code nl_store_delivery_counts(struct nl_store *s, const char *campaign, long counts[NL_DELIVERY_STATES],
+                                      struct nl_error *err)
+{
+	static const char sql[] = "SELECT state, count(*) FROM deliveries WHERE campaign = ? GROUP BY state";
+	for (int i = 0; i < NL_DELIVERY_STATES; i++)
+		counts[i] = 0;
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+	if (!st)
+		return NL_ERR_STATE;
+	store_text(st, 1, campaign);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int state = sqlite3_column_int(st, 0);
+		if (state >= 0 && state < NL_DELIVERY_STATES)
+			counts[state] = (long)sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? NL_OK : store_fail(s, rc, err, "counting deliveries");
+}
+
+enum nl_code nl_store_delivery_by_token(struct nl_store *s, const char *token, struct nl_delivery *out,
+                                        struct nl_error *err)
+{
+	static const char sql[] = "SELECT " STORE_DELIVERY_COLS " FROM deliveries WHERE token = ?";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+	if (!st)
+		return NL_ERR_STATE;
+	store_text(st, 1, token);
+	return store_delivery_one(s, st, out, err);
+}
+
+enum nl_code nl_store_delivery_by_email(struct nl_store *s, const char *email, struct nl_delivery *out,
+                                        struct nl_error *err)
+{
+	static const char sql[] = "SELECT " STORE_DELIVERY_COLS " FROM deliveries WHERE email = ? AND state = 2"
+	                          " ORDER BY updated DESC, rowid DESC LIMIT 1";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+	if (!st)
+		return NL_ERR_STATE;
+	store_text(st, 1, email);
+	return store_delivery_one(s, st, out, err);
+}
+
+enum nl_code nl_store_delivery_each(struct nl_store *s, const char *campaign, enum nl_delivery_state state,
+                                    bool (*fn)(const struct nl_delivery *, void *), void *ud, struct nl_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(s->db,
+	                            "SELECT " STORE_DELIVERY_COLS " FROM deliveries WHERE campaign = ?1"
+	                            " AND (?2 = 0 OR state = ?2) ORDER BY rowid",
+	                            -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return store_fail(s, rc, err, "listing deliveries");
+	store_text(st, 1, campaign);
+	sqlite3_bind_int(st, 2, (int)state);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct nl_delivery d = {0};
+		store_read_delivery(st, &d);
+		bool more = fn(&d, ud);
+		nl_delivery_clear(&d);
+		if (!more)
+			break;
+	}
+	enum nl_code code = rc == SQLITE_ROW || rc == SQLITE_DONE ? NL_OK : store_fail(s, rc, err, "listing deliveries");
+	sqlite3_finalize(st);
+	return code;
+}
+
+/* ---- suppressions ---- */
+
+const char *nl_suppress_reason_name(enum nl_suppress_reason reason)
+{
+	switch (reason) {
+	case NL_SUPPRESS_UNSUBSCRIBED: return "unsubscribed";
+	case NL_SUPPRESS_BOUNCED: return "bounced";
+	case NL_SUPPRESS_COMPLAINED: return "complained";
+	}
+	return "unknown";
+}
+
+enum nl_code nl_store_is_suppressed(struct nl_store *s, const char *email, bool *out, struct nl_error *err)
+{
+	static const char sql[] = "SELECT 1 FROM suppressions WHERE email = ?";
+	*out = false;
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+	if (!st)
+		return NL_ERR_STATE;
+	store_text(st, 1, email);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		*out = true;
+	else if (rc != SQLITE_DONE)
+		return store_fail(s, rc, err, "checking suppressions");
+	return NL_OK;
+}
+
+enum nl_code nl_store_suppress(struct nl_store *s, const char *email, enum nl_suppress_reason reason,
+                               const char *detail, struct nl_error *err)
+{
+	static const char sql[] = "INSERT OR IGNORE INTO suppressions(email, reason, detail, at) VALUES(?, ?, ?, ?)";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+	if (!st)
+		return NL_ERR_STATE;
+	store_text(st, 1, email);
+	sqlite3_bind_int(st, 2, (int)reason);
+	store_text(st, 3, detail);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)nl_now());
+	return store_done(s, st, err, "suppressing an address");
+}
+
+enum nl_code nl_store_suppress_counts(struct nl_store *s, long counts[4], struct nl_error *err)
+{
+	static const char sql[] = "SELECT reason, count(*) FROM suppressions GROUP BY reason";
+	for (int i = 0; i < 4; i++)
+		counts[i] = 0;
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+	if (!st)
+		return NL_ERR_STATE;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int reason = sqlite3_column_int(st, 0);
+		if (reason > 0 && reason < 4)
+			counts[reason] = (long)sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? NL_OK : store_fail(s, rc, err, "counting suppressions");
+}
+
+/* ---- inbound ---- */
+
+const char *nl_inbound_class_name(enum nl_inbound_class c)
+{
+	switch (c) {
+	case NL_INBOUND_ANSWER: return "reply";
+	case NL_INBOUND_UNSUBSCRIBE: return "unsubscribe";
+	case NL_INBOUND_BOUNCE: return "bounce";
+	case NL_INBOUND_COMPLAINT: return "complaint";
+	case NL_INBOUND_AUTO_REPLY: return "auto-reply";
+	case NL_INBOUND_STRANGER: return "stranger";
+	case NL_INBOUND_UNREADABLE: return "unreadable";
+	case NL_INBOUND_IGNORED: return "ignored";
+	}
+	return "unknown";
+}
+
+void nl_inbound_clear(struct nl_inbound *in)
+{
+	if (!in)
+		return;
+	free(in->source);
+	free(in->location);
+	free(in->message_id);
+	free(in->campaign);
+	free(in->email);
+	free(in->from_address);
+	free(in->subject);
+	free(in->reason);
+	memset(in, 0, sizeof *in);
+}
+
+enum nl_code nl_store_inbound_known(struct nl_store *s, const char *message_id, const char *hash, bool *out,
+                                    struct nl_error *err)
+{
+	static const char sql[] = "SELECT 1 FROM inbound WHERE hash = ?1 OR (?2 IS NOT NULL AND message_id = ?2) LIMIT 1";
+	*out = false;
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+	if (!st)
+		return NL_ERR_STATE;
+	store_text(st, 1, hash);
+	store_text(st, 2, message_id && *message_id ? message_id : NULL);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		*out = true;
+	else if (rc != SQLITE_DONE)
+		return store_fail(s, rc, err, "looking up a message");
+	return NL_OK;
+}
+
+enum nl_code nl_store_inbound_add(struct nl_store *s, const struct nl_inbound *in, int64_t *id_out,
+                                  struct nl_error *err)
+{
+	static const char sql[] =
+		"INSERT INTO inbound(source, location, message_id, hash, class, match, campaign, email, from_address,"
+		" subject, reason, answers, received) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+	if (!st)
+		return NL_ERR_STATE;
+	store_text(st, 1, in->source);
+	store_text(st, 2, in->location);
+	store_text(st, 3, in->message_id);
+	store_text(st, 4, in->hash);
+	sqlite3_bind_int(st, 5, (int)in->cls);
+	sqlite3_bind_int(st, 6, (int)in->match);
+	store_text(st, 7, in->campaign);
+	store_text(st, 8, in->email);
+	store_text(st, 9, in->from_address);
+	store_text(st, 10, in->subject);
+	store_text(st, 11, in->reason);
+	sqlite3_bind_int(st, 12, in->answers);
+	sqlite3_bind_int64(st, 13, (sqlite3_int64)(in->received ? in->received : nl_now()));
+	enum nl_code rc = store_done(s, st, err, "recording an inbound message");
+	if (rc == NL_OK && id_out)
+		*id_out = (int64_t)sqlite3_last_insert_rowid(s->db);
+	return rc;
+}
+
+enum nl_code nl_store_inbound_each(struct nl_store *s, const char *campaign,
+                                   bool (*fn)(const struct nl_inbound *, void *), void *ud, struct nl_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(s->db,
+	                            "SELECT source, location, message_id, hash, class, match, campaign, email,"
+	                            " from_address, subject, reason, answers, received FROM inbound"
+	                            " WHERE campaign IS ?1 ORDER BY id",
+	                            -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return store_fail(s, rc, err, "listing inbound messages");
+	store_text(st, 1, campaign);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct nl_inbound in = {0};
+		in.source = store_col_text(st, 0);
+		in.location = store_col_text(st, 1);
+		in.message_id = store_col_text(st, 2);
+		const unsigned char *hash = sqlite3_column_text(st, 3);
+		snprintf(in.hash, sizeof in.hash, "%s", hash ? (const char *)hash : "");
+		in.cls = (enum nl_inbound_class)sqlite3_column_int(st, 4);
+		in.match = (enum nl_match)sqlite3_column_int(st, 5);
+		in.campaign = store_col_text(st, 6);
+		in.email = store_col_text(st, 7);
+		in.from_address = store_col_text(st, 8);
+		in.subject = store_col_text(st, 9);
+		in.reason = store_col_text(st, 10);
+		in.answers = sqlite3_column_int(st, 11);
+		in.received = (time_t)sqlite3_column_int64(st, 12);
+		bool more = fn(&in, ud);
+		nl_inbound_clear(&in);
+		if (!more)
+			break;
+	}
+	enum nl_code code =
+		rc == SQLITE_ROW || rc == SQLITE_DONE ? NL_OK : store_fail(s, rc, err, "listing inbound messages");
+	sqlite3_finalize(st);
+	return code;
+}
+
+enum nl_code nl_store_inbound_counts(struct nl_store *s, const char *campaign, long counts[9], struct nl_error *err)
+{
+	static const char sql[] = "SELECT class, count(*) FROM inbound WHERE campaign IS ? GROUP BY class";
+	for (int i = 0; i < 9; i++)
+		counts[i] = 0;
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+	if (!st)
+		return NL_ERR_STATE;
+	store_text(st, 1, campaign);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int c = sqlite3_column_int(st, 0);
+		if (c > 0 && c < 9)
+			counts[c] = (long)sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? NL_OK : store_fail(s, rc, err, "counting inbound messages");
+}
+
+enum nl_code nl_store_cursor_get(struct nl_store *s, const char *mailbox, uint32_t *uidvalidity, uint32_t *last_uid,
+                                 struct nl_error *err)
+{
+	static const char sql[] = "SELECT uidvalidity, last_uid FROM cursors WHERE mailbox = ?";
+	*uidvalidity = 0;
+	*last_uid = 0;
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+	if (!st)
+		return NL_ERR_STATE;
+	store_text(st, 1, mailbox);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*uidvalidity = (uint32_t)sqlite3_column_int64(st, 0);
+		*last_uid = (uint32_t)sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? NL_OK : store_fail(s, rc, err, "reading the mailbox cursor");
+}
+
+enum nl_code nl_store_cursor_set(struct nl_store *s, const char *mailbox, uint32_t uidvalidity, uint32_t last_uid,
+                                 struct nl_error *err)
+{
+	static const char sql[] = "INSERT INTO cursors(mailbox, uidvalidity, last_uid) VALUES(?, ?, ?)"
+	                          " ON CONFLICT(mailbox) DO UPDATE SET uidvalidity = excluded.uidvalidity,"
+	                          " last_uid = excluded.last_uid";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+	if (!st)
+		return NL_ERR_STATE;
+	store_text(st, 1, mailbox);
+	sqlite3_bind_int64(st, 2, uidvalidity);
+	sqlite3_bind_int64(st, 3, last_uid);
+	return store_done(s, st, err, "recording the mailbox cursor");
+}
+
+enum nl_code nl_store_last_collect(struct nl_store *s, time_t *out, struct nl_error *err)
+{
+	static const char sql[] = "SELECT value FROM meta WHERE key = 'last_collect'";
+	*out = 0;
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+	if (!st)
+		return NL_ERR_STATE;
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = (time_t)sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? NL_OK : store_fail(s, rc, err, "reading the last collection");
+}
+
+enum nl_code nl_store_set_last_collect(struct nl_store *s, time_t when, struct nl_error *err)
+{
+	static const char sql[] = "INSERT OR REPLACE INTO meta(key, value) VALUES('last_collect', ?)";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+	if (!st)
+		return NL_ERR_STATE;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)when);
+	return store_done(s, st, err, "recording the last collection");
+}
+
+/* ---- answers ---- */
+
+void nl_stored_answer_clear(struct nl_stored_answer *a)
+{
+	if (!a)
+		return;
+	free(a->campaign);
+	free(a->email);
+	free(a->name);
+	free(a->question);
+	free(a->value);
+	free(a->raw);
+	memset(a, 0, sizeof *a);
+}
+
+enum nl_code nl_store_answer_put(struct nl_store *s, const struct nl_stored_answer *a, struct nl_error *err)
+{
+	/* One person, one voice: the answer from the later message wins, whatever order the
+	 * messages are collected in. */
+	static const char sql[] =
+		"INSERT INTO answers(campaign, email, question, readable, value, raw, match, inbound_id, answered)"
+		" VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(campaign, email, question) DO UPDATE SET"
+		" readable = excluded.readable, value = excluded.value, raw = excluded.raw, match = excluded.match,"
+		" inbound_id = excluded.inbound_id, answered = excluded.answered"
+		" WHERE excluded.answered >= answers.answered";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+	if (!st)
+		return NL_ERR_STATE;
+	store_text(st, 1, a->campaign);
+	store_text(st, 2, a->email);
+	store_text(st, 3, a->question);
+	sqlite3_bind_int(st, 4, a->readable);
+	store_text(st, 5, a->value);
+	store_text(st, 6, a->raw);
+	sqlite3_bind_int(st, 7, (int)a->match);
+	sqlite3_bind_int64(st, 8, a->inbound_id);
+	sqlite3_bind_int64(st, 9, (sqlite3_int64)(a->answered ? a->answered : nl_now()));
+	return store_done(s, st, err, "recording an answer");
+}
+
+enum nl_code nl_store_answer_each(struct nl_store *s, const char *campaign,
+                                  bool (*fn)(const struct nl_stored_answer *, void *), void *ud, struct nl_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(s->db,
+	                            "SELECT a.campaign, a.email, d.name, a.question, a.readable, a.value, a.raw, a.match,"
+	                            " a.inbound_id, a.answered FROM answers a LEFT JOIN deliveries d"
+	                            " ON d.campaign = a.campaign AND d.email = a.email"
+	                            " WHERE a.campaign = ? ORDER BY a.question, a.email",
+	                            -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return store_fail(s, rc, err, "listing answers");
+	store_text(st, 1, campaign);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct nl_stored_answer a = {0};
+		a.campaign = store_col_text(st, 0);
+		a.email = store_col_text(st, 1);
+		a.name = store_col_text(st, 2);
+		a.question = store_col_text(st, 3);
+		a.readable = sqlite3_column_int(st, 4) != 0;
+		a.value = store_col_text(st, 5);
+		a.raw = store_col_text(st, 6);
+		a.match = (enum nl_match)sqlite3_column_int(st, 7);
+		a.inbound_id = (int64_t)sqlite3_column_int64(st, 8);
+		a.answered = (time_t)sqlite3_column_int64(st, 9);
+		bool more = fn(&a, ud);
+		nl_stored_answer_clear(&a);
+		if (!more)
+			break;
+	}
+	enum nl_code code = rc == SQLITE_ROW || rc == SQLITE_DONE ? NL_OK : store_fail(s, rc, err, "listing answers");
+	sqlite3_finalize(st);
+	return code;
+}
+
+/* ---- bounces ---- */
+
+enum nl_code nl_store_bounce_add(struct nl_store *s, const char *campaign, const char *email, const char *status,
+                                 bool hard, int64_t inbound_id, int *soft_in_a_row, struct nl_error *err)
+{
+	static const char insert[] =
+		"INSERT INTO bounces(campaign, email, status, hard, inbound_id, at) VALUES(?, ?, ?, ?, ?, ?)";
+	/* "In a row": campaigns with a soft bounce since the last reply from that person. */
+	static const char count[] =
+		"SELECT count(DISTINCT ifnull(campaign, '')) FROM bounces WHERE email = ?1 AND hard = 0 AND at >="
+		" ifnull((SELECT max(received) FROM inbound WHERE from_address = ?1 AND class = 1), 0)";
+	sqlite3_stmt *st = store_stmt(s, insert, err);
+	if (!st)
+		return NL_ERR_STATE;
+	store_text(st, 1, campaign);
+	store_text(st, 2, email);
+	store_text(st, 3, status);
+	sqlite3_bind_int(st, 4, hard);
+	sqlite3_bind_int64(st, 5, inbound_id);
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)nl_now());
+	enum nl_code rc = store_done(s, st, err, "recording a bounce");
+	if (rc != NL_OK || !soft_in_a_row)
+		return rc;
+	*soft_in_a_row = 0;
+	if (hard)
+		return NL_OK;
+	st = store_stmt(s, count, err);
+	if (!st)
+		return NL_ERR_STATE;
+	store_text(st, 1, email);
+	int src = sqlite3_step(st);
+	if (src == SQLITE_ROW)
+		*soft_in_a_row = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	return src == SQLITE_ROW ? NL_OK : store_fail(s, src, err, "counting bounces");
+}
+
+enum nl_code nl_store_bounce_count(struct nl_store *s, const char *campaign, long *out, struct nl_error *err)
+{
+	static const char sql[] = "SELECT count(DISTINCT email) FROM bounces WHERE campaign = ?";
+	*out = 0;
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+	if (!st)
+		return NL_ERR_STATE;
+	store_text(st, 1, campaign);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = (long)sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? NL_OK : store_fail(s, rc, err, "counting bounces");
+}

@@ -1,0 +1,113 @@
+/* test_config.c - defaults, relative paths, rates and durations, and errors naming file and line. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+
+static char *write_conf(const char *text)
+{
+	static char path[64];
+	snprintf(path, sizeof path, "/tmp/test_config.XXXXXX");
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	return path;
+}
+
+static void test_defaults_without_file(void **state)
+{
+	struct nl_config cfg;
+	struct nl_error err = {0};
+	assert_int_equal(nl_config_load(&cfg, "/nonexistent/dir/mailer.conf", false, &err), NL_OK);
+	assert_string_equal(cfg.state, "/nonexistent/dir/state.db");
+	assert_string_equal(cfg.smtp_url, "outbox:/nonexistent/dir/outbox");
+	assert_int_equal(cfg.smtp_connections, 4);
+	assert_int_equal(cfg.report_after, 7 * 86400);
+	assert_non_null(cfg.unsubscribe_mailto);
+	nl_config_free(&cfg);
+	assert_int_equal(nl_config_load(&cfg, "/nonexistent/dir/mailer.conf", true, &err), NL_ERR_CONFIG);
+	assert_non_null(strstr(err.detail, "/nonexistent/dir/mailer.conf"));
+	nl_config_free(&cfg);
+}
+
+static void test_values_and_relative_paths(void **state)
+{
+	char *path = write_conf("[newsletter]\nfrom = Coach <c@example.test>\nreply_to = r@example.test\n"
+	                        "state = var/state.db\nreport_after = 3d\n"
+	                        "unsubscribe = mailto:u@example.test, https://example.test/u\n"
+	                        "[smtp]\nurl = smtps://mail.example.test:465\nrate = 30/m\nconnections = 8\n"
+	                        "[inbox]\nurl = maildir:mail/inbox\nafter = move:Processed\n");
+	struct nl_config cfg;
+	struct nl_error err = {0};
+	assert_int_equal(nl_config_load(&cfg, path, true, &err), NL_OK);
+	assert_string_equal(cfg.from, "Coach <c@example.test>");
+	assert_string_equal(cfg.state, "/tmp/var/state.db");
+	assert_int_equal(cfg.report_after, 3 * 86400);
+	assert_string_equal(cfg.unsubscribe_mailto, "mailto:u@example.test");
+	assert_string_equal(cfg.unsubscribe_https, "https://example.test/u");
+	assert_string_equal(cfg.smtp_url, "smtps://mail.example.test:465");
+	assert_true(cfg.smtp_rate > 0.49 && cfg.smtp_rate < 0.51);
+	assert_int_equal(cfg.smtp_connections, 8);
+	assert_string_equal(cfg.inbox_url, "maildir:/tmp/mail/inbox");
+	assert_int_equal(cfg.inbox_after, NL_AFTER_MOVE);
+	assert_string_equal(cfg.inbox_move_to, "Processed");
+	nl_config_free(&cfg);
+	unlink(path);
+}
+
+static void test_errors_name_file_and_line(void **state)
+{
+	char *path = write_conf("[newsletter]\nfrom = a@example.test\n\n[smtp]\nrate = fast\n");
+	struct nl_config cfg;
+	struct nl_error err = {0};
+	assert_int_equal(nl_config_load(&cfg, path, true, &err), NL_ERR_CONFIG);
+	char expect[96];
+	snprintf(expect, sizeof expect, "%s:5: [smtp] rate:", path);
+	assert_non_null(strstr(err.detail, expect));
+	nl_config_free(&cfg);
+	unlink(path);
+	path = write_conf("[newsletter]\nfrm = typo@example.test\n");
+	assert_int_equal(nl_config_load(&cfg, path, true, &err), NL_ERR_CONFIG);
+	assert_non_null(strstr(err.detail, ":2: [newsletter] frm: unknown key"));
+	nl_config_free(&cfg);
+	unlink(path);
+	path = write_conf("[mystery]\nx = 1\n");
+	assert_int_equal(nl_config_load(&cfg, path, true, &err), NL_ERR_CONFIG);
+	assert_non_null(strstr(err.detail, "unknown section"));
+	nl_config_free(&cfg);
+	unlink(path);
+}
+
+static void test_rates_and_durations(void **state)
+{
+	double r;
+	long d;
+	assert_true(nl_config_parse_rate("20/s", &r) && r == 20);
+	assert_true(nl_config_parse_rate("3600/h", &r) && r == 1);
+	assert_true(nl_config_parse_rate("5", &r) && r == 5);
+	assert_false(nl_config_parse_rate("5/fortnight", &r));
+	assert_false(nl_config_parse_rate("-1/s", &r));
+	assert_true(nl_config_parse_duration("7d", &d) && d == 604800);
+	assert_true(nl_config_parse_duration("90", &d) && d == 90);
+	assert_true(nl_config_parse_duration("2m", &d) && d == 120);
+	assert_false(nl_config_parse_duration("2 days", &d));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults_without_file),
+		cmocka_unit_test(test_values_and_relative_paths),
+		cmocka_unit_test(test_errors_name_file_and_line),
+		cmocka_unit_test(test_rates_and_durations),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
