@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The README's second command: install, build, and run every test — in the normal build with
+# warnings as errors, then again under AddressSanitizer + UndefinedBehaviorSanitizer.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/deps.sh --test
+
+status=0
+run_suite() { # build-dir build-type
+  cmake -S . -B "$1" -DCMAKE_BUILD_TYPE="$2" -DMAILER_WERROR=ON >/dev/null
+  cmake --build "$1" -j2
+  ctest --test-dir "$1" --output-on-failure --timeout 900 || status=1
+}
+run_suite build RelWithDebInfo
+if [ "${MAILER_SKIP_ASAN:-}" != 1 ]; then
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 run_suite build-asan Asan
+fi
+exit $status
