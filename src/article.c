@@ -350,9 +350,12 @@ static enum nl_code article_front_matter(struct article_ctx *c, const char *yaml
 	yaml_parser_set_input_string(&parser, (const unsigned char *)yaml, len);
 	if (!yaml_parser_load(&parser, &doc)) {
 		const yaml_mark_t *m = parser.problem ? &parser.problem_mark : &parser.context_mark;
-		rc = article_fail(c, c->first_line + m->line, "front matter", "bad YAML: %s%s%s%s",
+		char where[64] = "";
+		if (parser.context && parser.problem && parser.context_mark.line != m->line)
+			snprintf(where, sizeof where, " that starts on line %zu", c->first_line + parser.context_mark.line);
+		rc = article_fail(c, c->first_line + m->line, "front matter", "bad YAML: %s%s%s%s%s",
 		                  parser.problem ? parser.problem : "cannot be read", parser.context ? " (" : "",
-		                  parser.context ? parser.context : "", parser.context ? ")" : "");
+		                  parser.context ? parser.context : "", where, parser.context ? ")" : "");
 		goto out;
 	}
 	have_doc = true;

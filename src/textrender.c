@@ -186,6 +186,16 @@ static void textrender_flat(struct nl_buf *b, const char *lit)
 		nl_buf_putc(b, *lit == '\n' || *lit == '\t' || *lit == '\r' ? ' ' : *lit);
 }
 
+/* URLs cmark's safe mode leaves out of the HTML are left out of the text too. */
+static bool textrender_dangerous_url(const char *url)
+{
+	static const char *const schemes[] = {"javascript:", "vbscript:", "file:", "data:"};
+	for (size_t i = 0; i < sizeof schemes / sizeof schemes[0]; i++)
+		if (nl_ascii_ncasecmp(url, schemes[i], strlen(schemes[i])) == 0)
+			return true;
+	return false;
+}
+
 /* Collects the inline text under `node` into r->inl (reset first).  Works on any subtree, so it
  * also flattens containers nested too deep; iterative, so deep inline nesting is harmless. */
 static void textrender_inlines(struct textrender *r, cmark_node *node)
@@ -227,12 +237,12 @@ static void textrender_inlines(struct textrender *r, cmark_node *node)
 				break;
 			}
 			const char *url = cmark_node_get_url(n);
-			if (in_image || !url || !*url)
+			if (in_image || !url || !*url || textrender_dangerous_url(url))
 				break;
 			const char *text = r->inl.data ? r->inl.data + link_start : "";
 			size_t tlen = r->inl.len - link_start, ulen = strlen(url);
-			bool same = (tlen == ulen && memcmp(text, url, ulen) == 0) ||
-			            (ulen == tlen + 7 && strncmp(url, "mailto:", 7) == 0 && memcmp(text, url + 7, tlen) == 0);
+			bool same = tlen > 0 && ((tlen == ulen && memcmp(text, url, ulen) == 0) ||
+			            (ulen == tlen + 7 && strncmp(url, "mailto:", 7) == 0 && memcmp(text, url + 7, tlen) == 0));
 			if (tlen == 0 || same) {
 				r->inl.len = link_start;
 				nl_buf_putc(&r->inl, '<');

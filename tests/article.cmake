@@ -3,3 +3,7 @@
 
 nl_unit_test(test_template SOURCES unit/test_template.c LIBS nl_template)
 target_compile_definitions(test_template PRIVATE NL_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+
+nl_unit_test(test_article SOURCES unit/test_article.c LIBS nl_article)
+target_compile_definitions(test_article PRIVATE NL_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+nl_unit_test(test_textrender SOURCES unit/test_textrender.c LIBS nl_article)
