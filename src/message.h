@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "buf.h"
 #include "error.h"
 
 /* Bounds on untrusted input; over any of them the message is unreadable with the reason. */
@@ -63,5 +64,19 @@ char *nl_charset_to_utf8(const char *charset, const char *data, size_t len);
 char *nl_header_decode(const char *value, size_t len);
 /* Turns HTML into text, keeping line structure and prefixing quoted containers with "> ". */
 char *nl_html_to_text(const char *html, size_t len);
+
+/* The same three with the detail the parser needs (all handle untrusted input):
+ * nl_charset_append_utf8 appends the conversion to `out` (same rules as nl_charset_to_utf8);
+ * nl_charset_known is true if `charset` is on the allow-list (false means it falls back);
+ * nl_header_decode_words also counts the encoded-words it decoded into *words (may be NULL);
+ * nl_html_render appends the text to `out` and returns NL_ERR_LIMIT when elements nest deeper
+ * than NL_MESSAGE_MAX_HTML_DEPTH (the text so far is kept), else NL_OK;
+ * nl_base64_decode appends the decoded bytes, skipping whitespace and garbage, tolerating missing
+ * padding (RFC 2045 §6.8 says to ignore what is not in the alphabet). */
+void nl_charset_append_utf8(struct nl_buf *out, const char *charset, const char *data, size_t len);
+bool nl_charset_known(const char *charset);
+char *nl_header_decode_words(const char *value, size_t len, size_t *words);
+enum nl_code nl_html_render(const char *html, size_t len, struct nl_buf *out, struct nl_error *err);
+void nl_base64_decode(struct nl_buf *out, const char *data, size_t len);
 
 #endif
