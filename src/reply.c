@@ -1,1 +1,729 @@
-/* reply.c - not written yet. */
+/* reply.c - what an inbound message is, and which of its lines a person wrote.
+ *
+ * Two jobs (DESIGN.md §4, issue 4):
+ *  - classification: bounce (RFC 3464 and non-standard, see dsn.c), complaint (RFC 5965 ARF),
+ *    read receipt (RFC 8098 MDN, ignored), auto-reply (RFC 3834 Auto-Submitted, X-Autoreply,
+ *    Precedence, vacation subjects), unsubscribe request, or a person's reply; plus the candidate
+ *    tokens (plus-address, our Message-ID in In-Reply-To/References, the mailto answer subject);
+ *  - quote detection: which lines of a person's reply are the quoted original: ">" quoting,
+ *    "On … wrote:" headers (also wrapped over up to four lines and in many languages), Outlook
+ *    From:/Sent:/To:/Subject: blocks, "-----Original Message-----" and underscore separators, RFC 3676
+ *    "-- " signatures, "Sent from my iPhone" lines and "Regards,"-style sign-offs.
+ *
+ * Everything is a single pass over the lines with a bounded look-around (at most a few lines, and only
+ * on lines shorter than LINE_CHECK_MAX), so time is linear in the input: no regular expressions.
+ *
+ * Policy (also listed in tests/reply.cmake): once an unquoted "On … wrote:" header or header block
+ * is followed by unquoted text (the original pasted below without ">"), everything after it is the
+ * original.  When it is followed by ">" lines, the person may answer between them (interleaved
+ * replies) and unquoted lines after a ">" block are theirs again.  Signatures hide the lines after
+ * them up to the next ">" line.
+ */
+#include "reply.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "util.h"
+
+/* Lines longer than this are never quote headers, separators or signatures (keeps checks O(1)). */
+#define LINE_CHECK_MAX 600
+/* How many lines a wrapped "On … wrote:" header may span. */
+#define HEADER_SPAN 4
+
+enum reply_role {
+	ROLE_OWN = 0,
+	ROLE_QUOTED,    /* ">" quoted */
+	ROLE_HEADER,    /* a quote header, separator or header block */
+	ROLE_SIG,       /* signature, sign-off, mobile footer, list footer */
+	ROLE_HIDDEN,    /* the unprefixed original below a header */
+};
+
+struct reply_ln {
+	const char *raw;   /* the line without its line end */
+	size_t rawlen;
+	const char *text;  /* after the quote markers */
+	size_t len;
+	unsigned depth;    /* number of '>' markers */
+	bool blank;        /* only white space (after the markers) */
+	enum reply_role role;
+};
+
+/* ---- small text helpers ---- */
+
+static bool reply_is_space(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
+}
+
+static struct nl_span reply_trim(const char *p, size_t n)
+{
+	while (n > 0 && reply_is_space((unsigned char)p[0])) {
+		p++;
+		n--;
+	}
+	while (n > 0 && reply_is_space((unsigned char)p[n - 1]))
+		n--;
+	/* U+00A0 (C2 A0) is common at the ends of HTML-converted lines. */
+	while (n >= 2 && (unsigned char)p[0] == 0xC2 && (unsigned char)p[1] == 0xA0) {
+		p += 2;
+		n -= 2;
+		while (n > 0 && reply_is_space((unsigned char)p[0])) {
+			p++;
+			n--;
+		}
+	}
+	while (n >= 2 && (unsigned char)p[n - 2] == 0xC2 && (unsigned char)p[n - 1] == 0xA0) {
+		n -= 2;
+		while (n > 0 && reply_is_space((unsigned char)p[n - 1]))
+			n--;
+	}
+	return (struct nl_span){p, n};
+}
+
+static bool reply_is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool reply_is_alpha(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (unsigned char)c >= 0x80;
+}
+
+/* Case-insensitive (ASCII) prefix test. */
+static bool reply_starts(struct nl_span s, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	return s.len >= n && nl_ascii_ncasecmp(s.ptr, prefix, n) == 0;
+}
+
+static bool reply_contains_char(struct nl_span s, char c)
+{
+	return s.len > 0 && memchr(s.ptr, c, s.len) != NULL;
+}
+
+static bool reply_has_digit(struct nl_span s, size_t within)
+{
+	size_t n = s.len < within ? s.len : within;
+	for (size_t i = 0; i < n; i++)
+		if (reply_is_digit(s.ptr[i]))
+			return true;
+	return false;
+}
+
+static size_t reply_count_words(struct nl_span s)
+{
+	size_t words = 0;
+	bool in = false;
+	for (size_t i = 0; i < s.len; i++) {
+		bool sp = reply_is_space((unsigned char)s.ptr[i]);
+		if (!sp && !in)
+			words++;
+		in = !sp;
+	}
+	return words;
+}
+
+/* True if the span equals one of the NULL-terminated list, ignoring ASCII case. */
+static bool reply_in_list(struct nl_span s, const char *const *list)
+{
+	for (size_t i = 0; list[i]; i++)
+		if (nl_span_ieq(s, list[i]))
+			return true;
+	return false;
+}
+
+/* ---- splitting ---- */
+
+/* Counts the quote markers: '>' with optional spaces between them ("> > x", ">>x"), after at most
+ * three leading spaces.  Stops at the first other character, so it is linear in the line. */
+static void reply_unquote(struct reply_ln *ln)
+{
+	const char *p = ln->raw, *end = ln->raw + ln->rawlen;
+	unsigned depth = 0;
+	size_t lead = 0;
+	while (p < end && *p == ' ' && lead < 3) {
+		p++;
+		lead++;
+	}
+	if (p < end && *p == '>') {
+		while (p < end) {
+			if (*p == '>') {
+				depth++;
+				p++;
+			} else if (*p == ' ' && p + 1 < end && p[1] == '>') {
+				p++;
+			} else {
+				break;
+			}
+		}
+		if (p < end && *p == ' ')
+			p++;
+	}
+	if (depth == 0)
+		p = ln->raw;
+	ln->depth = depth;
+	ln->text = p;
+	ln->len = (size_t)(end - p);
+	ln->blank = reply_trim(ln->text, ln->len).len == 0;
+}
+
+static struct reply_ln *reply_split_lines(const char *body, size_t len, size_t *n_out)
+{
+	size_t cap = 64, n = 0;
+	struct reply_ln *v = nl_xmalloc(cap * sizeof *v);
+	size_t i = 0;
+	while (i < len) {
+		size_t start = i;
+		while (i < len && body[i] != '\n')
+			i++;
+		size_t end = i;
+		if (end > start && body[end - 1] == '\r')
+			end--;
+		if (i < len)
+			i++; /* the '\n' */
+		if (n == cap) {
+			cap *= 2;
+			v = nl_xrealloc(v, cap * sizeof *v);
+		}
+		v[n] = (struct reply_ln){.raw = body + start, .rawlen = end - start};
+		reply_unquote(&v[n]);
+		n++;
+	}
+	*n_out = n;
+	return v;
+}
+
+static struct nl_span reply_ln_span(const struct reply_ln *ln)
+{
+	return reply_trim(ln->text, ln->len);
+}
+
+/* ---- quote headers ("On … wrote:") ---- */
+
+/* Words a quote header ends with (before an optional ':'), lower-case ASCII or UTF-8 as written. */
+static const char *const reply_wrote[] = {
+	"wrote", "writes", "said", "a écrit", "a ecrit", "schrieb", "hat geschrieben", "escribió", "escribio",
+	"ha escrito", "ha scritto", "scrisse", "schreef", "heeft geschreven", "escreveu", "napisał", "napisała",
+	"napisał(a)", "napisal", "napisala", "написал", "написала", "написал(а)", "пишет", "skrev", "kirjoitti",
+	"írta", "irta", "yazdı", "a scris", "έγραψε", "写道", "寫道", "wrote on", "skriver", "napsal", "napísal",
+	NULL,
+};
+
+/* Lower-case words a wrapped header's first line may start with. */
+static const char *const reply_lead[] = {
+	"on", "le", "am", "el", "il", "in", "op", "em", "w", "dnia", "den", "da", "quoting", "citando", "zitat",
+	NULL,
+};
+
+static bool reply_ends_with_wrote(struct nl_span t)
+{
+	for (size_t i = 0; reply_wrote[i]; i++) {
+		const char *w = reply_wrote[i];
+		size_t n = strlen(w);
+		if (t.len < n || nl_ascii_ncasecmp(t.ptr + t.len - n, w, n) != 0)
+			continue;
+		/* the verb must be a whole word */
+		if (t.len == n || !reply_is_alpha(t.ptr[t.len - n - 1]))
+			return true;
+	}
+	return false;
+}
+
+/* A line that may start a quote header: a lead word ("On", "Le", "Am", …) — strong — or a digit
+ * near the start (dates: "2017-11-24 16:32 …", "ср, 30 апр. …") — weak. */
+static int reply_header_start(struct nl_span s)
+{
+	size_t w = 0;
+	while (w < s.len && reply_is_alpha(s.ptr[w]) && (unsigned char)s.ptr[w] < 0x80)
+		w++;
+	if (w > 0 && w < s.len && (s.ptr[w] == ' ' || s.ptr[w] == ',')) {
+		struct nl_span word = {s.ptr, w};
+		if (reply_in_list(word, reply_lead))
+			return 2;
+	}
+	if (reply_has_digit(s, 40))
+		return 1;
+	return 0;
+}
+
+/* Does the joined text of lines [s, e] (all unquoted, non-blank) read as a quote header? */
+static bool reply_header_text(const struct reply_ln *v, size_t s, size_t e)
+{
+	char buf[HEADER_SPAN * LINE_CHECK_MAX + HEADER_SPAN];
+	size_t n = 0;
+	for (size_t i = s; i <= e; i++) {
+		struct nl_span t = reply_ln_span(&v[i]);
+		if (t.len > LINE_CHECK_MAX)
+			return false;
+		if (n > 0)
+			buf[n++] = ' ';
+		memcpy(buf + n, t.ptr, t.len);
+		n += t.len;
+	}
+	struct nl_span t = {buf, n};
+	if (n > 2 * LINE_CHECK_MAX)
+		return false;
+	bool colon = false;
+	if (t.len > 0 && t.ptr[t.len - 1] == ':') {
+		colon = true;
+		t.len--;
+		/* "a écrit :" has a space before the colon; "…<addr>\n>:" a bracket */
+		t = reply_trim(t.ptr, t.len);
+	}
+	bool at = reply_contains_char(t, '@');
+	bool digit = reply_has_digit(t, t.len);
+	if (reply_ends_with_wrote(t))
+		return digit || at;
+	/* Gmail in some languages has no verb: "ср, 30 апр. 2025 г. в 15:19, John <j@x.com>:" */
+	return colon && at && digit;
+}
+
+/* If line e ends a quote header, returns its first line in *start.  Of the possible first lines
+ * (up to HEADER_SPAN lines up, none of them ending a sentence), the farthest with a lead word wins,
+ * else the nearest with a date; so an answer line just above a header is never swallowed. */
+static bool reply_find_header(const struct reply_ln *v, size_t e, size_t *start)
+{
+	struct nl_span last = reply_ln_span(&v[e]);
+	if (last.len == 0 || last.len > LINE_CHECK_MAX)
+		return false;
+	if (last.ptr[last.len - 1] != ':' && !reply_ends_with_wrote(last))
+		return false;
+	size_t weak = SIZE_MAX, strong = SIZE_MAX;
+	for (size_t k = 0; k < HEADER_SPAN && k <= e; k++) {
+		size_t s = e - k;
+		if (v[s].blank || v[s].depth != v[e].depth || v[s].role != ROLE_OWN)
+			break;
+		struct nl_span t = reply_ln_span(&v[s]);
+		if (k > 0 && (t.len > 200 || t.ptr[t.len - 1] == '.' || t.ptr[t.len - 1] == '!' ||
+		              t.ptr[t.len - 1] == '?'))
+			break;
+		int st = reply_header_start(t);
+		if (st == 0 || !reply_header_text(v, s, e))
+			continue;
+		if (st == 2)
+			strong = s;
+		else if (weak == SIZE_MAX)
+			weak = s;
+	}
+	if (strong != SIZE_MAX) {
+		*start = strong;
+		return true;
+	}
+	if (weak != SIZE_MAX) {
+		*start = weak;
+		return true;
+	}
+	return false;
+}
+
+/* ---- header blocks (Outlook "From:/Sent:/To:/Subject:") ---- */
+
+enum reply_field { FIELD_NONE = 0, FIELD_FROM = 1, FIELD_DATE = 2, FIELD_TO = 4, FIELD_SUBJECT = 8, FIELD_CC = 16 };
+
+static const char *const reply_f_from[] = {"from", "de", "von", "van", "da", "fra", "od", "från", "от",
+                                           "lähettäjä", "feladó", "remitente", "mittente", NULL};
+static const char *const reply_f_date[] = {"sent", "date", "datum", "dato", "data", "envoyé", "envoyé le",
+                                           "envoye le", "gesendet", "verzonden", "inviato", "enviado",
+                                           "enviada", "enviado el", "sendt", "skickat", "wysłano", "wysłane",
+                                           "отправлено", "дата", "lähetetty", "päivämäärä", "message du",
+                                           "sent at", "küldve", "dátum", NULL};
+static const char *const reply_f_to[] = {"to", "à", "À", "a", "an", "aan", "til", "para", "do", "till",
+                                         "кому", "vastaanottaja", "címzett", "destinataire", "per", NULL};
+static const char *const reply_f_subject[] = {"subject", "objet", "sujet", "betreff", "onderwerp", "oggetto",
+                                              "asunto", "assunto", "emne", "ämne", "temat", "тема", "aihe",
+                                              "tárgy", "tema", NULL};
+static const char *const reply_f_cc[] = {"cc", "copie à", "copie", "kopie", "copia", "kopi", "kopia",
+                                         "копия", "bcc", NULL};
+
+/* If the line starts with a header field name and a colon ("From:", "*Sent:*", "   De : "),
+ * returns its class. */
+static enum reply_field reply_field_of(struct nl_span s)
+{
+	if (s.len == 0 || s.len > LINE_CHECK_MAX)
+		return FIELD_NONE;
+	const char *p = s.ptr, *end = s.ptr + s.len;
+	while (p < end && *p == '*')
+		p++;
+	const char *name = p;
+	const char *colon = NULL;
+	for (const char *q = p; q < end && q - p < 24; q++) {
+		if (*q == ':') {
+			colon = q;
+			break;
+		}
+	}
+	if (!colon)
+		return FIELD_NONE;
+	struct nl_span f = reply_trim(name, (size_t)(colon - name));
+	while (f.len > 0 && f.ptr[f.len - 1] == '*')
+		f.len--;
+	f = reply_trim(f.ptr, f.len);
+	if (f.len == 0)
+		return FIELD_NONE;
+	if (reply_in_list(f, reply_f_from))
+		return FIELD_FROM;
+	if (reply_in_list(f, reply_f_date))
+		return FIELD_DATE;
+	if (reply_in_list(f, reply_f_to))
+		return FIELD_TO;
+	if (reply_in_list(f, reply_f_subject))
+		return FIELD_SUBJECT;
+	if (reply_in_list(f, reply_f_cc))
+		return FIELD_CC;
+	return FIELD_NONE;
+}
+
+/* If a header block starts at line i (same quote depth), returns its last line in *last. */
+static bool reply_find_block(const struct reply_ln *v, size_t n, size_t i, size_t *last)
+{
+	unsigned depth = v[i].depth;
+	if (reply_field_of(reply_ln_span(&v[i])) == FIELD_NONE)
+		return false;
+	unsigned classes = 0;
+	size_t fields = 0, cont = 0, end = i;
+	for (size_t j = i; j < n && j < i + 12; j++) {
+		if (v[j].depth != depth || v[j].blank)
+			break;
+		enum reply_field f = reply_field_of(reply_ln_span(&v[j]));
+		if (f == FIELD_NONE) {
+			if (++cont > 2)
+				break;
+			continue;
+		}
+		classes |= f;
+		fields++;
+		end = j;
+	}
+	if (!(classes & FIELD_FROM))
+		return false;
+	unsigned others = 0;
+	for (unsigned b = FIELD_DATE; b <= FIELD_SUBJECT; b <<= 1)
+		if (classes & b)
+			others++;
+	if (others < 2 || fields < 3)
+		return false;
+	*last = end;
+	return true;
+}
+
+/* ---- separators and signatures ---- */
+
+static bool reply_all_of(struct nl_span s, char c, size_t min)
+{
+	if (s.len < min)
+		return false;
+	for (size_t i = 0; i < s.len; i++)
+		if (s.ptr[i] != c)
+			return false;
+	return true;
+}
+
+/* "-----Original Message-----", "---------- Forwarded message ---------", "---- On … wrote ----". */
+static bool reply_dashed_title(struct nl_span s)
+{
+	if (s.len < 6 || s.len > 120 || s.ptr[0] != '-' || s.ptr[1] != '-' || s.ptr[s.len - 1] != '-' ||
+	    s.ptr[s.len - 2] != '-')
+		return false;
+	for (size_t i = 0; i < s.len; i++)
+		if (reply_is_alpha(s.ptr[i]))
+			return true;
+	return false;
+}
+
+/* A rule that may stand above a header block: "-----", "_____", "=====", "*****". */
+static bool reply_rule(struct nl_span s)
+{
+	return reply_all_of(s, '-', 3) || reply_all_of(s, '_', 3) || reply_all_of(s, '=', 3) ||
+	       reply_all_of(s, '*', 3) || reply_dashed_title(s);
+}
+
+static const char *const reply_mobile_prefix[] = {
+	"sent from my ", "sent from yahoo", "sent from outlook", "sent from mail for", "sent from typeapp",
+	"sent from protonmail", "sent from proton mail", "sent from gmail", "sent from aol", "sent from samsung",
+	"sent from the all new aol", "sent from bluemail", "sent with ", "sent via ", "get outlook for ",
+	"envoyé de mon ", "envoyé depuis mon ", "envoyé à partir de ", "envoye de mon ", "von meinem ",
+	"gesendet von ", "gesendet mit ", "enviado desde mi ", "enviado do meu ", "enviado desde ",
+	"inviato da ", "inviato dal mio ", "verzonden met ", "verstuurd vanaf mijn ", "verzonden vanaf mijn ",
+	"wysłane z ", "wysłano z ", "отправлено с ", "отправлено из ", "skickat från min ", "sendt fra min ",
+	"lähetetty ", "sent from an ", NULL,
+};
+
+/* "Sent from my iPhone", "Get Outlook for iOS<https://…>", "Von meinem iPhone gesendet": a short
+ * line with no sentence punctuation inside. */
+static bool reply_mobile_sig(struct nl_span s)
+{
+	if (s.len < 8 || s.len > 100)
+		return false;
+	bool hit = false;
+	for (size_t i = 0; reply_mobile_prefix[i] && !hit; i++)
+		hit = reply_starts(s, reply_mobile_prefix[i]);
+	if (!hit)
+		return false;
+	/* drop a trailing "<url>" or "(url)" */
+	struct nl_span t = s;
+	for (size_t i = 0; i < t.len; i++) {
+		if (t.ptr[i] == '<' || t.ptr[i] == '(') {
+			t.len = i;
+			break;
+		}
+	}
+	t = reply_trim(t.ptr, t.len);
+	while (t.len > 0 && (t.ptr[t.len - 1] == '.' || t.ptr[t.len - 1] == '!'))
+		t.len--;
+	for (size_t i = 0; i < t.len; i++)
+		if (t.ptr[i] == ',' || t.ptr[i] == '.' || t.ptr[i] == ';' || t.ptr[i] == '!' || t.ptr[i] == '?')
+			return false;
+	return reply_count_words(t) <= 8;
+}
+
+static const char *const reply_signoffs[] = {
+	"regards", "best regards", "kind regards", "warm regards", "warmest regards", "many regards",
+	"with regards", "with kind regards", "with best regards", "best wishes", "cheers", "cordialement",
+	"bien cordialement", "bien à vous", "mit freundlichen grüßen", "mit freundlichen grüssen", "viele grüße",
+	"beste grüße", "liebe grüße", "freundliche grüße", "saludos", "un saludo", "saludos cordiales",
+	"cordiali saluti", "distinti saluti", "met vriendelijke groet", "met vriendelijke groeten",
+	"vriendelijke groet", "atenciosamente", "cumprimentos", "pozdrawiam", "z poważaniem", "с уважением",
+	"med venlig hilsen", "venlig hilsen", "med vänliga hälsningar", "ystävällisin terveisin", NULL,
+};
+
+static bool reply_signoff(struct nl_span s)
+{
+	if (s.len > 40)
+		return false;
+	while (s.len > 0 && (s.ptr[s.len - 1] == ',' || s.ptr[s.len - 1] == '!' || s.ptr[s.len - 1] == '.'))
+		s.len--;
+	s = reply_trim(s.ptr, s.len);
+	return reply_in_list(s, reply_signoffs);
+}
+
+/* "-Abhishek Kona": a dash glued to a name, as a sign-off. */
+static bool reply_dash_name(struct nl_span s)
+{
+	return s.len >= 2 && s.len <= 40 && s.ptr[0] == '-' && reply_is_alpha(s.ptr[1]) &&
+	       reply_count_words(s) <= 4;
+}
+
+/* Lines that are cut short quotes: a long quoted line wrapped by a client that did not re-prefix
+ * the continuation ("> …Nullam pharetra d" / "ignissim odio?" / "> "). */
+static bool reply_broken_wrap(const struct reply_ln *v, size_t n, size_t i)
+{
+	return i > 0 && i + 1 < n && v[i - 1].depth > 0 && v[i + 1].depth > 0 && !v[i - 1].blank &&
+	       v[i - 1].rawlen >= 72 && v[i].rawlen < 80;
+}
+
+/* ---- the pass ---- */
+
+static size_t reply_next_nonblank(const struct reply_ln *v, size_t n, size_t i)
+{
+	while (i < n && v[i].blank)
+		i++;
+	return i;
+}
+
+/* Marks [from, n) hidden, except that ">" quoted lines stay quoted. */
+static void reply_hide_rest(struct reply_ln *v, size_t n, size_t from)
+{
+	for (size_t i = from; i < n; i++)
+		v[i].role = v[i].depth > 0 ? ROLE_QUOTED : ROLE_HIDDEN;
+}
+
+/* Marks lines from `from` as a signature up to the next ">" line; returns where it stopped. */
+static size_t reply_hide_sig(struct reply_ln *v, size_t n, size_t from)
+{
+	size_t i = from;
+	for (; i < n && v[i].depth == 0; i++)
+		v[i].role = ROLE_SIG;
+	return i;
+}
+
+/* After a header ending at `last`: if ">" lines follow, only the header is the original's; otherwise
+ * the unprefixed original follows and everything from `first` on is hidden.  Returns the next line
+ * to look at. */
+static size_t reply_after_header(struct reply_ln *v, size_t n, size_t first, size_t last)
+{
+	size_t nx = reply_next_nonblank(v, n, last + 1);
+	if (nx < n && v[nx].depth > 0) {
+		for (size_t i = first; i <= last; i++)
+			v[i].role = ROLE_HEADER;
+		return last + 1;
+	}
+	reply_hide_rest(v, n, first);
+	for (size_t i = first; i <= last; i++)
+		v[i].role = ROLE_HEADER;
+	return n;
+}
+
+/* Walks back from a header block over blank lines and rules ("-----", "____", "-----Original
+ * Message-----") that belong to it. */
+static size_t reply_block_top(const struct reply_ln *v, size_t b)
+{
+	size_t top = b;
+	size_t i = b;
+	while (i > 0) {
+		const struct reply_ln *p = &v[i - 1];
+		if (p->depth != v[b].depth || p->role != ROLE_OWN)
+			break;
+		if (p->blank) {
+			i--;
+			continue;
+		}
+		if (reply_rule(reply_ln_span(p))) {
+			i--;
+			top = i;
+			continue;
+		}
+		break;
+	}
+	return top;
+}
+
+/* The lines of the own text just before `end` (exclusive) back to the previous non-own line:
+ * used to decide whether a sign-off or "-Name" closes the person's text. */
+static bool reply_own_tail_short(const struct reply_ln *v, size_t n, size_t from, size_t max_lines)
+{
+	size_t count = 0;
+	for (size_t i = from + 1; i < n; i++) {
+		if (v[i].role != ROLE_OWN)
+			return true;
+		if (v[i].blank)
+			continue;
+		if (++count > max_lines || v[i].len > 80)
+			return false;
+	}
+	return true;
+}
+
+static void reply_classify(struct reply_ln *v, size_t n)
+{
+	/* Pass 1: quote markers and broken wraps. */
+	for (size_t i = 0; i < n; i++)
+		v[i].role = v[i].depth > 0 ? ROLE_QUOTED : ROLE_OWN;
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].depth == 0 && !v[i].blank && reply_broken_wrap(v, n, i))
+			v[i].role = ROLE_QUOTED;
+		/* a wrapped Gmail header whose last line ">:" looks like a quote marker */
+		if (v[i].depth == 1 && i > 0 && v[i - 1].depth == 0 && !v[i - 1].blank &&
+		    nl_span_eq(reply_trim(v[i].raw, v[i].rawlen), ">:")) {
+			v[i].depth = 0;
+			v[i].text = v[i].raw;
+			v[i].len = v[i].rawlen;
+			v[i].role = ROLE_OWN;
+		}
+	}
+
+	/* Pass 2: headers, blocks, separators and signatures at the top level. */
+	size_t i = 0;
+	while (i < n) {
+		struct reply_ln *ln = &v[i];
+		if (ln->depth > 0 || ln->blank || ln->role != ROLE_OWN) {
+			i++;
+			continue;
+		}
+		struct nl_span s = reply_ln_span(ln);
+		size_t first, last;
+		if (reply_find_block(v, n, i, &last)) {
+			i = reply_after_header(v, n, reply_block_top(v, i), last);
+			continue;
+		}
+		if (reply_find_header(v, i, &first)) {
+			i = reply_after_header(v, n, first, i);
+			continue;
+		}
+		if (reply_dashed_title(s)) {
+			i = reply_after_header(v, n, i, i);
+			continue;
+		}
+		if (nl_span_eq(s, "--") || reply_all_of(s, '_', 2) || reply_mobile_sig(s)) {
+			/* "-- " (RFC 3676 §4.3; also without the space), a list footer rule, a mobile footer */
+			i = reply_hide_sig(v, n, i);
+			continue;
+		}
+		i++;
+	}
+
+	/* Pass 3: sign-offs that close the person's text ("Regards,\nJohn", "-Abhishek"). */
+	for (i = 0; i < n; i++) {
+		if (v[i].role != ROLE_OWN || v[i].blank)
+			continue;
+		struct nl_span s = reply_ln_span(&v[i]);
+		bool dash = reply_dash_name(s);
+		if (!dash && !reply_signoff(s))
+			continue;
+		if (!reply_own_tail_short(v, n, i, dash ? 0 : 4))
+			continue;
+		for (size_t j = i; j < n && v[j].role == ROLE_OWN; j++)
+			v[j].role = ROLE_SIG;
+	}
+}
+
+/* ---- public text entry points ---- */
+
+void nl_reply_split(const char *body, size_t len, struct nl_reply_line **lines, size_t *n_lines)
+{
+	size_t n = 0;
+	struct reply_ln *v = reply_split_lines(body ? body : "", body ? len : 0, &n);
+	reply_classify(v, n);
+	struct nl_reply_line *out = nl_xcalloc(n ? n : 1, sizeof *out);
+	for (size_t i = 0; i < n; i++) {
+		bool own = v[i].role == ROLE_OWN;
+		out[i].text = own ? v[i].raw : v[i].text;
+		out[i].len = own ? v[i].rawlen : v[i].len;
+		out[i].quoted = !own;
+	}
+	free(v);
+	*lines = out;
+	*n_lines = n;
+}
+
+/* Joins the own lines: gaps of other lines between own text become one blank line. */
+static char *reply_join_own(const struct nl_reply_line *lines, size_t n)
+{
+	struct nl_buf b = NL_BUF_INIT;
+	bool gap = false;      /* non-own lines since the last own text */
+	size_t blanks = 0;     /* own blank lines since the last own text */
+	bool any = false;
+	for (size_t i = 0; i < n; i++) {
+		struct nl_span t = {lines[i].text, lines[i].len};
+		/* right-trim */
+		while (t.len > 0 && reply_is_space((unsigned char)t.ptr[t.len - 1]))
+			t.len--;
+		if (lines[i].quoted) {
+			if (any)
+				gap = true;
+			continue;
+		}
+		if (nl_span_trim(t).len == 0) {
+			if (any)
+				blanks++;
+			continue;
+		}
+		if (any) {
+			if (gap) {
+				nl_buf_puts(&b, "\n\n");
+			} else {
+				nl_buf_putc(&b, '\n');
+				for (size_t k = 0; k < blanks; k++)
+					nl_buf_putc(&b, '\n');
+			}
+		}
+		nl_buf_append(&b, t.ptr, t.len);
+		any = true;
+		gap = false;
+		blanks = 0;
+	}
+	return nl_buf_detach(&b);
+}
+
+char *nl_reply_strip_text(const char *body, size_t len)
+{
+	struct nl_reply_line *lines = NULL;
+	size_t n = 0;
+	nl_reply_split(body, len, &lines, &n);
+	char *s = reply_join_own(lines, n);
+	free(lines);
+	return s;
+}

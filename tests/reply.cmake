@@ -1,0 +1,7 @@
+# Reply understanding (issue 4): classification, quote stripping, bounces, answers, and the peer
+# corpora.  Included by tests/CMakeLists.txt.
+#
+# test_corpus_text prints the pass rate per corpus set and fails on any change: each fixture that
+# differs from the peer on purpose is listed in tests/data/replies/corpus-text.tsv with its
+# "policy:" reason, so the threshold is "exactly the printed rate" (see the report of issue 4).
+nl_unit_test(test_corpus_text SOURCES unit/test_corpus_text.c LIBS nl_reply)
