@@ -1,0 +1,63 @@
+/* report.h - writing a tally (tally.h) as text, Markdown, HTML with SVG charts, CSV or JSON, and
+ * wrapping a report into an email for the publisher.
+ *
+ * Each writer is a pure function of the tally: it appends to an nl_buf and never fails (a buffer
+ * with a cap reports overflow through nl_buf_failed()).  Every string that came from a subscriber
+ * or a reply is untrusted: HTML-escaped in HTML, escaped in JSON (control characters included),
+ * quoted in CSV (RFC 4180), defused in Markdown, and stripped of control characters in text, so a
+ * hostile answer can neither run script in the HTML report nor drive the terminal.
+ *
+ * The single-campaign JSON has exactly the shape of DESIGN.md §3, plus, for each question, the list
+ * `unreadable: [{email, name, raw}]` of answers to settle by hand.  The --all JSON is an array of
+ * those objects, oldest campaign first.
+ */
+#ifndef NL_REPORT_H
+#define NL_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "buf.h"
+#include "error.h"
+#include "tally.h"
+
+enum nl_report_format {
+	NL_REPORT_TEXT = 0,
+	NL_REPORT_MD = 1,
+	NL_REPORT_HTML = 2,
+	NL_REPORT_CSV = 3,
+	NL_REPORT_JSON = 4,
+};
+
+/* "text", "md" (also "markdown"), "html", "csv", "json" -> *out; false for anything else. */
+bool nl_report_format_parse(const char *name, enum nl_report_format *out);
+/* The file extension for a format, without the dot ("txt", "md", "html", "csv", "json"). */
+const char *nl_report_format_ext(enum nl_report_format format);
+
+/* Appends the report of one campaign in `format` to `out`. */
+void nl_report_write(const struct nl_tally *t, enum nl_report_format format, struct nl_buf *out);
+/* Appends the report across campaigns (`n` tallies, oldest first): the figures and each question's
+ * results side by side for every campaign whose survey has a question with that id and type. */
+void nl_report_write_all(struct nl_tally *const *t, size_t n, enum nl_report_format format, struct nl_buf *out);
+
+/* The writers behind the two functions above, one per format. */
+void nl_report_text(const struct nl_tally *t, struct nl_buf *out);
+void nl_report_text_all(struct nl_tally *const *t, size_t n, struct nl_buf *out);
+void nl_report_md(const struct nl_tally *t, struct nl_buf *out);
+void nl_report_md_all(struct nl_tally *const *t, size_t n, struct nl_buf *out);
+void nl_report_html(const struct nl_tally *t, struct nl_buf *out);
+void nl_report_html_all(struct nl_tally *const *t, size_t n, struct nl_buf *out);
+void nl_report_csv(const struct nl_tally *t, struct nl_buf *out);
+void nl_report_csv_all(struct nl_tally *const *t, size_t n, struct nl_buf *out);
+void nl_report_json(const struct nl_tally *t, struct nl_buf *out);
+void nl_report_json_all(struct nl_tally *const *t, size_t n, struct nl_buf *out);
+
+/* Composes the report email (RFC 5322, CRLF line ends): multipart/alternative with `text` as the
+ * text/plain part and `html` as the text/html part, both UTF-8 in base64, the subject encoded per
+ * RFC 2047 when it is not ASCII, Date from nl_now() and a fresh Message-ID in the domain of `from`.
+ * `from` and `to` are addresses as in the configuration ("Name <a@b>" or "a@b") and must not contain
+ * CR or LF.  Appends to `out`; returns NL_OK or NL_ERR_USAGE (a header value with a line break). */
+enum nl_code nl_report_compose_mail(const char *from, const char *to, const char *subject, const char *text,
+                                    const char *html, struct nl_buf *out, struct nl_error *err);
+
+#endif

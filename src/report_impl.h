@@ -1,0 +1,78 @@
+/* report_impl.h - helpers shared by the report writers (report_*.c); not part of the library's API.
+ *
+ * All of them take untrusted UTF-8 (names, addresses, answers) and make it safe for one output:
+ * invalid bytes become U+FFFD everywhere.
+ */
+#ifndef NL_REPORT_IMPL_H
+#define NL_REPORT_IMPL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "buf.h"
+#include "tally.h"
+
+/* Decodes one UTF-8 sequence at s[0..len) into *cp; returns its length (>= 1).  An invalid or
+ * truncated sequence yields U+FFFD and length 1. */
+size_t nl_report_utf8_next(const char *s, size_t len, unsigned *cp);
+/* Appends the UTF-8 encoding of `cp`. */
+void nl_report_put_cp(struct nl_buf *b, unsigned cp);
+
+/* For a terminal or Markdown: valid UTF-8 with every control character (C0, DEL, C1) and the
+ * bidirectional overrides replaced; a newline becomes `newline` (e.g. "\n    " to indent the
+ * continuation of a multi-line answer, or " " to keep one line); a tab becomes a space. */
+void nl_report_put_clean(struct nl_buf *b, const char *s, const char *newline);
+/* The display width of what nl_report_put_clean(s, " ") writes. */
+size_t nl_report_clean_width(const char *s);
+/* nl_report_put_clean(s, " ") then spaces up to `width` columns. */
+void nl_report_put_padded(struct nl_buf *b, const char *s, size_t width);
+/* Spaces up to `width` columns, then nl_report_put_clean(s, " "): right-aligned. */
+void nl_report_put_right(struct nl_buf *b, const char *s, size_t width);
+
+/* HTML-escapes & < > " ' (RFC-free, HTML5 §13.1.2.6); a newline becomes `newline` ("\n" or "<br>"). */
+void nl_report_put_html(struct nl_buf *b, const char *s, const char *newline);
+/* A JSON string (RFC 8259 §7) with quotes; control characters, < > & and U+2028/9 as \u escapes. */
+void nl_report_put_json(struct nl_buf *b, const char *s);
+/* A JSON string, or null for NULL. */
+void nl_report_put_json_or_null(struct nl_buf *b, const char *s);
+/* Markdown inline text (CommonMark, GFM tables): & < > as entities so no raw HTML can form,
+ * inline punctuation (\\ ` * _ [ ] | ~ #) backslash-escaped, and at the start of a line what would
+ * begin a block (- + = "1." "1)") escaped and leading blanks dropped; newlines become `newline`. */
+void nl_report_put_md(struct nl_buf *b, const char *s, const char *newline);
+
+/* A number with at most `decimals` decimals and no trailing zeros ("3.6", "4", "0.7143"). */
+void nl_report_put_num(struct nl_buf *b, double v, int decimals);
+/* count / total as a percentage with one decimal ("40.0%"), "0.0%" when total is 0. */
+void nl_report_put_pct(struct nl_buf *b, long count, long total);
+/* "YYYY-MM-DD" of `t` (UTC) into out[11]; "-" for 0. */
+void nl_report_date(time_t t, char out[11]);
+/* "YYYY-MM-DD HH:MM UTC" of `t` into out[24]. */
+void nl_report_datetime(time_t t, char out[24]);
+/* "scale 1-5", "choice", "yes/no", "text". */
+const char *nl_report_type_label(enum nl_question_type type);
+/* The JSON type name: "choice", "scale", "yesno", "text". */
+const char *nl_report_type_name(enum nl_question_type type);
+
+/* Side by side (--all): a question id and type, and for each tally the question or NULL. */
+struct nl_report_series {
+	const char *id;
+	enum nl_question_type type;
+	const char *text;                           /* from the latest campaign that asks it */
+	const struct nl_tally_question **q;         /* owned array of n_tallies pointers (not owned) */
+	size_t campaigns;                           /* how many entries of q are not NULL */
+	char **labels;                              /* owned; choice/yesno: union of option labels in
+	                                               order of first appearance; scale: min..max */
+	size_t n_labels;
+};
+/* Groups the questions of `n` tallies by (id, type), in order of first appearance.  *out gets an
+ * array of *n_out series; free with nl_report_series_free. */
+void nl_report_series_build(struct nl_tally *const *t, size_t n, struct nl_report_series **out, size_t *n_out);
+void nl_report_series_free(struct nl_report_series *s, size_t n);
+/* The count in bin `label` of question q, or -1 if q has no such bin. */
+long nl_report_bin_count(const struct nl_tally_question *q, const char *label);
+
+/* Who wrote it: "Name <email>" or "email" (raw, to be escaped by the caller's output). */
+char *nl_report_who(const char *name, const char *email);
+
+#endif
