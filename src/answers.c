@@ -1,1 +1,636 @@
-/* answers.c - not written yet. */
+/* answers.c - reading survey answers out of the lines of a reply (DESIGN.md §3–§4, issue 4).
+ *
+ * Input is untrusted text already split by reply.c into the person's own lines and quoted lines.
+ * Only the person's lines carry answers; quoted lines only tell which question an inline answer
+ * belongs to (a quoted "1. Is your work…" followed by an unquoted "career").  Forms understood:
+ *   by number    "1 career", "1: career", "1) Career", "1. career", "Q1 - career", "#1 career",
+ *                "Question 1: career", and several on one line: "1 career, 2 4, 3 yes";
+ *   by id        "work: career", "work = career";
+ *   inline       the first unquoted paragraph after a quoted question line.
+ * Values: choice = an option's words (or an unambiguous prefix of a one-word option) inside a
+ * short sentence; scale = digits, "4/5", "4 out of 5", number words one..ten; yes/no = a fixed
+ * vocabulary; text = the words as written, trimmed.  Anything ambiguous, negated or out of range is
+ * NL_ANSWER_UNREADABLE with the raw line: never guessed.
+ *
+ * Everything is linear in the input; lines longer than ANSWER_LINE_MAX are not answers.
+ */
+#include "survey.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "util.h"
+
+#define ANSWER_LINE_MAX 2000
+#define ANSWER_MAX_WORDS 64
+#define ANSWER_SHORT_WORDS 12 /* a choice/scale/yes-no answer is a short sentence */
+
+/* ---- words ---- */
+
+struct answer_words {
+	char buf[ANSWER_LINE_MAX + ANSWER_MAX_WORDS];
+	const char *w[ANSWER_MAX_WORDS];
+	size_t n;
+	bool truncated;
+};
+
+static bool answer_word_char(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '\'' ||
+	       c >= 0x80;
+}
+
+/* Splits into lower-cased words; '/' is kept as its own word (for "4/5"). */
+static void answer_split(const char *s, size_t len, struct answer_words *out)
+{
+	out->n = 0;
+	out->truncated = false;
+	size_t b = 0;
+	size_t i = 0;
+	if (len > ANSWER_LINE_MAX)
+		len = ANSWER_LINE_MAX;
+	while (i < len) {
+		unsigned char c = (unsigned char)s[i];
+		/* U+2019 (E2 80 99) as an apostrophe; U+00A0 (C2 A0) as a space */
+		if (c == 0xC2 && i + 1 < len && (unsigned char)s[i + 1] == 0xA0) {
+			i += 2;
+			continue;
+		}
+		if (c == '/') {
+			if (out->n == ANSWER_MAX_WORDS) {
+				out->truncated = true;
+				return;
+			}
+			out->w[out->n++] = &out->buf[b];
+			out->buf[b++] = '/';
+			out->buf[b++] = 0;
+			i++;
+			continue;
+		}
+		if (!answer_word_char(c)) {
+			i++;
+			continue;
+		}
+		if (out->n == ANSWER_MAX_WORDS) {
+			out->truncated = true;
+			return;
+		}
+		out->w[out->n++] = &out->buf[b];
+		while (i < len && answer_word_char((unsigned char)s[i])) {
+			unsigned char u = (unsigned char)s[i];
+			if (u == 0xC2 && i + 1 < len && (unsigned char)s[i + 1] == 0xA0)
+				break;
+			if (u == 0xE2 && i + 2 < len && (unsigned char)s[i + 1] == 0x80 && (unsigned char)s[i + 2] == 0x99) {
+				out->buf[b++] = '\'';
+				i += 3;
+				continue;
+			}
+			char ch = s[i];
+			if (ch >= 'A' && ch <= 'Z')
+				ch = (char)(ch - 'A' + 'a');
+			out->buf[b++] = ch;
+			i++;
+		}
+		out->buf[b++] = 0;
+		/* strip apostrophes at the ends ("'career'") */
+		char *w = (char *)out->w[out->n - 1];
+		size_t wl = strlen(w);
+		while (wl > 0 && w[wl - 1] == '\'')
+			w[--wl] = 0;
+		while (w[0] == '\'')
+			memmove(w, w + 1, strlen(w));
+		if (!w[0])
+			out->n--;
+	}
+}
+
+static bool answer_words_match(const struct answer_words *ws, size_t at, const struct answer_words *phrase)
+{
+	if (phrase->n == 0 || at + phrase->n > ws->n)
+		return false;
+	for (size_t k = 0; k < phrase->n; k++)
+		if (strcmp(ws->w[at + k], phrase->w[k]) != 0)
+			return false;
+	return true;
+}
+
+static bool answer_is_negation(const char *w)
+{
+	static const char *const neg[] = {"not", "no", "never", "isn't", "isnt", "nor", "neither", "hardly",
+	                                  "don't", "dont", "without", NULL};
+	for (size_t i = 0; neg[i]; i++)
+		if (strcmp(w, neg[i]) == 0)
+			return true;
+	return false;
+}
+
+/* ---- values by type ---- */
+
+static bool answer_choice(const struct nl_question *q, const char *s, size_t len, char **value)
+{
+	struct answer_words ws;
+	answer_split(s, len, &ws);
+	if (ws.truncated || ws.n == 0 || ws.n > ANSWER_SHORT_WORDS)
+		return false;
+	bool *used = nl_xcalloc(ws.n, sizeof *used);
+	long found = -1;
+	bool ok = true;
+	/* whole option phrases first, longest options first so "not sure" wins over "sure" */
+	for (size_t pass = 0; pass < 2 && ok; pass++) {
+		for (size_t o = 0; o < q->n_options && ok; o++) {
+			struct answer_words ph;
+			answer_split(q->options[o], strlen(q->options[o]), &ph);
+			if ((pass == 0) != (ph.n > 1))
+				continue;
+			for (size_t at = 0; at < ws.n; at++) {
+				if (!answer_words_match(&ws, at, &ph))
+					continue;
+				bool overlap = false;
+				for (size_t k = 0; k < ph.n; k++)
+					overlap |= used[at + k];
+				if (overlap)
+					continue;
+				for (size_t k = 0; k < ph.n; k++)
+					used[at + k] = true;
+				if (at > 0 && !used[at - 1] && answer_is_negation(ws.w[at - 1]))
+					ok = false; /* "not a job": never guess the opposite */
+				else if (at > 1 && !used[at - 2] && answer_is_negation(ws.w[at - 2]) &&
+				         (strcmp(ws.w[at - 1], "a") == 0 || strcmp(ws.w[at - 1], "an") == 0 ||
+				          strcmp(ws.w[at - 1], "really") == 0))
+					ok = false;
+				else if (found >= 0 && found != (long)o)
+					ok = false; /* two different options */
+				else
+					found = (long)o;
+			}
+		}
+	}
+	/* an unambiguous prefix of a one-word option ("car" for career), when nothing matched whole */
+	if (ok && found < 0) {
+		for (size_t at = 0; at < ws.n && ok; at++) {
+			size_t wl = strlen(ws.w[at]);
+			if (wl < 3)
+				continue;
+			for (size_t o = 0; o < q->n_options; o++) {
+				const char *opt = q->options[o];
+				if (strchr(opt, ' ') || strlen(opt) <= wl || nl_ascii_ncasecmp(opt, ws.w[at], wl) != 0)
+					continue;
+				if (found >= 0 && found != (long)o)
+					ok = false;
+				else
+					found = (long)o;
+			}
+		}
+	}
+	free(used);
+	if (!ok || found < 0)
+		return false;
+	*value = nl_xstrdup(q->options[found]);
+	return true;
+}
+
+static int answer_number_word(const char *w)
+{
+	static const char *const words[] = {"zero", "one", "two", "three", "four", "five",
+	                                    "six",  "seven", "eight", "nine", "ten", NULL};
+	for (int i = 0; words[i]; i++)
+		if (strcmp(w, words[i]) == 0)
+			return i;
+	size_t n = strlen(w);
+	if (n == 0 || n > 3)
+		return -1;
+	int v = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (w[i] < '0' || w[i] > '9')
+			return -1;
+		v = v * 10 + (w[i] - '0');
+	}
+	return v;
+}
+
+static bool answer_scale(const struct nl_question *q, const char *s, size_t len, char **value)
+{
+	struct answer_words ws;
+	answer_split(s, len, &ws);
+	if (ws.truncated || ws.n == 0 || ws.n > ANSWER_SHORT_WORDS)
+		return false;
+	int found = -1;
+	for (size_t i = 0; i < ws.n; i++) {
+		int v = answer_number_word(ws.w[i]);
+		if (v < 0)
+			continue;
+		/* "4/5" and "4 out of 5": the second number must be the scale's top */
+		if (i + 2 < ws.n && strcmp(ws.w[i + 1], "/") == 0) {
+			if (answer_number_word(ws.w[i + 2]) != q->max)
+				return false;
+			i += 2;
+		} else if (i + 3 < ws.n && strcmp(ws.w[i + 1], "out") == 0 && strcmp(ws.w[i + 2], "of") == 0) {
+			if (answer_number_word(ws.w[i + 3]) != q->max)
+				return false;
+			i += 3;
+		}
+		if (found >= 0 && found != v)
+			return false; /* "3 or 4" */
+		found = v;
+	}
+	if (found < q->min || found > q->max)
+		return false;
+	*value = nl_xasprintf("%d", found);
+	return true;
+}
+
+static bool answer_yesno(const char *s, size_t len, char **value)
+{
+	static const char *const yes1[] = {"yes", "yeah", "yep", "yup", "sure", "please", "absolutely",
+	                                   "definitely", "certainly", "ok", "okay", "y", "ja", "oui", "si",
+	                                   "sí", "yea", "gladly", "indeed", NULL};
+	static const char *const no1[] = {"no", "nope", "nah", "n", "nein", "non", "never", NULL};
+	static const char *const yes2[] = {"of course", "why not", "i would", "i'd love", "would love", NULL};
+	static const char *const no2[] = {"not now", "no thanks", "not really", "not interested",
+	                                  "not yet", "no thank", "not today", "maybe later", NULL};
+	struct answer_words ws;
+	answer_split(s, len, &ws);
+	if (ws.truncated || ws.n == 0 || ws.n > ANSWER_SHORT_WORDS)
+		return false;
+	int yes = 0, no = 0;
+	for (size_t i = 0; i < ws.n; i++) {
+		bool two = false;
+		if (i + 1 < ws.n) {
+			char pair[128];
+			int m = snprintf(pair, sizeof pair, "%s %s", ws.w[i], ws.w[i + 1]);
+			if (m > 0 && (size_t)m < sizeof pair) {
+				for (size_t k = 0; no2[k]; k++)
+					if (strcmp(pair, no2[k]) == 0) {
+						no++;
+						two = true;
+					}
+				for (size_t k = 0; yes2[k] && !two; k++)
+					if (strcmp(pair, yes2[k]) == 0) {
+						yes++;
+						two = true;
+					}
+			}
+		}
+		if (two) {
+			i++;
+			continue;
+		}
+		bool neg_before = i > 0 && answer_is_negation(ws.w[i - 1]);
+		for (size_t k = 0; yes1[k]; k++) {
+			if (strcmp(ws.w[i], yes1[k]) == 0) {
+				if (neg_before)
+					return false; /* "not sure": a maybe, not a yes */
+				yes++;
+			}
+		}
+		for (size_t k = 0; no1[k]; k++)
+			if (strcmp(ws.w[i], no1[k]) == 0)
+				no++;
+	}
+	if ((yes > 0) == (no > 0))
+		return false;
+	*value = nl_xstrdup(yes ? "yes" : "no");
+	return true;
+}
+
+/* Reads `s` as an answer to question `q`; false if it cannot be read without guessing. */
+static bool answer_value(const struct nl_question *q, const char *s, size_t len, char **value)
+{
+	struct nl_span t = nl_span_trim((struct nl_span){s, len});
+	if (t.len == 0)
+		return false;
+	switch (q->type) {
+	case NL_Q_CHOICE:
+		return answer_choice(q, t.ptr, t.len, value);
+	case NL_Q_SCALE:
+		return answer_scale(q, t.ptr, t.len, value);
+	case NL_Q_YESNO:
+		return answer_yesno(t.ptr, t.len, value);
+	case NL_Q_TEXT:
+		*value = nl_xstrndup(t.ptr, t.len);
+		return true;
+	}
+	return false;
+}
+
+/* ---- numbered and id forms ---- */
+
+struct answer_seg {
+	size_t q;          /* question index */
+	const char *v;     /* the value */
+	size_t vlen;
+};
+
+#define ANSWER_MAX_SEGS 32
+
+static bool answer_sep(char c)
+{
+	return c == ':' || c == ')' || c == '.' || c == '-' || c == '=' || c == ']';
+}
+
+/* Parses "[Q|#|Question ]N<sep> value" at p; on success *q is the index and *vstart the value. */
+static bool answer_number_prefix(const struct nl_survey *s, const char *p, const char *end, size_t *q,
+                                 const char **vstart)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '*' || *p == '['))
+		p++;
+	if (end - p >= 9 && nl_ascii_ncasecmp(p, "question ", 9) == 0)
+		p += 9;
+	else if (p < end && (*p == 'q' || *p == 'Q' || *p == '#'))
+		p++;
+	if (p >= end || *p < '0' || *p > '9')
+		return false;
+	size_t n = 0;
+	int digits = 0;
+	while (p < end && *p >= '0' && *p <= '9' && digits < 4) {
+		n = n * 10 + (size_t)(*p - '0');
+		p++;
+		digits++;
+	}
+	if (p < end && *p >= '0' && *p <= '9')
+		return false;
+	if (n == 0 || n > s->n_questions)
+		return false;
+	bool sep = false;
+	const char *before = p;
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	/* "1.5" or "1/5" is a number, not a question number */
+	if (p == before && p < end && !(answer_sep(*p)))
+		return false;
+	if (p < end && answer_sep(*p)) {
+		if (*p == '.' && p + 1 < end && p[1] >= '0' && p[1] <= '9')
+			return false;
+		sep = true;
+		p++;
+		/* "–" (E2 80 93) and "—" (E2 80 94) */
+	} else if (end - p >= 3 && (unsigned char)p[0] == 0xE2 && (unsigned char)p[1] == 0x80 &&
+	           ((unsigned char)p[2] == 0x93 || (unsigned char)p[2] == 0x94)) {
+		sep = true;
+		p += 3;
+	}
+	(void)sep;
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '*'))
+		p++;
+	if (p >= end || p == before)
+		return false;
+	*q = n - 1;
+	*vstart = p;
+	return true;
+}
+
+/* "1 career, 2 4, 3 yes": splits at ", N" / "; N" when N is a later question. */
+static size_t answer_numbered(const struct nl_survey *s, const char *line, size_t len, struct answer_seg *segs)
+{
+	const char *end = line + len;
+	size_t q;
+	const char *v;
+	if (!answer_number_prefix(s, line, end, &q, &v))
+		return 0;
+	size_t n = 0;
+	segs[n++] = (struct answer_seg){q, v, (size_t)(end - v)};
+	for (const char *p = v; p < end && n < ANSWER_MAX_SEGS; p++) {
+		if (*p != ',' && *p != ';')
+			continue;
+		size_t q2;
+		const char *v2;
+		if (!answer_number_prefix(s, p + 1, end, &q2, &v2) || q2 <= segs[n - 1].q)
+			continue;
+		segs[n - 1].vlen = (size_t)(p - segs[n - 1].v);
+		segs[n++] = (struct answer_seg){q2, v2, (size_t)(end - v2)};
+		p = v2 - 1;
+	}
+	return n;
+}
+
+/* "work: career", "work = career". */
+static bool answer_by_id(const struct nl_survey *s, const char *line, size_t len, struct answer_seg *seg)
+{
+	struct nl_span t = nl_span_trim((struct nl_span){line, len});
+	for (size_t i = 0; i < s->n_questions; i++) {
+		const char *id = s->questions[i].id;
+		size_t il = id ? strlen(id) : 0;
+		if (il == 0 || t.len <= il || nl_ascii_ncasecmp(t.ptr, id, il) != 0)
+			continue;
+		const char *p = t.ptr + il, *end = t.ptr + t.len;
+		while (p < end && *p == ' ')
+			p++;
+		if (p >= end || (*p != ':' && *p != '=' && *p != '-'))
+			continue;
+		p++;
+		while (p < end && *p == ' ')
+			p++;
+		if (p >= end)
+			continue;
+		*seg = (struct answer_seg){i, p, (size_t)(end - p)};
+		return true;
+	}
+	return false;
+}
+
+/* ---- inline: which question a quoted line is ---- */
+
+/* Compares ignoring ASCII case and runs of white space; true if `a` (the quoted line, maybe cut by
+ * wrapping) is a prefix of `b` of at least 12 characters, or equal. */
+static bool answer_text_prefix(const char *a, size_t al, const char *b)
+{
+	size_t i = 0, j = 0, bl = strlen(b), matched = 0;
+	while (i < al && j < bl) {
+		if ((a[i] == ' ' || a[i] == '\t') && (b[j] == ' ' || b[j] == '\t')) {
+			while (i < al && (a[i] == ' ' || a[i] == '\t'))
+				i++;
+			while (j < bl && (b[j] == ' ' || b[j] == '\t'))
+				j++;
+			continue;
+		}
+		char x = a[i], y = b[j];
+		if (x >= 'A' && x <= 'Z')
+			x = (char)(x - 'A' + 'a');
+		if (y >= 'A' && y <= 'Z')
+			y = (char)(y - 'A' + 'a');
+		if (x != y)
+			return false;
+		i++;
+		j++;
+		matched++;
+	}
+	while (i < al && (a[i] == ' ' || a[i] == '\t'))
+		i++;
+	return i == al && (j == bl || matched >= 12);
+}
+
+/* The question a quoted line asks ("1. Is your work…", or the question text alone), or SIZE_MAX. */
+static size_t answer_quoted_question(const struct nl_survey *s, const char *line, size_t len)
+{
+	struct nl_span t = nl_span_trim((struct nl_span){line, len});
+	if (t.len < 4 || t.len > 400)
+		return (size_t)-1;
+	const char *p = t.ptr, *end = t.ptr + t.len;
+	size_t num = 0;
+	while (p < end && (*p == '*' || *p == ' '))
+		p++;
+	const char *digits = p;
+	while (p < end && *p >= '0' && *p <= '9' && p - digits < 3)
+		num = num * 10 + (size_t)(*p++ - '0');
+	if (p > digits) {
+		if (p < end && (*p == '.' || *p == ')' || *p == ':'))
+			p++;
+		while (p < end && (*p == ' ' || *p == '*'))
+			p++;
+	} else {
+		num = 0;
+	}
+	size_t rest = (size_t)(end - p);
+	for (size_t i = 0; i < s->n_questions; i++) {
+		const char *qt = s->questions[i].text;
+		if (!qt || !*qt)
+			continue;
+		if (num != 0 && num != i + 1)
+			continue;
+		if (answer_text_prefix(p, rest, qt))
+			return i;
+	}
+	return (size_t)-1;
+}
+
+/* ---- the reader ---- */
+
+static void answer_put(const struct nl_survey *s, struct nl_answer *slots, bool *have, size_t q, const char *v,
+                       size_t vlen, const char *raw, size_t rawlen)
+{
+	(void)s;
+	char *value = NULL;
+	bool ok = answer_value(&s->questions[q], v, vlen, &value);
+	struct nl_answer *a = &slots[q];
+	free(a->value);
+	free(a->raw);
+	a->question = q;
+	a->status = ok ? NL_ANSWER_OK : NL_ANSWER_UNREADABLE;
+	a->value = ok ? value : NULL;
+	struct nl_span r = nl_span_trim((struct nl_span){raw, rawlen});
+	a->raw = nl_xstrndup(r.ptr, r.len);
+	have[q] = true;
+}
+
+void nl_survey_read_answers(const struct nl_survey *survey, const struct nl_reply_line *lines, size_t n_lines,
+                            struct nl_answers *out)
+{
+	out->items = NULL;
+	out->count = 0;
+	if (!survey || survey->n_questions == 0 || !lines)
+		return;
+	size_t nq = survey->n_questions;
+	struct nl_answer *slots = nl_xcalloc(nq, sizeof *slots);
+	bool *have = nl_xcalloc(nq, sizeof *have);
+	size_t current = (size_t)-1; /* the question a quoted line just asked */
+	size_t after = 0;            /* non-blank quoted lines since it (its options, its hint) */
+	struct answer_seg segs[ANSWER_MAX_SEGS];
+
+	for (size_t i = 0; i < n_lines; i++) {
+		const struct nl_reply_line *ln = &lines[i];
+		if (ln->quoted) {
+			size_t q = answer_quoted_question(survey, ln->text, ln->len);
+			if (q != (size_t)-1) {
+				current = q;
+				after = 0;
+			} else if (nl_span_trim((struct nl_span){ln->text, ln->len}).len > 0 && ++after > 2) {
+				/* more of the original (the footer, the article): not answering a question */
+				current = (size_t)-1;
+			}
+			continue;
+		}
+		struct nl_span t = nl_span_trim((struct nl_span){ln->text, ln->len});
+		if (t.len == 0 || t.len > ANSWER_LINE_MAX)
+			continue;
+		size_t ns = answer_numbered(survey, t.ptr, t.len, segs);
+		if (current != (size_t)-1) {
+			/* inline: the first paragraph after a quoted question answers it */
+			size_t q = current;
+			current = (size_t)-1;
+			bool numbered_first = ns > 0 && segs[0].q == q;
+			char *probe = NULL;
+			if (!numbered_first && answer_value(&survey->questions[q], t.ptr, t.len, &probe)) {
+				free(probe);
+				/* a text answer may run over several lines of its paragraph */
+				size_t end = i;
+				if (survey->questions[q].type == NL_Q_TEXT) {
+					while (end + 1 < n_lines && !lines[end + 1].quoted &&
+					       nl_span_trim((struct nl_span){lines[end + 1].text, lines[end + 1].len}).len)
+						end++;
+				}
+				if (end > i) {
+					struct nl_buf b = NL_BUF_INIT;
+					for (size_t k = i; k <= end; k++) {
+						struct nl_span lt = nl_span_trim((struct nl_span){lines[k].text, lines[k].len});
+						if (k > i)
+							nl_buf_putc(&b, ' ');
+						nl_buf_append(&b, lt.ptr, lt.len);
+					}
+					answer_put(survey, slots, have, q, b.data, b.len, b.data, b.len);
+					nl_buf_free(&b);
+					i = end;
+				} else {
+					answer_put(survey, slots, have, q, t.ptr, t.len, t.ptr, t.len);
+				}
+				continue;
+			}
+			free(probe);
+			if (ns == 0) {
+				answer_put(survey, slots, have, q, t.ptr, t.len, t.ptr, t.len);
+				continue;
+			}
+		}
+		if (ns > 0) {
+			for (size_t k = 0; k < ns; k++)
+				answer_put(survey, slots, have, segs[k].q, segs[k].v, segs[k].vlen,
+				           ns == 1 ? t.ptr : segs[k].v, ns == 1 ? t.len : segs[k].vlen);
+			continue;
+		}
+		struct answer_seg seg;
+		if (answer_by_id(survey, t.ptr, t.len, &seg))
+			answer_put(survey, slots, have, seg.q, seg.v, seg.vlen, t.ptr, t.len);
+	}
+
+	size_t count = 0;
+	for (size_t q = 0; q < nq; q++)
+		count += have[q];
+	if (count) {
+		out->items = nl_xcalloc(count, sizeof *out->items);
+		for (size_t q = 0; q < nq; q++)
+			if (have[q])
+				out->items[out->count++] = slots[q];
+	}
+	free(slots);
+	free(have);
+}
+
+bool nl_survey_read_value(const struct nl_survey *survey, size_t question, const char *value, size_t len,
+                          struct nl_answer *out)
+{
+	memset(out, 0, sizeof *out);
+	if (!survey || question >= survey->n_questions || !value)
+		return false;
+	char *v = NULL;
+	bool ok = answer_value(&survey->questions[question], value, len, &v);
+	out->question = question;
+	out->status = ok ? NL_ANSWER_OK : NL_ANSWER_UNREADABLE;
+	out->value = ok ? v : NULL;
+	struct nl_span r = nl_span_trim((struct nl_span){value, len});
+	out->raw = nl_xstrndup(r.ptr, r.len);
+	return ok;
+}
+
+void nl_answers_free(struct nl_answers *answers)
+{
+	if (!answers)
+		return;
+	for (size_t i = 0; i < answers->count; i++) {
+		free(answers->items[i].value);
+		free(answers->items[i].raw);
+	}
+	free(answers->items);
+	answers->items = NULL;
+	answers->count = 0;
+}

@@ -78,4 +78,10 @@ void nl_survey_read_answers(const struct nl_survey *survey, const struct nl_repl
                             struct nl_answers *out);
 void nl_answers_free(struct nl_answers *answers);
 
+/* Reads one value (e.g. the VALUE of a mailto answer subject "[survey TOKEN QID=VALUE]") as an
+ * answer to question index `question`.  *out is filled either way (OK with value, or UNREADABLE with
+ * the raw text); the caller frees out->value and out->raw.  Returns true when OK. */
+bool nl_survey_read_value(const struct nl_survey *survey, size_t question, const char *value, size_t len,
+                          struct nl_answer *out);
+
 #endif

@@ -5,3 +5,4 @@
 # differs from the peer on purpose is listed in tests/data/replies/corpus-text.tsv with its
 # "policy:" reason, so the threshold is "exactly the printed rate" (see the report of issue 4).
 nl_unit_test(test_corpus_text SOURCES unit/test_corpus_text.c LIBS nl_reply)
+nl_unit_test(test_answers SOURCES unit/test_answers.c LIBS nl_reply nl_survey)

@@ -1,0 +1,283 @@
+/* test_answers.c - reading survey answers out of reply text (answers.c), on the survey of
+ * DESIGN.md §3, with the lines split by reply.c as collect does. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "buf.h"
+#include "reply.h"
+#include "survey.h"
+
+static struct nl_survey *make_survey(void)
+{
+	struct nl_survey *s = nl_xcalloc(1, sizeof *s);
+	s->id = nl_xstrdup("career-2026-11");
+	s->n_questions = 4;
+	s->questions = nl_xcalloc(4, sizeof *s->questions);
+	struct nl_question *q = s->questions;
+	q[0].id = nl_xstrdup("work");
+	q[0].type = NL_Q_CHOICE;
+	q[0].text = nl_xstrdup("Is your work today a job or a career?");
+	q[0].n_options = 3;
+	q[0].options = nl_xcalloc(3, sizeof(char *));
+	q[0].options[0] = nl_xstrdup("job");
+	q[0].options[1] = nl_xstrdup("career");
+	q[0].options[2] = nl_xstrdup("not sure");
+	q[1].id = nl_xstrdup("satisfaction");
+	q[1].type = NL_Q_SCALE;
+	q[1].min = 1;
+	q[1].max = 5;
+	q[1].text = nl_xstrdup("How satisfied are you with where it is heading?");
+	q[2].id = nl_xstrdup("consult");
+	q[2].type = NL_Q_YESNO;
+	q[2].text = nl_xstrdup("Would you like a free 15-minute consultation?");
+	q[3].id = nl_xstrdup("change");
+	q[3].type = NL_Q_TEXT;
+	q[3].text = nl_xstrdup("What one thing would you change about your work?");
+	return s;
+}
+
+static struct nl_survey *survey;
+
+static int setup(void **state)
+{
+	(void)state;
+	survey = make_survey();
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	nl_survey_free(survey);
+	return 0;
+}
+
+/* Reads `body` and renders the answers as "work=career;satisfaction=?[raw];…" in question order. */
+static char *read_all(const char *body)
+{
+	struct nl_reply_line *lines = NULL;
+	size_t n = 0;
+	nl_reply_split(body, strlen(body), &lines, &n);
+	struct nl_answers a;
+	nl_survey_read_answers(survey, lines, n, &a);
+	struct nl_buf b = NL_BUF_INIT;
+	for (size_t i = 0; i < a.count; i++) {
+		const struct nl_answer *x = &a.items[i];
+		nl_buf_printf(&b, "%s%s=", i ? ";" : "", survey->questions[x->question].id);
+		if (x->status == NL_ANSWER_OK)
+			nl_buf_puts(&b, x->value);
+		else
+			nl_buf_printf(&b, "?[%s]", x->raw);
+	}
+	nl_answers_free(&a);
+	free(lines);
+	return nl_buf_detach(&b);
+}
+
+#define EXPECT(body, want)                                                                                             \
+	do {                                                                                                           \
+		char *got_ = read_all(body);                                                                           \
+		if (strcmp(got_, want) != 0)                                                                           \
+			fail_msg("body %s\nwant %s\ngot  %s", body, want, got_);                                       \
+		free(got_);                                                                                            \
+	} while (0)
+
+/* The plain-text survey block as compose.c writes it, quoted by a mail client. */
+static const char quoted_block[] =
+	"> ----------------------------------------------------------------------\n"
+	"> Reply to this email with the numbers, e.g. 1 career, 2 4, 3 yes\n"
+	">\n"
+	"> 1. Is your work today a job or a career?\n"
+	">    job / career / not sure\n"
+	">\n"
+	"> 2. How satisfied are you with where it is heading?\n"
+	">    1 2 3 4 5   (1 = least, 5 = most)\n"
+	">\n"
+	"> 3. Would you like a free 15-minute consultation?\n"
+	">    yes / no\n"
+	">\n"
+	"> 4. What one thing would you change about your work?\n"
+	">    (reply with 4 and your answer in your own words)\n"
+	">\n"
+	"> -- \n"
+	"> This email was sent to sam@example.test.\n"
+	"> To unsubscribe, reply with \"unsubscribe\" or write to replies@example.test.\n";
+
+static void numbered_forms(void **state)
+{
+	(void)state;
+	EXPECT("1 career\n2 4\n3 yes\n4 fewer meetings\n", "work=career;satisfaction=4;consult=yes;change=fewer meetings");
+	EXPECT("1: career\n", "work=career");
+	EXPECT("1) Career\n", "work=career");
+	EXPECT("Q1 - career\n", "work=career");
+	EXPECT("#1 career\n", "work=career");
+	EXPECT("1. Job\n", "work=job");
+	EXPECT("Question 2: 3\n", "satisfaction=3");
+	EXPECT("q3: nope\n", "consult=no");
+	EXPECT("1 career, 2 4, 3 yes\n", "work=career;satisfaction=4;consult=yes");
+	EXPECT("1 job; 2 two; 3 no thanks\n", "work=job;satisfaction=2;consult=no");
+	/* commas inside a text answer followed by a smaller number do not split */
+	EXPECT("4 fewer meetings, 2 days remote\n", "change=fewer meetings, 2 days remote");
+	EXPECT("1 – career\n", "work=career");
+}
+
+static void by_id(void **state)
+{
+	(void)state;
+	EXPECT("work: career\nsatisfaction = 5\nconsult: sure\nchange: nothing\n",
+	       "work=career;satisfaction=5;consult=yes;change=nothing");
+	EXPECT("Work: a job\n", "work=job");
+}
+
+static void choice_values(void **state)
+{
+	(void)state;
+	EXPECT("1 Definitely a career!\n", "work=career");
+	EXPECT("1 more of a job really\n", "work=job");
+	EXPECT("1 not sure\n", "work=not sure");
+	EXPECT("1 Not sure, honestly.\n", "work=not sure");
+	EXPECT("1 car\n", "work=career");
+	EXPECT("1 CAREER.\n", "work=career");
+	/* ambiguous or negated: never guessed */
+	EXPECT("1 a job and a career\n", "work=?[1 a job and a career]");
+	EXPECT("1 not a job\n", "work=?[1 not a job]");
+	EXPECT("1 banana\n", "work=?[1 banana]");
+	EXPECT("1 well it started as a job years ago but by now I would not call it anything but a career\n",
+	       "work=?[1 well it started as a job years ago but by now I would not call it anything but a career]");
+}
+
+static void scale_values(void **state)
+{
+	(void)state;
+	EXPECT("2 4\n", "satisfaction=4");
+	EXPECT("2 4/5\n", "satisfaction=4");
+	EXPECT("2 4 out of 5\n", "satisfaction=4");
+	EXPECT("2 four\n", "satisfaction=4");
+	EXPECT("2: Five!\n", "satisfaction=5");
+	EXPECT("2 a 3, could be better\n", "satisfaction=3");
+	EXPECT("2 7\n", "satisfaction=?[2 7]");
+	EXPECT("2 8/10\n", "satisfaction=?[2 8/10]");
+	EXPECT("2 3 or 4\n", "satisfaction=?[2 3 or 4]");
+	EXPECT("2 zero\n", "satisfaction=?[2 zero]");
+	EXPECT("2 very\n", "satisfaction=?[2 very]");
+}
+
+static void yesno_values(void **state)
+{
+	(void)state;
+	const char *yes[] = {"yes", "Yeah", "yep", "Sure!", "please", "Absolutely", "of course", "Yes please, Tuesday"};
+	const char *no[] = {"no", "Nope", "not now", "No thanks", "no, thank you"};
+	char body[128];
+	for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
+		snprintf(body, sizeof body, "3 %s\n", yes[i]);
+		EXPECT(body, "consult=yes");
+	}
+	for (size_t i = 0; i < sizeof no / sizeof no[0]; i++) {
+		snprintf(body, sizeof body, "3 %s\n", no[i]);
+		EXPECT(body, "consult=no");
+	}
+	EXPECT("3 yes and no\n", "consult=?[3 yes and no]");
+	EXPECT("3 not sure\n", "consult=?[3 not sure]");
+	EXPECT("3 maybe\n", "consult=?[3 maybe]");
+}
+
+static void text_values(void **state)
+{
+	(void)state;
+	EXPECT("4   Less time in meetings, more time building things.  \n",
+	       "change=Less time in meetings, more time building things.");
+}
+
+static void inline_answers(void **state)
+{
+	(void)state;
+	char body[4096];
+	snprintf(body, sizeof body,
+	         "On Mon, 30 Nov 2026 at 09:00, Coach <news@example.test> wrote:\n"
+	         "> Hello!\n"
+	         "%s"
+	         "\nThanks!\n",
+	         quoted_block);
+	/* quoted example line and questions are never counted */
+	EXPECT(body, "");
+
+	EXPECT("On Mon, 30 Nov 2026 at 09:00, Coach <news@example.test> wrote:\n"
+	       "> 1. Is your work today a job or a career?\n"
+	       ">    job / career / not sure\n"
+	       "Definitely a career!\n"
+	       ">\n"
+	       "> 2. How satisfied are you with where it is heading?\n"
+	       ">    1 2 3 4 5   (1 = least, 5 = most)\n"
+	       "\n"
+	       "4 out of 5\n"
+	       "\n"
+	       "> 3. Would you like a free 15-minute consultation?\n"
+	       ">    yes / no\n"
+	       "yes please\n"
+	       "> 4. What one thing would you change about your work?\n"
+	       ">    (reply with 4 and your answer in your own words)\n"
+	       "More say in which projects I take on,\n"
+	       "and fewer status meetings.\n"
+	       "\n"
+	       "Best,\n"
+	       "Sam\n",
+	       "work=career;satisfaction=4;consult=yes;change=More say in which projects I take on, and fewer "
+	       "status meetings.");
+
+	/* the number repeated inline, and an inline line that is a numbered list of all answers */
+	EXPECT("> 1. Is your work today a job or a career?\n1: job\n> 2. How satisfied are you with where it is heading?\n2 - 3\n",
+	       "work=job;satisfaction=3");
+	EXPECT("> 1. Is your work today a job or a career?\n1 career, 2 4, 3 yes\n",
+	       "work=career;satisfaction=4;consult=yes");
+	/* an unreadable inline answer is kept with its line */
+	EXPECT("> 2. How satisfied are you with where it is heading?\nsomewhere in the middle\n",
+	       "satisfaction=?[somewhere in the middle]");
+	/* a question wrapped by the client still counts */
+	EXPECT("> 4. What one thing would you change about\n> your work?\nNothing at all\n", "change=Nothing at all");
+}
+
+static void no_answers(void **state)
+{
+	(void)state;
+	EXPECT("thanks!\n", "");
+	EXPECT("Great article, thank you.\n\nOn Mon, Coach wrote:\n> 1 career, 2 4, 3 yes\n", "");
+	EXPECT("", "");
+	/* a later answer to the same question in one reply wins */
+	EXPECT("1 job\n1 career\n", "work=career");
+	/* numbers beyond the survey are not answers */
+	EXPECT("5 stars!\n", "");
+	EXPECT("12 years in the same role\n", "");
+}
+
+static void read_value(void **state)
+{
+	(void)state;
+	struct nl_answer a;
+	assert_true(nl_survey_read_value(survey, 0, "career", 6, &a));
+	assert_string_equal(a.value, "career");
+	free(a.value);
+	free(a.raw);
+	assert_false(nl_survey_read_value(survey, 1, "9", 1, &a));
+	assert_int_equal(a.status, NL_ANSWER_UNREADABLE);
+	assert_string_equal(a.raw, "9");
+	free(a.value);
+	free(a.raw);
+	nl_answers_free(NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(numbered_forms), cmocka_unit_test(by_id),         cmocka_unit_test(choice_values),
+		cmocka_unit_test(scale_values),   cmocka_unit_test(yesno_values),  cmocka_unit_test(text_values),
+		cmocka_unit_test(inline_answers), cmocka_unit_test(no_answers),    cmocka_unit_test(read_value),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
