@@ -1,0 +1,9 @@
+# Tally and report (issue 5): the tally against hand-computed figures, golden output for every
+# format, and end-to-end checks of `mailer report` (HTML in headless Chromium, CSV read back by
+# Python's csv module against the JSON).  Included by tests/CMakeLists.txt.
+
+add_library(report_fixture STATIC unit/test_report_fixture.c)
+target_link_libraries(report_fixture PUBLIC nl_store)
+target_include_directories(report_fixture PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/unit)
+
+nl_unit_test(test_tally SOURCES unit/test_tally.c LIBS nl_tally report_fixture)
