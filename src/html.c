@@ -243,7 +243,7 @@ static const char *const html_blocks[] = {
 	"dialog",  "div",     "dl",     "dt",         "fieldset", "figcaption", "figure", "footer", "form",
 	"h1",      "h2",      "h3",     "h4",         "h5",     "h6",      "header", "hr",     "html",
 	"li",      "main",    "nav",    "ol",         "p",      "pre",     "section", "summary", "table",
-	"tbody",   "td",      "tfoot",  "th",         "thead",  "tr",      "ul",     "head",   "title",
+	"tbody",   "tfoot",   "thead",  "tr",      "ul",     "head",   "title",
 	"script",  "style",   "template", "noscript", "xml",    "select",  "option", "textarea", NULL,
 };
 static const char *const html_voids[] = {"br", "hr", "img", "meta", "link", "input", "wbr", "col",

@@ -13,8 +13,8 @@
  * recurses deeper than the depth bound.  Accepted deviations (as real mail needs): LF, CRLF or
  * CR-only line ends; a line without a colon ends the header (CPython msg_35); a part whose closing
  * delimiter never comes runs to the end; an inner multipart that reuses its parent's boundary is
- * empty (CPython msg_15); "From " at the very top (an mbox separator) is skipped; unknown
- * transfer encodings are read as 8bit.
+ * empty (CPython msg_15); a UTF-8 byte order mark and "From " (an mbox separator) at the very top
+ * are skipped; unknown transfer encodings are read as 8bit.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,8 +128,11 @@ static enum nl_code msg_headers(struct msg_parser *p, size_t start, size_t end, 
 		cur = &p->fields[p->n_fields++];
 		part->n_fields++;
 		cur->name = (struct nl_span){d + i, name_end - i};
-		cur->value = (struct nl_span){d + k + 1, eol - (k + 1)};
-		cur_len = eol - (k + 1);
+		k++;
+		while (k < eol && (d[k] == ' ' || d[k] == '\t'))
+			k++;
+		cur->value = (struct nl_span){d + k, eol - k};
+		cur_len = eol - k;
 		if (cur_len > NL_MESSAGE_MAX_HEADER_LINE)
 			return nl_fail(p->err, NL_ERR_LIMIT, "header field %.*s longer than %d bytes",
 			               (int)(cur->name.len > 40 ? 40 : cur->name.len), cur->name.ptr,
@@ -614,6 +617,11 @@ static void msg_add_recipient(struct nl_message *m, char *addr)
 {
 	if (!addr)
 		return;
+	for (size_t i = 0; i < m->n_recipients; i++)
+		if (strcmp(m->recipients[i], addr) == 0) {
+			free(addr);
+			return;
+		}
 	m->recipients = nl_xrealloc(m->recipients, (m->n_recipients + 1) * sizeof *m->recipients);
 	m->recipients[m->n_recipients++] = addr;
 }
@@ -775,6 +783,52 @@ static enum nl_code msg_top_fields(struct msg_parser *p, struct nl_message *m)
 	return rc;
 }
 
+/* A gateway may base64-encode a delivery-status group as if it were a MIME entity, with its own
+ * Content-Transfer-Encoding line in the group (MimeKit bounce.txt): that group is decoded in place. */
+static char *msg_fix_dsn(char *t)
+{
+	if (!strstr(t, "ransfer-") && !strstr(t, "RANSFER-"))
+		return t;
+	struct nl_buf out = NL_BUF_INIT;
+	const char *s = t;
+	bool b64 = false;
+	while (*s) {
+		const char *nl = strchr(s, '\n');
+		size_t n = nl ? (size_t)(nl - s) : strlen(s);
+		struct nl_span line = {s, n};
+		if (n > 26 && nl_ascii_ncasecmp(s, "content-transfer-encoding:", 26) == 0) {
+			b64 = nl_span_ieq(nl_span_trim((struct nl_span){s + 26, n - 26}), "base64");
+			if (!b64)
+				nl_buf_append_span(&out, line), nl_buf_putc(&out, '\n');
+		} else if (b64 && n > 15 && nl_ascii_ncasecmp(s, "content-length:", 15) == 0) {
+			/* dropped with the encoding line */
+		} else if (b64 && n == 0) {
+			/* the blank line before the encoded group */
+		} else if (b64) {
+			const char *e = s;
+			while (*e && !(e[0] == '\n' && (e[1] == '\n' || e[1] == '\0')))
+				e++;
+			struct nl_buf dec = NL_BUF_INIT;
+			nl_base64_decode(&dec, s, (size_t)(e - s));
+			nl_buf_putc(&out, '\n');
+			nl_charset_append_utf8(&out, NULL, dec.data ? dec.data : "", dec.len);
+			nl_buf_free(&dec);
+			b64 = false;
+			s = e;
+			if (*s)
+				s++;
+			continue;
+		} else {
+			nl_buf_append_span(&out, line);
+			nl_buf_putc(&out, '\n');
+		}
+		s = nl ? nl + 1 : s + n;
+	}
+	free(t);
+	msg_lf(&out);
+	return nl_buf_detach(&out);
+}
+
 /* Report parts (RFC 6522): kept as text for reply.c. */
 static void msg_reports(struct msg_parser *p, struct nl_message *m)
 {
@@ -782,7 +836,7 @@ static void msg_reports(struct msg_parser *p, struct nl_message *m)
 		const struct msg_part *part = &p->parts[i];
 		if (!m->delivery_status &&
 		    (msg_is(part, "message/delivery-status") || msg_is(part, "message/global-delivery-status"))) {
-			m->delivery_status = msg_part_text(part);
+			m->delivery_status = msg_fix_dsn(msg_part_text(part));
 		} else if (!m->feedback_report && msg_is(part, "message/feedback-report")) {
 			m->feedback_report = msg_part_text(part);
 		} else if (!m->returned_headers &&
@@ -832,6 +886,12 @@ static enum nl_code msg_body(struct msg_parser *p, struct nl_message *m)
 		t = u;
 	}
 	m->text = t;
+	size_t n = strlen(t);
+	if (n && t[n - 1] != '\n') { /* every line ends with LF */
+		m->text = nl_xrealloc(t, n + 2);
+		m->text[n] = '\n';
+		m->text[n + 1] = '\0';
+	}
 	return NL_OK;
 }
 
@@ -841,6 +901,10 @@ enum nl_code nl_message_parse(const char *data, size_t len, struct nl_message **
 	if (len > NL_MESSAGE_MAX_SIZE)
 		return nl_fail(err, NL_ERR_LIMIT, "message larger than %u bytes", NL_MESSAGE_MAX_SIZE);
 	char *copy = NULL;
+	if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) { /* a UTF-8 byte order mark (MimeKit) */
+		data += 3;
+		len -= 3;
+	}
 	/* CR-only line ends (old Mac mail): read as LF. */
 	if (!memchr(data, '\n', len) && memchr(data, '\r', len)) {
 		copy = nl_xmalloc(len + 1);
