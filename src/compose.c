@@ -4,8 +4,10 @@
  * the same for everyone is rendered once: the From header, the survey block and the unsubscribe
  * texts, the latter with a placeholder byte (COMPOSE_HOLE) where each subscriber's token goes.
  * Per subscriber (nl_compose_message): the token (HMAC, token.c), the two templates into scratch
- * buffers, then the headers and the quoted-printable body into the caller's buffer.  No allocation
- * once the buffers have grown.
+ * buffers (the holes still open), then the headers and the quoted-printable body into the caller's
+ * buffer, the holes filled on the way.  The quoted-printable encoder keeps the encodings of lines
+ * that repeat from one subscriber to the next (mime.h's line cache, a fixed 4 MiB at most), which is
+ * most of the message.  No allocation once the buffers have grown.
  *
  * Headers: RFC 5322 §3.6 (Date, From, To, Subject, Message-ID, Reply-To), RFC 2045 (MIME-Version),
  * RFC 2919 (List-Id), RFC 2369 and RFC 8058 (List-Unsubscribe, List-Unsubscribe-Post).  The envelope
@@ -24,6 +26,7 @@
 
 #define COMPOSE_HOLE '\x01' /* where the token goes in pre-rendered text; never in real data */
 #define COMPOSE_NAME_FALLBACK "there"
+#define COMPOSE_QP_CACHE (4u * 1024 * 1024) /* encoded lines kept for the whole campaign */
 
 enum {
 	VAR_NAME,
@@ -59,8 +62,8 @@ struct nl_composer {
 	struct nl_buf survey_html_hole, survey_text_hole;
 	struct nl_buf unsub_html_hole, unsub_text_hole;
 	/* per-subscriber scratch */
-	struct nl_buf survey_html, survey_text, unsub_html, unsub_text;
-	struct nl_buf part_html, part_text, scratch;
+	struct nl_buf part_html, part_text, encoded, scratch;
+	struct nl_mime_qp_cache *qp_cache;
 	time_t date_cached;
 	char date_text[40];
 };
@@ -387,6 +390,14 @@ enum nl_code nl_compose_new(const struct nl_config *cfg, const struct nl_article
 
 	nl_mime_header_mailbox(&c->from_header, "From", from_name, from_addr);
 	nl_mime_header_text(&c->subject_header, "Subject", article->subject, strlen(article->subject));
+	const char *texts[] = {article->title, article->subject, article->date_text, article->preheader, article->html,
+	                       article->text};
+	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+		if (texts[i] && strchr(texts[i], COMPOSE_HOLE)) {
+			rc = nl_fail(err, NL_ERR_ARTICLE, "%s: a control character (U+0001) in the article", article->path);
+			goto out;
+		}
+	c->qp_cache = nl_mime_qp_cache_new(COMPOSE_QP_CACHE, COMPOSE_HOLE, NL_TOKEN_LEN);
 	c->values = nl_xcalloc(c->n_vars, sizeof *c->values);
 	c->values[VAR_TITLE] = nl_span_cstr(article->title ? article->title : "");
 	c->values[VAR_SUBJECT] = nl_span_cstr(article->subject);
@@ -419,8 +430,21 @@ static bool compose_email_ok(const char *email)
 	return true;
 }
 
-/* Renders both parts for `sub` with `token` into c->part_html and c->part_text. */
-static void compose_parts(struct nl_composer *c, const struct nl_subscriber *sub, const char *token, bool text)
+/* True if any value of `sub` holds a control character other than TAB (the reader refuses them;
+ * COMPOSE_HOLE in data would take a token's place). */
+static bool compose_values_clean(const struct nl_subscriber *sub)
+{
+	for (size_t i = 0; i <= sub->n_columns; i++) {
+		const unsigned char *p = (const unsigned char *)(i < sub->n_columns ? sub->values[i] : sub->name);
+		for (; p && *p; p++)
+			if (*p < 0x20 && *p != '\t')
+				return false;
+	}
+	return true;
+}
+
+/* Renders both parts for `sub` into c->part_html and c->part_text, with holes for the token. */
+static void compose_parts(struct nl_composer *c, const struct nl_subscriber *sub, bool text)
 {
 	struct nl_span *v = c->values;
 	v[VAR_NAME] = nl_span_cstr(sub->name && *sub->name ? sub->name : COMPOSE_NAME_FALLBACK);
@@ -428,27 +452,28 @@ static void compose_parts(struct nl_composer *c, const struct nl_subscriber *sub
 	for (size_t i = 0; i < sub->n_columns && VAR_BUILTIN_COUNT + i < c->n_vars; i++)
 		v[VAR_BUILTIN_COUNT + i] = nl_span_cstr(sub->values[i]);
 
-	nl_buf_reset(&c->survey_html);
-	nl_buf_reset(&c->unsub_html);
-	compose_fill(&c->survey_html, &c->survey_html_hole, token);
-	compose_fill(&c->unsub_html, &c->unsub_html_hole, token);
 	v[VAR_CONTENT] = nl_span_cstr(c->article->html ? c->article->html : "");
-	v[VAR_SURVEY] = (struct nl_span){c->survey_html.data, c->survey_html.len};
-	v[VAR_UNSUBSCRIBE] = (struct nl_span){c->unsub_html.data, c->unsub_html.len};
+	v[VAR_SURVEY] = (struct nl_span){c->survey_html_hole.data, c->survey_html_hole.len};
+	v[VAR_UNSUBSCRIBE] = (struct nl_span){c->unsub_html_hole.data, c->unsub_html_hole.len};
 	nl_buf_reset(&c->part_html);
 	nl_template_render(c->html, v, &c->part_html);
 	if (!text)
 		return;
-
-	nl_buf_reset(&c->survey_text);
-	nl_buf_reset(&c->unsub_text);
-	compose_fill(&c->survey_text, &c->survey_text_hole, token);
-	compose_fill(&c->unsub_text, &c->unsub_text_hole, token);
 	v[VAR_CONTENT] = nl_span_cstr(c->article->text ? c->article->text : "");
-	v[VAR_SURVEY] = (struct nl_span){c->survey_text.data, c->survey_text.len};
-	v[VAR_UNSUBSCRIBE] = (struct nl_span){c->unsub_text.data, c->unsub_text.len};
+	v[VAR_SURVEY] = (struct nl_span){c->survey_text_hole.data, c->survey_text_hole.len};
+	v[VAR_UNSUBSCRIBE] = (struct nl_span){c->unsub_text_hole.data, c->unsub_text_hole.len};
 	nl_buf_reset(&c->part_text);
 	nl_template_render(c->text, v, &c->part_text);
+}
+
+/* Appends one part: quoted-printable through the line cache, then the holes filled with the token. */
+static void compose_part(struct nl_composer *c, struct nl_buf *out, const char *boundary, const char *type,
+                         const struct nl_buf *part, const char *token)
+{
+	nl_mime_part_begin(out, boundary, type);
+	nl_buf_reset(&c->encoded);
+	nl_mime_qp_encode_cached(c->qp_cache, &c->encoded, nl_buf_cstr(part), part->len);
+	compose_fill(out, &c->encoded, token);
 }
 
 enum nl_code nl_compose_message(struct nl_composer *c, const struct nl_subscriber *sub, struct nl_buf *out,
@@ -457,6 +482,9 @@ enum nl_code nl_compose_message(struct nl_composer *c, const struct nl_subscribe
 	nl_buf_reset(out);
 	if (!compose_email_ok(sub->email))
 		return nl_fail(err, NL_ERR_SUBSCRIBER, "line %zu: '%.300s' is not a usable address", sub->line, sub->email);
+	if (!compose_values_clean(sub))
+		return nl_fail(err, NL_ERR_SUBSCRIBER, "line %zu: %s: a control character in the data", sub->line,
+		               sub->email);
 	memset(env, 0, sizeof *env);
 	nl_token_make(c->secret, c->article->campaign, sub->email, env->token);
 	snprintf(env->mail_from, sizeof env->mail_from, "%s%s%s", c->reply_prefix, env->token, c->reply_suffix);
@@ -464,7 +492,7 @@ enum nl_code nl_compose_message(struct nl_composer *c, const struct nl_subscribe
 	snprintf(env->message_id, sizeof env->message_id, "%s.%s@%s", env->token, c->campaign_atom,
 	         c->from_domain);
 
-	compose_parts(c, sub, env->token, true);
+	compose_parts(c, sub, true);
 
 	time_t now = nl_now();
 	if (now != c->date_cached) {
@@ -482,8 +510,10 @@ enum nl_code nl_compose_message(struct nl_composer *c, const struct nl_subscribe
 	compose_fill(out, &c->list_headers_hole, env->token);
 	char boundary[8 + NL_TOKEN_LEN];
 	snprintf(boundary, sizeof boundary, "=_%s", env->token); /* "=_" never occurs in QP output */
-	nl_mime_alternative(out, boundary, c->part_text.data, c->part_text.len, c->part_html.data,
-	                    c->part_html.len);
+	nl_mime_alternative_begin(out, boundary);
+	compose_part(c, out, boundary, "text/plain", &c->part_text, env->token);
+	compose_part(c, out, boundary, "text/html", &c->part_html, env->token);
+	nl_mime_alternative_end(out, boundary);
 	if (nl_buf_failed(out) || out->len > NL_COMPOSE_MAX_MESSAGE)
 		return nl_fail(err, NL_ERR_LIMIT, "the message for %s is larger than the buffer allows (%zu bytes)",
 		               sub->email, out->max ? out->max : (size_t)NL_COMPOSE_MAX_MESSAGE);
@@ -495,11 +525,14 @@ enum nl_code nl_compose_html(struct nl_composer *c, const struct nl_subscriber *
 {
 	char token[NL_TOKEN_LEN + 1];
 	nl_buf_reset(out);
+	if (!compose_values_clean(sub))
+		return nl_fail(err, NL_ERR_SUBSCRIBER, "line %zu: %s: a control character in the data", sub->line,
+		               sub->email);
 	nl_token_make(c->secret, c->article->campaign, sub->email, token);
-	compose_parts(c, sub, token, false);
-	nl_buf_append(out, c->part_html.data, c->part_html.len);
+	compose_parts(c, sub, false);
+	compose_fill(out, &c->part_html, token);
 	if (nl_buf_failed(out))
-		return nl_fail(err, NL_ERR_LIMIT, "the HTML for %s is larger than the buffer allows", sub->email);
+		return nl_fail(err, NL_ERR_SUBSCRIBER, "the HTML for %s is larger than the buffer allows", sub->email);
 	return NL_OK;
 }
 
@@ -509,6 +542,7 @@ void nl_compose_free(struct nl_composer *c)
 		return;
 	nl_template_free(c->html);
 	nl_template_free(c->text);
+	nl_mime_qp_cache_free(c->qp_cache);
 	free(c->values);
 	free(c->reply_prefix);
 	free(c->reply_suffix);
@@ -516,8 +550,7 @@ void nl_compose_free(struct nl_composer *c)
 	free(c->campaign_atom);
 	struct nl_buf *bufs[] = {&c->from_header, &c->subject_header, &c->list_headers_hole, &c->reply_name,
 	                         &c->survey_html_hole, &c->survey_text_hole, &c->unsub_html_hole,
-	                         &c->unsub_text_hole, &c->survey_html, &c->survey_text, &c->unsub_html,
-	                         &c->unsub_text, &c->part_html, &c->part_text, &c->scratch};
+	                         &c->unsub_text_hole, &c->part_html, &c->part_text, &c->encoded, &c->scratch};
 	for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
 		nl_buf_free(bufs[i]);
 	memset(c->secret, 0, sizeof c->secret);

@@ -8,6 +8,7 @@
  */
 #include "mime.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,7 +60,10 @@ static size_t mime_utf8_len(const unsigned char *p, const unsigned char *end)
 #define QP_CHUNK 4096
 #define QP_LINE 75 /* characters before a soft break's "=", which makes 76 (§6.7 rule 5) */
 
-void nl_mime_qp_encode(struct nl_buf *out, const char *s, size_t len)
+/* The encoder.  A byte equal to `hole` (-1: none) is copied through as is and counts as
+ * `hole_width` literal columns: the composer fills each hole with a token of that many letters and
+ * digits afterwards, so the output is what encoding the token itself would give. */
+static void mime_qp(struct nl_buf *out, const char *s, size_t len, int hole, size_t hole_width)
 {
 	char chunk[QP_CHUNK + 32];
 	size_t n = 0, col = 0;
@@ -72,27 +76,28 @@ void nl_mime_qp_encode(struct nl_buf *out, const char *s, size_t len)
 		}
 		unsigned char c = *p;
 		unsigned char cls = mime_qp_table[c];
-		if (cls == QP_LIT && col > 0) {
-			/* the common case: a run of literal characters, copied up to the line's room */
-			size_t room = QP_LINE - col, k = 0;
-			if (room == 0) {
-				memcpy(chunk + n, "=\r\n", 3);
-				n += 3;
-				col = 0;
-				continue;
-			}
-			size_t max = (size_t)(end - p);
-			if (max > room)
-				max = room;
+		if (cls <= QP_WSP && col > 0 && col < QP_LINE) {
+			/* the common case: a run of literal characters and of spaces that are not at a line's
+			 * end, copied up to the line's room */
+			size_t max = (size_t)(end - p), k = 0;
+			if (max > QP_LINE - col)
+				max = QP_LINE - col;
 			if (max > QP_CHUNK + 32 - n)
 				max = QP_CHUNK + 32 - n;
-			while (k < max && mime_qp_table[p[k]] == QP_LIT)
-				k++;
-			memcpy(chunk + n, p, k);
-			n += k;
-			col += k;
-			p += k;
-			continue;
+			for (; k < max; k++) {
+				unsigned char t = mime_qp_table[p[k]];
+				if (t == QP_LIT)
+					continue;
+				if (t != QP_WSP || p + k + 1 >= end || mime_qp_table[p[k + 1]] >= QP_LF)
+					break;
+			}
+			if (k > 0) {
+				memcpy(chunk + n, p, k);
+				n += k;
+				col += k;
+				p += k;
+				continue;
+			}
 		}
 		if (cls == QP_LF) {
 			memcpy(chunk + n, "\r\n", 2);
@@ -106,20 +111,25 @@ void nl_mime_qp_encode(struct nl_buf *out, const char *s, size_t len)
 			continue;
 		}
 		/* one unit: a character to write literally or encoded; k bytes of input */
-		size_t k = 1;
+		size_t k = 1, width;
 		bool enc;
-		if (cls == QP_LIT) { /* at the start of a line */
-			enc = c == '.' || (c == 'F' && end - p >= 5 && memcmp(p, "From ", 5) == 0);
-		} else if (cls == QP_WSP) { /* rule 3: not at the end of a line */
-			const unsigned char *q = p + 1;
-			enc = q == end || *q == '\n' || (*q == '\r' && q + 1 < end && q[1] == '\n');
+		if ((int)c == hole) {
+			enc = false;
+			width = hole_width;
 		} else {
-			enc = true;
-			if (c >= 0x80)
-				k = mime_utf8_len(p, end);
+			if (cls == QP_LIT) { /* at the start of a line */
+				enc = c == '.' || (c == 'F' && end - p >= 5 && memcmp(p, "From ", 5) == 0);
+			} else if (cls == QP_WSP) { /* rule 3: not at the end of a line */
+				const unsigned char *q = p + 1;
+				enc = q == end || *q == '\n' || (*q == '\r' && q + 1 < end && q[1] == '\n');
+			} else {
+				enc = true;
+				if (c >= 0x80)
+					k = mime_utf8_len(p, end);
+			}
+			width = enc ? 3 * k : 1;
 		}
-		size_t width = enc ? 3 * k : 1;
-		if (col + width > QP_LINE) {
+		if (col + width > QP_LINE && col > 0) {
 			memcpy(chunk + n, "=\r\n", 3);
 			n += 3;
 			col = 0;
@@ -138,6 +148,134 @@ void nl_mime_qp_encode(struct nl_buf *out, const char *s, size_t len)
 		p += k;
 	}
 	nl_buf_append(out, chunk, n);
+}
+
+void nl_mime_qp_encode(struct nl_buf *out, const char *s, size_t len)
+{
+	mime_qp(out, s, len, -1, 0);
+}
+
+/* ---- the line cache ----
+ *
+ * Quoted-printable is encoded line by line: every hard break puts the encoder back at column 0, so
+ * one input line (with its LF, or the last one without) always encodes to the same output.  Most
+ * lines of a newsletter are the same for every subscriber, so their encodings are kept: a line seen
+ * twice (the `seen` filter of hashes) is stored with its encoding, up to a fixed number of bytes, and
+ * then copied rather than encoded.  Memory is bounded whatever the list's length. */
+
+#define QPC_SEEN 65536   /* direct-mapped filter of line hashes seen once */
+#define QPC_SLOTS 16384  /* cached lines at most (the table stays at most half full) */
+#define QPC_MIN_LINE 32  /* shorter lines are encoded directly */
+
+struct mime_qpc_entry {
+	uint64_t hash;   /* 0 = empty */
+	size_t in_off, in_len, out_off, out_len; /* into the arena */
+};
+
+struct nl_mime_qp_cache {
+	int hole;
+	size_t hole_width, max_bytes, used_slots;
+	uint64_t *seen;
+	struct mime_qpc_entry *slots;
+	struct nl_buf arena;
+	struct nl_buf line; /* scratch for one encoded line */
+};
+
+struct nl_mime_qp_cache *nl_mime_qp_cache_new(size_t max_bytes, int hole, size_t hole_width)
+{
+	struct nl_mime_qp_cache *c = nl_xcalloc(1, sizeof *c);
+	c->hole = hole;
+	c->hole_width = hole_width;
+	c->max_bytes = max_bytes;
+	c->seen = nl_xcalloc(QPC_SEEN, sizeof *c->seen);
+	c->slots = nl_xcalloc(QPC_SLOTS, sizeof *c->slots);
+	nl_buf_init(&c->arena, 0);
+	nl_buf_init(&c->line, 0);
+	return c;
+}
+
+void nl_mime_qp_cache_free(struct nl_mime_qp_cache *c)
+{
+	if (!c)
+		return;
+	free(c->seen);
+	free(c->slots);
+	nl_buf_free(&c->arena);
+	nl_buf_free(&c->line);
+	free(c);
+}
+
+/* A 64-bit hash of a line, eight bytes at a time (multiply-xorshift; not for adversaries: a
+ * collision costs one memcmp, never a wrong result). */
+static uint64_t mime_line_hash(const unsigned char *p, size_t n)
+{
+	uint64_t h = 0x9E3779B97F4A7C15ull ^ n;
+	while (n >= 8) {
+		uint64_t w;
+		memcpy(&w, p, 8);
+		h = (h ^ w) * 0xFF51AFD7ED558CCDull;
+		h ^= h >> 29;
+		p += 8;
+		n -= 8;
+	}
+	uint64_t w = 0;
+	memcpy(&w, p, n);
+	h = (h ^ w) * 0xC4CEB9FE1A85EC53ull;
+	h ^= h >> 32;
+	return h ? h : 1;
+}
+
+static void mime_qpc_line(struct nl_mime_qp_cache *c, struct nl_buf *out, const char *s, size_t n)
+{
+	if (n < QPC_MIN_LINE) {
+		mime_qp(out, s, n, c->hole, c->hole_width);
+		return;
+	}
+	uint64_t h = mime_line_hash((const unsigned char *)s, n);
+	size_t i = (size_t)h & (QPC_SLOTS - 1);
+	for (;;) {
+		struct mime_qpc_entry *e = &c->slots[i];
+		if (!e->hash)
+			break;
+		if (e->hash == h && e->in_len == n && memcmp(c->arena.data + e->in_off, s, n) == 0) {
+			nl_buf_append(out, c->arena.data + e->out_off, e->out_len);
+			return;
+		}
+		i = (i + 1) & (QPC_SLOTS - 1);
+	}
+	/* not cached: encode; keep it if it was seen before and there is room */
+	size_t f = (size_t)(h >> 20) & (QPC_SEEN - 1);
+	bool again = c->seen[f] == h;
+	c->seen[f] = h;
+	if (!again || c->used_slots * 2 >= QPC_SLOTS) {
+		mime_qp(out, s, n, c->hole, c->hole_width);
+		return;
+	}
+	nl_buf_reset(&c->line);
+	mime_qp(&c->line, s, n, c->hole, c->hole_width);
+	nl_buf_append(out, c->line.data, c->line.len);
+	if (c->arena.len + n + c->line.len > c->max_bytes)
+		return;
+	struct mime_qpc_entry *e = &c->slots[i];
+	e->hash = h;
+	e->in_off = c->arena.len;
+	e->in_len = n;
+	nl_buf_append(&c->arena, s, n);
+	e->out_off = c->arena.len;
+	e->out_len = c->line.len;
+	nl_buf_append(&c->arena, c->line.data, c->line.len);
+	c->used_slots++;
+}
+
+void nl_mime_qp_encode_cached(struct nl_mime_qp_cache *c, struct nl_buf *out, const char *s, size_t len)
+{
+	const char *p = s, *end = s + len;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
+		mime_qpc_line(c, out, p, n);
+		p += n;
+	}
 }
 
 static int mime_hexval(unsigned char c)
@@ -554,22 +692,36 @@ void nl_mime_percent_encode(struct nl_buf *out, const char *s, size_t len)
 
 /* ---- the body ---- */
 
-void nl_mime_alternative(struct nl_buf *out, const char *boundary, const char *text, size_t text_len,
-                         const char *html, size_t html_len)
+void nl_mime_alternative_begin(struct nl_buf *out, const char *boundary)
 {
 	nl_buf_puts(out, "MIME-Version: 1.0\r\nContent-Type: multipart/alternative;\r\n boundary=\"");
 	nl_buf_puts(out, boundary);
-	nl_buf_puts(out, "\"\r\n\r\nThis is a multi-part message in MIME format.\r\n\r\n--");
-	nl_buf_puts(out, boundary);
-	nl_buf_puts(out, "\r\nContent-Type: text/plain; charset=UTF-8\r\n"
-	                 "Content-Transfer-Encoding: quoted-printable\r\n\r\n");
-	nl_mime_qp_encode(out, text, text_len);
+	nl_buf_puts(out, "\"\r\n\r\nThis is a multi-part message in MIME format.\r\n");
+}
+
+void nl_mime_part_begin(struct nl_buf *out, const char *boundary, const char *type)
+{
 	nl_buf_puts(out, "\r\n--");
 	nl_buf_puts(out, boundary);
-	nl_buf_puts(out, "\r\nContent-Type: text/html; charset=UTF-8\r\n"
-	                 "Content-Transfer-Encoding: quoted-printable\r\n\r\n");
-	nl_mime_qp_encode(out, html, html_len);
+	nl_buf_puts(out, "\r\nContent-Type: ");
+	nl_buf_puts(out, type);
+	nl_buf_puts(out, "; charset=UTF-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n");
+}
+
+void nl_mime_alternative_end(struct nl_buf *out, const char *boundary)
+{
 	nl_buf_puts(out, "\r\n--");
 	nl_buf_puts(out, boundary);
 	nl_buf_puts(out, "--\r\n");
+}
+
+void nl_mime_alternative(struct nl_buf *out, const char *boundary, const char *text, size_t text_len,
+                         const char *html, size_t html_len)
+{
+	nl_mime_alternative_begin(out, boundary);
+	nl_mime_part_begin(out, boundary, "text/plain");
+	nl_mime_qp_encode(out, text, text_len);
+	nl_mime_part_begin(out, boundary, "text/html");
+	nl_mime_qp_encode(out, html, html_len);
+	nl_mime_alternative_end(out, boundary);
 }

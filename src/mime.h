@@ -24,6 +24,17 @@
  * quoting cannot touch it), and the bytes of one UTF-8 character never split by a soft break. */
 void nl_mime_qp_encode(struct nl_buf *out, const char *s, size_t len);
 
+/* A bounded cache of encoded lines for the same text sent many times (see mime.c), and an encoder
+ * that uses it.  Bytes equal to `hole` (-1 for none; the composer uses 0x01) are copied through and
+ * counted as `hole_width` literal characters, to be replaced by that many letters or digits later.
+ * The cache holds at most `max_bytes` of lines and encodings plus fixed tables (about 1 MiB).
+ * nl_mime_qp_encode_cached() gives exactly what nl_mime_qp_encode() would (with the holes filled).
+ * Not thread-safe; free with nl_mime_qp_cache_free (NULL accepted). */
+struct nl_mime_qp_cache;
+struct nl_mime_qp_cache *nl_mime_qp_cache_new(size_t max_bytes, int hole, size_t hole_width);
+void nl_mime_qp_cache_free(struct nl_mime_qp_cache *cache);
+void nl_mime_qp_encode_cached(struct nl_mime_qp_cache *cache, struct nl_buf *out, const char *s, size_t len);
+
 /* Appends the decoding of quoted-printable `s` to `out`: soft breaks removed, hard breaks (CRLF or
  * LF) become LF, trailing whitespace on a line dropped (§6.7 rule 3).  Returns false if the input
  * had a malformed "=" sequence (then copied literally) or a line over 76 characters; the output is
@@ -58,5 +69,12 @@ void nl_mime_percent_encode(struct nl_buf *out, const char *s, size_t len);
  * one containing "=_" never can. */
 void nl_mime_alternative(struct nl_buf *out, const char *boundary, const char *text, size_t text_len,
                          const char *html, size_t html_len);
+
+/* The same in pieces, for a caller that encodes the parts itself: the headers and preamble; a
+ * part's delimiter and headers (`type` "text/plain" or "text/html", UTF-8, quoted-printable), after
+ * which the caller appends the encoded content; and the closing delimiter. */
+void nl_mime_alternative_begin(struct nl_buf *out, const char *boundary);
+void nl_mime_part_begin(struct nl_buf *out, const char *boundary, const char *type);
+void nl_mime_alternative_end(struct nl_buf *out, const char *boundary);
 
 #endif
