@@ -39,7 +39,7 @@ struct article_ctx {
 };
 
 static enum nl_code article_fail(struct article_ctx *c, size_t line, const char *field, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 static enum nl_code article_fail(struct article_ctx *c, size_t line, const char *field, const char *fmt, ...)
 {
@@ -91,15 +91,17 @@ static enum nl_code article_string(struct article_ctx *c, yaml_node_t *node, con
 	if (node->type != YAML_SCALAR_NODE)
 		return article_fail(c, article_line(c, node), field, "must be text, not a %s",
 		                    node->type == YAML_MAPPING_NODE ? "mapping" : "list");
-	struct nl_span s = nl_span_trim((struct nl_span){(const char *)node->data.scalar.value, node->data.scalar.length});
+	struct nl_span s =
+	    nl_span_trim((struct nl_span){(const char *)node->data.scalar.value, node->data.scalar.length});
 	if (s.len == 0)
 		return article_fail(c, article_line(c, node), field, "is empty");
 	for (size_t i = 0; i < s.len; i++) {
 		unsigned char ch = (unsigned char)s.ptr[i];
 		if (ch == 0x7F || (ch < 0x20 && (one_line || (ch != '\n' && ch != '\t'))))
-			return article_fail(c, article_line(c, node), field, "%s", one_line && (ch == '\n' || ch == '\r')
-			                                                              ? "must be on one line"
-			                                                              : "contains a control character");
+			return article_fail(c, article_line(c, node), field, "%s",
+			                    one_line && (ch == '\n' || ch == '\r')
+			                        ? "must be on one line"
+			                        : "contains a control character");
 	}
 	if (!nl_utf8_valid(s.ptr, s.len))
 		return article_fail(c, article_line(c, node), field, "is not valid UTF-8");
@@ -129,7 +131,8 @@ static enum nl_code article_int(struct article_ctx *c, yaml_node_t *node, const 
 		const char *s = (const char *)node->data.scalar.value;
 		char *end;
 		long v = strtol(s, &end, 10);
-		if (end != s && *end == '\0' && strlen(s) == node->data.scalar.length && v >= -1000 && v <= 1000) {
+		if (end != s && *end == '\0' && strlen(s) == node->data.scalar.length && v >= -1000 &&
+		    v <= 1000) {
 			*out = (int)v;
 			return NL_OK;
 		}
@@ -142,12 +145,15 @@ static enum nl_code article_options(struct article_ctx *c, yaml_node_t *node, co
 {
 	enum nl_code rc = NL_OK;
 	if (node->type != YAML_SEQUENCE_NODE)
-		return article_fail(c, article_line(c, node), field, "must be a list, e.g. [job, career, not sure]");
+		return article_fail(c, article_line(c, node), field,
+		                    "must be a list, e.g. [job, career, not sure]");
 	size_t n = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
 	if (n == 0)
-		return article_fail(c, article_line(c, node), field, "a choice question needs at least one option");
+		return article_fail(c, article_line(c, node), field,
+		                    "a choice question needs at least one option");
 	if (n > ARTICLE_MAX_OPTIONS)
-		return article_fail(c, article_line(c, node), field, "more than %d options", ARTICLE_MAX_OPTIONS);
+		return article_fail(c, article_line(c, node), field, "more than %d options",
+		                    ARTICLE_MAX_OPTIONS);
 	q->options = nl_xcalloc(n, sizeof *q->options);
 	for (size_t i = 0; i < n; i++) {
 		yaml_node_t *opt = article_node(c, node->data.sequence.items.start[i]);
@@ -156,19 +162,23 @@ static enum nl_code article_options(struct article_ctx *c, yaml_node_t *node, co
 		q->n_options = i + 1;
 		for (size_t j = 0; j < i; j++)
 			if (nl_ascii_casecmp(q->options[j], q->options[i]) == 0)
-				return article_fail(c, article_line(c, opt), field, "option \"%s\" given twice", q->options[i]);
+				return article_fail(c, article_line(c, opt), field,
+				                    "option \"%s\" given twice", q->options[i]);
 	}
 	return NL_OK;
 }
 
-static enum nl_code article_question(struct article_ctx *c, yaml_node_t *node, size_t index, struct nl_survey *s)
+static enum nl_code article_question(struct article_ctx *c, yaml_node_t *node, size_t index,
+                                     struct nl_survey *s)
 {
 	enum nl_code rc = NL_OK;
 	char field[64];
 	struct nl_question *q = &s->questions[index];
 	size_t line = article_line(c, node);
 	yaml_node_t *v;
-#define ARTICLE_FIELD(name) (snprintf(field, sizeof field, "survey.questions[%zu]%s%s", index + 1, *(name) ? "." : "", (name)), field)
+#define ARTICLE_FIELD(name)                                                                                  \
+	(snprintf(field, sizeof field, "survey.questions[%zu]%s%s", index + 1, *(name) ? "." : "", (name)),  \
+	 field)
 	if (node->type != YAML_MAPPING_NODE)
 		return article_fail(c, line, ARTICLE_FIELD(""), "must be a mapping {id, type, text, ...}");
 
@@ -179,11 +189,12 @@ static enum nl_code article_question(struct article_ctx *c, yaml_node_t *node, s
 	if ((rc = article_string(c, v, field, true, &q->id)) != NL_OK)
 		return rc;
 	if (!article_is_id(q->id, true))
-		return article_fail(c, article_line(c, v), field, "\"%s\" must use only a-z, 0-9, '-' and '_'", q->id);
+		return article_fail(c, article_line(c, v), field,
+		                    "\"%s\" must use only a-z, 0-9, '-' and '_'", q->id);
 	for (size_t i = 0; i < index; i++)
 		if (strcmp(s->questions[i].id, q->id) == 0)
-			return article_fail(c, article_line(c, v), field, "duplicate question id \"%s\" (also question %zu)",
-			                    q->id, i + 1);
+			return article_fail(c, article_line(c, v), field,
+			                    "duplicate question id \"%s\" (also question %zu)", q->id, i + 1);
 
 	if ((rc = article_get(c, node, "type", ARTICLE_FIELD("type"), &v)) != NL_OK)
 		return rc;
@@ -194,8 +205,8 @@ static enum nl_code article_question(struct article_ctx *c, yaml_node_t *node, s
 		return rc;
 	bool known = nl_question_type_parse(type, &q->type);
 	if (!known)
-		rc = article_fail(c, article_line(c, v), field, "unknown question type \"%s\" (choice, scale, yesno or text)",
-		                  type);
+		rc = article_fail(c, article_line(c, v), field,
+		                  "unknown question type \"%s\" (choice, scale, yesno or text)", type);
 	free(type);
 	if (rc != NL_OK)
 		return rc;
@@ -210,7 +221,8 @@ static enum nl_code article_question(struct article_ctx *c, yaml_node_t *node, s
 	if ((rc = article_get(c, node, "options", ARTICLE_FIELD("options"), &v)) != NL_OK)
 		return rc;
 	if (q->type == NL_Q_CHOICE && !v)
-		return article_fail(c, line, field, "a choice question needs options, e.g. [job, career, not sure]");
+		return article_fail(c, line, field,
+		                    "a choice question needs options, e.g. [job, career, not sure]");
 	if (q->type != NL_Q_CHOICE && v)
 		return article_fail(c, article_line(c, v), field, "only a choice question has options");
 	if (v && (rc = article_options(c, v, field, q)) != NL_OK)
@@ -221,7 +233,8 @@ static enum nl_code article_question(struct article_ctx *c, yaml_node_t *node, s
 	    (rc = article_get(c, node, "max", ARTICLE_FIELD("max"), &vmax)) != NL_OK)
 		return rc;
 	if (q->type != NL_Q_SCALE && (vmin || vmax))
-		return article_fail(c, article_line(c, vmin ? vmin : vmax), ARTICLE_FIELD(vmin ? "min" : "max"),
+		return article_fail(c, article_line(c, vmin ? vmin : vmax),
+		                    ARTICLE_FIELD(vmin ? "min" : "max"),
 		                    "only a scale question has min and max");
 	if (q->type == NL_Q_SCALE) {
 		q->min = 1;
@@ -231,8 +244,12 @@ static enum nl_code article_question(struct article_ctx *c, yaml_node_t *node, s
 		if (vmax && (rc = article_int(c, vmax, ARTICLE_FIELD("max"), &q->max)) != NL_OK)
 			return rc;
 		if (q->min >= q->max)
-			return article_fail(c, article_line(c, vmax ? vmax : vmin ? vmin : node), ARTICLE_FIELD("max"),
-			                    "min (%d) must be less than max (%d)", q->min, q->max);
+			return article_fail(c,
+			                    article_line(c, vmax   ? vmax
+			                                    : vmin ? vmin
+			                                           : node),
+			                    ARTICLE_FIELD("max"), "min (%d) must be less than max (%d)",
+			                    q->min, q->max);
 		if (q->max - q->min + 1 > ARTICLE_MAX_SCALE_VALUES)
 			return article_fail(c, article_line(c, vmax ? vmax : node), ARTICLE_FIELD("max"),
 			                    "a scale has at most %d values", ARTICLE_MAX_SCALE_VALUES);
@@ -247,7 +264,8 @@ static enum nl_code article_survey(struct article_ctx *c, yaml_node_t *node, str
 	struct nl_survey *s = nl_xcalloc(1, sizeof *s);
 	yaml_node_t *v;
 	if (node->type != YAML_MAPPING_NODE) {
-		rc = article_fail(c, article_line(c, node), "survey", "must be a mapping with id and questions");
+		rc = article_fail(c, article_line(c, node), "survey",
+		                  "must be a mapping with id and questions");
 		goto out;
 	}
 	if ((rc = article_get(c, node, "id", "survey.id", &v)) != NL_OK)
@@ -259,25 +277,29 @@ static enum nl_code article_survey(struct article_ctx *c, yaml_node_t *node, str
 	if ((rc = article_string(c, v, "survey.id", true, &s->id)) != NL_OK)
 		goto out;
 	if (!article_is_id(s->id, false)) {
-		rc = article_fail(c, article_line(c, v), "survey.id", "\"%s\" must use only letters, digits, '.', '-' and '_'",
-		                  s->id);
+		rc = article_fail(c, article_line(c, v), "survey.id",
+		                  "\"%s\" must use only letters, digits, '.', '-' and '_'", s->id);
 		goto out;
 	}
 	if ((rc = article_get(c, node, "questions", "survey.questions", &v)) != NL_OK)
 		goto out;
-	if (!v || v->type != YAML_SEQUENCE_NODE || v->data.sequence.items.top == v->data.sequence.items.start) {
-		rc = article_fail(c, article_line(c, v ? v : node), "survey.questions", "must be a list of at least one question");
+	if (!v || v->type != YAML_SEQUENCE_NODE ||
+	    v->data.sequence.items.top == v->data.sequence.items.start) {
+		rc = article_fail(c, article_line(c, v ? v : node), "survey.questions",
+		                  "must be a list of at least one question");
 		goto out;
 	}
 	size_t n = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
 	if (n > ARTICLE_MAX_QUESTIONS) {
-		rc = article_fail(c, article_line(c, v), "survey.questions", "more than %d questions", ARTICLE_MAX_QUESTIONS);
+		rc = article_fail(c, article_line(c, v), "survey.questions", "more than %d questions",
+		                  ARTICLE_MAX_QUESTIONS);
 		goto out;
 	}
 	s->questions = nl_xcalloc(n, sizeof *s->questions);
 	for (size_t i = 0; i < n; i++) {
 		s->n_questions = i + 1;
-		if ((rc = article_question(c, article_node(c, v->data.sequence.items.start[i]), i, s)) != NL_OK)
+		if ((rc = article_question(c, article_node(c, v->data.sequence.items.start[i]), i, s)) !=
+		    NL_OK)
 			goto out;
 	}
 	*out = s;
@@ -289,7 +311,8 @@ out:
 
 /* Reads the fields of the front-matter mapping `root` into `a`.  `close_line` is the line of the
  * closing "---", where a missing field is reported. */
-static enum nl_code article_fields(struct article_ctx *c, yaml_node_t *root, size_t close_line, struct nl_article *a)
+static enum nl_code article_fields(struct article_ctx *c, yaml_node_t *root, size_t close_line,
+                                   struct nl_article *a)
 {
 	enum nl_code rc = NL_OK;
 	yaml_node_t *v;
@@ -298,23 +321,28 @@ static enum nl_code article_fields(struct article_ctx *c, yaml_node_t *root, siz
 		char **dst;
 		bool required;
 	} strings[] = {
-		{"title", &a->title, true},        {"subject", &a->subject, true}, {"date", &a->date_text, true},
-		{"preheader", &a->preheader, false}, {"list", &a->list, false},    {"template", &a->template_name, false},
+	    {"title", &a->title, true},    {"subject", &a->subject, true},
+	    {"date", &a->date_text, true}, {"preheader", &a->preheader, false},
+	    {"list", &a->list, false},     {"template", &a->template_name, false},
 	};
 	for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++) {
 		if ((rc = article_get(c, root, strings[i].name, strings[i].name, &v)) != NL_OK)
 			return rc;
 		if (!v && strings[i].required)
-			return article_fail(c, close_line, strings[i].name, "missing (the front matter needs title, subject and date)");
+			return article_fail(c, close_line, strings[i].name,
+			                    "missing (the front matter needs title, subject and date)");
 		if (v && (rc = article_string(c, v, strings[i].name, true, strings[i].dst)) != NL_OK)
 			return rc;
 		if (v && strings[i].dst == &a->date_text && !nl_parse_iso8601(a->date_text, &a->date))
-			return article_fail(c, article_line(c, v), "date",
-			                    "\"%s\" is not an ISO 8601 date (2026-11-30 or 2026-11-30T09:00:00Z)", a->date_text);
+			return article_fail(
+			    c, article_line(c, v), "date",
+			    "\"%s\" is not an ISO 8601 date (2026-11-30 or 2026-11-30T09:00:00Z)",
+			    a->date_text);
 		if (v && strings[i].dst == &a->template_name &&
 		    (!article_is_id(a->template_name, false) || a->template_name[0] == '.'))
 			return article_fail(c, article_line(c, v), "template",
-			                    "\"%s\" must be a template's base name, such as newsletter", a->template_name);
+			                    "\"%s\" must be a template's base name, such as newsletter",
+			                    a->template_name);
 	}
 	if ((rc = article_get(c, root, "survey", "survey", &v)) != NL_OK)
 		return rc;
@@ -338,8 +366,8 @@ static bool article_is_marker(const char *data, size_t len, size_t at, const cha
 	return true;
 }
 
-static enum nl_code article_front_matter(struct article_ctx *c, const char *yaml, size_t len, size_t close_line,
-                                         struct nl_article *a)
+static enum nl_code article_front_matter(struct article_ctx *c, const char *yaml, size_t len,
+                                         size_t close_line, struct nl_article *a)
 {
 	enum nl_code rc = NL_OK;
 	yaml_parser_t parser;
@@ -352,21 +380,25 @@ static enum nl_code article_front_matter(struct article_ctx *c, const char *yaml
 		const yaml_mark_t *m = parser.problem ? &parser.problem_mark : &parser.context_mark;
 		char where[64] = "";
 		if (parser.context && parser.problem && parser.context_mark.line != m->line)
-			snprintf(where, sizeof where, " that starts on line %zu", c->first_line + parser.context_mark.line);
+			snprintf(where, sizeof where, " that starts on line %zu",
+			         c->first_line + parser.context_mark.line);
 		rc = article_fail(c, c->first_line + m->line, "front matter", "bad YAML: %s%s%s%s%s",
-		                  parser.problem ? parser.problem : "cannot be read", parser.context ? " (" : "",
-		                  parser.context ? parser.context : "", where, parser.context ? ")" : "");
+		                  parser.problem ? parser.problem : "cannot be read",
+		                  parser.context ? " (" : "", parser.context ? parser.context : "", where,
+		                  parser.context ? ")" : "");
 		goto out;
 	}
 	have_doc = true;
 	c->doc = &doc;
 	yaml_node_t *root = yaml_document_get_root_node(&doc);
 	if (!root || (root->type == YAML_SCALAR_NODE && root->data.scalar.length == 0)) {
-		rc = article_fail(c, close_line, "title", "missing (the front matter needs title, subject and date)");
+		rc = article_fail(c, close_line, "title",
+		                  "missing (the front matter needs title, subject and date)");
 		goto out;
 	}
 	if (root->type != YAML_MAPPING_NODE) {
-		rc = article_fail(c, article_line(c, root), "front matter", "must be a mapping of fields (title: ...)");
+		rc = article_fail(c, article_line(c, root), "front matter",
+		                  "must be a mapping of fields (title: ...)");
 		goto out;
 	}
 	rc = article_fields(c, root, close_line, a);
@@ -403,10 +435,11 @@ enum nl_code nl_article_parse(const char *path, const char *data, size_t len, st
 
 	a->campaign = article_campaign(a->path);
 	if (!article_is_id(a->campaign, false) || a->campaign[0] == '.') {
-		rc = article_fail(&c, 1, "campaign",
-		                  "the file name \"%s\" must use only letters, digits, '.', '-' and '_' (it becomes the "
-		                  "campaign id)",
-		                  a->campaign);
+		rc = article_fail(
+		    &c, 1, "campaign",
+		    "the file name \"%s\" must use only letters, digits, '.', '-' and '_' (it becomes the "
+		    "campaign id)",
+		    a->campaign);
 		goto out;
 	}
 	if (memchr(data, '\0', len)) {
@@ -423,7 +456,8 @@ enum nl_code nl_article_parse(const char *path, const char *data, size_t len, st
 	size_t yaml_start = next, line = 2, body = 0, yaml_end = 0;
 	bool closed = false;
 	for (at = next; at < len; line++) {
-		if (article_is_marker(data, len, at, "---", &next) || article_is_marker(data, len, at, "...", &next)) {
+		if (article_is_marker(data, len, at, "---", &next) ||
+		    article_is_marker(data, len, at, "...", &next)) {
 			yaml_end = at;
 			body = next;
 			closed = true;

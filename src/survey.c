@@ -9,10 +9,10 @@
 #include <string.h>
 
 static const char *const survey_type_names[] = {
-	[NL_Q_CHOICE] = "choice",
-	[NL_Q_SCALE] = "scale",
-	[NL_Q_YESNO] = "yesno",
-	[NL_Q_TEXT] = "text",
+    [NL_Q_CHOICE] = "choice",
+    [NL_Q_SCALE] = "scale",
+    [NL_Q_YESNO] = "yesno",
+    [NL_Q_TEXT] = "text",
 };
 
 const char *nl_question_type_name(enum nl_question_type type)

@@ -24,8 +24,8 @@ enum template_seg_kind {
 
 struct template_seg {
 	enum template_seg_kind kind;
-	size_t var;    /* TEMPLATE_VAR, TEMPLATE_RAW: index into the values */
-	size_t off;    /* TEMPLATE_LITERAL: into tpl->text */
+	size_t var; /* TEMPLATE_VAR, TEMPLATE_RAW: index into the values */
+	size_t off; /* TEMPLATE_LITERAL: into tpl->text */
 	size_t len;
 };
 
@@ -135,7 +135,8 @@ enum nl_code nl_template_parse(const char *name, const char *data, size_t len, c
 				}
 			}
 			if (!end) {
-				rc = nl_fail(err, NL_ERR_TEMPLATE, "%s:%zu: unclosed comment {{!", t->name, line);
+				rc = nl_fail(err, NL_ERR_TEMPLATE, "%s:%zu: unclosed comment {{!", t->name,
+				             line);
 				goto out;
 			}
 			size_t stop = (size_t)(end - data) + 2;
@@ -164,13 +165,14 @@ enum nl_code nl_template_parse(const char *name, const char *data, size_t len, c
 			goto out;
 		}
 		if (var.len == 0) {
-			rc = nl_fail(err, NL_ERR_TEMPLATE, "%s:%zu: empty tag %.*s", t->name, line, (int)(j + have - tag),
-			             data + tag);
+			rc = nl_fail(err, NL_ERR_TEMPLATE, "%s:%zu: empty tag %.*s", t->name, line,
+			             (int)(j + have - tag), data + tag);
 			goto out;
 		}
 		size_t index;
 		if (!template_lookup(var, vars, n_vars, &index)) {
-			int shown = var.len > TEMPLATE_MAX_NAME_SHOWN ? TEMPLATE_MAX_NAME_SHOWN : (int)var.len;
+			int shown =
+			    var.len > TEMPLATE_MAX_NAME_SHOWN ? TEMPLATE_MAX_NAME_SHOWN : (int)var.len;
 			rc = nl_fail(err, NL_ERR_TEMPLATE, "%s:%zu: unknown variable %s%.*s%s", t->name, line,
 			             triple ? "{{{" : "{{", shown, var.ptr, triple ? "}}}" : "}}");
 			goto out;
@@ -205,12 +207,23 @@ void nl_template_escape_html(struct nl_buf *out, struct nl_span s)
 	for (size_t i = 0; i < s.len; i++) {
 		const char *rep;
 		switch (s.ptr[i]) {
-		case '&': rep = "&amp;"; break;
-		case '<': rep = "&lt;"; break;
-		case '>': rep = "&gt;"; break;
-		case '"': rep = "&quot;"; break;
-		case '\'': rep = "&#39;"; break;
-		default: continue;
+		case '&':
+			rep = "&amp;";
+			break;
+		case '<':
+			rep = "&lt;";
+			break;
+		case '>':
+			rep = "&gt;";
+			break;
+		case '"':
+			rep = "&quot;";
+			break;
+		case '\'':
+			rep = "&#39;";
+			break;
+		default:
+			continue;
 		}
 		nl_buf_append(out, s.ptr + run, i - run);
 		nl_buf_puts(out, rep);

@@ -67,7 +67,11 @@ static size_t textrender_avail(const struct textrender *r, const char *prefix)
 static size_t textrender_decode(const char *s, size_t n, unsigned *cp)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	size_t len = u[0] < 0x80 ? 1 : (u[0] & 0xE0) == 0xC0 ? 2 : (u[0] & 0xF0) == 0xE0 ? 3 : (u[0] & 0xF8) == 0xF0 ? 4 : 1;
+	size_t len = u[0] < 0x80             ? 1
+	             : (u[0] & 0xE0) == 0xC0 ? 2
+	             : (u[0] & 0xF0) == 0xE0 ? 3
+	             : (u[0] & 0xF8) == 0xF0 ? 4
+	                                     : 1;
 	if (len > n)
 		len = 1;
 	for (size_t i = 1; i < len; i++)
@@ -87,9 +91,10 @@ static size_t textrender_decode(const char *s, size_t n, unsigned *cp)
 /* Characters a line must not start with (closing punctuation), ASCII and CJK. */
 static bool textrender_no_break_before(unsigned cp)
 {
-	static const unsigned closing[] = {'.', ',', ';', ':', '!', '?', ')', ']', '}', '"', '\'', 0x3001, 0x3002,
-	                                   0xFF0C, 0xFF0E, 0xFF01, 0xFF1F, 0xFF09, 0x300D, 0x300F, 0x3011,
-	                                   0x3015, 0x3009, 0x300B, 0xFF1A, 0xFF1B, 0x30FC, 0x2019, 0x201D};
+	static const unsigned closing[] = {'.',    ',',    ';',    ':',    '!',    '?',    ')',    ']',
+	                                   '}',    '"',    '\'',   0x3001, 0x3002, 0xFF0C, 0xFF0E, 0xFF01,
+	                                   0xFF1F, 0xFF09, 0x300D, 0x300F, 0x3011, 0x3015, 0x3009, 0x300B,
+	                                   0xFF1A, 0xFF1B, 0x30FC, 0x2019, 0x201D};
 	for (size_t i = 0; i < sizeof closing / sizeof closing[0]; i++)
 		if (cp == closing[i])
 			return true;
@@ -99,8 +104,8 @@ static bool textrender_no_break_before(unsigned cp)
 /* Characters a line must not end with (opening punctuation). */
 static bool textrender_no_break_after(unsigned cp)
 {
-	static const unsigned opening[] = {'(', '[', '{', 0xFF08, 0x300C, 0x300E, 0x3010, 0x3014, 0x3008,
-	                                   0x300A, 0x2018, 0x201C};
+	static const unsigned opening[] = {'(',    '[',    '{',    0xFF08, 0x300C, 0x300E,
+	                                   0x3010, 0x3014, 0x3008, 0x300A, 0x2018, 0x201C};
 	for (size_t i = 0; i < sizeof opening / sizeof opening[0]; i++)
 		if (cp == opening[i])
 			return true;
@@ -134,7 +139,8 @@ static size_t textrender_unit_end(const char *s, size_t len, size_t i)
 
 /* Writes s[0..len) wrapped: the first line after `first`, the others after `rest`; '\n' in the
  * text is a hard break.  Returns the width of the widest line, prefixes not counted. */
-static size_t textrender_wrap(struct textrender *r, const char *s, size_t len, const char *first, const char *rest)
+static size_t textrender_wrap(struct textrender *r, const char *s, size_t len, const char *first,
+                              const char *rest)
 {
 	const char *prefix = first;
 	size_t avail = textrender_avail(r, prefix), col = 0, widest = 0;
@@ -242,7 +248,8 @@ static void textrender_inlines(struct textrender *r, cmark_node *node)
 			const char *text = r->inl.data ? r->inl.data + link_start : "";
 			size_t tlen = r->inl.len - link_start, ulen = strlen(url);
 			bool same = tlen > 0 && ((tlen == ulen && memcmp(text, url, ulen) == 0) ||
-			            (ulen == tlen + 7 && strncmp(url, "mailto:", 7) == 0 && memcmp(text, url + 7, tlen) == 0));
+			                         (ulen == tlen + 7 && strncmp(url, "mailto:", 7) == 0 &&
+			                          memcmp(text, url + 7, tlen) == 0));
 			if (tlen == 0 || same) {
 				r->inl.len = link_start;
 				nl_buf_putc(&r->inl, '<');
@@ -269,7 +276,8 @@ static void textrender_inlines(struct textrender *r, cmark_node *node)
 	cmark_iter_free(it);
 }
 
-static void textrender_block(struct textrender *r, cmark_node *n, const char *first, const char *rest, int depth);
+static void textrender_block(struct textrender *r, cmark_node *n, const char *first, const char *rest,
+                             int depth);
 
 /* Renders the block children of `parent`: separated by a blank line unless `tight`; the first one
  * that writes anything starts with `first`, everything else with `rest`.  True if anything was
@@ -292,7 +300,8 @@ static bool textrender_children(struct textrender *r, cmark_node *parent, const 
 	return wrote;
 }
 
-static void textrender_list(struct textrender *r, cmark_node *list, const char *first, const char *rest, int depth)
+static void textrender_list(struct textrender *r, cmark_node *list, const char *first, const char *rest,
+                            int depth)
 {
 	bool tight = cmark_node_get_list_tight(list);
 	bool ordered = cmark_node_get_list_type(list) == CMARK_ORDERED_LIST;
@@ -338,7 +347,8 @@ static void textrender_code(struct textrender *r, const char *lit, const char *f
 	}
 }
 
-static void textrender_block(struct textrender *r, cmark_node *n, const char *first, const char *rest, int depth)
+static void textrender_block(struct textrender *r, cmark_node *n, const char *first, const char *rest,
+                             int depth)
 {
 	if (depth > TEXTRENDER_MAX_DEPTH) {
 		textrender_inlines(r, n);

@@ -119,10 +119,11 @@ static void test_minimal_and_optional_fields(void **state)
 {
 	(void)state;
 	struct nl_error err = {0};
-	struct nl_article *a = parse("---\r\ntitle:  Hello  \r\nsubject: Hi\r\ndate: 2026-12-01\r\n"
-	                             "preheader: Pre\r\nlist: ../subscribers/vip.csv\r\ntemplate: plain\r\n"
-	                             "tags: [unknown, keys, ignored]\r\nextra: {nested: ok}\r\n---\r\nBody *text*.\r\n",
-	                             &err);
+	struct nl_article *a =
+	    parse("---\r\ntitle:  Hello  \r\nsubject: Hi\r\ndate: 2026-12-01\r\n"
+	          "preheader: Pre\r\nlist: ../subscribers/vip.csv\r\ntemplate: plain\r\n"
+	          "tags: [unknown, keys, ignored]\r\nextra: {nested: ok}\r\n---\r\nBody *text*.\r\n",
+	          &err);
 	if (!a)
 		print_error("%s\n", err.detail);
 	assert_non_null(a);
@@ -155,17 +156,19 @@ static void test_campaign_from_file_name(void **state)
 	assert_string_equal(a->campaign, "2026-12_news.v2");
 	nl_article_free(a);
 	assert_int_equal(nl_article_parse("x/bad name.md", src, strlen(src), &a, &err), NL_ERR_ARTICLE);
-	assert_string_equal(err.detail, "x/bad name.md:1: campaign: the file name \"bad name\" must use only letters, "
-	                                "digits, '.', '-' and '_' (it becomes the campaign id)");
+	assert_string_equal(err.detail,
+	                    "x/bad name.md:1: campaign: the file name \"bad name\" must use only letters, "
+	                    "digits, '.', '-' and '_' (it becomes the campaign id)");
 }
 
 static void test_safe_html(void **state)
 {
 	(void)state;
 	struct nl_error err = {0};
-	struct nl_article *a = parse("---\ntitle: T\nsubject: S\ndate: 2026-12-01\n---\n"
-	                             "<script>alert(1)</script>\n\n[x](javascript:alert(1)) \"quoted\" -- dash...\n",
-	                             &err);
+	struct nl_article *a =
+	    parse("---\ntitle: T\nsubject: S\ndate: 2026-12-01\n---\n"
+	          "<script>alert(1)</script>\n\n[x](javascript:alert(1)) \"quoted\" -- dash...\n",
+	          &err);
 	assert_non_null(a);
 	assert_null(strstr(a->html, "<script"));
 	assert_null(strstr(a->html, "javascript:"));
@@ -181,29 +184,35 @@ static void test_error_bad_yaml(void **state)
 {
 	(void)state;
 	struct nl_error err = {0};
-	assert_string_equal(load_error("bad-yaml.md", &err),
-	                    "bad-yaml.md:5: front matter: bad YAML: found unexpected end of stream (while scanning a "
-	                    "quoted scalar that starts on line 3)");
-	assert_string_equal(load_error("bad-yaml-indent.md", &err),
-	                    "bad-yaml-indent.md:5: front matter: bad YAML: mapping values are not allowed in this context");
+	assert_string_equal(
+	    load_error("bad-yaml.md", &err),
+	    "bad-yaml.md:5: front matter: bad YAML: found unexpected end of stream (while scanning a "
+	    "quoted scalar that starts on line 3)");
+	assert_string_equal(
+	    load_error("bad-yaml-indent.md", &err),
+	    "bad-yaml-indent.md:5: front matter: bad YAML: mapping values are not allowed in this context");
 }
 
 static void test_error_missing_fields(void **state)
 {
 	(void)state;
 	struct nl_error err = {0};
-	assert_string_equal(load_error("no-subject.md", &err),
-	                    "no-subject.md:4: subject: missing (the front matter needs title, subject and date)");
+	assert_string_equal(
+	    load_error("no-subject.md", &err),
+	    "no-subject.md:4: subject: missing (the front matter needs title, subject and date)");
 	assert_string_equal(load_error("no-title.md", &err),
 	                    "no-title.md:4: title: missing (the front matter needs title, subject and date)");
-	assert_string_equal(load_error("no-front-matter.md", &err),
-	                    "no-front-matter.md:1: front matter: missing: the file must start with a line \"---\"");
+	assert_string_equal(
+	    load_error("no-front-matter.md", &err),
+	    "no-front-matter.md:1: front matter: missing: the file must start with a line \"---\"");
 	assert_string_equal(load_error("unclosed.md", &err),
 	                    "unclosed.md:1: front matter: not closed: no line \"---\" after it");
 	assert_null(parse("---\n---\nbody\n", &err));
-	assert_string_equal(err.detail, "dir/t.md:2: title: missing (the front matter needs title, subject and date)");
+	assert_string_equal(err.detail,
+	                    "dir/t.md:2: title: missing (the front matter needs title, subject and date)");
 	assert_null(parse("---\ntitle: T\nsubject: S\n---\n", &err));
-	assert_string_equal(err.detail, "dir/t.md:4: date: missing (the front matter needs title, subject and date)");
+	assert_string_equal(err.detail,
+	                    "dir/t.md:4: date: missing (the front matter needs title, subject and date)");
 	assert_null(parse("---\ntitle: T\nsubject: \"  \"\ndate: 2026-12-01\n---\n", &err));
 	assert_string_equal(err.detail, "dir/t.md:3: subject: is empty");
 	assert_null(parse("---\n- a list\n---\n", &err));
@@ -214,14 +223,17 @@ static void test_error_field_shapes(void **state)
 {
 	(void)state;
 	struct nl_error err = {0};
-	assert_string_equal(load_error("multiline-subject.md", &err), "multiline-subject.md:3: subject: must be on one line");
+	assert_string_equal(load_error("multiline-subject.md", &err),
+	                    "multiline-subject.md:3: subject: must be on one line");
 	assert_null(parse("---\ntitle: [a, b]\nsubject: S\ndate: 2026-12-01\n---\n", &err));
 	assert_string_equal(err.detail, "dir/t.md:2: title: must be text, not a list");
 	assert_null(parse("---\ntitle: T\ntitle: U\nsubject: S\ndate: 2026-12-01\n---\n", &err));
 	assert_string_equal(err.detail, "dir/t.md:3: title: given twice");
-	assert_null(parse("---\ntitle: T\nsubject: S\ndate: 2026-12-01\ntemplate: ../../etc/passwd\n---\n", &err));
-	assert_string_equal(err.detail,
-	                    "dir/t.md:5: template: \"../../etc/passwd\" must be a template's base name, such as newsletter");
+	assert_null(
+	    parse("---\ntitle: T\nsubject: S\ndate: 2026-12-01\ntemplate: ../../etc/passwd\n---\n", &err));
+	assert_string_equal(
+	    err.detail,
+	    "dir/t.md:5: template: \"../../etc/passwd\" must be a template's base name, such as newsletter");
 	assert_null(parse("---\ntitle: \"a\\x01b\"\nsubject: S\ndate: 2026-12-01\n---\n", &err));
 	assert_string_equal(err.detail, "dir/t.md:2: title: contains a control character");
 }
@@ -234,8 +246,9 @@ static void test_error_date(void **state)
 	                    "bad-date.md:4: date: \"30/11/2026\" is not an ISO 8601 date (2026-11-30 or "
 	                    "2026-11-30T09:00:00Z)");
 	assert_null(parse("---\ntitle: T\nsubject: S\ndate: 2026-02-30\n---\n", &err));
-	assert_string_equal(err.detail, "dir/t.md:4: date: \"2026-02-30\" is not an ISO 8601 date (2026-11-30 or "
-	                                "2026-11-30T09:00:00Z)");
+	assert_string_equal(err.detail,
+	                    "dir/t.md:4: date: \"2026-02-30\" is not an ISO 8601 date (2026-11-30 or "
+	                    "2026-11-30T09:00:00Z)");
 	assert_null(parse("---\ntitle: T\nsubject: S\ndate: next Monday\n---\n", &err));
 	assert_int_equal(err.code, NL_ERR_ARTICLE);
 }
@@ -244,17 +257,21 @@ static void test_error_survey(void **state)
 {
 	(void)state;
 	struct nl_error err = {0};
-	assert_string_equal(load_error("unknown-type.md", &err),
-	                    "unknown-type.md:9: survey.questions[2].type: unknown question type \"multiple\" (choice, "
-	                    "scale, yesno or text)");
-	assert_string_equal(load_error("choice-no-options.md", &err),
-	                    "choice-no-options.md:8: survey.questions[1].options: a choice question needs options, e.g. "
-	                    "[job, career, not sure]");
-	assert_string_equal(load_error("choice-empty-options.md", &err),
-	                    "choice-empty-options.md:8: survey.questions[1].options: a choice question needs at least "
-	                    "one option");
-	assert_string_equal(load_error("duplicate-id.md", &err),
-	                    "duplicate-id.md:10: survey.questions[3].id: duplicate question id \"work\" (also question 1)");
+	assert_string_equal(
+	    load_error("unknown-type.md", &err),
+	    "unknown-type.md:9: survey.questions[2].type: unknown question type \"multiple\" (choice, "
+	    "scale, yesno or text)");
+	assert_string_equal(
+	    load_error("choice-no-options.md", &err),
+	    "choice-no-options.md:8: survey.questions[1].options: a choice question needs options, e.g. "
+	    "[job, career, not sure]");
+	assert_string_equal(
+	    load_error("choice-empty-options.md", &err),
+	    "choice-empty-options.md:8: survey.questions[1].options: a choice question needs at least "
+	    "one option");
+	assert_string_equal(
+	    load_error("duplicate-id.md", &err),
+	    "duplicate-id.md:10: survey.questions[3].id: duplicate question id \"work\" (also question 1)");
 	assert_string_equal(load_error("scale-min-max.md", &err),
 	                    "scale-min-max.md:8: survey.questions[1].max: min (5) must be less than max (5)");
 
@@ -263,26 +280,28 @@ static void test_error_survey(void **state)
 		const char *question;
 		const char *detail;
 	} cases[] = {
-		{"    - {id: a, type: scale, min: 4, max: 2, text: Q}\n",
-		 "dir/t.md:8: survey.questions[1].max: min (4) must be less than max (2)"},
-		{"    - {id: a, type: scale, min: one, text: Q}\n",
-		 "dir/t.md:8: survey.questions[1].min: must be a whole number between -1000 and 1000"},
-		{"    - {id: a, type: scale, min: 0, max: 100, text: Q}\n",
-		 "dir/t.md:8: survey.questions[1].max: a scale has at most 21 values"},
-		{"    - {id: a, type: yesno, text: Q, options: [y, n]}\n",
-		 "dir/t.md:8: survey.questions[1].options: only a choice question has options"},
-		{"    - {id: a, type: text, max: 3, text: Q}\n",
-		 "dir/t.md:8: survey.questions[1].max: only a scale question has min and max"},
-		{"    - {id: a, type: choice, text: Q, options: [x, X]}\n",
-		 "dir/t.md:8: survey.questions[1].options: option \"X\" given twice"},
-		{"    - {id: Work, type: text, text: Q}\n",
-		 "dir/t.md:8: survey.questions[1].id: \"Work\" must use only a-z, 0-9, '-' and '_'"},
-		{"    - {type: text, text: Q}\n", "dir/t.md:8: survey.questions[1].id: missing"},
-		{"    - {id: a, text: Q}\n", "dir/t.md:8: survey.questions[1].type: missing (choice, scale, yesno or text)"},
-		{"    - {id: a, type: yesno}\n",
-		 "dir/t.md:8: survey.questions[1].text: missing (the question as the reader sees it)"},
-		{"    - just a string\n", "dir/t.md:8: survey.questions[1]: must be a mapping {id, type, text, ...}"},
-		{"    []\n", "dir/t.md:8: survey.questions: must be a list of at least one question"},
+	    {"    - {id: a, type: scale, min: 4, max: 2, text: Q}\n",
+	     "dir/t.md:8: survey.questions[1].max: min (4) must be less than max (2)"},
+	    {"    - {id: a, type: scale, min: one, text: Q}\n",
+	     "dir/t.md:8: survey.questions[1].min: must be a whole number between -1000 and 1000"},
+	    {"    - {id: a, type: scale, min: 0, max: 100, text: Q}\n",
+	     "dir/t.md:8: survey.questions[1].max: a scale has at most 21 values"},
+	    {"    - {id: a, type: yesno, text: Q, options: [y, n]}\n",
+	     "dir/t.md:8: survey.questions[1].options: only a choice question has options"},
+	    {"    - {id: a, type: text, max: 3, text: Q}\n",
+	     "dir/t.md:8: survey.questions[1].max: only a scale question has min and max"},
+	    {"    - {id: a, type: choice, text: Q, options: [x, X]}\n",
+	     "dir/t.md:8: survey.questions[1].options: option \"X\" given twice"},
+	    {"    - {id: Work, type: text, text: Q}\n",
+	     "dir/t.md:8: survey.questions[1].id: \"Work\" must use only a-z, 0-9, '-' and '_'"},
+	    {"    - {type: text, text: Q}\n", "dir/t.md:8: survey.questions[1].id: missing"},
+	    {"    - {id: a, text: Q}\n",
+	     "dir/t.md:8: survey.questions[1].type: missing (choice, scale, yesno or text)"},
+	    {"    - {id: a, type: yesno}\n",
+	     "dir/t.md:8: survey.questions[1].text: missing (the question as the reader sees it)"},
+	    {"    - just a string\n",
+	     "dir/t.md:8: survey.questions[1]: must be a mapping {id, type, text, ...}"},
+	    {"    []\n", "dir/t.md:8: survey.questions: must be a list of at least one question"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		char src[512];
@@ -292,9 +311,10 @@ static void test_error_survey(void **state)
 	}
 	assert_null(parse("---\ntitle: T\nsubject: S\ndate: 2026-12-01\nsurvey: yes\n---\n", &err));
 	assert_string_equal(err.detail, "dir/t.md:5: survey: must be a mapping with id and questions");
-	assert_null(parse("---\ntitle: T\nsubject: S\ndate: 2026-12-01\nsurvey:\n  questions: [{id: a, type: text, text: "
-	                  "Q}]\n---\n",
-	                  &err));
+	assert_null(parse(
+	    "---\ntitle: T\nsubject: S\ndate: 2026-12-01\nsurvey:\n  questions: [{id: a, type: text, text: "
+	    "Q}]\n---\n",
+	    &err));
 	assert_string_equal(err.detail, "dir/t.md:6: survey.id: missing");
 
 	/* A scale without bounds is 1..5. */
@@ -347,9 +367,16 @@ static void test_load_missing_file(void **state)
 static void test_garbage_never_crashes(void **state)
 {
 	(void)state;
-	const char *inputs[] = {"", "---", "---\n", "---\n---", "---\n&a [*a]\n---\n", "---\n? [a]\n: b\n---\n",
-	                        "---\ntitle: !!binary aGVsbG8=\nsubject: *x\n---\n", "---\n\t\n---\n",
-	                        "---\ntitle: T\nsubject: S\ndate: 2026-12-01\nsurvey: {id: s, questions: [[[]]]}\n---\n"};
+	const char *inputs[] = {
+	    "",
+	    "---",
+	    "---\n",
+	    "---\n---",
+	    "---\n&a [*a]\n---\n",
+	    "---\n? [a]\n: b\n---\n",
+	    "---\ntitle: !!binary aGVsbG8=\nsubject: *x\n---\n",
+	    "---\n\t\n---\n",
+	    "---\ntitle: T\nsubject: S\ndate: 2026-12-01\nsurvey: {id: s, questions: [[[]]]}\n---\n"};
 	for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++) {
 		struct nl_error err = {0};
 		struct nl_article *a = NULL;
@@ -369,18 +396,18 @@ static void test_garbage_never_crashes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_example_article),
-		cmocka_unit_test(test_minimal_and_optional_fields),
-		cmocka_unit_test(test_campaign_from_file_name),
-		cmocka_unit_test(test_safe_html),
-		cmocka_unit_test(test_error_bad_yaml),
-		cmocka_unit_test(test_error_missing_fields),
-		cmocka_unit_test(test_error_field_shapes),
-		cmocka_unit_test(test_error_date),
-		cmocka_unit_test(test_error_survey),
-		cmocka_unit_test(test_survey_helpers),
-		cmocka_unit_test(test_load_missing_file),
-		cmocka_unit_test(test_garbage_never_crashes),
+	    cmocka_unit_test(test_example_article),
+	    cmocka_unit_test(test_minimal_and_optional_fields),
+	    cmocka_unit_test(test_campaign_from_file_name),
+	    cmocka_unit_test(test_safe_html),
+	    cmocka_unit_test(test_error_bad_yaml),
+	    cmocka_unit_test(test_error_missing_fields),
+	    cmocka_unit_test(test_error_field_shapes),
+	    cmocka_unit_test(test_error_date),
+	    cmocka_unit_test(test_error_survey),
+	    cmocka_unit_test(test_survey_helpers),
+	    cmocka_unit_test(test_load_missing_file),
+	    cmocka_unit_test(test_garbage_never_crashes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,7 +14,8 @@ enum { V_NAME, V_EMAIL, V_CONTENT, V_FIRST, V_EMPTY, N_VARS };
 
 /* Parses `src`, renders it with `values` and returns the result (caller frees), or NULL with the
  * error detail in *err. */
-static char *render(const char *src, enum nl_template_mode mode, const struct nl_span *values, struct nl_error *err)
+static char *render(const char *src, enum nl_template_mode mode, const struct nl_span *values,
+                    struct nl_error *err)
 {
 	struct nl_template *t = NULL;
 	if (nl_template_parse("t.html", src, strlen(src), vars, N_VARS, mode, &t, err) != NL_OK) {
@@ -42,10 +43,12 @@ static void test_escaped_and_raw(void **state)
 	struct nl_span v[N_VARS];
 	values_init(v);
 	struct nl_error err = {0};
-	char *s = render("<p>Hi {{name}},</p>{{{content}}}<a href=\"mailto:{{email}}\">x</a>", NL_TEMPLATE_HTML, v, &err);
+	char *s = render("<p>Hi {{name}},</p>{{{content}}}<a href=\"mailto:{{email}}\">x</a>",
+	                 NL_TEMPLATE_HTML, v, &err);
 	assert_non_null(s);
-	assert_string_equal(s, "<p>Hi Zoë &lt;&quot;O&#39;Brien&quot;&gt; &amp; Co,</p><p>Hello &amp; welcome</p>"
-	                       "<a href=\"mailto:zoe+x@example.test\">x</a>");
+	assert_string_equal(
+	    s, "<p>Hi Zoë &lt;&quot;O&#39;Brien&quot;&gt; &amp; Co,</p><p>Hello &amp; welcome</p>"
+	       "<a href=\"mailto:zoe+x@example.test\">x</a>");
 	free(s);
 }
 
@@ -66,7 +69,8 @@ static void test_spaces_adjacent_empty(void **state)
 	struct nl_span v[N_VARS];
 	values_init(v);
 	struct nl_error err = {0};
-	char *s = render("{{ first name }}{{email}}{{empty}}{{{empty}}}[{{empty}}]", NL_TEMPLATE_HTML, v, &err);
+	char *s =
+	    render("{{ first name }}{{email}}{{empty}}{{{empty}}}[{{empty}}]", NL_TEMPLATE_HTML, v, &err);
 	assert_string_equal(s, "Zoëzoe+x@example.test[]");
 	free(s);
 	s = render("", NL_TEMPLATE_HTML, v, &err);
@@ -92,8 +96,8 @@ static void test_comments_dropped(void **state)
 	struct nl_span v[N_VARS];
 	values_init(v);
 	struct nl_error err = {0};
-	char *s = render("{{! variables: {name} and so on\n  second line }}A{{!x}}B\n{{first name}}", NL_TEMPLATE_TEXT, v,
-	                 &err);
+	char *s = render("{{! variables: {name} and so on\n  second line }}A{{!x}}B\n{{first name}}",
+	                 NL_TEMPLATE_TEXT, v, &err);
 	assert_string_equal(s, "AB\nZoë");
 	free(s);
 	/* Lines inside a comment still count for later errors. */
@@ -115,8 +119,8 @@ static void test_unknown_variable(void **state)
 	struct nl_error err = {0};
 	struct nl_template *t = (void *)1;
 	const char *src = "<html>\n<body>\n<p>Hi {{nmae}}</p>\n";
-	assert_int_equal(nl_template_parse("templates/newsletter.html", src, strlen(src), vars, N_VARS, NL_TEMPLATE_HTML,
-	                                   &t, &err),
+	assert_int_equal(nl_template_parse("templates/newsletter.html", src, strlen(src), vars, N_VARS,
+	                                   NL_TEMPLATE_HTML, &t, &err),
 	                 NL_ERR_TEMPLATE);
 	assert_null(t);
 	assert_int_equal(err.code, NL_ERR_TEMPLATE);
@@ -151,7 +155,8 @@ static void test_uses_and_reuse(void **state)
 	struct nl_error err = {0};
 	struct nl_template *t = NULL;
 	const char *src = "[{{name}}|{{email}}]";
-	assert_int_equal(nl_template_parse("t", src, strlen(src), vars, N_VARS, NL_TEMPLATE_HTML, &t, &err), NL_OK);
+	assert_int_equal(nl_template_parse("t", src, strlen(src), vars, N_VARS, NL_TEMPLATE_HTML, &t, &err),
+	                 NL_OK);
 	assert_true(nl_template_uses(t, V_NAME));
 	assert_false(nl_template_uses(t, V_CONTENT));
 	assert_false(nl_template_uses(t, 99));
@@ -184,45 +189,42 @@ static void test_escape_helpers(void **state)
 static void test_load_shipped_templates(void **state)
 {
 	(void)state;
-	static const char *const known[] = {"name", "email", "content", "survey", "unsubscribe", "title",
-	                                    "subject", "date", "preheader", "campaign"};
+	static const char *const known[] = {"name",  "email",   "content", "survey",    "unsubscribe",
+	                                    "title", "subject", "date",    "preheader", "campaign"};
 	struct nl_error err = {0};
 	struct nl_template *t = NULL;
-	enum nl_code rc = nl_template_load(NL_SOURCE_DIR "/templates/newsletter.html", known, 10, NL_TEMPLATE_HTML, &t, &err);
+	enum nl_code rc = nl_template_load(NL_SOURCE_DIR "/templates/newsletter.html", known, 10,
+	                                   NL_TEMPLATE_HTML, &t, &err);
 	if (rc != NL_OK)
 		print_error("%s\n", err.detail);
 	assert_int_equal(rc, NL_OK);
 	nl_template_free(t);
-	assert_int_equal(nl_template_load(NL_SOURCE_DIR "/templates/newsletter.html", known, 10, NL_TEMPLATE_HTML, &t,
-	                                  &err),
+	assert_int_equal(nl_template_load(NL_SOURCE_DIR "/templates/newsletter.html", known, 10,
+	                                  NL_TEMPLATE_HTML, &t, &err),
 	                 NL_OK);
 	assert_true(nl_template_uses(t, 2));
 	assert_true(nl_template_uses(t, 3));
 	assert_true(nl_template_uses(t, 4));
 	nl_template_free(t);
-	assert_int_equal(nl_template_load(NL_SOURCE_DIR "/templates/newsletter.txt", known, 10, NL_TEMPLATE_TEXT, &t,
-	                                  &err),
+	assert_int_equal(nl_template_load(NL_SOURCE_DIR "/templates/newsletter.txt", known, 10,
+	                                  NL_TEMPLATE_TEXT, &t, &err),
 	                 NL_OK);
 	assert_true(nl_template_uses(t, 2));
 	nl_template_free(t);
-	assert_int_equal(nl_template_load(NL_SOURCE_DIR "/templates/no-such.html", known, 10, NL_TEMPLATE_HTML, &t, &err),
-	                 NL_ERR_IO);
+	assert_int_equal(
+	    nl_template_load(NL_SOURCE_DIR "/templates/no-such.html", known, 10, NL_TEMPLATE_HTML, &t, &err),
+	    NL_ERR_IO);
 	assert_null(t);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_escaped_and_raw),
-		cmocka_unit_test(test_text_mode_does_not_escape),
-		cmocka_unit_test(test_spaces_adjacent_empty),
-		cmocka_unit_test(test_literal_braces),
-		cmocka_unit_test(test_comments_dropped),
-		cmocka_unit_test(test_unknown_variable),
-		cmocka_unit_test(test_unclosed_and_malformed),
-		cmocka_unit_test(test_uses_and_reuse),
-		cmocka_unit_test(test_escape_helpers),
-		cmocka_unit_test(test_load_shipped_templates),
+	    cmocka_unit_test(test_escaped_and_raw),        cmocka_unit_test(test_text_mode_does_not_escape),
+	    cmocka_unit_test(test_spaces_adjacent_empty),  cmocka_unit_test(test_literal_braces),
+	    cmocka_unit_test(test_comments_dropped),       cmocka_unit_test(test_unknown_variable),
+	    cmocka_unit_test(test_unclosed_and_malformed), cmocka_unit_test(test_uses_and_reuse),
+	    cmocka_unit_test(test_escape_helpers),         cmocka_unit_test(test_load_shipped_templates),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
