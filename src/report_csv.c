@@ -31,12 +31,13 @@ static void csv_field(struct nl_buf *b, const char *s)
 {
 	struct nl_buf clean = NL_BUF_INIT;
 	size_t len = s ? strlen(s) : 0;
-	/* valid UTF-8 only; newlines kept as they are (quoted) */
+	/* valid UTF-8 only; CR, LF and tab kept as they are (quoted), other control characters (a
+	 * terminal escape in an answer) replaced like in the text report */
 	for (size_t i = 0; i < len;) {
 		unsigned cp;
 		size_t n = nl_report_utf8_next(s + i, len - i, &cp);
-		if (cp == 0xfffd)
-			nl_report_put_cp(&clean, cp);
+		if (cp == 0xfffd || ((cp < 0x20 || cp == 0x7f) && cp != '\r' && cp != '\n' && cp != '\t'))
+			nl_report_put_cp(&clean, 0xfffd);
 		else
 			nl_buf_append(&clean, s + i, n);
 		i += n;

@@ -15,7 +15,7 @@
 
 #include "report_impl.h"
 
-#define HTML_LABEL_CHARS 22 /* longer chart labels are cut, with the whole label in a <title> */
+#define HTML_LABEL_CHARS 18 /* longer chart labels are cut, with the whole label in a <title> */
 
 static const char html_style[] =
 	":root{color-scheme:light}\n"
@@ -39,7 +39,7 @@ static const char html_style[] =
 	"th{font-weight:600;background:#f4f4f5}\n"
 	".n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\n"
 	"td,li{overflow-wrap:anywhere}\n"
-	"svg.chart{display:block;width:100%;max-width:34rem;height:auto;margin:.4rem 0}\n"
+	"svg.chart{display:block;width:100%;max-width:30rem;height:auto;margin:.4rem 0}\n"
 	"svg.chart text{font:14px system-ui,-apple-system,\"Segoe UI\",Roboto,sans-serif;fill:#1c1c1c}\n"
 	"ul.answers{list-style:none;padding:0}\n"
 	"ul.answers li{margin:.6rem 0}\n"
@@ -47,6 +47,8 @@ static const char html_style[] =
 	"blockquote{margin:.2rem 0 0;padding:.3rem .7rem;border-left:4px solid #a1a1aa;background:#fafafa}\n"
 	"blockquote.raw{font-family:ui-monospace,monospace;border-color:#ca8a04}\n"
 	"footer{color:#52525b;font-size:.85rem;margin-top:2rem}\n"
+	"@media (max-width:30rem){body{padding:.6rem}th,td{padding:.25rem .3rem}.fig{font-size:.85rem}.figs{grid-template-columns:"
+	"repeat(auto-fill,minmax(6.5rem,1fr))}}\n"
 	"@media print{body{max-width:none;padding:0;font-size:11pt}"
 	"section{break-inside:avoid}h2{break-after:avoid}"
 	".followup{border-color:#000;background:#fff}.fig.key{background:#fff}"
@@ -99,8 +101,8 @@ static char *html_cut(const char *s, bool *cut)
 /* A horizontal bar chart.  `caption` names it for screen readers. */
 static void html_chart(struct nl_buf *b, const char *caption, struct html_bar *bars, size_t n)
 {
-	const int row = 30, label_w = 170, track_w = 230, height = (int)n * row + 6;
-	nl_buf_printf(b, "<svg class=\"chart\" role=\"img\" viewBox=\"0 0 520 %d\" width=\"520\" height=\"%d\" "
+	const int row = 30, label_w = 140, track_w = 170, height = (int)n * row + 6;
+	nl_buf_printf(b, "<svg class=\"chart\" role=\"img\" viewBox=\"0 0 440 %d\" width=\"440\" height=\"%d\" "
 	                 "xmlns=\"http://www.w3.org/2000/svg\"><title>", height, height);
 	nl_report_put_html(b, caption, " ");
 	nl_buf_puts(b, "</title>\n");
@@ -328,7 +330,7 @@ static void html_crosstab(struct nl_buf *b, const struct nl_tally *t)
 	nl_report_put_html(b, s->id, " ");
 	nl_buf_puts(b, "</h2>\n<p class=\"qmeta\">");
 	nl_report_put_html(b, s->text, " ");
-	nl_buf_puts(b, " \u2014 by the answer to: ");
+	nl_buf_puts(b, " \u2014 for each answer to: ");
 	nl_report_put_html(b, c->text, " ");
 	nl_buf_puts(b, "</p>\n<div class=\"scroll\"><table>\n<thead><tr><th></th>");
 	for (size_t k = 0; k < x->n_cols; k++) {

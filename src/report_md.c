@@ -164,7 +164,7 @@ static void md_crosstab(struct nl_buf *b, const struct nl_tally *t)
 	nl_report_put_md(b, s->id, " ");
 	nl_buf_puts(b, "\n\n");
 	nl_report_put_md(b, s->text, " ");
-	nl_buf_puts(b, " \u2014 by the answer to: ");
+	nl_buf_puts(b, " \u2014 for each answer to: ");
 	nl_report_put_md(b, c->text, " ");
 	nl_buf_puts(b, "\n\n| ");
 	nl_report_put_md(b, c->id, " ");

@@ -282,12 +282,12 @@ static void text_crosstab(struct nl_buf *b, const struct nl_tally *t)
 	if (!x->present)
 		return;
 	const struct nl_tally_question *c = &t->questions[x->choice_q], *s = &t->questions[x->scale_q];
-	char *title = nl_xasprintf("%s BY %s", c->id, s->id);
+	char *title = nl_xasprintf("CROSSTAB: %s by %s", c->id, s->id);
 	text_heading(b, title);
 	free(title);
 	nl_buf_puts(b, "   ");
 	nl_report_put_clean(b, s->text, " ");
-	nl_buf_puts(b, ", by the answer to: ");
+	nl_buf_puts(b, " \u2014 for each answer to: ");
 	nl_report_put_clean(b, c->text, " ");
 	nl_buf_putc(b, '\n');
 	struct text_table tb;
