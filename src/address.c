@@ -55,6 +55,23 @@ static bool address_domain_ok(const char *d, const char **reason)
 	return true;
 }
 
+/* RFC 5322 §3.4.1: the local part is a dot-atom (or a quoted-string, left to libetpan). */
+static bool address_local_ok(const char *p, size_t n)
+{
+	if (n >= 2 && p[0] == '"' && p[n - 1] == '"')
+		return true;
+	if (p[0] == '.' || p[n - 1] == '.')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = p[i];
+		if (c == '.' ? p[i + 1] == '.'
+		             : !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		                 strchr("!#$%&'*+-/=?^_`{|}~", c)))
+			return false;
+	}
+	return true;
+}
+
 bool nl_address_valid(const char *addr, const char **reason)
 {
 	const char *why = NULL;
@@ -86,6 +103,10 @@ bool nl_address_valid(const char *addr, const char **reason)
 	}
 	if (at - addr > 64) {
 		why = "local part longer than 64 characters";
+		goto out;
+	}
+	if (!address_local_ok(addr, (size_t)(at - addr))) {
+		why = "invalid local part";
 		goto out;
 	}
 	size_t idx = 0;

@@ -28,7 +28,8 @@ void nl_mime_qp_encode(struct nl_buf *out, const char *s, size_t len);
  * that uses it.  Bytes equal to `hole` (-1 for none; the composer uses 0x01) are copied through and
  * counted as `hole_width` literal characters, to be replaced by that many letters or digits later.
  * The cache holds at most `max_bytes` of lines and encodings plus fixed tables (about 1 MiB).
- * nl_mime_qp_encode_cached() gives exactly what nl_mime_qp_encode() would (with the holes filled).
+ * nl_mime_qp_encode_cached() follows the same rules as nl_mime_qp_encode() and decodes to the same
+ * text (with the holes filled), except that a hole is never split by a soft break.
  * Not thread-safe; free with nl_mime_qp_cache_free (NULL accepted). */
 struct nl_mime_qp_cache;
 struct nl_mime_qp_cache *nl_mime_qp_cache_new(size_t max_bytes, int hole, size_t hole_width);
