@@ -4,9 +4,9 @@
  * Escaping follows each output's own rules: HTML5 §13.1.2.6 (character references for & < > " '),
  * RFC 8259 §7 (JSON strings), CommonMark 0.30 §2.4 (backslash escapes) and §2.5 (entity
  * references).  Text for a terminal loses its control characters (ECMA-48 escape sequences could
- * otherwise move the cursor or rewrite the screen).  The email follows RFC 5322 (message format),
- * RFC 2045/2046 (MIME, multipart/alternative, base64), RFC 2047 (encoded words in Subject) and
- * RFC 3834 (Auto-Submitted, so vacation responders stay quiet).
+ * otherwise move the cursor or rewrite the screen).  The email is written with mime.h (RFC 5322,
+ * RFC 2046 multipart/alternative, RFC 2047 headers, quoted-printable) and carries Auto-Submitted
+ * (RFC 3834) so vacation responders stay quiet.
  */
 #include "report.h"
 
@@ -15,6 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "address.h"
+#include "mime.h"
 #include "report_impl.h"
 #include "util.h"
 
@@ -449,120 +451,41 @@ long nl_report_bin_count(const struct nl_tally_question *q, const char *label)
 
 /* ---- The report email ---- */
 
-static void report_base64(struct nl_buf *b, const unsigned char *p, size_t n, bool wrap)
-{
-	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t col = 0;
-	for (size_t i = 0; i < n; i += 3) {
-		unsigned v = (unsigned)p[i] << 16;
-		if (i + 1 < n)
-			v |= (unsigned)p[i + 1] << 8;
-		if (i + 2 < n)
-			v |= p[i + 2];
-		char q[4] = {tab[(v >> 18) & 63], tab[(v >> 12) & 63], i + 1 < n ? tab[(v >> 6) & 63] : '=',
-		             i + 2 < n ? tab[v & 63] : '='};
-		nl_buf_append(b, q, 4);
-		col += 4;
-		if (wrap && col >= 76 && i + 3 < n) { /* RFC 2045 §6.8: at most 76 characters a line */
-			nl_buf_puts(b, "\r\n");
-			col = 0;
-		}
-	}
-	if (wrap)
-		nl_buf_puts(b, "\r\n");
-}
-
-static bool report_is_ascii(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s >= 0x80)
-			return false;
-	return true;
-}
-
-/* RFC 2047 §2: encoded words of at most 75 characters, split between characters, never inside one. */
-static void report_encode_subject(struct nl_buf *b, const char *s)
-{
-	if (report_is_ascii(s)) {
-		nl_buf_puts(b, s);
-		return;
-	}
-	size_t len = strlen(s);
-	bool first = true;
-	for (size_t i = 0; i < len;) {
-		size_t end = i;
-		while (end < len) {
-			unsigned cp;
-			size_t n = nl_report_utf8_next(s + end, len - end, &cp);
-			if (end + n - i > 45) /* 45 bytes -> 60 base64 characters + 12 of framing */
-				break;
-			end += n;
-		}
-		if (!first)
-			nl_buf_puts(b, "\r\n ");
-		nl_buf_puts(b, "=?UTF-8?B?");
-		report_base64(b, (const unsigned char *)s + i, end - i, false);
-		nl_buf_puts(b, "?=");
-		first = false;
-		i = end;
-	}
-}
-
-/* RFC 2046 §4.1.1: text is encoded in its canonical form, with CRLF line ends. */
-static void report_base64_text(struct nl_buf *b, const char *s)
-{
-	struct nl_buf crlf = NL_BUF_INIT;
-	for (size_t i = 0; s && s[i]; i++) {
-		if (s[i] == '\n' && (i == 0 || s[i - 1] != '\r'))
-			nl_buf_putc(&crlf, '\r');
-		nl_buf_putc(&crlf, s[i]);
-	}
-	report_base64(b, (const unsigned char *)nl_buf_cstr(&crlf), crlf.len, true);
-	nl_buf_free(&crlf);
-}
-
 static bool report_has_break(const char *s)
 {
 	return s && (strchr(s, '\r') || strchr(s, '\n'));
 }
 
-enum nl_code nl_report_compose_mail(const char *from, const char *to, const char *subject, const char *text,
-                                    const char *html, struct nl_buf *out, struct nl_error *err)
+enum nl_code nl_report_compose_mail(const char *from_name, const char *from_addr, const char *to,
+                                    const char *subject, const char *text, const char *html, struct nl_buf *out,
+                                    struct nl_error *err)
 {
 	static unsigned counter;
-	if (!from || !to || !*from || !*to)
-		return nl_fail(err, NL_ERR_USAGE, "the report email needs a sender and a recipient");
-	if (report_has_break(from) || report_has_break(to) || report_has_break(subject))
+	const char *reason = NULL;
+	if (!from_addr || !nl_address_valid(from_addr, &reason))
+		return nl_fail(err, NL_ERR_USAGE, "report sender '%s': %s", from_addr ? from_addr : "",
+		               reason ? reason : "missing");
+	if (!to || !nl_address_valid(to, &reason))
+		return nl_fail(err, NL_ERR_USAGE, "report recipient '%s': %s", to ? to : "", reason ? reason : "missing");
+	if (report_has_break(subject) || report_has_break(from_name))
 		return nl_fail(err, NL_ERR_USAGE, "a header of the report email contains a line break");
-	char date[40];
+	char date[40], value[320], boundary[64];
 	time_t now = nl_now();
 	nl_format_rfc5322_date(now, date);
-	const char *at = strrchr(from, '@');
-	char domain[256] = "localhost";
-	if (at) {
-		size_t n = strcspn(at + 1, "> \t");
-		if (n > 0 && n < sizeof domain) {
-			memcpy(domain, at + 1, n);
-			domain[n] = '\0';
-		}
-	}
 	counter++;
-	unsigned long salt = (unsigned long)now * 2654435761u ^ (unsigned long)getpid() * 40503u ^ counter;
-	char boundary[64];
+	unsigned long salt = ((unsigned long)now * 2654435761u) ^ ((unsigned long)getpid() * 40503u) ^ counter;
+	nl_mime_header_mailbox(out, "From", from_name, from_addr);
+	nl_mime_header_mailbox(out, "To", NULL, to);
+	const char *subj = subject ? subject : "Survey report";
+	nl_mime_header_text(out, "Subject", subj, strlen(subj));
+	nl_mime_header_raw(out, "Date", date);
+	snprintf(value, sizeof value, "<report.%ld.%lx.%u@%s>", (long)now, salt, counter,
+	         nl_address_domain(from_addr));
+	nl_mime_header_raw(out, "Message-ID", value);
+	nl_mime_header_raw(out, "Auto-Submitted", "auto-generated"); /* RFC 3834 §5 */
+	/* "=_" never occurs in quoted-printable output (mime.h) */
 	snprintf(boundary, sizeof boundary, "=_report_%lx_%u", salt, counter);
-	nl_buf_printf(out, "From: %s\r\nTo: %s\r\nSubject: ", from, to);
-	report_encode_subject(out, subject ? subject : "Survey report");
-	nl_buf_printf(out,
-	              "\r\nDate: %s\r\nMessage-ID: <report.%ld.%lx.%u@%s>\r\nAuto-Submitted: auto-generated\r\n"
-	              "MIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=\"%s\"\r\n\r\n"
-	              "This is a report in MIME format: a plain text and an HTML version.\r\n",
-	              date, (long)now, salt, counter, domain, boundary);
-	nl_buf_printf(out, "\r\n--%s\r\nContent-Type: text/plain; charset=utf-8\r\n"
-	                   "Content-Transfer-Encoding: base64\r\n\r\n", boundary);
-	report_base64_text(out, text);
-	nl_buf_printf(out, "\r\n--%s\r\nContent-Type: text/html; charset=utf-8\r\n"
-	                   "Content-Transfer-Encoding: base64\r\n\r\n", boundary);
-	report_base64_text(out, html);
-	nl_buf_printf(out, "\r\n--%s--\r\n", boundary);
+	nl_mime_alternative(out, boundary, text ? text : "", text ? strlen(text) : 0, html ? html : "",
+	                    html ? strlen(html) : 0);
 	return NL_OK;
 }

@@ -52,12 +52,14 @@ void nl_report_csv_all(struct nl_tally *const *t, size_t n, struct nl_buf *out);
 void nl_report_json(const struct nl_tally *t, struct nl_buf *out);
 void nl_report_json_all(struct nl_tally *const *t, size_t n, struct nl_buf *out);
 
-/* Composes the report email (RFC 5322, CRLF line ends): multipart/alternative with `text` as the
- * text/plain part and `html` as the text/html part, both UTF-8 in base64, the subject encoded per
- * RFC 2047 when it is not ASCII, Date from nl_now() and a fresh Message-ID in the domain of `from`.
- * `from` and `to` are addresses as in the configuration ("Name <a@b>" or "a@b") and must not contain
- * CR or LF.  Appends to `out`; returns NL_OK or NL_ERR_USAGE (a header value with a line break). */
-enum nl_code nl_report_compose_mail(const char *from, const char *to, const char *subject, const char *text,
-                                    const char *html, struct nl_buf *out, struct nl_error *err);
+/* Composes the report email (RFC 5322, CRLF line ends, through mime.h): From `from_name` (may be
+ * NULL) <`from_addr`>, To `to`, Subject `subject` (RFC 2047-encoded when not ASCII), Date from
+ * nl_now(), a fresh Message-ID in the sender's domain, Auto-Submitted: auto-generated, and a
+ * multipart/alternative body with `text` as text/plain and `html` as text/html (UTF-8,
+ * quoted-printable).  Appends to `out`.  Returns NL_OK, or NL_ERR_USAGE when an address is not a
+ * valid addr-spec (address.h) or the subject or name contains a line break. */
+enum nl_code nl_report_compose_mail(const char *from_name, const char *from_addr, const char *to,
+                                    const char *subject, const char *text, const char *html, struct nl_buf *out,
+                                    struct nl_error *err);
 
 #endif
