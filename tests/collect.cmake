@@ -5,3 +5,4 @@
 nl_unit_test(test_charset SOURCES unit/test_charset.c LIBS nl_message)
 nl_unit_test(test_html SOURCES unit/test_html.c LIBS nl_message)
 nl_unit_test(test_message SOURCES unit/test_message.c LIBS nl_message)
+nl_unit_test(test_inbox SOURCES unit/test_inbox.c LIBS nl_inbox nl_message)
