@@ -192,11 +192,13 @@ static void subscribers_feed(struct nl_subscribers *l)
 		if (!subscribers_fill(l))
 			return;
 		if (l->eof) {
-			if (csv_fini(&l->csv, subscribers_on_field, subscribers_on_row, l) != 0) {
-				/* CSV_STRICT_FINI: the last quoted field never closed; report it as a bad row */
-				subscribers_on_row(-1, l);
+			/* inside a quoted field at the end of the file?  (libcsv's CSV_STRICT_FINI only reports
+			 * it in strict mode, so ask the parser's state: 2 is FIELD_BEGUN in csv.h's struct) */
+			bool unclosed = l->csv.quoted && l->csv.pstate == 2;
+			size_t rows = l->n_rows;
+			csv_fini(&l->csv, subscribers_on_field, subscribers_on_row, l);
+			if (unclosed && l->n_rows > rows)
 				l->rows[l->n_rows - 1].unclosed = true;
-			}
 			l->finished = true;
 			return;
 		}
@@ -327,7 +329,7 @@ enum nl_code nl_subscribers_open(const char *path, struct nl_subscribers **out, 
 		rc = nl_fail(err, NL_ERR_IO, "%s: %s", path, strerror(errno));
 		goto out;
 	}
-	if (csv_init(&l->csv, CSV_STRICT_FINI) != 0) {
+	if (csv_init(&l->csv, 0) != 0) {
 		rc = nl_fail(err, NL_ERR_INTERNAL, "%s: csv_init failed", path);
 		goto out;
 	}
@@ -424,6 +426,10 @@ static enum nl_code subscribers_check(struct nl_subscribers *l, struct subscribe
 				return nl_fail(err, NL_ERR_SUBSCRIBER,
 				               "%s:%zu: column '%s' contains a NUL byte; refused", l->path, r->line,
 				               l->columns[i]);
+			if (((unsigned char)s[k] < 0x20 && s[k] != '\t') || s[k] == 0x7f)
+				return nl_fail(err, NL_ERR_SUBSCRIBER,
+				               "%s:%zu: column '%s' contains a control character (0x%02X); refused", l->path,
+				               r->line, l->columns[i], (unsigned char)s[k]);
 		}
 		if (!nl_utf8_valid(s, len))
 			return nl_fail(err, NL_ERR_SUBSCRIBER, "%s:%zu: column '%s' is not valid UTF-8", l->path, r->line,

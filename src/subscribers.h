@@ -12,7 +12,8 @@
  *
  * Handles untrusted input: every row is checked and a bad one is reported and skipped, never fatal:
  *   - more fields than the header has;
- *   - CR, LF or NUL in any field (it could reach a header: injection), even inside quotes;
+ *   - CR, LF, NUL or another control character (TAB aside) in any field (it could reach a header:
+ *     injection), even inside quotes;
  *   - invalid UTF-8 in any field;
  *   - a missing or invalid address (libetpan's RFC 5322 parser, see address.h);
  *   - a duplicate of an earlier address, ignoring case (a warning: the first one stays).
