@@ -705,6 +705,33 @@ static enum nl_code msg_from(struct msg_parser *p, struct nl_message *m, const c
 
 /* ---- The message ---- */
 
+/* RFC 5322 §3.3 date-time to UTC seconds (libetpan's parser); 0 when it cannot be read or is
+ * impossible (CPython msg_47 has 27:39:33). */
+static time_t msg_date(const char *v)
+{
+	size_t idx = 0;
+	struct mailimf_date_time *dt = NULL;
+	if (mailimf_date_time_parse(v, strlen(v), &idx, &dt) != MAILIMF_NO_ERROR || !dt)
+		return 0;
+	time_t t = 0;
+	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	if (dt->dt_year >= 1970 && dt->dt_year < 10000 && dt->dt_month >= 1 && dt->dt_month <= 12 && dt->dt_day >= 1 &&
+	    dt->dt_day <= mdays[dt->dt_month - 1] && dt->dt_hour >= 0 && dt->dt_hour < 24 && dt->dt_min >= 0 &&
+	    dt->dt_min < 60 && dt->dt_sec >= 0 && dt->dt_sec <= 60) {
+		char iso[40];
+		snprintf(iso, sizeof iso, "%04d-%02d-%02dT%02d:%02d:%02dZ", dt->dt_year, dt->dt_month, dt->dt_day,
+		         dt->dt_hour, dt->dt_min, dt->dt_sec > 59 ? 59 : dt->dt_sec);
+		if (nl_parse_iso8601(iso, &t)) {
+			int z = dt->dt_zone; /* +HHMM as a number */
+			t -= (time_t)((z / 100) * 3600 + (z % 100) * 60);
+		} else {
+			t = 0;
+		}
+	}
+	mailimf_date_time_free(dt);
+	return t;
+}
+
 static char *msg_message_id(const char *v)
 {
 	const char *lt = strchr(v, '<');
@@ -740,6 +767,9 @@ static enum nl_code msg_top_fields(struct msg_parser *p, struct nl_message *m)
 			slot = &m->references;
 		} else if (nl_span_ieq(n, "date") && !m->date) {
 			slot = &m->date;
+			m->date = msg_unfold(f->value);
+			m->date_time = msg_date(m->date);
+			slot = NULL;
 		} else if (nl_span_ieq(n, "auto-submitted") && !m->auto_submitted) {
 			slot = &m->auto_submitted;
 		} else if (nl_span_ieq(n, "precedence") && !m->precedence) {

@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "buf.h"
 #include "error.h"
@@ -47,6 +48,7 @@ struct nl_message {
 	char *delivery_status; /* message/(global-)delivery-status part, decoded; NULL if none */
 	char *feedback_report; /* message/feedback-report part; NULL if none */
 	char *returned_headers;/* header block of the returned message/rfc822 or text/rfc822-headers */
+	time_t date_time;      /* the Date field as UTC seconds; 0 if absent or unparsable */
 };
 
 /* Parses `len` bytes of a message (RFC 5322 with LF, CRLF or CR line ends).  On success *out is a

@@ -63,6 +63,7 @@ static void test_headers(void **state)
 		"Return-Path: <>\r\n"
 		"Auto-Submitted: Auto-Replied\r\n"
 		"Precedence: bulk\r\n"
+		"Date: Wed, 25 Nov 2026 18:30:00 +0100\r\n"
 		"X-Autoreply: yes\r\n"
 		"\r\n"
 		"body\r\n");
@@ -76,6 +77,7 @@ static void test_headers(void **state)
 	assert_string_equal(m->auto_submitted, "auto-replied");
 	assert_string_equal(m->precedence, "bulk");
 	assert_true(m->x_autoreply);
+	assert_int_equal(m->date_time, 1795627800); /* 2026-11-25T17:30:00Z */
 	assert_int_equal(m->n_recipients, 4); /* the Delivered-To duplicate is dropped */
 	assert_string_equal(m->recipients[0], "replies+abcdefghijklmnop@news.test");
 	assert_string_equal(m->recipients[1], "other@x.test");
@@ -407,6 +409,7 @@ static void test_cpython_expectations(void **state)
 	nl_message_free(m);
 	m = corpus_ok("cpython-test_email/msg_47.txt");
 	assert_string_equal(m->from_address, "123@example.com");
+	assert_int_equal(m->date_time, 0); /* 27:39:33 is no time */
 	nl_message_free(m);
 	m = corpus_ok("cpython-test_email/msg_15.txt"); /* reused boundary: no loop */
 	nl_message_free(m);
