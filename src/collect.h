@@ -1,0 +1,73 @@
+/* collect.h - reading the inbox into the state: every message recorded, classified, matched to a
+ * delivery, and acted on (answers stored, addresses suppressed, bounces counted) (DESIGN.md §2, §4, §5).
+ *
+ * inbox → message → reply → survey answers → store.  Each message is recorded (source, location,
+ * hash, class, reason) in the same transaction as what it causes, so a crash never leaves an answer
+ * without its message or a message half applied; a message already known by Message-ID or content
+ * hash is skipped, so collecting the same mailbox twice changes nothing.  One unreadable message is
+ * recorded as such and the batch goes on; only a failing mailbox or state stops it.
+ */
+#ifndef NL_COLLECT_H
+#define NL_COLLECT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "error.h"
+#include "store.h"
+
+/* What a run did; every message seen lands in exactly one of the class counters or `known`. */
+struct nl_collect_stats {
+	long seen;          /* messages read from the source */
+	long known;         /* skipped: already recorded by an earlier run */
+	long by_class[9];   /* recorded, by enum nl_inbound_class */
+	long answers;       /* answers stored (one per question) */
+	long matched_from;  /* replies matched by From address only (weaker evidence) */
+	long suppressed;    /* addresses newly put on the suppression list */
+	long fetch_errors;  /* messages the source could not hand over (recorded as unreadable) */
+	double bytes;       /* raw bytes read */
+};
+
+struct nl_collector;
+
+/* A collector applies messages to `store` (borrowed).  `unsubscribe_mailto` is the configured
+ * List-Unsubscribe mailto ("mailto:…", may be NULL).  Free with nl_collector_free. */
+struct nl_collector *nl_collector_new(struct nl_store *store, const char *unsubscribe_mailto);
+void nl_collector_free(struct nl_collector *col); /* NULL accepted */
+
+/* Handles one raw message (untrusted) from `source` at `location`: skips it if known, else parses,
+ * classifies, matches and records it with its effects.  *cls (may be NULL) gets the class recorded,
+ * or 0 when the message was already known.  The caller owns any transaction around it.  Returns
+ * NL_OK whatever the message was (an unreadable one is recorded as such), or NL_ERR_STATE. */
+enum nl_code nl_collector_add(struct nl_collector *col, const char *source, const char *location, const char *data,
+                              size_t len, struct nl_collect_stats *stats, enum nl_inbound_class *cls,
+                              struct nl_error *err);
+/* Records a message the source could not hand over (too large, vanished) as unreadable with the
+ * reason, so it is not lost silently. */
+enum nl_code nl_collector_add_failed(struct nl_collector *col, const char *source, const char *location,
+                                     const char *reason, struct nl_collect_stats *stats, struct nl_error *err);
+
+struct nl_collect_options {
+	const char *url;          /* the source: [inbox] url, or "maildir:DIR" / "mbox:FILE" from the command line */
+	const char *user;
+	const char *password;     /* IMAP only */
+	const char *ca_file;
+	enum nl_inbox_after after;
+	const char *move_to;
+	const char *unsubscribe_mailto;
+	size_t batch;             /* messages per transaction; 0 = 256 */
+	/* Called after each committed batch (may be NULL): what is done so far out of `total`. */
+	void (*progress)(const struct nl_collect_stats *stats, size_t total, void *ud);
+	void *ud;
+};
+
+/* Collects everything new from the source into `store`.  For IMAP the cursor (UIDVALIDITY, last
+ * UID) moves with each committed batch and the `after` action follows the commit.  *stats is
+ * filled (zeroed first).  Returns NL_OK, or the inbox's or store's error (NL_ERR_CONFIG, NL_ERR_INBOX,
+ * NL_ERR_TLS, NL_ERR_AUTH, NL_ERR_STATE): what was committed before it stays. */
+enum nl_code nl_collect_run(struct nl_store *store, const struct nl_collect_options *opt,
+                            struct nl_collect_stats *stats, struct nl_error *err);
+
+#endif
