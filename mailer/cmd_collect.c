@@ -125,6 +125,7 @@ int cmd_collect(struct tool *t, int argc, char **argv)
 		.after = cfg->inbox_after,
 		.move_to = cfg->inbox_move_to,
 		.unsubscribe_mailto = cfg->unsubscribe_mailto,
+		.reply_to = cfg->reply_to,
 		.progress = collect_progress,
 		.ud = &prog,
 	};

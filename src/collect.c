@@ -44,7 +44,16 @@ struct nl_collector {
 	size_t n_surveys;
 };
 
-struct nl_collector *nl_collector_new(struct nl_store *store, const char *unsubscribe_mailto)
+/* The addr-spec of "Name <addr>" or "addr", lower-cased; the caller frees. */
+static char *collect_addr(const char *s)
+{
+	const char *lt = strchr(s, '<');
+	if (lt)
+		s = lt + 1;
+	return nl_ascii_lower(nl_xstrndup(s, strcspn(s, "?> \t")));
+}
+
+struct nl_collector *nl_collector_new(struct nl_store *store, const char *unsubscribe_mailto, const char *reply_to)
 {
 	struct nl_collector *col = nl_xcalloc(1, sizeof *col);
 	col->store = store;
@@ -52,7 +61,13 @@ struct nl_collector *nl_collector_new(struct nl_store *store, const char *unsubs
 		const char *a = unsubscribe_mailto;
 		if (nl_ascii_ncasecmp(a, "mailto:", 7) == 0)
 			a += 7;
-		col->unsubscribe_address = nl_ascii_lower(nl_xstrndup(a, strcspn(a, "?>")));
+		col->unsubscribe_address = collect_addr(a);
+		char *r = reply_to ? collect_addr(reply_to) : NULL;
+		if (r && strcmp(r, col->unsubscribe_address) == 0) { /* replies come here too */
+			free(col->unsubscribe_address);
+			col->unsubscribe_address = NULL;
+		}
+		free(r);
 	}
 	return col;
 }
@@ -502,7 +517,7 @@ enum nl_code nl_collect_run(struct nl_store *store, const struct nl_collect_opti
 	if (imap && validity_now != validity)
 		last_uid = 0;
 	size_t total = nl_inbox_count(inbox), batch = opt->batch ? opt->batch : 256;
-	col = nl_collector_new(store, opt->unsubscribe_mailto);
+	col = nl_collector_new(store, opt->unsubscribe_mailto, opt->reply_to);
 	uids = nl_xmalloc(batch * sizeof *uids);
 	bool more = true;
 	while (more) {

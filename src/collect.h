@@ -33,8 +33,10 @@ struct nl_collect_stats {
 struct nl_collector;
 
 /* A collector applies messages to `store` (borrowed).  `unsubscribe_mailto` is the configured
- * List-Unsubscribe mailto ("mailto:…", may be NULL).  Free with nl_collector_free. */
-struct nl_collector *nl_collector_new(struct nl_store *store, const char *unsubscribe_mailto);
+ * List-Unsubscribe mailto ("mailto:…", may be NULL): mail sent to that address unsubscribes, unless
+ * it is the `reply_to` address (may be NULL) that replies go to as well, where only the subject
+ * and the first lines decide.  Free with nl_collector_free. */
+struct nl_collector *nl_collector_new(struct nl_store *store, const char *unsubscribe_mailto, const char *reply_to);
 void nl_collector_free(struct nl_collector *col); /* NULL accepted */
 
 /* Handles one raw message (untrusted) from `source` at `location`: skips it if known, else parses,
@@ -57,6 +59,7 @@ struct nl_collect_options {
 	enum nl_inbox_after after;
 	const char *move_to;
 	const char *unsubscribe_mailto;
+	const char *reply_to;
 	size_t batch;             /* messages per transaction; 0 = 256 */
 	/* Called after each committed batch (may be NULL): what is done so far out of `total`. */
 	void (*progress)(const struct nl_collect_stats *stats, size_t total, void *ud);
