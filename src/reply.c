@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "dsn.h"
 #include "util.h"
 
 /* Lines longer than this are never quote headers, separators or signatures (keeps checks O(1)). */
@@ -81,6 +82,11 @@ static struct nl_span reply_trim(const char *p, size_t n)
 			n--;
 	}
 	return (struct nl_span){p, n};
+}
+
+static char reply_lower_ascii(char c)
+{
+	return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
 }
 
 static bool reply_is_digit(char c)
@@ -726,4 +732,358 @@ char *nl_reply_strip_text(const char *body, size_t len)
 	char *s = reply_join_own(lines, n);
 	free(lines);
 	return s;
+}
+
+/* ---- classification ---- */
+
+const char *nl_reply_kind_name(enum nl_reply_kind kind)
+{
+	switch (kind) {
+	case NL_REPLY_PERSON:
+		return "person";
+	case NL_REPLY_UNSUBSCRIBE:
+		return "unsubscribe";
+	case NL_REPLY_BOUNCE:
+		return "bounce";
+	case NL_REPLY_COMPLAINT:
+		return "complaint";
+	case NL_REPLY_AUTO:
+		return "auto-reply";
+	case NL_REPLY_IGNORED:
+		return "ignored";
+	}
+	return "unknown";
+}
+
+void nl_reply_free(struct nl_reply *reply)
+{
+	if (!reply)
+		return;
+	free(reply->reason);
+	for (size_t i = 0; i < reply->n_tokens; i++)
+		free(reply->tokens[i].campaign);
+	free(reply->tokens);
+	for (size_t i = 0; i < reply->n_bounces; i++) {
+		free(reply->bounces[i].recipient);
+		free(reply->bounces[i].diagnostic);
+	}
+	free(reply->bounces);
+	free(reply->feedback_type);
+	free(reply->mailto_question);
+	free(reply->mailto_value);
+	free(reply->lines);
+	free(reply->text);
+	free(reply->new_text);
+	free(reply);
+}
+
+#define REPLY_MAX_TOKENS 16
+
+static void reply_add_token(struct nl_reply *r, const char *token, enum nl_token_source src, const char *campaign,
+                            size_t campaign_len)
+{
+	for (size_t i = 0; i < r->n_tokens; i++)
+		if (strcmp(r->tokens[i].token, token) == 0)
+			return; /* keep the strongest source, found first */
+	if (r->n_tokens >= REPLY_MAX_TOKENS)
+		return;
+	r->tokens = nl_xrealloc(r->tokens, (r->n_tokens + 1) * sizeof *r->tokens);
+	struct nl_reply_token *t = &r->tokens[r->n_tokens++];
+	memset(t, 0, sizeof *t);
+	memcpy(t->token, token, NL_TOKEN_LEN);
+	t->token[NL_TOKEN_LEN] = 0;
+	t->source = src;
+	t->campaign = campaign && campaign_len ? nl_xstrndup(campaign, campaign_len) : NULL;
+}
+
+/* Every "<…>" in a References/In-Reply-To style value that is one of our Message-IDs. */
+static void reply_tokens_from_ids(struct nl_reply *r, const char *value, enum nl_token_source src)
+{
+	if (!value)
+		return;
+	const char *p = value;
+	size_t seen = 0;
+	while ((p = strchr(p, '<')) != NULL && seen++ < 200) {
+		const char *e = strchr(p, '>');
+		if (!e)
+			break;
+		size_t n = (size_t)(e - p + 1);
+		if (n < 512) {
+			char id[512];
+			memcpy(id, p, n);
+			id[n] = 0;
+			char tok[NL_TOKEN_LEN + 1];
+			if (nl_token_from_message_id(id, tok)) {
+				/* "<TOKEN.CAMPAIGN@host>" */
+				const char *c = id + 1 + NL_TOKEN_LEN + 1;
+				const char *at = strchr(c, '@');
+				size_t clen = at && id[1 + NL_TOKEN_LEN] == '.' ? (size_t)(at - c) : 0;
+				reply_add_token(r, tok, src, c, clen);
+			}
+		}
+		p = e + 1;
+	}
+	/* a bare id without brackets */
+	char tok[NL_TOKEN_LEN + 1];
+	if (!strchr(value, '<') && strlen(value) < 512 && nl_token_from_message_id(value, tok)) {
+		const char *c = value + NL_TOKEN_LEN + 1;
+		const char *at = strchr(c, '@');
+		reply_add_token(r, tok, src, c, at && value[NL_TOKEN_LEN] == '.' ? (size_t)(at - c) : 0);
+	}
+}
+
+/* Plus-addresses ("replies+TOKEN@…") anywhere in a block of text (returned headers of a bounce). */
+static void reply_tokens_from_text(struct nl_reply *r, const char *text, size_t len, enum nl_token_source src)
+{
+	for (size_t i = 0; i + 1 < len; i++) {
+		if (text[i] != '+')
+			continue;
+		size_t e = i + 1;
+		while (e < len && e - i <= NL_TOKEN_LEN + 1 && text[e] != '@')
+			e++;
+		if (e >= len || text[e] != '@' || e - i - 1 != NL_TOKEN_LEN)
+			continue;
+		char addr[NL_TOKEN_LEN + 16] = "x+";
+		memcpy(addr + 2, text + i + 1, NL_TOKEN_LEN);
+		memcpy(addr + 2 + NL_TOKEN_LEN, "@x.test", 8);
+		char tok[NL_TOKEN_LEN + 1];
+		if (nl_token_from_plus_address(addr, tok))
+			reply_add_token(r, tok, src, NULL, 0);
+	}
+	/* and our Message-IDs: "<TOKEN.campaign@host>" */
+	for (size_t i = 0; i + NL_TOKEN_LEN + 2 < len; i++) {
+		if (text[i] != '<' || text[i + 1 + NL_TOKEN_LEN] != '.')
+			continue;
+		const char *e = memchr(text + i, '>', len - i < 300 ? len - i : 300);
+		if (!e)
+			continue;
+		char id[320];
+		size_t n = (size_t)(e - (text + i) + 1);
+		memcpy(id, text + i, n);
+		id[n] = 0;
+		reply_tokens_from_ids(r, id, src);
+	}
+}
+
+/* "Re: SUBJECT [survey TOKEN QID=VALUE]" */
+static void reply_mailto_subject(struct nl_reply *r, const char *subject)
+{
+	if (!subject)
+		return;
+	const char *p = subject;
+	const char *hit = NULL;
+	while ((p = strchr(p, '[')) != NULL) {
+		if (nl_ascii_ncasecmp(p, "[survey ", 8) == 0)
+			hit = p;
+		p++;
+	}
+	if (!hit)
+		return;
+	const char *t = hit + 8;
+	while (*t == ' ')
+		t++;
+	const char *te = t;
+	while (*te && *te != ' ' && *te != ']')
+		te++;
+	if (!nl_token_shape(t, (size_t)(te - t)))
+		return;
+	char tok[NL_TOKEN_LEN + 1];
+	for (size_t i = 0; i < NL_TOKEN_LEN; i++)
+		tok[i] = reply_lower_ascii(t[i]);
+	tok[NL_TOKEN_LEN] = 0;
+	reply_add_token(r, tok, NL_TOKEN_SRC_MAILTO, NULL, 0);
+	const char *q = te;
+	while (*q == ' ')
+		q++;
+	const char *eq = strchr(q, '=');
+	const char *close = strchr(q, ']');
+	if (!eq || !close || eq > close || eq == q)
+		return;
+	struct nl_span qid = reply_trim(q, (size_t)(eq - q));
+	struct nl_span val = reply_trim(eq + 1, (size_t)(close - eq - 1));
+	if (qid.len == 0 || val.len == 0)
+		return;
+	r->mailto_question = nl_xstrndup(qid.ptr, qid.len);
+	r->mailto_value = nl_xstrndup(val.ptr, val.len);
+}
+
+/* The subject without "Re:", "Fwd:", "AW:", "SV:" prefixes. */
+static struct nl_span reply_subject_core(const char *subject)
+{
+	struct nl_span s = reply_trim(subject ? subject : "", subject ? strlen(subject) : 0);
+	static const char *const pre[] = {"re:", "re :", "fwd:", "fw:", "aw:", "sv:", "vs:", "wg:", "tr:", "r:",
+	                                  "rif:", "odp:", "antw:", "res:", NULL};
+	for (int guard = 0; guard < 10; guard++) {
+		bool cut = false;
+		for (size_t i = 0; pre[i]; i++) {
+			if (reply_starts(s, pre[i])) {
+				s = reply_trim(s.ptr + strlen(pre[i]), s.len - strlen(pre[i]));
+				cut = true;
+			}
+		}
+		if (!cut)
+			break;
+	}
+	return s;
+}
+
+/* "unsubscribe", "Please remove me", "STOP", "opt out": a short line that starts with a command. */
+static bool reply_unsubscribe_words(struct nl_span s)
+{
+	s = reply_trim(s.ptr, s.len);
+	if (s.len == 0 || s.len > 80 || reply_count_words(s) > 8)
+		return false;
+	static const char *const polite[] = {"please ", "pls ", "plz ", "kindly ", "hi, ", "hello, ", NULL};
+	for (size_t i = 0; polite[i]; i++)
+		if (reply_starts(s, polite[i]))
+			s = reply_trim(s.ptr + strlen(polite[i]), s.len - strlen(polite[i]));
+	static const char *const cmd[] = {"unsubscribe", "remove me", "stop", "opt out", "opt-out", "optout",
+	                                  "désabonner", "desabonner", "se désabonner", "désinscrire",
+	                                  "abmelden", "abbestellen", "darse de baja", "baja", "cancelar suscripción",
+	                                  "disiscrivi", "cancella iscrizione", "afmelden", "uitschrijven",
+	                                  "descadastrar", "cancelar inscrição", "wypisz", "отписаться", NULL};
+	for (size_t i = 0; cmd[i]; i++) {
+		size_t n = strlen(cmd[i]);
+		if (reply_starts(s, cmd[i]) && (s.len == n || !reply_is_alpha(s.ptr[n])))
+			return true;
+	}
+	return false;
+}
+
+static bool reply_value_is(const char *v, const char *word)
+{
+	if (!v)
+		return false;
+	struct nl_span s = reply_trim(v, strlen(v));
+	size_t n = strlen(word);
+	return s.len >= n && nl_ascii_ncasecmp(s.ptr, word, n) == 0 &&
+	       (s.len == n || s.ptr[n] == ';' || s.ptr[n] == ' ' || s.ptr[n] == '(');
+}
+
+static const char *const reply_vacation_words[] = {
+	"out of office", "out of the office", "out-of-office", "autoreply", "auto reply", "auto-reply",
+	"automatic reply", "automatische antwort", "automatisch antwoord", "réponse automatique",
+	"reponse automatique", "respuesta automática", "respuesta automatica", "risposta automatica",
+	"resposta automática", "resposta automatica", "automatyczna odpowiedź", "автоответ",
+	"автоматический ответ", "vacation", "on vacation", "abwesenheit", "abwesend", "nicht im büro",
+	"absence", "absent du bureau", "fuera de la oficina", "fuori ufficio", "afwezig", "ausente",
+	"autosvar", "frånvaro", "fravær", "poza biurem", "on leave", "away from the office", "away from my desk",
+	"congés", "ferien", "urlaub", "vakantie", "vacaciones", "vacanze", "férias", "urlop", "отпуск", NULL,
+};
+
+static bool reply_vacation_subject(const char *subject)
+{
+	if (!subject)
+		return false;
+	size_t n = strlen(subject);
+	for (size_t i = 0; reply_vacation_words[i]; i++) {
+		size_t w = strlen(reply_vacation_words[i]);
+		for (size_t k = 0; k + w <= n; k++)
+			if (nl_ascii_ncasecmp(subject + k, reply_vacation_words[i], w) == 0 &&
+			    (k == 0 || !reply_is_alpha(subject[k - 1])) && (k + w == n || !reply_is_alpha(subject[k + w])))
+				return true;
+	}
+	return false;
+}
+
+/* Why this is an auto-reply (RFC 3834), or NULL. */
+static char *reply_auto_reason(const struct nl_message *msg)
+{
+	if (msg->auto_submitted && !reply_value_is(msg->auto_submitted, "no"))
+		return nl_xasprintf("Auto-Submitted: %s", msg->auto_submitted);
+	if (msg->x_autoreply)
+		return nl_xstrdup("X-Autoreply/X-Autorespond present");
+	if (msg->precedence && (reply_value_is(msg->precedence, "auto_reply") || reply_value_is(msg->precedence, "bulk") ||
+	                        reply_value_is(msg->precedence, "junk")))
+		return nl_xasprintf("Precedence: %s", msg->precedence);
+	if (reply_vacation_subject(msg->subject))
+		return nl_xasprintf("vacation subject: %s", msg->subject);
+	return NULL;
+}
+
+static bool reply_addr_eq(const char *a, const char *b)
+{
+	return a && b && nl_ascii_casecmp(a, b) == 0;
+}
+
+enum nl_code nl_reply_analyse(const struct nl_message *msg, const struct nl_reply_options *opt,
+                              struct nl_reply **out, struct nl_error *err)
+{
+	if (!msg || !out)
+		return nl_fail(err, NL_ERR_USAGE, "nl_reply_analyse: no message");
+	struct nl_reply *r = nl_xcalloc(1, sizeof *r);
+	r->kind = NL_REPLY_PERSON;
+
+	/* tokens, strongest evidence first (DESIGN.md §4) */
+	for (size_t i = 0; i < msg->n_recipients; i++) {
+		char tok[NL_TOKEN_LEN + 1];
+		if (msg->recipients[i] && nl_token_from_plus_address(msg->recipients[i], tok))
+			reply_add_token(r, tok, NL_TOKEN_SRC_PLUS_ADDRESS, NULL, 0);
+	}
+	reply_tokens_from_ids(r, msg->in_reply_to, NL_TOKEN_SRC_MESSAGE_ID);
+	reply_tokens_from_ids(r, msg->references, NL_TOKEN_SRC_MESSAGE_ID);
+	reply_mailto_subject(r, msg->subject);
+
+	const char *text = msg->text ? msg->text : "";
+	r->text = nl_xstrdup(text);
+
+	/* reports first: bounces often carry Auto-Submitted too */
+	if (nl_dsn_read_arf(msg, r) || nl_dsn_read(msg, r)) {
+		if (msg->returned_headers)
+			reply_tokens_from_text(r, msg->returned_headers, strlen(msg->returned_headers),
+			                       NL_TOKEN_SRC_RETURNED);
+		size_t tl = strlen(text);
+		reply_tokens_from_text(r, text, tl < 1024 * 1024 ? tl : 1024 * 1024, NL_TOKEN_SRC_RETURNED);
+		r->new_text = nl_xstrdup("");
+		*out = r;
+		return NL_OK;
+	}
+	if (msg->report_type && strcmp(msg->report_type, "disposition-notification") == 0) {
+		r->kind = NL_REPLY_IGNORED;
+		r->reason = nl_xstrdup("read receipt (RFC 8098 MDN)");
+		r->new_text = nl_xstrdup("");
+		*out = r;
+		return NL_OK;
+	}
+
+	nl_reply_split(r->text, strlen(r->text), &r->lines, &r->n_lines);
+	r->new_text = reply_join_own(r->lines, r->n_lines);
+
+	char *why = reply_auto_reason(msg);
+	if (why) {
+		r->kind = NL_REPLY_AUTO;
+		r->reason = why;
+		*out = r;
+		return NL_OK;
+	}
+
+	/* unsubscribe: mail to the List-Unsubscribe address, or the command in the subject or in the
+	 * first lines of the new text */
+	const char *unsub = opt ? opt->unsubscribe_address : NULL;
+	for (size_t i = 0; unsub && *unsub && i < msg->n_recipients && !r->reason; i++)
+		if (reply_addr_eq(msg->recipients[i], unsub))
+			r->reason = nl_xasprintf("sent to the unsubscribe address %s", unsub);
+	if (!r->reason && reply_unsubscribe_words(reply_subject_core(msg->subject)))
+		r->reason = nl_xasprintf("subject: %s", msg->subject);
+	if (!r->reason) {
+		const char *p = r->new_text;
+		for (int k = 0; k < 3 && *p && !r->reason; k++) {
+			const char *e = strchr(p, '\n');
+			size_t n = e ? (size_t)(e - p) : strlen(p);
+			struct nl_span ln = reply_trim(p, n);
+			if (ln.len == 0)
+				k--;
+			else if (reply_unsubscribe_words(ln))
+				r->reason = nl_xasprintf("asks to unsubscribe: %.*s", (int)ln.len, ln.ptr);
+			p = e ? e + 1 : p + n;
+		}
+	}
+	if (r->reason) {
+		r->kind = NL_REPLY_UNSUBSCRIBE;
+		*out = r;
+		return NL_OK;
+	}
+	r->reason = nl_xstrdup(r->n_tokens ? "reply" : "reply without a token");
+	*out = r;
+	return NL_OK;
 }
