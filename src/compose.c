@@ -291,7 +291,9 @@ static enum nl_code compose_lists(struct nl_composer *c, const struct nl_config 
 	/* written by hand rather than with nl_mime_header_raw, which would clean the holes away; each
 	 * URI is checked above (ASCII, no space or control) and gets a line of its own */
 	struct nl_buf u = NL_BUF_INIT; /* the one-click URL with its hole */
-	nl_buf_printf(l, "List-Unsubscribe: <%s>", nl_buf_cstr(&m));
+	size_t mlen = m.len + (memchr(m.data, COMPOSE_HOLE, m.len) ? NL_TOKEN_LEN - 1 : 0);
+	bool fold = strlen("List-Unsubscribe: <>,") + mlen > NL_MIME_FOLD; /* then it starts on a line of its own */
+	nl_buf_printf(l, "List-Unsubscribe:%s<%s>", fold ? "\r\n " : " ", nl_buf_cstr(&m));
 	if (https) {
 		nl_buf_printf(&u, "%s%ct=%c", https, strchr(https, '?') ? '&' : '?', COMPOSE_HOLE);
 		nl_buf_printf(l, ",\r\n <%s>", nl_buf_cstr(&u));
@@ -520,8 +522,8 @@ enum nl_code nl_compose_message(struct nl_composer *c, const struct nl_subscribe
 	return NL_OK;
 }
 
-enum nl_code nl_compose_html(struct nl_composer *c, const struct nl_subscriber *sub, struct nl_buf *out,
-                             struct nl_error *err)
+static enum nl_code compose_one_part(struct nl_composer *c, const struct nl_subscriber *sub, bool text,
+                                     struct nl_buf *out, struct nl_error *err)
 {
 	char token[NL_TOKEN_LEN + 1];
 	nl_buf_reset(out);
@@ -529,11 +531,23 @@ enum nl_code nl_compose_html(struct nl_composer *c, const struct nl_subscriber *
 		return nl_fail(err, NL_ERR_SUBSCRIBER, "line %zu: %s: a control character in the data", sub->line,
 		               sub->email);
 	nl_token_make(c->secret, c->article->campaign, sub->email, token);
-	compose_parts(c, sub, false);
-	compose_fill(out, &c->part_html, token);
+	compose_parts(c, sub, text);
+	compose_fill(out, text ? &c->part_text : &c->part_html, token);
 	if (nl_buf_failed(out))
-		return nl_fail(err, NL_ERR_SUBSCRIBER, "the HTML for %s is larger than the buffer allows", sub->email);
+		return nl_fail(err, NL_ERR_SUBSCRIBER, "the part for %s is larger than the buffer allows", sub->email);
 	return NL_OK;
+}
+
+enum nl_code nl_compose_html(struct nl_composer *c, const struct nl_subscriber *sub, struct nl_buf *out,
+                             struct nl_error *err)
+{
+	return compose_one_part(c, sub, false, out, err);
+}
+
+enum nl_code nl_compose_text(struct nl_composer *c, const struct nl_subscriber *sub, struct nl_buf *out,
+                             struct nl_error *err)
+{
+	return compose_one_part(c, sub, true, out, err);
 }
 
 void nl_compose_free(struct nl_composer *c)

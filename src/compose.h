@@ -70,8 +70,13 @@ enum nl_code nl_compose_message(struct nl_composer *c, const struct nl_subscribe
                                 struct nl_envelope *env, struct nl_error *err);
 
 /* The HTML part for `sub` as a stand-alone page (what `mailer preview` writes as .html), into `out`
- * (reset first).  Returns NL_OK or NL_ERR_LIMIT. */
+ * (reset first).  Returns NL_OK or NL_ERR_SUBSCRIBER. */
 enum nl_code nl_compose_html(struct nl_composer *c, const struct nl_subscriber *sub, struct nl_buf *out,
+                             struct nl_error *err);
+
+/* The text/plain part for `sub` as it is before encoding, into `out` (reset first).  For tests and
+ * previews.  Returns NL_OK or NL_ERR_SUBSCRIBER. */
+enum nl_code nl_compose_text(struct nl_composer *c, const struct nl_subscriber *sub, struct nl_buf *out,
                              struct nl_error *err);
 
 /* Frees the composer. NULL accepted. */
