@@ -405,7 +405,9 @@ static size_t answer_numbered(const struct nl_survey *s, const char *line, size_
 	return n;
 }
 
-/* "work: career", "work = career". */
+/* "work: career", "work = career"; also "work career" (how collect passes the mailto subject's
+ * "QID=VALUE"), but only for a value that reads cleanly and not for text questions, so prose such
+ * as "work is fine" or "change is hard" is never taken for an answer. */
 static bool answer_by_id(const struct nl_survey *s, const char *line, size_t len, struct answer_seg *seg)
 {
 	struct nl_span t = nl_span_trim((struct nl_span){line, len});
@@ -415,15 +417,26 @@ static bool answer_by_id(const struct nl_survey *s, const char *line, size_t len
 		if (il == 0 || t.len <= il || nl_ascii_ncasecmp(t.ptr, id, il) != 0)
 			continue;
 		const char *p = t.ptr + il, *end = t.ptr + t.len;
-		while (p < end && *p == ' ')
+		bool spaced = p < end && (*p == ' ' || *p == '\t');
+		while (p < end && (*p == ' ' || *p == '\t'))
 			p++;
-		if (p >= end || (*p != ':' && *p != '=' && *p != '-'))
+		bool sep = p < end && (*p == ':' || *p == '=' || *p == '-');
+		if (!sep && !spaced)
 			continue;
-		p++;
-		while (p < end && *p == ' ')
+		if (sep)
+			p++;
+		while (p < end && (*p == ' ' || *p == '\t'))
 			p++;
 		if (p >= end)
 			continue;
+		if (!sep) {
+			char *v = NULL;
+			bool ok = s->questions[i].type != NL_Q_TEXT &&
+			          answer_value(&s->questions[i], p, (size_t)(end - p), &v);
+			free(v);
+			if (!ok)
+				continue;
+		}
 		*seg = (struct answer_seg){i, p, (size_t)(end - p)};
 		return true;
 	}

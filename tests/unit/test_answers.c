@@ -134,6 +134,12 @@ static void by_id(void **state)
 	EXPECT("work: career\nsatisfaction = 5\nconsult: sure\nchange: nothing\n",
 	       "work=career;satisfaction=5;consult=yes;change=nothing");
 	EXPECT("Work: a job\n", "work=job");
+	/* collect passes the mailto subject's "QID=VALUE" as "QID VALUE" */
+	EXPECT("work not sure\n", "work=not sure");
+	EXPECT("satisfaction 4\n", "satisfaction=4");
+	/* but prose starting with an id is no answer */
+	EXPECT("work is fine, thanks\n", "");
+	EXPECT("change is hard\n", "");
 }
 
 static void choice_values(void **state)
