@@ -489,3 +489,45 @@ enum nl_code nl_report_compose_mail(const char *from_name, const char *from_addr
 	                    html ? strlen(html) : 0);
 	return NL_OK;
 }
+
+char *nl_report_subject(struct nl_tally *const *t, size_t n, bool all)
+{
+	if (all || n != 1)
+		return nl_xasprintf("Survey report across %zu campaign%s", n, n == 1 ? "" : "s");
+	const struct nl_tally *one = t[0];
+	size_t yes = 0;
+	for (size_t i = 0; i < one->n_questions; i++)
+		yes += one->questions[i].n_yes;
+	struct nl_buf b = NL_BUF_INIT;
+	nl_buf_printf(&b, "Survey report %s: %ld respondent%s", one->campaign, one->respondents,
+	              one->respondents == 1 ? "" : "s");
+	if (one->has_rate) {
+		nl_buf_puts(&b, " (");
+		nl_report_put_pct(&b, one->respondents, one->sent);
+		nl_buf_putc(&b, ')');
+	}
+	if (yes)
+		nl_buf_printf(&b, ", %zu to follow up", yes);
+	return nl_buf_detach(&b);
+}
+
+enum nl_code nl_report_mail_message(struct nl_tally *const *t, size_t n, bool all, const char *from_name,
+                                    const char *from_addr, const char *to, struct nl_buf *out,
+                                    struct nl_error *err)
+{
+	struct nl_buf text = NL_BUF_INIT, html = NL_BUF_INIT;
+	if (all) {
+		nl_report_text_all(t, n, &text);
+		nl_report_html_all(t, n, &html);
+	} else if (n > 0) {
+		nl_report_text(t[0], &text);
+		nl_report_html(t[0], &html);
+	}
+	char *subject = nl_report_subject(t, n, all);
+	enum nl_code rc = nl_report_compose_mail(from_name, from_addr, to, subject, nl_buf_cstr(&text),
+	                                         nl_buf_cstr(&html), out, err);
+	free(subject);
+	nl_buf_free(&text);
+	nl_buf_free(&html);
+	return rc;
+}

@@ -62,4 +62,16 @@ enum nl_code nl_report_compose_mail(const char *from_name, const char *from_addr
                                     const char *subject, const char *text, const char *html, struct nl_buf *out,
                                     struct nl_error *err);
 
+/* A subject line that says what matters before the report is opened: "Survey report CAMPAIGN: 6
+ * respondents (66.7%), 4 to follow up" for one campaign (`all` false, n == 1), "Survey report
+ * across N campaigns" otherwise.  The caller frees it. */
+char *nl_report_subject(struct nl_tally *const *t, size_t n, bool all);
+
+/* The whole report email for the publisher (what `mailer report --mail` and the closing report of
+ * `mailer run` send): the text and HTML reports of one campaign (`all` false: t[0]) or of all `n`,
+ * with nl_report_subject(), composed by nl_report_compose_mail().  Same return codes. */
+enum nl_code nl_report_mail_message(struct nl_tally *const *t, size_t n, bool all, const char *from_name,
+                                    const char *from_addr, const char *to, struct nl_buf *out,
+                                    struct nl_error *err);
+
 #endif

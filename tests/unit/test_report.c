@@ -303,6 +303,30 @@ static void test_mail(void **state)
 	nl_now_set(0);
 }
 
+static void test_mail_message(void **state)
+{
+	struct fixture *f = *state;
+	char *subject = nl_report_subject(&f->nov, 1, false);
+	assert_string_equal(subject, "Survey report career-2026-11: 6 respondents (66.7%), 4 to follow up");
+	free(subject);
+	subject = nl_report_subject(f->all, f->n_all, true);
+	assert_string_equal(subject, "Survey report across 2 campaigns");
+	free(subject);
+	struct nl_buf m = NL_BUF_INIT;
+	struct nl_error err = {0};
+	assert_int_equal(nl_report_mail_message(&f->nov, 1, false, "Career Notes", "news@example.test",
+	                                        "coach@example.test", &m, &err),
+	                 NL_OK);
+	const char *s = nl_buf_cstr(&m);
+	assert_non_null(strstr(s, "Content-Type: text/plain; charset=UTF-8"));
+	assert_non_null(strstr(s, "SURVEY REPORT: career-2026-11"));
+	const char *html = strstr(s, "Content-Type: text/html");
+	assert_non_null(html);
+	assert_non_null(strstr(html, "<!DOCTYPE html>"));
+	assert_null(strstr(html, "<script")); /* plain text in the text part, escaped in the HTML part */
+	nl_buf_free(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -317,6 +341,7 @@ int main(void)
 		cmocka_unit_test(test_widths_and_clean),
 		cmocka_unit_test(test_format_names),
 		cmocka_unit_test(test_mail),
+		cmocka_unit_test_setup_teardown(test_mail_message, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,193 @@
+#!/usr/bin/python3
+"""report_chromium.py - the HTML report rendered by headless Chromium (Debian's chromium).
+
+Builds the fixed state (test_report_mkstate), runs `mailer report --format html` on it, renders the
+page to a PNG and dumps the DOM after rendering, with JavaScript enabled as a browser would have it.
+Checks:
+  * the screenshot is a real, non-blank PNG;
+  * every hostile answer and name appears in the DOM as text;
+  * no <script>, <img>, <iframe>, <object>, <embed> element and no on* event attribute exists in
+    the rendered DOM (an injected one is the only way a script could run), and nothing loads from
+    outside (no src/href other than mailto:, #, and the SVG namespace).
+A negative control runs the same checks on a page with an unescaped payload first, so the checks are
+shown to catch what they look for.  Usage: report_chromium.py MKSTATE  (env MAILER).
+"""
+import html.parser
+import os
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import zlib
+
+CHROMIUM = "/usr/bin/chromium"
+HOSTILE = [
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+    "Eve</td><script>alert(2)</script>",
+    'Less travel, more "deep work"',
+    "first line",
+    "second line, with a comma",
+    "山田 太郎",
+    "Ana 🚀 Lima",
+    "Zoë Ångström",
+]
+FORBIDDEN_TAGS = {"script", "img", "iframe", "object", "embed", "link", "base", "meta-refresh"}
+
+
+class Dom(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tags = []
+        self.bad = []
+        self.text = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        if tag in FORBIDDEN_TAGS:
+            self.bad.append("element <%s>" % tag)
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.bad.append("event attribute %s on <%s>" % (name, tag))
+            if name in ("src", "href", "xlink:href", "action", "formaction", "data"):
+                v = (value or "").strip()
+                if not (v.startswith("mailto:") or v.startswith("#")):
+                    self.bad.append("reference %s=%r on <%s>" % (name, v, tag))
+            if name == "xmlns" and value != "http://www.w3.org/2000/svg":
+                self.bad.append("namespace %r" % value)
+            if name == "style" and "url(" in (value or ""):
+                self.bad.append("url() in style on <%s>" % tag)
+        if tag == "meta":
+            d = dict(attrs)
+            if (d.get("http-equiv") or "").lower() == "refresh":
+                self.bad.append("meta refresh")
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+class Timeout(Exception):
+    pass
+
+
+def chromium(args, profile, timeout=60):
+    """Runs headless Chromium in its own process group, killed (by that group's id) if it outlives
+    `timeout`: a page whose script opened an alert() never finishes loading."""
+    cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+           "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-extensions",
+           "--user-data-dir=" + profile] + args
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        out, err = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        p.communicate()
+        raise Timeout("chromium %s did not finish in %d s" % (" ".join(args), timeout))
+    finally:
+        try:
+            os.killpg(p.pid, signal.SIGKILL)  # renderer or zygote children left behind
+        except ProcessLookupError:
+            pass
+    return subprocess.CompletedProcess(cmd, p.returncode, out, err)
+
+
+def png_is_drawn(path):
+    """True if `path` is a PNG whose pixels are not all one value."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if data[:8] != b"\x89PNG\r\n\x1a\n":
+        return False, "not a PNG"
+    pos, idat, width, height = 8, b"", 0, 0
+    while pos + 8 <= len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + length]
+        if kind == b"IHDR":
+            width, height = struct.unpack(">II", body[:8])
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + length
+    raw = zlib.decompress(idat)
+    distinct = len(set(raw[i] for i in range(0, len(raw), 7)))
+    if width < 100 or height < 100:
+        return False, "%dx%d is too small" % (width, height)
+    if distinct < 8:
+        return False, "only %d distinct byte values: blank" % distinct
+    return True, "%dx%d, %d bytes, %d distinct sampled values" % (width, height, len(data), distinct)
+
+
+def check_dom(dom_text, expect_text):
+    dom = Dom()
+    dom.feed(dom_text)
+    text = "".join(dom.text)
+    problems = list(dom.bad)
+    for s in expect_text:
+        if s not in text:
+            problems.append("missing as text: %r" % s)
+    if "svg" not in dom.tags or "rect" not in dom.tags:
+        problems.append("no SVG chart in the DOM")
+    return problems
+
+
+def main():
+    mkstate = sys.argv[1]
+    mailer = os.environ["MAILER"]
+    work = tempfile.mkdtemp(prefix="report_chromium.")
+    profile = tempfile.mkdtemp(prefix="report_chromium_profile.")
+    try:
+        # Negative control: the checks must catch an unescaped payload, and a script that runs
+        # must show in the dumped DOM (the marker attribute it sets).
+        control = os.path.join(work, "control.html")
+        with open(control, "w") as f:
+            f.write("<!DOCTYPE html><html><body><svg><rect/></svg><p>x</p>"
+                    "<p>\"><img src=x onerror=\"document.body.setAttribute('data-ran','1')\"></p></body></html>")
+        r = chromium(["--dump-dom", "file://" + control], profile)
+        dom = r.stdout.decode("utf-8", "replace")
+        if not check_dom(dom, []) or "data-ran" not in dom:
+            print("FAIL: the negative control was not caught")
+            return 1
+        print("negative control caught:", "; ".join(check_dom(dom, [])))
+
+        state = os.path.join(work, "state.db")
+        subprocess.run([mkstate, state], check=True)
+        conf = os.path.join(work, "mailer.conf")
+        with open(conf, "w") as f:
+            f.write("[newsletter]\nstate = state.db\n")
+        page = os.path.join(work, "report.html")
+        env = dict(os.environ, MAILER_NOW="2026-12-07T09:00:00Z")
+        subprocess.run([mailer, "-c", conf, "report", "--format", "html", "-o", page], check=True, env=env)
+
+        shot = os.path.join(work, "shot.png")
+        r = chromium(["--window-size=412,2400", "--screenshot=" + shot, "file://" + page], profile)
+        if not os.path.exists(shot):
+            print("FAIL: no screenshot; chromium said:", r.stderr.decode("utf-8", "replace")[-2000:])
+            return 1
+        ok, why = png_is_drawn(shot)
+        print("screenshot:", why)
+        if not ok:
+            return 1
+
+        try:
+            r = chromium(["--dump-dom", "file://" + page], profile)
+        except Timeout as e:
+            print("FAIL: %s: an alert() opened by an injected script blocks the page like this" % e)
+            return 1
+        dom = r.stdout.decode("utf-8")
+        if "<html" not in dom:
+            print("FAIL: no DOM dumped; chromium said:", r.stderr.decode("utf-8", "replace")[-2000:])
+            return 1
+        problems = check_dom(dom, HOSTILE)
+        for p in problems:
+            print("FAIL:", p)
+        if problems:
+            return 1
+        print("DOM: %d bytes, hostile answers present as text, no script, no external reference" % len(dom))
+        return 0
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
