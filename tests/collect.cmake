@@ -10,3 +10,7 @@ nl_unit_test(test_inbox SOURCES unit/test_inbox.c LIBS nl_inbox nl_message)
 # The seeding helper of the end-to-end test and the benchmark (not a test itself).
 add_executable(collect_fixture e2e/collect_fixture.c)
 target_link_libraries(collect_fixture PRIVATE nl_store nl_article nl_token)
+
+# End to end against Dovecot (started by the script on loopback ports, stopped by PID).
+nl_e2e_test(collect_imap sh ${CMAKE_CURRENT_SOURCE_DIR}/e2e/collect_imap.sh)
+set_tests_properties(collect_imap PROPERTIES TIMEOUT 180)

@@ -74,9 +74,9 @@ static void fx_message(struct nl_buf *m, size_t i, const char *campaign, const c
 	snprintf(msgid, sizeof msgid, "<%s.%s@%s>", token, campaign, fx_domain);
 	snprintf(plus, sizeof plus, "replies+%s@%s", token, fx_domain);
 	nl_buf_reset(m);
-	nl_buf_printf(m, "Return-Path: <%s>\r\nMessage-ID: <reply-%zu@client.example.test>\r\n"
+	nl_buf_printf(m, "Return-Path: <%s>\r\nMessage-ID: <reply-%zu.%.6s@client.example.test>\r\n"
 	                 "Date: Tue, 01 Dec 2026 %02zu:%02zu:00 +0000\r\nMIME-Version: 1.0\r\n",
-	              i % 11 == 8 ? "" : email, i, (i / 60) % 24, i % 60);
+	              i % 11 == 8 ? "" : email, i, token, (i / 60) % 24, i % 60);
 	switch (i % 11) {
 	case 0:
 		nl_buf_printf(m, "From: Reader %zu <%s>\r\nTo: Career Notes <%s>\r\nSubject: Re: %s\r\n"
