@@ -174,10 +174,18 @@ static int tally_answer_cmp(const void *pa, const void *pb)
 	return strcmp(a->email, b->email);
 }
 
+/* Room for one more in an array of `n` that grows by doubling (capacity is the next power of two). */
+static void *tally_grow(void *p, size_t n, size_t size)
+{
+	if (n == 0 || (n & (n - 1)) == 0)
+		p = nl_xrealloc(p, (n ? 2 * n : 1) * size);
+	return p;
+}
+
 static void tally_entry_add(struct nl_tally_entry **list, size_t *n, const struct tally_answer *a,
                             const char *text)
 {
-	*list = nl_xrealloc(*list, (*n + 1) * sizeof **list);
+	*list = tally_grow(*list, *n, sizeof **list);
 	struct nl_tally_entry *e = &(*list)[(*n)++];
 	e->email = nl_xstrdup(a->email);
 	e->name = tally_dup(a->name);
@@ -351,7 +359,7 @@ static void tally_answers_apply(struct nl_tally *t, struct tally_answers *as)
 		if (any) {
 			person.email = nl_xstrdup(as->items[i].email);
 			person.match = weak ? NL_MATCH_FROM : NL_MATCH_TOKEN;
-			t->people = nl_xrealloc(t->people, (t->n_people + 1) * sizeof *t->people);
+			t->people = tally_grow(t->people, t->n_people, sizeof *t->people);
 			t->people[t->n_people++] = person;
 		} else {
 			free(person.name);

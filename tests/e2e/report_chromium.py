@@ -4,7 +4,7 @@
 Builds the fixed state (test_report_mkstate), runs `mailer report --format html` on it, renders the
 page to a PNG and dumps the DOM after rendering, with JavaScript enabled as a browser would have it.
 Checks:
-  * the screenshot is a real, non-blank PNG;
+  * the screenshot is a real, non-blank PNG, and printing gives a PDF of a few pages;
   * every hostile answer and name appears in the DOM as text;
   * no <script>, <img>, <iframe>, <object>, <embed> element and no on* event attribute exists in
     the rendered DOM (an injected one is the only way a script could run), and nothing loads from
@@ -14,6 +14,7 @@ shown to catch what they look for.  Usage: report_chromium.py MKSTATE  (env MAIL
 """
 import html.parser
 import os
+import re
 import shutil
 import signal
 import struct
@@ -166,6 +167,17 @@ def main():
         ok, why = png_is_drawn(shot)
         print("screenshot:", why)
         if not ok:
+            return 1
+
+        # printing: a PDF of a few pages (the print stylesheet keeps sections whole)
+        pdf = os.path.join(work, "report.pdf")
+        chromium(["--print-to-pdf=" + pdf, "--no-pdf-header-footer", "file://" + page], profile)
+        pdf_data = open(pdf, "rb").read() if os.path.exists(pdf) else b""
+        m = re.search(rb"/Count (\d+)", pdf_data)
+        pages = int(m.group(1)) if m else 0
+        print("print: PDF of %d bytes, %d page(s)" % (len(pdf_data), pages))
+        if not pdf_data.startswith(b"%PDF") or not 1 <= pages <= 6:
+            print("FAIL: printing gave no sensible PDF")
             return 1
 
         try:
