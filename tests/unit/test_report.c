@@ -327,6 +327,70 @@ static void test_mail_message(void **state)
 	nl_buf_free(&m);
 }
 
+/* A campaign with a survey but nothing sent or answered yet, and one whose article cannot be read:
+ * every format still renders, with null statistics and no division by zero. */
+static void test_empty_and_broken(void **state)
+{
+	char dir[64], path[96];
+	snprintf(dir, sizeof dir, "/tmp/test_report_empty.XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/state.db", dir);
+	struct nl_store *s = NULL;
+	struct nl_error err = {0};
+	assert_int_equal(nl_store_open(path, &s, &err), NL_OK);
+	assert_int_equal(nl_store_campaign_ensure(s, "empty", "Nothing yet", "empty.md",
+	                                          "---\ntitle: T\nsubject: S\ndate: 2026-11-30\nsurvey:\n  id: e\n"
+	                                          "  questions:\n    - {id: sat, type: scale, min: 0, max: 10, "
+	                                          "text: \"How?\"}\n    - {id: ok, type: yesno, text: \"OK?\"}\n---\nx\n",
+	                                          0, &err),
+	                 NL_OK);
+	assert_int_equal(nl_store_campaign_ensure(s, "broken", "Broken", "broken.md", "no front matter", 0, &err),
+	                 NL_OK);
+	static const char *const ids[] = {"empty", "broken"};
+	for (size_t c = 0; c < 2; c++) {
+		struct nl_tally *t = NULL;
+		assert_int_equal(nl_tally_campaign(s, ids[c], &t, &err), NL_OK);
+		for (int f = NL_REPORT_TEXT; f <= NL_REPORT_JSON; f++) {
+			struct nl_buf b = NL_BUF_INIT;
+			nl_report_write(t, (enum nl_report_format)f, &b);
+			assert_true(b.len > 0);
+			assert_true(nl_utf8_valid(b.data, b.len));
+			if (f == NL_REPORT_JSON) {
+				assert_non_null(strstr(b.data, "\"response_rate\": null,"));
+				if (c == 0) {
+					assert_non_null(strstr(b.data, "\"mean\": null,"));
+					assert_non_null(strstr(b.data, "{\"value\": 10, \"count\": 0}"));
+				} else {
+					assert_non_null(strstr(b.data, "\"questions\": []"));
+				}
+			}
+			if (f == NL_REPORT_CSV && c == 1)
+				assert_string_equal(b.data, "email,name,matched\r\n");
+			if (f == NL_REPORT_TEXT && c == 1)
+				assert_non_null(strstr(b.data, "NOTE: the survey could not be read"));
+			nl_buf_free(&b);
+		}
+		nl_tally_free(t);
+	}
+	struct nl_tally **all = NULL;
+	size_t n = 0;
+	assert_int_equal(nl_tally_all(s, &all, &n, &err), NL_OK);
+	for (int f = NL_REPORT_TEXT; f <= NL_REPORT_JSON; f++) {
+		struct nl_buf b = NL_BUF_INIT;
+		nl_report_write_all(all, n, (enum nl_report_format)f, &b);
+		assert_true(b.len > 0);
+		nl_buf_free(&b);
+		nl_report_write_all(NULL, 0, (enum nl_report_format)f, &b);
+		assert_true(b.len > 0);
+		nl_buf_free(&b);
+	}
+	nl_tally_free_all(all, n);
+	nl_store_close(s);
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -341,6 +405,7 @@ int main(void)
 		cmocka_unit_test(test_widths_and_clean),
 		cmocka_unit_test(test_format_names),
 		cmocka_unit_test(test_mail),
+		cmocka_unit_test(test_empty_and_broken),
 		cmocka_unit_test_setup_teardown(test_mail_message, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
