@@ -14,3 +14,4 @@ target_link_libraries(collect_fixture PRIVATE nl_store nl_article nl_token)
 # End to end against Dovecot (started by the script on loopback ports, stopped by PID).
 nl_e2e_test(collect_imap sh ${CMAKE_CURRENT_SOURCE_DIR}/e2e/collect_imap.sh)
 set_tests_properties(collect_imap PROPERTIES TIMEOUT 180)
+nl_unit_test(test_collect SOURCES unit/test_collect.c LIBS nl_collect)
