@@ -782,9 +782,14 @@ void nl_reply_free(struct nl_reply *reply)
 static void reply_add_token(struct nl_reply *r, const char *token, enum nl_token_source src, const char *campaign,
                             size_t campaign_len)
 {
-	for (size_t i = 0; i < r->n_tokens; i++)
-		if (strcmp(r->tokens[i].token, token) == 0)
-			return; /* keep the strongest source, found first */
+	for (size_t i = 0; i < r->n_tokens; i++) {
+		if (strcmp(r->tokens[i].token, token) == 0) {
+			/* keep the strongest source, found first, but learn the campaign */
+			if (!r->tokens[i].campaign && campaign && campaign_len)
+				r->tokens[i].campaign = nl_xstrndup(campaign, campaign_len);
+			return;
+		}
+	}
 	if (r->n_tokens >= REPLY_MAX_TOKENS)
 		return;
 	r->tokens = nl_xrealloc(r->tokens, (r->n_tokens + 1) * sizeof *r->tokens);
@@ -937,7 +942,16 @@ static bool reply_unsubscribe_words(struct nl_span s)
 	for (size_t i = 0; polite[i]; i++)
 		if (reply_starts(s, polite[i]))
 			s = reply_trim(s.ptr + strlen(polite[i]), s.len - strlen(polite[i]));
-	static const char *const cmd[] = {"unsubscribe", "remove me", "stop", "opt out", "opt-out", "optout",
+	/* "stop" only alone or as "stop sending/emailing": "Stop working weekends?" is a subject */
+	static const char *const stops[] = {"stop", "stop sending", "stop emailing", "stop mailing", "stop it",
+	                                    "stop please", "stop all", "stop sending me these", "stop emailing me",
+	                                    NULL};
+	struct nl_span bare = s;
+	while (bare.len > 0 && (bare.ptr[bare.len - 1] == '.' || bare.ptr[bare.len - 1] == '!'))
+		bare.len--;
+	if (reply_in_list(reply_trim(bare.ptr, bare.len), stops))
+		return true;
+	static const char *const cmd[] = {"unsubscribe", "remove me", "opt out", "opt-out", "optout",
 	                                  "désabonner", "desabonner", "se désabonner", "désinscrire",
 	                                  "abmelden", "abbestellen", "darse de baja", "baja", "cancelar suscripción",
 	                                  "disiscrivi", "cancella iscrizione", "afmelden", "uitschrijven",
@@ -965,7 +979,7 @@ static const char *const reply_vacation_words[] = {
 	"automatic reply", "automatische antwort", "automatisch antwoord", "réponse automatique",
 	"reponse automatique", "respuesta automática", "respuesta automatica", "risposta automatica",
 	"resposta automática", "resposta automatica", "automatyczna odpowiedź", "автоответ",
-	"автоматический ответ", "vacation", "on vacation", "abwesenheit", "abwesend", "nicht im büro",
+	"автоматический ответ", "vacation", "on vacation", "abwesenheit", "abwesenheitsnotiz", "abwesend", "nicht im büro",
 	"absence", "absent du bureau", "fuera de la oficina", "fuori ufficio", "afwezig", "ausente",
 	"autosvar", "frånvaro", "fravær", "poza biurem", "on leave", "away from the office", "away from my desk",
 	"congés", "ferien", "urlaub", "vakantie", "vacaciones", "vacanze", "férias", "urlop", "отпуск", NULL,
