@@ -979,7 +979,7 @@ static const char *const reply_vacation_words[] = {
 	"automatic reply", "automatische antwort", "automatisch antwoord", "réponse automatique",
 	"reponse automatique", "respuesta automática", "respuesta automatica", "risposta automatica",
 	"resposta automática", "resposta automatica", "automatyczna odpowiedź", "автоответ",
-	"автоматический ответ", "vacation", "on vacation", "abwesenheit", "abwesenheitsnotiz", "abwesend", "nicht im büro",
+	"автоматический ответ", "Автоответ", "Автоматический ответ", "vacation", "on vacation", "abwesenheit", "abwesenheitsnotiz", "abwesend", "nicht im büro",
 	"absence", "absent du bureau", "fuera de la oficina", "fuori ufficio", "afwezig", "ausente",
 	"autosvar", "frånvaro", "fravær", "poza biurem", "on leave", "away from the office", "away from my desk",
 	"congés", "ferien", "urlaub", "vakantie", "vacaciones", "vacanze", "férias", "urlop", "отпуск", NULL,
