@@ -22,3 +22,7 @@ set_tests_properties(report_chromium PROPERTIES TIMEOUT 300)
 nl_e2e_test(report_mail /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/e2e/report_mail.py
   $<TARGET_FILE:test_report_mkstate>)
 set_tests_properties(report_mail PROPERTIES TIMEOUT 180)
+# The report of real mail read by `mailer collect` (the collect tests' fixture of client shapes).
+nl_e2e_test(report_collected /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/e2e/report_collected.py
+  $<TARGET_FILE:collect_fixture>)
+set_tests_properties(report_collected PROPERTIES TIMEOUT 180)
