@@ -39,6 +39,30 @@ struct subscribers_row {
 	bool unclosed;   /* the file ended inside a quoted field */
 };
 
+#define SEEN_SLOTS 16384            /* the in-memory table: 128 KiB */
+#define SEEN_BLOOM_BITS (1u << 24)  /* 2 MiB; 16 bits per address up to a million, then filling up */
+#define SEEN_BLOOM_K 6
+#define SEEN_PAGE 512               /* hashes per page read from a run (4 KiB) */
+#define SEEN_MAX_RUNS 8
+
+struct subscribers_run {
+	off_t off;       /* in the file */
+	size_t n;        /* hashes, sorted */
+	uint64_t *fence; /* the first hash of each page */
+};
+
+struct subscribers_seen {
+	uint64_t *mem;
+	size_t cap, used;
+	unsigned char *bloom;
+	int fd;          /* -1 until the first spill */
+	bool in_memory;  /* no temporary file: grow the table instead */
+	off_t end;
+	struct subscribers_run *runs;
+	size_t n_runs;
+	uint64_t *page; /* SEEN_PAGE scratch */
+};
+
 struct nl_subscribers {
 	char *path;
 	int fd;
@@ -68,14 +92,316 @@ struct nl_subscribers {
 	const char **values;
 	struct nl_subscriber cur;
 	/* duplicates */
-	uint64_t *set;
-	size_t set_cap, set_used;
+	struct subscribers_seen seen;
 	bool last_dup;
 	struct nl_subscribers_stats stats;
 	/* an I/O or size error met while feeding: reported once the queue is empty */
 	enum nl_code fatal;
 	char fatal_detail[NL_ERROR_DETAIL_MAX];
 };
+
+/* ---- duplicates ---- */
+
+static uint64_t subscribers_hash(const char *email)
+{
+	char lower[NL_ADDRESS_MAX + 1];
+	size_t n = strlen(email);
+	if (n > NL_ADDRESS_MAX)
+		n = NL_ADDRESS_MAX;
+	memcpy(lower, email, n);
+	lower[n] = '\0';
+	nl_ascii_lower(lower);
+	unsigned char digest[NL_SHA256_LEN];
+	nl_sha256(lower, n, digest);
+	uint64_t h = 0;
+	for (int i = 0; i < 8; i++)
+		h = h << 8 | digest[i];
+	return h ? h : 1; /* 0 marks an empty slot */
+}
+
+/* The seen-set: hashes in a fixed in-memory table until it is half full, then sorted and written to
+ * an unlinked temporary file as a run; a Bloom filter over everything written says whether the runs
+ * need to be searched at all, and each run keeps the first hash of every page in memory, so a search
+ * costs one page read per run.  Runs are merged into one when there are more than
+ * SEEN_MAX_RUNS.  Memory stays at about 2.2 MiB whatever the length of the list; the file holds 8
+ * bytes per address (more between merges).  If no temporary file can be made, the table grows in
+ * memory instead. */
+
+static void seen_init(struct subscribers_seen *s)
+{
+	s->cap = SEEN_SLOTS;
+	s->mem = nl_xcalloc(s->cap, sizeof *s->mem);
+	s->fd = -1;
+}
+
+static void seen_free(struct subscribers_seen *s)
+{
+	free(s->mem);
+	free(s->bloom);
+	if (s->fd >= 0)
+		close(s->fd);
+	for (size_t i = 0; i < s->n_runs; i++)
+		free(s->runs[i].fence);
+	free(s->runs);
+	free(s->page);
+}
+
+static bool seen_mem_has(const struct subscribers_seen *s, uint64_t h, size_t *slot)
+{
+	size_t j = (size_t)h & (s->cap - 1);
+	while (s->mem[j]) {
+		if (s->mem[j] == h)
+			return true;
+		j = (j + 1) & (s->cap - 1);
+	}
+	*slot = j;
+	return false;
+}
+
+static size_t seen_bloom_bit(uint64_t h, int i)
+{
+	uint64_t h2 = (h >> 32 | h << 32) | 1;
+	return (size_t)((h + (uint64_t)i * h2) & (SEEN_BLOOM_BITS - 1));
+}
+
+static bool seen_bloom_maybe(const struct subscribers_seen *s, uint64_t h)
+{
+	for (int i = 0; i < SEEN_BLOOM_K; i++) {
+		size_t b = seen_bloom_bit(h, i);
+		if (!(s->bloom[b >> 3] & (1u << (b & 7))))
+			return false;
+	}
+	return true;
+}
+
+static bool seen_pread(int fd, void *buf, size_t n, off_t off)
+{
+	char *p = buf;
+	while (n) {
+		ssize_t r = pread(fd, p, n, off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return false;
+		p += r;
+		n -= (size_t)r;
+		off += r;
+	}
+	return true;
+}
+
+static bool seen_pwrite(int fd, const void *buf, size_t n, off_t off)
+{
+	const char *p = buf;
+	while (n) {
+		ssize_t r = pwrite(fd, p, n, off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return false;
+		p += r;
+		n -= (size_t)r;
+		off += r;
+	}
+	return true;
+}
+
+static bool seen_run_has(struct subscribers_seen *s, const struct subscribers_run *r, uint64_t h)
+{
+	size_t pages = (r->n + SEEN_PAGE - 1) / SEEN_PAGE, lo = 0, hi = pages;
+	while (lo < hi) { /* the last page whose first hash is <= h */
+		size_t mid = (lo + hi) / 2;
+		if (r->fence[mid] <= h)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return false;
+	size_t page = lo - 1, first = page * SEEN_PAGE;
+	size_t n = r->n - first < SEEN_PAGE ? r->n - first : SEEN_PAGE;
+	if (!seen_pread(s->fd, s->page, n * sizeof(uint64_t), r->off + (off_t)(first * sizeof(uint64_t))))
+		return false; /* unreadable: treat as unseen rather than drop a subscriber */
+	lo = 0;
+	hi = n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (s->page[mid] == h)
+			return true;
+		if (s->page[mid] < h)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+static int seen_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Appends n sorted hashes as a new run. */
+static bool seen_write_run(struct subscribers_seen *s, const uint64_t *h, size_t n, struct subscribers_run *run)
+{
+	size_t pages = (n + SEEN_PAGE - 1) / SEEN_PAGE;
+	run->off = s->end;
+	run->n = n;
+	run->fence = nl_xmalloc((pages ? pages : 1) * sizeof(uint64_t));
+	for (size_t i = 0; i < pages; i++)
+		run->fence[i] = h[i * SEEN_PAGE];
+	if (!seen_pwrite(s->fd, h, n * sizeof *h, s->end)) {
+		free(run->fence);
+		return false;
+	}
+	s->end += (off_t)(n * sizeof *h);
+	return true;
+}
+
+/* Merges every run into one, reading a page of each at a time. */
+static bool seen_merge(struct subscribers_seen *s)
+{
+	size_t k = s->n_runs, total = 0;
+	uint64_t *buf = nl_xmalloc(k * SEEN_PAGE * sizeof(uint64_t));
+	size_t *pos = nl_xcalloc(k, sizeof *pos), *have = nl_xcalloc(k, sizeof *have), *at = nl_xcalloc(k, sizeof *at);
+	uint64_t *out = nl_xmalloc(SEEN_PAGE * sizeof(uint64_t));
+	for (size_t i = 0; i < k; i++)
+		total += s->runs[i].n;
+	struct subscribers_run merged = {.off = s->end, .n = total};
+	merged.fence = nl_xmalloc(((total + SEEN_PAGE - 1) / SEEN_PAGE + 1) * sizeof(uint64_t));
+	bool ok = true;
+	size_t written = 0, o = 0;
+	for (;;) {
+		size_t best = k;
+		for (size_t i = 0; i < k && ok; i++) {
+			if (at[i] == have[i]) { /* refill run i */
+				size_t left = s->runs[i].n - pos[i];
+				have[i] = left < SEEN_PAGE ? left : SEEN_PAGE;
+				at[i] = 0;
+				if (have[i] && !seen_pread(s->fd, buf + i * SEEN_PAGE, have[i] * sizeof(uint64_t),
+				                           s->runs[i].off + (off_t)(pos[i] * sizeof(uint64_t))))
+					ok = false;
+				pos[i] += have[i];
+			}
+			if (have[i] && (best == k || buf[i * SEEN_PAGE + at[i]] < buf[best * SEEN_PAGE + at[best]]))
+				best = i;
+		}
+		if (!ok || best == k)
+			break;
+		uint64_t h = buf[best * SEEN_PAGE + at[best]++];
+		if (written % SEEN_PAGE == 0)
+			merged.fence[written / SEEN_PAGE] = h;
+		out[o++] = h;
+		written++;
+		if (o == SEEN_PAGE) {
+			ok = seen_pwrite(s->fd, out, o * sizeof *out, s->end);
+			s->end += (off_t)(o * sizeof *out);
+			o = 0;
+		}
+	}
+	if (ok && o) {
+		ok = seen_pwrite(s->fd, out, o * sizeof *out, s->end);
+		s->end += (off_t)(o * sizeof *out);
+	}
+	if (ok) {
+		for (size_t i = 0; i < k; i++)
+			free(s->runs[i].fence);
+		s->runs[0] = merged;
+		s->n_runs = 1;
+	} else {
+		free(merged.fence);
+	}
+	free(buf);
+	free(pos);
+	free(have);
+	free(at);
+	free(out);
+	return ok;
+}
+
+/* Moves the in-memory table to a new run; false if there is no file to write to. */
+static bool seen_spill(struct subscribers_seen *s)
+{
+	if (s->fd < 0) {
+		FILE *f = tmpfile(); /* unlinked: it goes away with the process */
+		if (!f)
+			return false;
+		s->fd = dup(fileno(f));
+		fclose(f);
+		if (s->fd < 0)
+			return false;
+		s->bloom = nl_xcalloc(SEEN_BLOOM_BITS / 8, 1);
+		s->page = nl_xmalloc(SEEN_PAGE * sizeof(uint64_t));
+	}
+	uint64_t *h = nl_xmalloc(s->used * sizeof *h);
+	size_t n = 0;
+	for (size_t i = 0; i < s->cap; i++)
+		if (s->mem[i])
+			h[n++] = s->mem[i];
+	qsort(h, n, sizeof *h, seen_cmp);
+	s->runs = nl_xrealloc(s->runs, (s->n_runs + 1) * sizeof *s->runs);
+	bool ok = seen_write_run(s, h, n, &s->runs[s->n_runs]);
+	if (ok) {
+		s->n_runs++;
+		for (size_t i = 0; i < n; i++)
+			for (int b = 0; b < SEEN_BLOOM_K; b++) {
+				size_t bit = seen_bloom_bit(h[i], b);
+				s->bloom[bit >> 3] |= (unsigned char)(1u << (bit & 7));
+			}
+		memset(s->mem, 0, s->cap * sizeof *s->mem);
+		s->used = 0;
+	}
+	free(h);
+	if (ok && s->n_runs > SEEN_MAX_RUNS)
+		seen_merge(s); /* on failure the runs stay as they are: still correct */
+	return ok;
+}
+
+static void seen_grow(struct subscribers_seen *s)
+{
+	size_t cap = s->cap * 2;
+	uint64_t *mem = nl_xcalloc(cap, sizeof *mem);
+	for (size_t i = 0; i < s->cap; i++) {
+		uint64_t h = s->mem[i];
+		if (!h)
+			continue;
+		size_t j = (size_t)h & (cap - 1);
+		while (mem[j])
+			j = (j + 1) & (cap - 1);
+		mem[j] = h;
+	}
+	free(s->mem);
+	s->mem = mem;
+	s->cap = cap;
+}
+
+/* Adds h; false if it was there already. */
+static bool seen_add(struct subscribers_seen *s, uint64_t h)
+{
+	size_t slot;
+	if (seen_mem_has(s, h, &slot))
+		return false;
+	if (s->n_runs && seen_bloom_maybe(s, h))
+		for (size_t i = 0; i < s->n_runs; i++)
+			if (seen_run_has(s, &s->runs[i], h))
+				return false;
+	s->mem[slot] = h;
+	s->used++;
+	if (s->used * 2 >= s->cap) {
+		if (s->in_memory || !seen_spill(s)) {
+			s->in_memory = true;
+			seen_grow(s);
+		}
+	}
+	return true;
+}
+
+/* Adds the address; false if it was already there. */
+static bool subscribers_set_add(struct nl_subscribers *l, const char *email)
+{
+	return seen_add(&l->seen, subscribers_hash(email));
+}
 
 /* ---- libcsv callbacks ---- */
 
@@ -321,6 +647,7 @@ enum nl_code nl_subscribers_open(const char *path, struct nl_subscribers **out, 
 	struct nl_subscribers *l = nl_xcalloc(1, sizeof *l);
 	*out = NULL;
 	l->fd = -1;
+	seen_init(&l->seen);
 	l->path = nl_xstrdup(path);
 	l->line = 1;
 	nl_buf_init(&l->arena, 0);
@@ -341,60 +668,6 @@ out:
 	else
 		*out = l;
 	return rc;
-}
-
-/* ---- duplicates ---- */
-
-static uint64_t subscribers_hash(const char *email)
-{
-	char lower[NL_ADDRESS_MAX + 1];
-	size_t n = strlen(email);
-	if (n > NL_ADDRESS_MAX)
-		n = NL_ADDRESS_MAX;
-	memcpy(lower, email, n);
-	lower[n] = '\0';
-	nl_ascii_lower(lower);
-	unsigned char digest[NL_SHA256_LEN];
-	nl_sha256(lower, n, digest);
-	uint64_t h = 0;
-	for (int i = 0; i < 8; i++)
-		h = h << 8 | digest[i];
-	return h ? h : 1; /* 0 marks an empty slot */
-}
-
-static void subscribers_set_grow(struct nl_subscribers *l)
-{
-	size_t cap = l->set_cap ? l->set_cap * 2 : 1024;
-	uint64_t *set = nl_xcalloc(cap, sizeof *set);
-	for (size_t i = 0; i < l->set_cap; i++) {
-		uint64_t h = l->set[i];
-		if (!h)
-			continue;
-		size_t j = (size_t)h & (cap - 1);
-		while (set[j])
-			j = (j + 1) & (cap - 1);
-		set[j] = h;
-	}
-	free(l->set);
-	l->set = set;
-	l->set_cap = cap;
-}
-
-/* Adds the address; false if it was already there. */
-static bool subscribers_set_add(struct nl_subscribers *l, const char *email)
-{
-	if ((l->set_used + 1) * 2 > l->set_cap)
-		subscribers_set_grow(l);
-	uint64_t h = subscribers_hash(email);
-	size_t j = (size_t)h & (l->set_cap - 1);
-	while (l->set[j]) {
-		if (l->set[j] == h)
-			return false;
-		j = (j + 1) & (l->set_cap - 1);
-	}
-	l->set[j] = h;
-	l->set_used++;
-	return true;
 }
 
 /* ---- records ---- */
@@ -527,7 +800,7 @@ void nl_subscribers_close(struct nl_subscribers *l)
 	free(l->values);
 	free(l->fields);
 	free(l->rows);
-	free(l->set);
+	seen_free(&l->seen);
 	nl_buf_free(&l->arena);
 	free(l->path);
 	free(l);

@@ -4,11 +4,14 @@
  * template variable ({{city}}).  Column names are matched case-insensitively for email and name and
  * must be [A-Za-z0-9_-]+ and unique.  A UTF-8 byte-order mark is tolerated and empty lines skipped.
  *
- * The list is STREAMED: only the current record is held, never the whole list.  The one thing that
- * grows with the list is the duplicate detector: a hash set of 64-bit hashes of the lower-cased
- * addresses seen so far (8 bytes per slot, the table a quarter to half full: 16 to 32 bytes per
- * accepted row, 16 MiB for a million rows).  Two different addresses hash alike with probability
- * about n²/2^65 (3e-8 for a million), in which case the second is reported as a duplicate.
+ * The list is STREAMED: only the current record is held, never the whole list.  Duplicates are
+ * found with 64-bit hashes (SHA-256, truncated) of the lower-cased addresses seen so far, kept in a
+ * fixed 128 KiB table and, beyond 8,192 addresses, in sorted runs in an unlinked temporary file with
+ * a 2 MiB Bloom filter in front (8 bytes per address on disk), so memory stays flat, about 2.2 MiB,
+ * whatever the length of the list.  Two different addresses hash alike with probability about
+ * n²/2^65 (3e-8 for a million), in which case the second is reported as a duplicate.  Past a few
+ * million addresses the filter fills up and each new address costs a page read or two (from the
+ * page cache).  Without a usable temporary directory the table grows in memory instead.
  *
  * Handles untrusted input: every row is checked and a bad one is reported and skipped, never fatal:
  *   - more fields than the header has;

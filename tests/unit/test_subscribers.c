@@ -319,6 +319,49 @@ static void test_block_boundaries(void **state)
 	nl_buf_free(&b);
 }
 
+/* Duplicates far apart, after the seen-set has moved to its temporary file and merged its runs. */
+static void test_duplicates_far_apart(void **state)
+{
+	struct nl_buf b = NL_BUF_INIT;
+	nl_buf_puts(&b, "email\n");
+	const size_t rows = 150000;
+	for (size_t i = 0; i < rows; i++) {
+		if (i % 997 == 996) /* the address of row i/3, shouted */
+			nl_buf_printf(&b, "READER%zu@EXAMPLE.TEST\n", i / 3);
+		else
+			nl_buf_printf(&b, "reader%zu@example.test\n", i);
+	}
+	char *path = write_csv(b.data, b.len);
+	struct nl_subscribers *l = NULL;
+	struct nl_error err = {0};
+	assert_int_equal(nl_subscribers_open(path, &l, &err), NL_OK);
+	size_t dups = 0, want_dups = 0;
+	for (size_t i = 0; i < rows; i++) {
+		const struct nl_subscriber *s;
+		enum nl_code rc = nl_subscribers_next(l, &s, &err);
+		/* row i/3 was itself a duplicate row when (i/3) % 997 == 996: then the address is new */
+		bool dup = i % 997 == 996 && (i / 3) % 997 != 996;
+		want_dups += dup;
+		if (dup) {
+			assert_int_equal(rc, NL_ERR_SUBSCRIBER);
+			assert_true(nl_subscribers_last_was_duplicate(l));
+			dups++;
+		} else {
+			if (rc != NL_OK)
+				fail_msg("row %zu: %s", i, err.detail);
+			assert_non_null(s);
+		}
+	}
+	const struct nl_subscriber *s;
+	assert_int_equal(nl_subscribers_next(l, &s, &err), NL_OK);
+	assert_null(s);
+	assert_int_equal(dups, want_dups);
+	assert_int_equal(nl_subscribers_stats(l).duplicates, want_dups);
+	nl_subscribers_close(l);
+	free(path);
+	nl_buf_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -331,6 +374,7 @@ int main(void)
 		cmocka_unit_test(test_bad_rows),
 		cmocka_unit_test(test_bad_lists),
 		cmocka_unit_test(test_block_boundaries),
+		cmocka_unit_test(test_duplicates_far_apart),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
