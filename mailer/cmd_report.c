@@ -16,22 +16,22 @@
 #include "util.h"
 
 static const char report_help[] =
-	"usage: mailer report [--campaign ID | --all] [--format FORMAT] [-o FILE] [--mail ADDRESS]\n"
-	"\n"
-	"Tallies the survey answers of a campaign and writes the report: the follow-up list (who said\n"
-	"yes), delivery and reply figures, each question's results, the first choice question crossed\n"
-	"with the scale question, and the answers that need a person to read them.\n"
-	"\n"
-	"  --campaign ID   the campaign (default: the latest one; 'mailer status' lists them)\n"
-	"  --all           every campaign, each question's results side by side\n"
-	"  --format F      text (default), md, html, csv (one row per respondent) or json\n"
-	"  -o FILE         write to FILE (atomically) instead of standard output\n"
-	"  --mail ADDRESS  send the report to ADDRESS through the configured [smtp] transport, as HTML\n"
-	"                  with the text version as its alternative; with --mail the report is also\n"
-	"                  written out only when --format or -o is given\n"
-	"\n"
-	"A respondent is a person with at least one readable answer; the response rate is respondents\n"
-	"divided by delivered (sent) messages.  Replies from strangers are counted, never tallied.\n";
+    "usage: mailer report [--campaign ID | --all] [--format FORMAT] [-o FILE] [--mail ADDRESS]\n"
+    "\n"
+    "Tallies the survey answers of a campaign and writes the report: the follow-up list (who said\n"
+    "yes), delivery and reply figures, each question's results, the first choice question crossed\n"
+    "with the scale question, and the answers that need a person to read them.\n"
+    "\n"
+    "  --campaign ID   the campaign (default: the latest one; 'mailer status' lists them)\n"
+    "  --all           every campaign, each question's results side by side\n"
+    "  --format F      text (default), md, html, csv (one row per respondent) or json\n"
+    "  -o FILE         write to FILE (atomically) instead of standard output\n"
+    "  --mail ADDRESS  send the report to ADDRESS through the configured [smtp] transport, as HTML\n"
+    "                  with the text version as its alternative; with --mail the report is also\n"
+    "                  written out only when --format or -o is given\n"
+    "\n"
+    "A respondent is a person with at least one readable answer; the response rate is respondents\n"
+    "divided by delivered (sent) messages.  Replies from strangers are counted, never tallied.\n";
 
 struct report_opts {
 	const char *campaign;
@@ -47,8 +47,8 @@ static int report_parse(int argc, char **argv, struct report_opts *o)
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = NULL;
-		bool takes = strcmp(a, "--campaign") == 0 || strcmp(a, "--format") == 0 || strcmp(a, "-o") == 0 ||
-		             strcmp(a, "--mail") == 0;
+		bool takes = strcmp(a, "--campaign") == 0 || strcmp(a, "--format") == 0 ||
+		             strcmp(a, "-o") == 0 || strcmp(a, "--mail") == 0;
 		if (takes) {
 			if (i + 1 >= argc)
 				return tool_usage_error("report", "%s needs a value", a);
@@ -60,14 +60,16 @@ static int report_parse(int argc, char **argv, struct report_opts *o)
 			o->all = true;
 		} else if (strcmp(a, "--format") == 0) {
 			if (!nl_report_format_parse(v, &o->format))
-				return tool_usage_error("report", "unknown format '%s' (text, md, html, csv or json)", v);
+				return tool_usage_error(
+				    "report", "unknown format '%s' (text, md, html, csv or json)", v);
 			o->format_given = true;
 		} else if (strcmp(a, "-o") == 0) {
 			o->output = v;
 		} else if (strcmp(a, "--mail") == 0) {
 			const char *reason = NULL;
 			if (!nl_address_valid(v, &reason))
-				return tool_usage_error("report", "--mail '%s' is not an address: %s", v, reason);
+				return tool_usage_error("report", "--mail '%s' is not an address: %s", v,
+				                        reason);
 			o->mail = v;
 		} else {
 			return tool_usage_error("report", "unknown argument '%s'", a);
@@ -78,7 +80,8 @@ static int report_parse(int argc, char **argv, struct report_opts *o)
 	return 0;
 }
 
-static void report_render(struct nl_tally *const *t, size_t n, bool all, enum nl_report_format f, struct nl_buf *b)
+static void report_render(struct nl_tally *const *t, size_t n, bool all, enum nl_report_format f,
+                          struct nl_buf *b)
 {
 	if (all)
 		nl_report_write_all(t, n, f, b);
@@ -96,14 +99,14 @@ static enum nl_code report_send(struct tool *t, const char *from, const char *to
 	if (rc != NL_OK)
 		goto out;
 	struct nl_transport_options opt = {
-		.url = t->cfg.smtp_url,
-		.user = t->cfg.smtp_user,
-		.password = password,
-		.starttls = t->cfg.smtp_starttls,
-		.ca_file = t->cfg.smtp_ca_file,
-		.insecure = t->cfg.smtp_insecure,
-		.connections = 1,
-		.timeout = t->cfg.smtp_timeout,
+	    .url = t->cfg.smtp_url,
+	    .user = t->cfg.smtp_user,
+	    .password = password,
+	    .starttls = t->cfg.smtp_starttls,
+	    .ca_file = t->cfg.smtp_ca_file,
+	    .insecure = t->cfg.smtp_insecure,
+	    .connections = 1,
+	    .timeout = t->cfg.smtp_timeout,
 	};
 	if ((rc = nl_transport_open(&opt, &tp, err)) != NL_OK)
 		goto out;
@@ -134,8 +137,8 @@ out:
 	return rc;
 }
 
-static enum nl_code report_mail(struct tool *t, struct nl_tally *const *list, size_t n, bool all, const char *to,
-                                struct nl_error *err)
+static enum nl_code report_mail(struct tool *t, struct nl_tally *const *list, size_t n, bool all,
+                                const char *to, struct nl_error *err)
 {
 	struct nl_buf msg = NL_BUF_INIT;
 	char *name = NULL, *addr = NULL;

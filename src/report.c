@@ -26,9 +26,9 @@ bool nl_report_format_parse(const char *name, enum nl_report_format *out)
 		const char *name;
 		enum nl_report_format format;
 	} names[] = {
-		{"text", NL_REPORT_TEXT}, {"txt", NL_REPORT_TEXT},      {"md", NL_REPORT_MD},
-		{"markdown", NL_REPORT_MD}, {"html", NL_REPORT_HTML}, {"csv", NL_REPORT_CSV},
-		{"json", NL_REPORT_JSON},
+	    {"text", NL_REPORT_TEXT},   {"txt", NL_REPORT_TEXT},  {"md", NL_REPORT_MD},
+	    {"markdown", NL_REPORT_MD}, {"html", NL_REPORT_HTML}, {"csv", NL_REPORT_CSV},
+	    {"json", NL_REPORT_JSON},
 	};
 	for (size_t i = 0; name && i < sizeof names / sizeof names[0]; i++) {
 		if (strcmp(name, names[i].name) == 0) {
@@ -42,11 +42,16 @@ bool nl_report_format_parse(const char *name, enum nl_report_format *out)
 const char *nl_report_format_ext(enum nl_report_format format)
 {
 	switch (format) {
-	case NL_REPORT_TEXT: return "txt";
-	case NL_REPORT_MD: return "md";
-	case NL_REPORT_HTML: return "html";
-	case NL_REPORT_CSV: return "csv";
-	case NL_REPORT_JSON: return "json";
+	case NL_REPORT_TEXT:
+		return "txt";
+	case NL_REPORT_MD:
+		return "md";
+	case NL_REPORT_HTML:
+		return "html";
+	case NL_REPORT_CSV:
+		return "csv";
+	case NL_REPORT_JSON:
+		return "json";
 	}
 	return "txt";
 }
@@ -54,22 +59,43 @@ const char *nl_report_format_ext(enum nl_report_format format)
 void nl_report_write(const struct nl_tally *t, enum nl_report_format format, struct nl_buf *out)
 {
 	switch (format) {
-	case NL_REPORT_TEXT: nl_report_text(t, out); break;
-	case NL_REPORT_MD: nl_report_md(t, out); break;
-	case NL_REPORT_HTML: nl_report_html(t, out); break;
-	case NL_REPORT_CSV: nl_report_csv(t, out); break;
-	case NL_REPORT_JSON: nl_report_json(t, out); break;
+	case NL_REPORT_TEXT:
+		nl_report_text(t, out);
+		break;
+	case NL_REPORT_MD:
+		nl_report_md(t, out);
+		break;
+	case NL_REPORT_HTML:
+		nl_report_html(t, out);
+		break;
+	case NL_REPORT_CSV:
+		nl_report_csv(t, out);
+		break;
+	case NL_REPORT_JSON:
+		nl_report_json(t, out);
+		break;
 	}
 }
 
-void nl_report_write_all(struct nl_tally *const *t, size_t n, enum nl_report_format format, struct nl_buf *out)
+void nl_report_write_all(struct nl_tally *const *t, size_t n, enum nl_report_format format,
+                         struct nl_buf *out)
 {
 	switch (format) {
-	case NL_REPORT_TEXT: nl_report_text_all(t, n, out); break;
-	case NL_REPORT_MD: nl_report_md_all(t, n, out); break;
-	case NL_REPORT_HTML: nl_report_html_all(t, n, out); break;
-	case NL_REPORT_CSV: nl_report_csv_all(t, n, out); break;
-	case NL_REPORT_JSON: nl_report_json_all(t, n, out); break;
+	case NL_REPORT_TEXT:
+		nl_report_text_all(t, n, out);
+		break;
+	case NL_REPORT_MD:
+		nl_report_md_all(t, n, out);
+		break;
+	case NL_REPORT_HTML:
+		nl_report_html_all(t, n, out);
+		break;
+	case NL_REPORT_CSV:
+		nl_report_csv_all(t, n, out);
+		break;
+	case NL_REPORT_JSON:
+		nl_report_json_all(t, n, out);
+		break;
 	}
 }
 
@@ -192,17 +218,31 @@ void nl_report_put_html(struct nl_buf *b, const char *s, const char *newline)
 		unsigned cp;
 		size_t n = nl_report_utf8_next(s + i, len - i, &cp);
 		switch (cp) {
-		case '&': nl_buf_puts(b, "&amp;"); break;
-		case '<': nl_buf_puts(b, "&lt;"); break;
-		case '>': nl_buf_puts(b, "&gt;"); break;
-		case '"': nl_buf_puts(b, "&quot;"); break;
-		case '\'': nl_buf_puts(b, "&#39;"); break;
+		case '&':
+			nl_buf_puts(b, "&amp;");
+			break;
+		case '<':
+			nl_buf_puts(b, "&lt;");
+			break;
+		case '>':
+			nl_buf_puts(b, "&gt;");
+			break;
+		case '"':
+			nl_buf_puts(b, "&quot;");
+			break;
+		case '\'':
+			nl_buf_puts(b, "&#39;");
+			break;
 		case '\r':
 			if (i + 1 < len && s[i + 1] == '\n')
 				break;
 			/* fall through */
-		case '\n': nl_buf_puts(b, newline); break;
-		case '\t': nl_buf_putc(b, ' '); break;
+		case '\n':
+			nl_buf_puts(b, newline);
+			break;
+		case '\t':
+			nl_buf_putc(b, ' ');
+			break;
 		default:
 			/* A NUL cannot occur in a C string; other controls are not allowed in HTML text. */
 			if (report_is_control(cp) || cp == 0xfffd)
@@ -222,15 +262,30 @@ void nl_report_put_json(struct nl_buf *b, const char *s)
 		unsigned cp;
 		size_t n = nl_report_utf8_next(s + i, len - i, &cp);
 		switch (cp) {
-		case '"': nl_buf_puts(b, "\\\""); break;
-		case '\\': nl_buf_puts(b, "\\\\"); break;
-		case '\b': nl_buf_puts(b, "\\b"); break;
-		case '\f': nl_buf_puts(b, "\\f"); break;
-		case '\n': nl_buf_puts(b, "\\n"); break;
-		case '\r': nl_buf_puts(b, "\\r"); break;
-		case '\t': nl_buf_puts(b, "\\t"); break;
+		case '"':
+			nl_buf_puts(b, "\\\"");
+			break;
+		case '\\':
+			nl_buf_puts(b, "\\\\");
+			break;
+		case '\b':
+			nl_buf_puts(b, "\\b");
+			break;
+		case '\f':
+			nl_buf_puts(b, "\\f");
+			break;
+		case '\n':
+			nl_buf_puts(b, "\\n");
+			break;
+		case '\r':
+			nl_buf_puts(b, "\\r");
+			break;
+		case '\t':
+			nl_buf_puts(b, "\\t");
+			break;
 		default:
-			/* < > & escaped too, so the JSON can be embedded in a <script> block or HTML safely. */
+			/* < > & escaped too, so the JSON can be embedded in a <script> block or HTML safely.
+			 */
 			if (cp < 0x20 || cp == 0x7f || cp == '<' || cp == '>' || cp == '&' || cp == 0x2028 ||
 			    cp == 0x2029)
 				nl_buf_printf(b, "\\u%04x", cp);
@@ -268,15 +323,33 @@ void nl_report_put_md(struct nl_buf *b, const char *s, const char *newline)
 			continue;
 		}
 		switch (cp) {
-		case '&': nl_buf_puts(b, "&amp;"); break;
-		case '<': nl_buf_puts(b, "&lt;"); break;
-		case '>': nl_buf_puts(b, "&gt;"); break;
-		case '\\': case '`': case '*': case '_': case '[': case ']': case '|': case '~': case '#':
+		case '&':
+			nl_buf_puts(b, "&amp;");
+			break;
+		case '<':
+			nl_buf_puts(b, "&lt;");
+			break;
+		case '>':
+			nl_buf_puts(b, "&gt;");
+			break;
+		case '\\':
+		case '`':
+		case '*':
+		case '_':
+		case '[':
+		case ']':
+		case '|':
+		case '~':
+		case '#':
 			/* inline constructs (emphasis, code, links, tables, strikethrough, headings) */
 			nl_buf_putc(b, '\\');
 			nl_buf_putc(b, (char)cp);
 			break;
-		case '-': case '+': case '=': case '.': case ')':
+		case '-':
+		case '+':
+		case '=':
+		case '.':
+		case ')':
 			/* block constructs only at the start of a line: list items, setext underlines,
 			 * "1." / "1)" ordered items */
 			if (was_start || ((cp == '.' || cp == ')') && was_digits))
@@ -293,7 +366,9 @@ void nl_report_put_md(struct nl_buf *b, const char *s, const char *newline)
 			nl_buf_puts(b, newline);
 			line_start = true;
 			break;
-		case '\t': nl_buf_putc(b, ' '); break;
+		case '\t':
+			nl_buf_putc(b, ' ');
+			break;
 		default:
 			if (cp >= '0' && cp <= '9' && (was_start || was_digits))
 				digits = true;
@@ -353,10 +428,14 @@ void nl_report_datetime(time_t t, char out[24])
 const char *nl_report_type_label(enum nl_question_type type)
 {
 	switch (type) {
-	case NL_Q_CHOICE: return "choice";
-	case NL_Q_SCALE: return "scale";
-	case NL_Q_YESNO: return "yes/no";
-	case NL_Q_TEXT: return "text";
+	case NL_Q_CHOICE:
+		return "choice";
+	case NL_Q_SCALE:
+		return "scale";
+	case NL_Q_YESNO:
+		return "yes/no";
+	case NL_Q_TEXT:
+		return "text";
 	}
 	return "?";
 }
@@ -364,10 +443,14 @@ const char *nl_report_type_label(enum nl_question_type type)
 const char *nl_report_type_name(enum nl_question_type type)
 {
 	switch (type) {
-	case NL_Q_CHOICE: return "choice";
-	case NL_Q_SCALE: return "scale";
-	case NL_Q_YESNO: return "yesno";
-	case NL_Q_TEXT: return "text";
+	case NL_Q_CHOICE:
+		return "choice";
+	case NL_Q_SCALE:
+		return "scale";
+	case NL_Q_YESNO:
+		return "yesno";
+	case NL_Q_TEXT:
+		return "text";
 	}
 	return "text";
 }
@@ -457,8 +540,8 @@ static bool report_has_break(const char *s)
 }
 
 enum nl_code nl_report_compose_mail(const char *from_name, const char *from_addr, const char *to,
-                                    const char *subject, const char *text, const char *html, struct nl_buf *out,
-                                    struct nl_error *err)
+                                    const char *subject, const char *text, const char *html,
+                                    struct nl_buf *out, struct nl_error *err)
 {
 	static unsigned counter;
 	const char *reason = NULL;
@@ -466,14 +549,16 @@ enum nl_code nl_report_compose_mail(const char *from_name, const char *from_addr
 		return nl_fail(err, NL_ERR_USAGE, "report sender '%s': %s", from_addr ? from_addr : "",
 		               reason ? reason : "missing");
 	if (!to || !nl_address_valid(to, &reason))
-		return nl_fail(err, NL_ERR_USAGE, "report recipient '%s': %s", to ? to : "", reason ? reason : "missing");
+		return nl_fail(err, NL_ERR_USAGE, "report recipient '%s': %s", to ? to : "",
+		               reason ? reason : "missing");
 	if (report_has_break(subject) || report_has_break(from_name))
 		return nl_fail(err, NL_ERR_USAGE, "a header of the report email contains a line break");
 	char date[40], value[320], boundary[64];
 	time_t now = nl_now();
 	nl_format_rfc5322_date(now, date);
 	counter++;
-	unsigned long salt = ((unsigned long)now * 2654435761u) ^ ((unsigned long)getpid() * 40503u) ^ counter;
+	unsigned long salt =
+	    ((unsigned long)now * 2654435761u) ^ ((unsigned long)getpid() * 40503u) ^ counter;
 	nl_mime_header_mailbox(out, "From", from_name, from_addr);
 	nl_mime_header_mailbox(out, "To", NULL, to);
 	const char *subj = subject ? subject : "Survey report";

@@ -38,7 +38,8 @@ const char *nl_report_format_ext(enum nl_report_format format);
 void nl_report_write(const struct nl_tally *t, enum nl_report_format format, struct nl_buf *out);
 /* Appends the report across campaigns (`n` tallies, oldest first): the figures and each question's
  * results side by side for every campaign whose survey has a question with that id and type. */
-void nl_report_write_all(struct nl_tally *const *t, size_t n, enum nl_report_format format, struct nl_buf *out);
+void nl_report_write_all(struct nl_tally *const *t, size_t n, enum nl_report_format format,
+                         struct nl_buf *out);
 
 /* The writers behind the two functions above, one per format. */
 void nl_report_text(const struct nl_tally *t, struct nl_buf *out);
@@ -59,8 +60,8 @@ void nl_report_json_all(struct nl_tally *const *t, size_t n, struct nl_buf *out)
  * quoted-printable).  Appends to `out`.  Returns NL_OK, or NL_ERR_USAGE when an address is not a
  * valid addr-spec (address.h) or the subject or name contains a line break. */
 enum nl_code nl_report_compose_mail(const char *from_name, const char *from_addr, const char *to,
-                                    const char *subject, const char *text, const char *html, struct nl_buf *out,
-                                    struct nl_error *err);
+                                    const char *subject, const char *text, const char *html,
+                                    struct nl_buf *out, struct nl_error *err);
 
 /* A subject line that says what matters before the report is opened: "Survey report CAMPAIGN: 6
  * respondents (66.7%), 4 to follow up" for one campaign (`all` false, n == 1), "Survey report

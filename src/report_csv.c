@@ -43,8 +43,9 @@ static void csv_field(struct nl_buf *b, const char *s)
 		i += n;
 	}
 	const char *v = nl_buf_cstr(&clean);
-	bool formula = (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@' || v[0] == '\t' || v[0] == '\r') &&
-	               !csv_is_number(v);
+	bool formula =
+	    (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@' || v[0] == '\t' || v[0] == '\r') &&
+	    !csv_is_number(v);
 	bool quote = formula || strpbrk(v, ",\"\r\n") != NULL;
 	if (quote)
 		nl_buf_putc(b, '"');

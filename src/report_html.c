@@ -18,41 +18,43 @@
 #define HTML_LABEL_CHARS 18 /* longer chart labels are cut, with the whole label in a <title> */
 
 static const char html_style[] =
-	":root{color-scheme:light}\n"
-	"*{box-sizing:border-box}\n"
-	"body{font:16px/1.5 system-ui,-apple-system,\"Segoe UI\",Roboto,\"Noto Sans\",sans-serif;color:#1c1c1c;"
-	"background:#fff;margin:0 auto;max-width:48rem;padding:1rem}\n"
-	"h1{font-size:1.45rem;margin:.2rem 0 .3rem;line-height:1.25}\n"
-	"h2{font-size:1.1rem;margin:1.8rem 0 .4rem;padding-bottom:.2rem;border-bottom:1px solid #d4d4d8}\n"
-	".meta,.qmeta{color:#52525b;margin:.2rem 0 .6rem}\n"
-	".note{background:#fef9c3;border-left:4px solid #ca8a04;padding:.4rem .7rem}\n"
-	".followup{border:3px solid #c2410c;background:#fff7ed;border-radius:10px;padding:.2rem 1rem .8rem;"
-	"margin:1rem 0}\n"
-	".followup h2{border:0;color:#9a3412;margin-top:.6rem}\n"
-	".figs{display:grid;grid-template-columns:repeat(auto-fill,minmax(8.5rem,1fr));gap:.5rem;margin:.5rem 0}\n"
-	".fig{border:1px solid #d4d4d8;border-radius:8px;padding:.35rem .6rem}\n"
-	".fig b{display:block;font-size:1.35rem;font-variant-numeric:tabular-nums}\n"
-	".fig.key{border-color:#2563eb;background:#eff6ff}\n"
-	".scroll{overflow-x:auto}\n"
-	"table{border-collapse:collapse;width:100%;margin:.4rem 0}\n"
-	"th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid #e4e4e7;vertical-align:top}\n"
-	"th{font-weight:600;background:#f4f4f5}\n"
-	".n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\n"
-	"td,li{overflow-wrap:anywhere}\n"
-	"svg.chart{display:block;width:100%;max-width:30rem;height:auto;margin:.4rem 0}\n"
-	"svg.chart text{font:14px system-ui,-apple-system,\"Segoe UI\",Roboto,sans-serif;fill:#1c1c1c}\n"
-	"ul.answers{list-style:none;padding:0}\n"
-	"ul.answers li{margin:.6rem 0}\n"
-	".who{font-weight:600}\n"
-	"blockquote{margin:.2rem 0 0;padding:.3rem .7rem;border-left:4px solid #a1a1aa;background:#fafafa}\n"
-	"blockquote.raw{font-family:ui-monospace,monospace;border-color:#ca8a04}\n"
-	"footer{color:#52525b;font-size:.85rem;margin-top:2rem}\n"
-	"@media (max-width:30rem){body{padding:.6rem}th,td{padding:.25rem .3rem}.fig{font-size:.85rem}.figs{grid-template-columns:"
-	"repeat(auto-fill,minmax(6.5rem,1fr))}}\n"
-	"@media print{body{max-width:none;padding:0;font-size:11pt}"
-	"section{break-inside:avoid}h2{break-after:avoid}"
-	".followup{border-color:#000;background:#fff}.fig.key{background:#fff}"
-	"*{-webkit-print-color-adjust:exact;print-color-adjust:exact}}\n";
+    ":root{color-scheme:light}\n"
+    "*{box-sizing:border-box}\n"
+    "body{font:16px/1.5 system-ui,-apple-system,\"Segoe UI\",Roboto,\"Noto Sans\",sans-serif;color:#1c1c1c;"
+    "background:#fff;margin:0 auto;max-width:48rem;padding:1rem}\n"
+    "h1{font-size:1.45rem;margin:.2rem 0 .3rem;line-height:1.25}\n"
+    "h2{font-size:1.1rem;margin:1.8rem 0 .4rem;padding-bottom:.2rem;border-bottom:1px solid #d4d4d8}\n"
+    ".meta,.qmeta{color:#52525b;margin:.2rem 0 .6rem}\n"
+    ".note{background:#fef9c3;border-left:4px solid #ca8a04;padding:.4rem .7rem}\n"
+    ".followup{border:3px solid #c2410c;background:#fff7ed;border-radius:10px;padding:.2rem 1rem .8rem;"
+    "margin:1rem 0}\n"
+    ".followup h2{border:0;color:#9a3412;margin-top:.6rem}\n"
+    ".figs{display:grid;grid-template-columns:repeat(auto-fill,minmax(8.5rem,1fr));gap:.5rem;margin:.5rem "
+    "0}\n"
+    ".fig{border:1px solid #d4d4d8;border-radius:8px;padding:.35rem .6rem}\n"
+    ".fig b{display:block;font-size:1.35rem;font-variant-numeric:tabular-nums}\n"
+    ".fig.key{border-color:#2563eb;background:#eff6ff}\n"
+    ".scroll{overflow-x:auto}\n"
+    "table{border-collapse:collapse;width:100%;margin:.4rem 0}\n"
+    "th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid #e4e4e7;vertical-align:top}\n"
+    "th{font-weight:600;background:#f4f4f5}\n"
+    ".n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\n"
+    "td,li{overflow-wrap:anywhere}\n"
+    "svg.chart{display:block;width:100%;max-width:30rem;height:auto;margin:.4rem 0}\n"
+    "svg.chart text{font:14px system-ui,-apple-system,\"Segoe UI\",Roboto,sans-serif;fill:#1c1c1c}\n"
+    "ul.answers{list-style:none;padding:0}\n"
+    "ul.answers li{margin:.6rem 0}\n"
+    ".who{font-weight:600}\n"
+    "blockquote{margin:.2rem 0 0;padding:.3rem .7rem;border-left:4px solid #a1a1aa;background:#fafafa}\n"
+    "blockquote.raw{font-family:ui-monospace,monospace;border-color:#ca8a04}\n"
+    "footer{color:#52525b;font-size:.85rem;margin-top:2rem}\n"
+    "@media (max-width:30rem){body{padding:.6rem}th,td{padding:.25rem "
+    ".3rem}.fig{font-size:.85rem}.figs{grid-template-columns:"
+    "repeat(auto-fill,minmax(6.5rem,1fr))}}\n"
+    "@media print{body{max-width:none;padding:0;font-size:11pt}"
+    "section{break-inside:avoid}h2{break-after:avoid}"
+    ".followup{border-color:#000;background:#fff}.fig.key{background:#fff}"
+    "*{-webkit-print-color-adjust:exact;print-color-adjust:exact}}\n";
 
 static void html_begin(struct nl_buf *b, const char *title)
 {
@@ -69,9 +71,10 @@ static void html_begin(struct nl_buf *b, const char *title)
 
 static void html_end(struct nl_buf *b)
 {
-	nl_buf_puts(b, "<footer>Respondents are people with at least one readable answer; the response rate is "
-	               "respondents divided by delivered messages. Strangers (replies that match no "
-	               "delivery) are counted, never tallied.</footer>\n</body>\n</html>\n");
+	nl_buf_puts(b,
+	            "<footer>Respondents are people with at least one readable answer; the response rate is "
+	            "respondents divided by delivered messages. Strangers (replies that match no "
+	            "delivery) are counted, never tallied.</footer>\n</body>\n</html>\n");
 }
 
 /* ---- Charts ---- */
@@ -102,8 +105,10 @@ static char *html_cut(const char *s, bool *cut)
 static void html_chart(struct nl_buf *b, const char *caption, struct html_bar *bars, size_t n)
 {
 	const int row = 30, label_w = 140, track_w = 170, height = (int)n * row + 6;
-	nl_buf_printf(b, "<svg class=\"chart\" role=\"img\" viewBox=\"0 0 440 %d\" width=\"440\" height=\"%d\" "
-	                 "xmlns=\"http://www.w3.org/2000/svg\"><title>", height, height);
+	nl_buf_printf(b,
+	              "<svg class=\"chart\" role=\"img\" viewBox=\"0 0 440 %d\" width=\"440\" height=\"%d\" "
+	              "xmlns=\"http://www.w3.org/2000/svg\"><title>",
+	              height, height);
 	nl_report_put_html(b, caption, " ");
 	nl_buf_puts(b, "</title>\n");
 	for (size_t i = 0; i < n; i++) {
@@ -119,11 +124,15 @@ static void html_chart(struct nl_buf *b, const char *caption, struct html_bar *b
 			nl_buf_puts(b, "</title>");
 		}
 		nl_report_put_html(b, label, " ");
-		nl_buf_printf(b, "</text><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"22\" rx=\"3\" fill=\"#e4e4e7\"/>",
-		              label_w, y + 3, track_w);
+		nl_buf_printf(
+		    b,
+		    "</text><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"22\" rx=\"3\" fill=\"#e4e4e7\"/>",
+		    label_w, y + 3, track_w);
 		if (w > 0)
-			nl_buf_printf(b, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"22\" rx=\"3\" fill=\"#2563eb\"/>",
-			              label_w, y + 3, w);
+			nl_buf_printf(
+			    b,
+			    "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"22\" rx=\"3\" fill=\"#2563eb\"/>",
+			    label_w, y + 3, w);
 		nl_buf_printf(b, "<text x=\"%d\" y=\"%d\">", label_w + track_w + 8, y + 19);
 		nl_report_put_html(b, bars[i].value, " ");
 		nl_buf_puts(b, "</text></g>\n");
@@ -165,8 +174,8 @@ static void html_mailto(struct nl_buf *b, const char *email)
 {
 	nl_buf_puts(b, "<a href=\"mailto:");
 	for (const unsigned char *p = (const unsigned char *)email; *p; p++) {
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '@' ||
-		    *p == '.' || *p == '_' || *p == '-' || *p == '+')
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		    *p == '@' || *p == '.' || *p == '_' || *p == '-' || *p == '+')
 			nl_buf_putc(b, (char)*p);
 		else
 			nl_buf_printf(b, "%%%02X", *p);
@@ -196,15 +205,17 @@ static void html_followup(struct nl_buf *b, const struct nl_tally *t)
 		const struct nl_tally_question *q = &t->questions[i];
 		if (q->type != NL_Q_YESNO)
 			continue;
-		nl_buf_printf(b, "<section class=\"followup\">\n<h2>Follow up: %zu said yes to \u201c", q->n_yes);
+		nl_buf_printf(b, "<section class=\"followup\">\n<h2>Follow up: %zu said yes to \u201c",
+		              q->n_yes);
 		nl_report_put_html(b, q->text, " ");
 		nl_buf_puts(b, "\u201d</h2>\n");
 		if (q->n_yes == 0) {
 			nl_buf_puts(b, "<p>Nobody yet.</p>\n</section>\n");
 			continue;
 		}
-		nl_buf_puts(b, "<div class=\"scroll\"><table>\n<thead><tr><th>Name</th><th>Email</th></tr></thead>\n"
-		               "<tbody>\n");
+		nl_buf_puts(
+		    b, "<div class=\"scroll\"><table>\n<thead><tr><th>Name</th><th>Email</th></tr></thead>\n"
+		       "<tbody>\n");
 		for (size_t k = 0; k < q->n_yes; k++) {
 			nl_buf_puts(b, "<tr><td>");
 			nl_report_put_html(b, q->yes[k].name ? q->yes[k].name : "", " ");
@@ -254,11 +265,13 @@ static void html_figures(struct nl_buf *b, const struct nl_tally *t)
 	html_fig_long(b, t->unreadable, "unreadable answers");
 	if (t->unreadable_messages)
 		html_fig_long(b, t->unreadable_messages, "unreadable messages");
-	nl_buf_printf(b, "</div>\n<p class=\"meta\">Response rate = %ld respondents / %ld delivered.</p>\n</section>\n",
-	              t->respondents, t->sent);
+	nl_buf_printf(
+	    b, "</div>\n<p class=\"meta\">Response rate = %ld respondents / %ld delivered.</p>\n</section>\n",
+	    t->respondents, t->sent);
 }
 
-static void html_entries(struct nl_buf *b, const struct nl_tally_entry *e, size_t n, const char *qid, bool raw)
+static void html_entries(struct nl_buf *b, const struct nl_tally_entry *e, size_t n, const char *qid,
+                         bool raw)
 {
 	nl_buf_puts(b, "<ul class=\"answers\">\n");
 	for (size_t i = 0; i < n; i++) {
@@ -307,8 +320,9 @@ static void html_question(struct nl_buf *b, const struct nl_tally_question *q, s
 	case NL_Q_YESNO:
 		html_bins_chart(b, q);
 		if (q->n_yes)
-			nl_buf_printf(b, "<p>The %zu who said yes are listed under <i>Follow up</i> at the top.</p>\n",
-			              q->n_yes);
+			nl_buf_printf(
+			    b, "<p>The %zu who said yes are listed under <i>Follow up</i> at the top.</p>\n",
+			    q->n_yes);
 		break;
 	case NL_Q_TEXT:
 		if (q->n_answers)
@@ -352,7 +366,8 @@ static void html_crosstab(struct nl_buf *b, const struct nl_tally *t)
 			nl_buf_puts(b, "\u2013");
 		nl_buf_puts(b, "</b></td></tr>\n");
 	}
-	nl_buf_printf(b, "<tr><th>all</th><td colspan=\"%zu\"></td><td class=\"n\">%ld</td><td class=\"n\"><b>",
+	nl_buf_printf(b,
+	              "<tr><th>all</th><td colspan=\"%zu\"></td><td class=\"n\">%ld</td><td class=\"n\"><b>",
 	              x->n_cols, x->total_n);
 	if (x->total_n)
 		nl_report_put_num(b, x->total_mean, 2);
@@ -518,8 +533,10 @@ static void html_all_series(struct nl_buf *b, struct nl_tally *const *t, size_t 
 			} else {
 				long v = nl_report_bin_count(q, s->labels[l]);
 				labels[nb] = nl_xasprintf("%s \u00b7 %s", s->labels[l], t[c]->campaign);
-				bars[nb].fraction = v > 0 && q->answered ? (double)v / (double)q->answered : 0;
-				bars[nb].value = v < 0 ? nl_xstrdup("\u2013") : html_count_pct(v, q->answered);
+				bars[nb].fraction =
+				    v > 0 && q->answered ? (double)v / (double)q->answered : 0;
+				bars[nb].value =
+				    v < 0 ? nl_xstrdup("\u2013") : html_count_pct(v, q->answered);
 			}
 			bars[nb].label = labels[nb];
 			nb++;
@@ -548,7 +565,8 @@ void nl_report_html_all(struct nl_tally *const *t, size_t n, struct nl_buf *out)
 	nl_buf_puts(out, "</h1>\n</header>\n");
 	free(title);
 	if (n) {
-		nl_buf_puts(out, "<section>\n<h2>Figures</h2>\n<div class=\"scroll\"><table>\n<thead><tr><th></th>");
+		nl_buf_puts(
+		    out, "<section>\n<h2>Figures</h2>\n<div class=\"scroll\"><table>\n<thead><tr><th></th>");
 		for (size_t c = 0; c < n; c++) {
 			nl_buf_puts(out, "<th class=\"n\">");
 			nl_report_put_html(out, t[c]->campaign, " ");

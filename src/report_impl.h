@@ -58,16 +58,17 @@ const char *nl_report_type_name(enum nl_question_type type);
 struct nl_report_series {
 	const char *id;
 	enum nl_question_type type;
-	const char *text;                           /* from the latest campaign that asks it */
-	const struct nl_tally_question **q;         /* owned array of n_tallies pointers (not owned) */
-	size_t campaigns;                           /* how many entries of q are not NULL */
-	char **labels;                              /* owned; choice/yesno: union of option labels in
-	                                               order of first appearance; scale: min..max */
+	const char *text;                   /* from the latest campaign that asks it */
+	const struct nl_tally_question **q; /* owned array of n_tallies pointers (not owned) */
+	size_t campaigns;                   /* how many entries of q are not NULL */
+	char **labels;                      /* owned; choice/yesno: union of option labels in
+	                                       order of first appearance; scale: min..max */
 	size_t n_labels;
 };
 /* Groups the questions of `n` tallies by (id, type), in order of first appearance.  *out gets an
  * array of *n_out series; free with nl_report_series_free. */
-void nl_report_series_build(struct nl_tally *const *t, size_t n, struct nl_report_series **out, size_t *n_out);
+void nl_report_series_build(struct nl_tally *const *t, size_t n, struct nl_report_series **out,
+                            size_t *n_out);
 void nl_report_series_free(struct nl_report_series *s, size_t n);
 /* The count in bin `label` of question q, or -1 if q has no such bin. */
 long nl_report_bin_count(const struct nl_tally_question *q, const char *label);

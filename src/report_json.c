@@ -31,8 +31,8 @@ static void json_string(struct nl_buf *b, int indent, const char *key, const cha
 	nl_buf_puts(b, more ? ",\n" : "\n");
 }
 
-static void json_entries(struct nl_buf *b, int indent, const char *key, const struct nl_tally_entry *e, size_t n,
-                         const char *text_key, bool more)
+static void json_entries(struct nl_buf *b, int indent, const char *key, const struct nl_tally_entry *e,
+                         size_t n, const char *text_key, bool more)
 {
 	json_key(b, indent, key);
 	if (n == 0) {
@@ -73,7 +73,8 @@ static void json_bins(struct nl_buf *b, int indent, const char *key, const struc
 	nl_buf_printf(b, "%*s],\n", indent, "");
 }
 
-static void json_number_or_null(struct nl_buf *b, int indent, const char *key, bool has, double v, int decimals)
+static void json_number_or_null(struct nl_buf *b, int indent, const char *key, bool has, double v,
+                                int decimals)
 {
 	json_key(b, indent, key);
 	if (has)

@@ -76,7 +76,8 @@ static void md_figures(struct nl_buf *b, const struct nl_tally *t)
 	              t->unreadable_messages);
 	if (t->pending)
 		nl_buf_printf(b, "| still sending | %ld | | |\n", t->pending);
-	nl_buf_printf(b, "\nResponse rate = respondents / delivered = %ld / %ld.\n\n", t->respondents, t->sent);
+	nl_buf_printf(b, "\nResponse rate = respondents / delivered = %ld / %ld.\n\n", t->respondents,
+	              t->sent);
 }
 
 static void md_bins(struct nl_buf *b, const struct nl_tally_question *q)
@@ -144,7 +145,8 @@ static void md_question(struct nl_buf *b, const struct nl_tally_question *q, siz
 	case NL_Q_YESNO:
 		md_bins(b, q);
 		if (q->n_yes)
-			nl_buf_printf(b, "The %zu who said yes are listed under *Follow up* at the top.\n\n", q->n_yes);
+			nl_buf_printf(b, "The %zu who said yes are listed under *Follow up* at the top.\n\n",
+			              q->n_yes);
 		break;
 	case NL_Q_TEXT:
 		md_entries(b, q->answers, q->n_answers, NULL);
@@ -236,13 +238,15 @@ void nl_report_md(const struct nl_tally *t, struct nl_buf *out)
 	if (t->unreadable) {
 		nl_buf_puts(out, "## Unreadable answers: settle these by hand\n\n");
 		for (size_t i = 0; i < t->n_questions; i++)
-			md_entries(out, t->questions[i].unreadable, t->questions[i].n_unreadable, t->questions[i].id);
+			md_entries(out, t->questions[i].unreadable, t->questions[i].n_unreadable,
+			           t->questions[i].id);
 	}
 }
 
 /* ---- Across campaigns ---- */
 
-static void md_all_series(struct nl_buf *b, struct nl_tally *const *t, size_t n, const struct nl_report_series *s)
+static void md_all_series(struct nl_buf *b, struct nl_tally *const *t, size_t n,
+                          const struct nl_report_series *s)
 {
 	nl_buf_puts(b, "## ");
 	nl_report_put_md(b, s->id, " ");

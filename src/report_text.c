@@ -97,7 +97,8 @@ static void text_bar(struct nl_buf *b, long count, long total)
 {
 	int filled = total > 0 ? (int)((double)TEXT_BAR * (double)count / (double)total + 0.5) : 0;
 	for (int i = 0; i < TEXT_BAR; i++)
-		nl_buf_puts(b, i < filled ? "\xe2\x96\x88" : "\xe2\x96\x91"); /* U+2588 full, U+2591 light shade */
+		nl_buf_puts(b, i < filled ? "\xe2\x96\x88"
+		                          : "\xe2\x96\x91"); /* U+2588 full, U+2591 light shade */
 }
 
 static void text_followup(struct nl_buf *b, const struct nl_tally *t)
@@ -163,7 +164,8 @@ static void text_figures(struct nl_buf *b, const struct nl_tally *t)
 	size_t rows = nl > nr ? nl : nr, w[4] = {0};
 	for (size_t r = 0; r < rows; r++)
 		for (size_t c = 0; c < 4; c++) {
-			const char *cell = c < 2 ? (r < nl ? left[r][c] : NULL) : (r < nr ? right[r][c - 2] : NULL);
+			const char *cell =
+			    c < 2 ? (r < nl ? left[r][c] : NULL) : (r < nr ? right[r][c - 2] : NULL);
 			size_t cw = cell ? nl_report_clean_width(cell) : 0;
 			if (cw > w[c])
 				w[c] = cw;
@@ -267,7 +269,8 @@ static void text_question(struct nl_buf *b, const struct nl_tally_question *q, s
 	case NL_Q_YESNO:
 		text_bins(b, q);
 		if (q->n_yes)
-			nl_buf_printf(b, "   the %zu who said yes are listed under FOLLOW UP at the top\n", q->n_yes);
+			nl_buf_printf(b, "   the %zu who said yes are listed under FOLLOW UP at the top\n",
+			              q->n_yes);
 		break;
 	case NL_Q_TEXT:
 		for (size_t i = 0; i < q->n_answers; i++)
@@ -395,17 +398,17 @@ static void text_all_series(struct nl_buf *b, struct nl_tally *const *t, size_t 
 	text_table_init(&tb, cols);
 	char **row = nl_xcalloc(cols, sizeof *row);
 	size_t k;
-#define TEXT_ROW(first, expr)                                                                                  \
-	do {                                                                                                   \
-		row[0] = nl_xstrdup(first);                                                                    \
-		k = 1;                                                                                         \
-		for (size_t c = 0; c < n; c++) {                                                               \
-			const struct nl_tally_question *q = s->q[c];                                           \
-			if (!q)                                                                                \
-				continue;                                                                      \
-			row[k++] = (expr);                                                                     \
-		}                                                                                              \
-		text_table_row(&tb, row);                                                                      \
+#define TEXT_ROW(first, expr)                                                                                \
+	do {                                                                                                 \
+		row[0] = nl_xstrdup(first);                                                                  \
+		k = 1;                                                                                       \
+		for (size_t c = 0; c < n; c++) {                                                             \
+			const struct nl_tally_question *q = s->q[c];                                         \
+			if (!q)                                                                              \
+				continue;                                                                    \
+			row[k++] = (expr);                                                                   \
+		}                                                                                            \
+		text_table_row(&tb, row);                                                                    \
 	} while (0)
 	TEXT_ROW("", nl_xstrdup(t[c]->campaign));
 	TEXT_ROW("answered", nl_xasprintf("%ld", q->answered));
@@ -429,24 +432,33 @@ void nl_report_text_all(struct nl_tally *const *t, size_t n, struct nl_buf *out)
 	struct text_table tb;
 	text_table_init(&tb, n + 1);
 	char **row = nl_xcalloc(n + 1, sizeof *row);
-	static const char *const labels[] = {"", "due", "sent", "replies", "respondents", "response rate",
-	                                     "follow up (yes)"};
+	static const char *const labels[] = {
+	    "", "due", "sent", "replies", "respondents", "response rate", "follow up (yes)"};
 	for (size_t r = 0; r < sizeof labels / sizeof labels[0]; r++) {
 		row[0] = nl_xstrdup(labels[r]);
 		for (size_t c = 0; c < n; c++) {
 			char due[11];
 			long yes = 0;
 			switch (r) {
-			case 0: row[c + 1] = nl_xstrdup(t[c]->campaign); break;
+			case 0:
+				row[c + 1] = nl_xstrdup(t[c]->campaign);
+				break;
 			case 1:
 				nl_report_date(t[c]->due, due);
 				row[c + 1] = nl_xstrdup(due);
 				break;
-			case 2: row[c + 1] = nl_xasprintf("%ld", t[c]->sent); break;
-			case 3: row[c + 1] = nl_xasprintf("%ld", t[c]->replies); break;
-			case 4: row[c + 1] = nl_xasprintf("%ld", t[c]->respondents); break;
+			case 2:
+				row[c + 1] = nl_xasprintf("%ld", t[c]->sent);
+				break;
+			case 3:
+				row[c + 1] = nl_xasprintf("%ld", t[c]->replies);
+				break;
+			case 4:
+				row[c + 1] = nl_xasprintf("%ld", t[c]->respondents);
+				break;
 			case 5:
-				row[c + 1] = t[c]->has_rate ? text_pct(t[c]->respondents, t[c]->sent) : nl_xstrdup("-");
+				row[c + 1] = t[c]->has_rate ? text_pct(t[c]->respondents, t[c]->sent)
+				                            : nl_xstrdup("-");
 				break;
 			default:
 				for (size_t i = 0; i < t[c]->n_questions; i++)

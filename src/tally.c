@@ -23,13 +23,13 @@
 
 /* One stored answer, copied out of the store's callback. */
 struct tally_answer {
-	char *key;      /* lower-cased address */
+	char *key; /* lower-cased address */
 	char *email;
 	char *name;
-	char *value;    /* NULL when unreadable */
+	char *value; /* NULL when unreadable */
 	char *raw;
-	size_t q;       /* index into the survey, TALLY_NO_QUESTION if it has none */
-	bool readable;  /* the store says readable and the value fits the question */
+	size_t q;      /* index into the survey, TALLY_NO_QUESTION if it has none */
+	bool readable; /* the store says readable and the value fits the question */
 	enum nl_match match;
 	time_t answered;
 };
@@ -448,8 +448,8 @@ enum nl_code nl_tally_campaign(struct nl_store *store, const char *campaign_id, 
 	if (rc != NL_OK)
 		goto out;
 	const char *src = c.source ? c.source : "";
-	enum nl_code prc = nl_article_parse(c.article_path ? c.article_path : c.id, src, strlen(src), &article,
-	                                    &perr);
+	enum nl_code prc =
+	    nl_article_parse(c.article_path ? c.article_path : c.id, src, strlen(src), &article, &perr);
 	rc = nl_tally_build(store, &c, prc == NL_OK ? article->survey : NULL, out, err);
 	if (rc != NL_OK)
 		goto out;

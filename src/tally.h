@@ -42,11 +42,11 @@ struct nl_tally_entry {
 };
 
 struct nl_tally_question {
-	char *id;   /* owned */
+	char *id; /* owned */
 	enum nl_question_type type;
-	char *text; /* owned; the question as asked */
-	long answered;              /* readable answers */
-	struct nl_tally_bin *bins;  /* owned; choice: every option in order; yesno: yes, no; scale: min..max */
+	char *text;                /* owned; the question as asked */
+	long answered;             /* readable answers */
+	struct nl_tally_bin *bins; /* owned; choice: every option in order; yesno: yes, no; scale: min..max */
 	size_t n_bins;
 	int min, max;               /* scale only */
 	bool has_stats;             /* scale: true when answered > 0 */
@@ -62,8 +62,8 @@ struct nl_tally_question {
 /* The first choice question crossed with the first scale question: for each option, how the people
  * who chose it rated the scale question. */
 struct nl_tally_crosstab {
-	bool present;     /* false when the survey lacks a choice or a scale question */
-	size_t choice_q;  /* index into questions */
+	bool present;    /* false when the survey lacks a choice or a scale question */
+	size_t choice_q; /* index into questions */
 	size_t scale_q;
 	size_t n_rows;    /* options of the choice question */
 	size_t n_cols;    /* max - min + 1 of the scale question */
@@ -76,31 +76,31 @@ struct nl_tally_crosstab {
 
 /* One respondent: the CSV row. */
 struct nl_tally_respondent {
-	char *email;        /* owned; as first seen */
-	char *name;         /* owned; may be NULL */
-	enum nl_match match;/* the weakest evidence among their answers (FROM is weaker than TOKEN) */
-	char **values;      /* owned; n_questions entries, NULL where there is no readable answer */
+	char *email;         /* owned; as first seen */
+	char *name;          /* owned; may be NULL */
+	enum nl_match match; /* the weakest evidence among their answers (FROM is weaker than TOKEN) */
+	char **values;       /* owned; n_questions entries, NULL where there is no readable answer */
 };
 
 struct nl_tally {
-	char *campaign;      /* owned */
-	char *subject;       /* owned; may be NULL */
-	char *title;         /* owned; the article title, may be NULL */
-	char *survey_id;     /* owned; NULL when the article has no survey */
-	char *note;          /* owned; NULL, or why the survey could not be read */
+	char *campaign;  /* owned */
+	char *subject;   /* owned; may be NULL */
+	char *title;     /* owned; the article title, may be NULL */
+	char *survey_id; /* owned; NULL when the article has no survey */
+	char *note;      /* owned; NULL, or why the survey could not be read */
 	time_t due;
-	time_t generated;    /* nl_now() when tallied */
+	time_t generated;                     /* nl_now() when tallied */
 	long sent, deferred, failed, pending; /* pending: sending or unknown */
 	long bounced, complaints, unsubscribed;
 	long replies, respondents;
-	bool has_rate;       /* false when sent is 0 */
-	double response_rate;/* respondents / sent, 0..1 (may exceed 1 if people answer a delivery that
-	                      * is not `sent`, e.g. deferred after a duplicate) */
+	bool has_rate;        /* false when sent is 0 */
+	double response_rate; /* respondents / sent, 0..1 (may exceed 1 if people answer a delivery that
+	                       * is not `sent`, e.g. deferred after a duplicate) */
 	long unmatched, unreadable, unreadable_messages;
 	struct nl_tally_question *questions; /* owned; in survey order */
 	size_t n_questions;
 	struct nl_tally_crosstab crosstab;
-	struct nl_tally_respondent *people;  /* owned; respondents, ordered by address */
+	struct nl_tally_respondent *people; /* owned; respondents, ordered by address */
 	size_t n_people;
 };
 

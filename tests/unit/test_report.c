@@ -41,7 +41,8 @@ static int setup(void **state)
 	struct nl_store *s = NULL;
 	struct nl_error err = {0};
 	nl_now_set(REPORT_FIXTURE_NOW);
-	if (nl_store_open(path, &s, &err) != NL_OK || nl_tally_campaign(s, "career-2026-11", &f->nov, &err) != NL_OK ||
+	if (nl_store_open(path, &s, &err) != NL_OK ||
+	    nl_tally_campaign(s, "career-2026-11", &f->nov, &err) != NL_OK ||
 	    nl_tally_all(s, &f->all, &f->n_all, &err) != NL_OK) {
 		fprintf(stderr, "%s\n", err.detail);
 		return -1;
@@ -94,9 +95,9 @@ static void test_golden_single(void **state)
 		enum nl_report_format format;
 		const char *name;
 	} cases[] = {
-		{NL_REPORT_TEXT, "career-2026-11.txt"}, {NL_REPORT_MD, "career-2026-11.md"},
-		{NL_REPORT_HTML, "career-2026-11.html"}, {NL_REPORT_CSV, "career-2026-11.csv"},
-		{NL_REPORT_JSON, "career-2026-11.json"},
+	    {NL_REPORT_TEXT, "career-2026-11.txt"},  {NL_REPORT_MD, "career-2026-11.md"},
+	    {NL_REPORT_HTML, "career-2026-11.html"}, {NL_REPORT_CSV, "career-2026-11.csv"},
+	    {NL_REPORT_JSON, "career-2026-11.json"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct nl_buf b = NL_BUF_INIT;
@@ -114,8 +115,8 @@ static void test_golden_all(void **state)
 		enum nl_report_format format;
 		const char *name;
 	} cases[] = {
-		{NL_REPORT_TEXT, "all.txt"}, {NL_REPORT_MD, "all.md"}, {NL_REPORT_HTML, "all.html"},
-		{NL_REPORT_CSV, "all.csv"},  {NL_REPORT_JSON, "all.json"},
+	    {NL_REPORT_TEXT, "all.txt"}, {NL_REPORT_MD, "all.md"},     {NL_REPORT_HTML, "all.html"},
+	    {NL_REPORT_CSV, "all.csv"},  {NL_REPORT_JSON, "all.json"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct nl_buf b = NL_BUF_INIT;
@@ -212,10 +213,12 @@ static void test_text_alignment(void **state)
 static void test_json_escaping(void **state)
 {
 	struct nl_buf b = NL_BUF_INIT;
-	nl_report_put_json(&b, "a\"b\\c\n\t\x01\x1f\x7f</script>&\xe2\x80\xa8 \xff" "end");
-	assert_string_equal(nl_buf_cstr(&b),
-	                    "\"a\\\"b\\\\c\\n\\t\\u0001\\u001f\\u007f\\u003c/script\\u003e\\u0026\\u2028 \xef\xbf\xbd"
-	                    "end\"");
+	nl_report_put_json(&b, "a\"b\\c\n\t\x01\x1f\x7f</script>&\xe2\x80\xa8 \xff"
+	                       "end");
+	assert_string_equal(
+	    nl_buf_cstr(&b),
+	    "\"a\\\"b\\\\c\\n\\t\\u0001\\u001f\\u007f\\u003c/script\\u003e\\u0026\\u2028 \xef\xbf\xbd"
+	    "end\"");
 	nl_buf_free(&b);
 }
 
@@ -228,7 +231,8 @@ static void test_csv_quoting(void **state)
 	assert_true(strncmp(s, "email,name,matched,work,satisfaction,consult,change\r\n", 52) == 0);
 	assert_non_null(strstr(s, "\"Less travel, more \"\"deep work\"\"\""));
 	assert_non_null(strstr(s, "\"first line\nsecond line, with a comma\""));
-	assert_non_null(strstr(s, "\"'=HYPERLINK(\"\"http://evil.test\"\",\"\"click\"\") \xef\xbf\xbd[31mred\xef\xbf\xbd[0m\""));
+	assert_non_null(strstr(
+	    s, "\"'=HYPERLINK(\"\"http://evil.test\"\",\"\"click\"\") \xef\xbf\xbd[31mred\xef\xbf\xbd[0m\""));
 	assert_non_null(strstr(s, "emile@example.test,Émile Zola,from,career,,yes,\r\n"));
 	nl_buf_free(&b);
 }
@@ -237,8 +241,9 @@ static void test_md_escaping(void **state)
 {
 	struct nl_buf b = NL_BUF_INIT;
 	nl_report_put_md(&b, "<b>x</b> *y* [l](javascript:1) |t| 1. a\n- b\n  # c", "\\\n  ");
-	assert_string_equal(nl_buf_cstr(&b), "&lt;b&gt;x&lt;/b&gt; \\*y\\* \\[l\\](javascript:1) \\|t\\| 1. a\\\n"
-	                                     "  \\- b\\\n  \\# c");
+	assert_string_equal(nl_buf_cstr(&b),
+	                    "&lt;b&gt;x&lt;/b&gt; \\*y\\* \\[l\\](javascript:1) \\|t\\| 1. a\\\n"
+	                    "  \\- b\\\n  \\# c");
 	nl_buf_reset(&b);
 	nl_report_put_md(&b, "12) twelve", " ");
 	assert_string_equal(nl_buf_cstr(&b), "12\\) twelve");
@@ -253,8 +258,14 @@ static void test_widths_and_clean(void **state)
 	nl_report_put_padded(&b, "山田", 6);
 	assert_string_equal(nl_buf_cstr(&b), "山田  ");
 	nl_buf_reset(&b);
-	nl_report_put_clean(&b, "a\x1b]0;title\x07\xc2\x9b" "b\r\nc\xe2\x80\xae" "d", "|");
-	assert_string_equal(nl_buf_cstr(&b), "a\xef\xbf\xbd]0;title\xef\xbf\xbd\xef\xbf\xbd" "b|c\xef\xbf\xbd" "d");
+	nl_report_put_clean(&b,
+	                    "a\x1b]0;title\x07\xc2\x9b"
+	                    "b\r\nc\xe2\x80\xae"
+	                    "d",
+	                    "|");
+	assert_string_equal(nl_buf_cstr(&b), "a\xef\xbf\xbd]0;title\xef\xbf\xbd\xef\xbf\xbd"
+	                                     "b|c\xef\xbf\xbd"
+	                                     "d");
 	nl_buf_free(&b);
 }
 
@@ -276,8 +287,8 @@ static void test_mail(void **state)
 	struct nl_error err = {0};
 	nl_now_set(REPORT_FIXTURE_NOW);
 	assert_int_equal(nl_report_compose_mail("Career Notes", "news@example.test", "coach@example.test",
-	                                        "Survey report: career-2026-11 — 66.7%", "line one\nline two\n",
-	                                        "<p>x</p>", &m, &err),
+	                                        "Survey report: career-2026-11 — 66.7%",
+	                                        "line one\nline two\n", "<p>x</p>", &m, &err),
 	                 NL_OK);
 	const char *s = nl_buf_cstr(&m);
 	assert_non_null(strstr(s, "From: Career Notes <news@example.test>\r\n"));
@@ -290,13 +301,15 @@ static void test_mail(void **state)
 	assert_non_null(strstr(s, "Content-Type: text/html; charset=UTF-8\r\n"));
 	assert_non_null(strstr(s, "\r\nline one\r\nline two\r\n"));
 	assert_true(strstr(s, "line one") < strstr(s, "<p>x</p>")); /* text first, HTML preferred */
-	for (const char *p = s; *p; p++) /* every line ends in CRLF */
+	for (const char *p = s; *p; p++)                            /* every line ends in CRLF */
 		if (*p == '\n')
 			assert_true(p > s && p[-1] == '\r');
 	nl_buf_reset(&m);
-	assert_int_equal(nl_report_compose_mail(NULL, "a@b.test", "c@d.test\r\nBcc: x@y.test", "s", "", "", &m, &err),
+	assert_int_equal(
+	    nl_report_compose_mail(NULL, "a@b.test", "c@d.test\r\nBcc: x@y.test", "s", "", "", &m, &err),
+	    NL_ERR_USAGE);
+	assert_int_equal(nl_report_compose_mail("x\ny", "a@b.test", "c@d.test", "s", "", "", &m, &err),
 	                 NL_ERR_USAGE);
-	assert_int_equal(nl_report_compose_mail("x\ny", "a@b.test", "c@d.test", "s", "", "", &m, &err), NL_ERR_USAGE);
 	assert_int_equal(nl_report_compose_mail(NULL, "a@b.test", "not an address", "s", "", "", &m, &err),
 	                 NL_ERR_USAGE);
 	nl_buf_free(&m);
@@ -338,14 +351,15 @@ static void test_empty_and_broken(void **state)
 	struct nl_store *s = NULL;
 	struct nl_error err = {0};
 	assert_int_equal(nl_store_open(path, &s, &err), NL_OK);
-	assert_int_equal(nl_store_campaign_ensure(s, "empty", "Nothing yet", "empty.md",
-	                                          "---\ntitle: T\nsubject: S\ndate: 2026-11-30\nsurvey:\n  id: e\n"
-	                                          "  questions:\n    - {id: sat, type: scale, min: 0, max: 10, "
-	                                          "text: \"How?\"}\n    - {id: ok, type: yesno, text: \"OK?\"}\n---\nx\n",
-	                                          0, &err),
-	                 NL_OK);
-	assert_int_equal(nl_store_campaign_ensure(s, "broken", "Broken", "broken.md", "no front matter", 0, &err),
-	                 NL_OK);
+	assert_int_equal(
+	    nl_store_campaign_ensure(s, "empty", "Nothing yet", "empty.md",
+	                             "---\ntitle: T\nsubject: S\ndate: 2026-11-30\nsurvey:\n  id: e\n"
+	                             "  questions:\n    - {id: sat, type: scale, min: 0, max: 10, "
+	                             "text: \"How?\"}\n    - {id: ok, type: yesno, text: \"OK?\"}\n---\nx\n",
+	                             0, &err),
+	    NL_OK);
+	assert_int_equal(
+	    nl_store_campaign_ensure(s, "broken", "Broken", "broken.md", "no front matter", 0, &err), NL_OK);
 	static const char *const ids[] = {"empty", "broken"};
 	for (size_t c = 0; c < 2; c++) {
 		struct nl_tally *t = NULL;
@@ -394,19 +408,19 @@ static void test_empty_and_broken(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_golden_single, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_golden_all, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_html_escapes_everything, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_text_is_clean, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_text_alignment, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_csv_quoting, setup, teardown),
-		cmocka_unit_test(test_json_escaping),
-		cmocka_unit_test(test_md_escaping),
-		cmocka_unit_test(test_widths_and_clean),
-		cmocka_unit_test(test_format_names),
-		cmocka_unit_test(test_mail),
-		cmocka_unit_test(test_empty_and_broken),
-		cmocka_unit_test_setup_teardown(test_mail_message, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_golden_single, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_golden_all, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_html_escapes_everything, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_text_is_clean, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_text_alignment, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_csv_quoting, setup, teardown),
+	    cmocka_unit_test(test_json_escaping),
+	    cmocka_unit_test(test_md_escaping),
+	    cmocka_unit_test(test_widths_and_clean),
+	    cmocka_unit_test(test_format_names),
+	    cmocka_unit_test(test_mail),
+	    cmocka_unit_test(test_empty_and_broken),
+	    cmocka_unit_test_setup_teardown(test_mail_message, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

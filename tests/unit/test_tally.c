@@ -172,15 +172,15 @@ static void test_crosstab_and_people(void **state)
 	assert_int_equal(x->cells[2 * 5 + 1], 1); /* not sure, 2: eve */
 
 	assert_int_equal(t->n_people, 6);
-	static const char *const order[] = {"ana@example.test", "bob@example.test", "emile@example.test",
+	static const char *const order[] = {"ana@example.test", "bob@example.test",     "emile@example.test",
 	                                    "eve@example.test", "taro@example.jp.test", "zoe@example.test"};
 	for (size_t i = 0; i < 6; i++)
 		assert_string_equal(t->people[i].email, order[i]);
 	assert_int_equal(t->people[2].match, NL_MATCH_FROM); /* emile matched by From only */
 	assert_int_equal(t->people[0].match, NL_MATCH_TOKEN);
-	assert_null(t->people[2].values[1]);                 /* emile's unreadable satisfaction */
+	assert_null(t->people[2].values[1]); /* emile's unreadable satisfaction */
 	assert_string_equal(t->people[1].values[0], "job");
-	assert_null(t->people[1].values[2]);                 /* bob's unreadable consult */
+	assert_null(t->people[1].values[2]); /* bob's unreadable consult */
 	nl_tally_free(t);
 }
 
@@ -224,7 +224,8 @@ static void test_broken_article(void **state)
 	struct fixture *f = *state;
 	struct nl_error err = {0};
 	assert_int_equal(nl_store_campaign_ensure(f->store, "broken", "Broken", "broken.md",
-	                                          "---\ntitle: [unclosed\n---\nbody\n", 0, &err), NL_OK);
+	                                          "---\ntitle: [unclosed\n---\nbody\n", 0, &err),
+	                 NL_OK);
 	struct nl_tally *t = NULL;
 	assert_int_equal(nl_tally_campaign(f->store, "broken", &t, &err), NL_OK);
 	assert_non_null(t->note);
@@ -260,13 +261,13 @@ static void test_stats(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_figures, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_questions, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_crosstab_and_people, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_all_and_even_median, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_not_found, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_broken_article, setup, teardown),
-		cmocka_unit_test(test_stats),
+	    cmocka_unit_test_setup_teardown(test_figures, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_questions, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_crosstab_and_people, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_all_and_even_median, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_not_found, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_broken_article, setup, teardown),
+	    cmocka_unit_test(test_stats),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
