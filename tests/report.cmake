@@ -7,7 +7,7 @@ target_link_libraries(report_fixture PUBLIC nl_store)
 target_include_directories(report_fixture PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/unit)
 
 nl_unit_test(test_tally SOURCES unit/test_tally.c LIBS nl_tally report_fixture)
-nl_unit_test(test_report SOURCES unit/test_report.c LIBS nl_report report_fixture)
+nl_unit_test(test_report SOURCES unit/test_report.c LIBS nl_report report_fixture PkgConfig::CMARK)
 
 add_executable(test_report_mkstate unit/test_report_mkstate.c)
 target_link_libraries(test_report_mkstate PRIVATE report_fixture)

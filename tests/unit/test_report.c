@@ -16,6 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <cmark.h>
+
 #include "report.h"
 #include "report_impl.h"
 #include "test_report_fixture.h"
@@ -405,6 +407,26 @@ static void test_empty_and_broken(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* The Markdown report rendered by a CommonMark implementation that lets raw HTML through (cmark
+ * with CMARK_OPT_UNSAFE): no subscriber text becomes an element, link or list. */
+static void test_md_renders_safely(void **state)
+{
+	struct fixture *f = *state;
+	struct nl_buf b = NL_BUF_INIT;
+	nl_report_md(f->nov, &b);
+	char *h = cmark_markdown_to_html(b.data, b.len, CMARK_OPT_UNSAFE);
+	assert_null(strstr(h, "<script"));
+	assert_null(strstr(h, "<img"));
+	assert_null(strstr(h, "</td><script"));
+	assert_null(strstr(h, "<a href"));
+	assert_non_null(strstr(h, "&lt;script&gt;alert(1)&lt;/script&gt;"));
+	assert_non_null(strstr(h, "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;"));
+	assert_non_null(strstr(h, "first line<br />\nsecond line, with a comma"));
+	assert_non_null(strstr(h, "<h2>Follow up: 4 said yes"));
+	free(h);
+	nl_buf_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -418,6 +440,7 @@ int main(void)
 	    cmocka_unit_test(test_md_escaping),
 	    cmocka_unit_test(test_widths_and_clean),
 	    cmocka_unit_test(test_format_names),
+	    cmocka_unit_test_setup_teardown(test_md_renders_safely, setup, teardown),
 	    cmocka_unit_test(test_mail),
 	    cmocka_unit_test(test_empty_and_broken),
 	    cmocka_unit_test_setup_teardown(test_mail_message, setup, teardown),
