@@ -3,3 +3,7 @@
 # database.  Fuzz targets and their regression replay are in fuzz.cmake.
 nl_unit_test(test_bounds SOURCES unit/test_bounds.c LIBS nl_reply nl_message)
 set_tests_properties(test_bounds PROPERTIES TIMEOUT 300)
+
+nl_unit_test(test_pathological SOURCES unit/test_pathological.c LIBS nl_reply nl_message nl_survey nl_article)
+target_compile_definitions(test_pathological PRIVATE NL_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+set_tests_properties(test_pathological PROPERTIES TIMEOUT 600)
