@@ -296,7 +296,8 @@ static void test_qp_cache_matches(void **state)
 static void test_qp_decode(void **state)
 {
 	bool ok;
-	char *d = unqp("soft=\r\nbreak =3d=3D\r\ntrailing   \r\nend=\n", 44, &ok);
+	const char *in = "soft=\r\nbreak =3d=3D\r\ntrailing   \r\nend=\n";
+	char *d = unqp(in, strlen(in), &ok);
 	assert_true(ok);
 	assert_string_equal(d, "softbreak ==\ntrailing\nend");
 	free(d);
