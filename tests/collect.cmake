@@ -15,3 +15,7 @@ target_link_libraries(collect_fixture PRIVATE nl_store nl_article nl_token)
 nl_e2e_test(collect_imap sh ${CMAKE_CURRENT_SOURCE_DIR}/e2e/collect_imap.sh)
 set_tests_properties(collect_imap PROPERTIES TIMEOUT 180)
 nl_unit_test(test_collect SOURCES unit/test_collect.c LIBS nl_collect)
+
+# Benchmark helper (tests/bench/bench_collect.sh runs it; not a test).
+add_executable(bench_collect bench/bench_collect.c)
+target_link_libraries(bench_collect PRIVATE nl_reply nl_message)
