@@ -1,0 +1,703 @@
+/* send.c - sending a campaign: list → skip → compose → journal → transport → journal (see send.h).
+ *
+ * Never twice, never lost (DESIGN.md §5): a delivery is journaled `sending` before its SMTP
+ * transaction and its outcome before the transport slot is used again.  To stay fast with a
+ * synchronous SQLite (one fsync per commit), every turn of the loop writes the outcomes that arrived
+ * and the starts about to be made in ONE transaction, then submits.  Composing runs after the
+ * submissions, while the server works on them, and keeps up to one message per slot ready.
+ *
+ * A delivery deferred in the run is recomposed for its retry from a copy of its row (the message
+ * bytes went to the transport), so the list is still read only once and never held.
+ */
+#include "send.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util.h"
+
+#define SEND_DEFAULT_RETRIES 3
+#define SEND_MAX_RETRY_HELD 1024 /* deliveries waiting for an in-run retry; more wait for the next run */
+#define SEND_PROGRESS_EVERY 0.2
+
+struct send_job {
+	struct send_job *next;
+	struct nl_buf msg;          /* the composed message until submitted */
+	struct nl_envelope env;
+	/* A copy of the subscriber's row, to compose again for a retry. */
+	struct nl_buf row;          /* email NUL name NUL value NUL value NUL … */
+	const char **values;        /* n_columns pointers into row */
+	struct nl_subscriber sub;   /* points into row */
+	int tries;                  /* attempts in this run */
+	int attempts;               /* attempts ever, as the journal counts them */
+	bool retry_planned;         /* deferred, to be tried again in this run */
+	double due;                 /* monotonic time before which a retry may not start */
+};
+
+struct send_queue {
+	struct send_job *head, *tail;
+	long n;
+};
+
+struct send_run {
+	struct nl_store *store;
+	struct nl_composer *composer;
+	struct nl_subscribers *list;
+	struct nl_transport *t;
+	const struct nl_send_options *opt;
+	struct nl_send_stats *stats;
+	struct nl_error *err;
+	size_t n_columns;
+	const char *const *columns;
+	struct send_queue free_jobs, ready, retry;
+	long jobs_alive;
+	struct nl_ratelimit rl;
+	double started, last_progress;
+	int retries;
+	double retry_delay;
+	enum nl_code stop;          /* the fatal outcome that stopped the run, or NL_OK */
+	char stop_detail[NL_TRANSPORT_REPLY_MAX];
+	int connect_streak;         /* connection failures in a row */
+	struct nl_transport_result *results;
+	size_t nresults;
+	struct send_job **starts;
+	size_t nstarts;
+	char line[NL_TRANSPORT_REPLY_MAX + 600];
+};
+
+static void send_push(struct send_queue *q, struct send_job *j)
+{
+	j->next = NULL;
+	if (q->tail)
+		q->tail->next = j;
+	else
+		q->head = j;
+	q->tail = j;
+	q->n++;
+}
+
+static struct send_job *send_pop(struct send_queue *q)
+{
+	struct send_job *j = q->head;
+	if (!j)
+		return NULL;
+	q->head = j->next;
+	if (!q->head)
+		q->tail = NULL;
+	q->n--;
+	j->next = NULL;
+	return j;
+}
+
+static void send_free_queue(struct send_queue *q)
+{
+	struct send_job *j;
+	while ((j = send_pop(q)) != NULL) {
+		nl_buf_free(&j->msg);
+		nl_buf_free(&j->row);
+		free(j->values);
+		free(j);
+	}
+}
+
+static struct send_job *send_job_get(struct send_run *r)
+{
+	struct send_job *j = send_pop(&r->free_jobs);
+	if (!j) {
+		j = nl_xcalloc(1, sizeof *j);
+		nl_buf_init(&j->msg, NL_COMPOSE_MAX_MESSAGE);
+		nl_buf_init(&j->row, 0);
+		j->values = nl_xcalloc(r->n_columns ? r->n_columns : 1, sizeof *j->values);
+	}
+	j->tries = 0;
+	j->attempts = 0;
+	j->due = 0;
+	r->jobs_alive++;
+	return j;
+}
+
+static void send_job_put(struct send_run *r, struct send_job *j)
+{
+	nl_buf_reset(&j->msg);
+	r->jobs_alive--;
+	send_push(&r->free_jobs, j);
+}
+
+static void send_log(struct send_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void send_log(struct send_run *r, const char *fmt, ...)
+{
+	if (!r->opt->log)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(r->line, sizeof r->line, fmt, ap);
+	va_end(ap);
+	r->opt->log(r->line, r->opt->ud);
+}
+
+static void send_progress(struct send_run *r, bool force)
+{
+	double now = nl_monotonic();
+	r->stats->elapsed = now - r->started;
+	if (!r->opt->progress || (!force && now - r->last_progress < SEND_PROGRESS_EVERY))
+		return;
+	r->last_progress = now;
+	r->opt->progress(r->stats, r->opt->ud);
+}
+
+/* Copies the subscriber's row into the job, so it can be composed again for a retry. */
+static void send_job_keep_row(struct send_run *r, struct send_job *j, const struct nl_subscriber *sub)
+{
+	nl_buf_reset(&j->row);
+	size_t offs[2 + NL_SUBSCRIBERS_MAX_COLUMNS];
+	size_t n = sub->n_columns < NL_SUBSCRIBERS_MAX_COLUMNS ? sub->n_columns : NL_SUBSCRIBERS_MAX_COLUMNS;
+	offs[0] = j->row.len;
+	nl_buf_append(&j->row, sub->email, strlen(sub->email) + 1);
+	offs[1] = j->row.len;
+	nl_buf_append(&j->row, sub->name, strlen(sub->name) + 1);
+	for (size_t i = 0; i < n; i++) {
+		offs[2 + i] = j->row.len;
+		nl_buf_append(&j->row, sub->values[i], strlen(sub->values[i]) + 1);
+	}
+	/* Only now are the addresses stable (the buffer no longer grows). */
+	for (size_t i = 0; i < n && i < r->n_columns; i++)
+		j->values[i] = j->row.data + offs[2 + i];
+	j->sub.email = j->row.data + offs[0];
+	j->sub.name = j->row.data + offs[1];
+	j->sub.line = sub->line;
+	j->sub.n_columns = n;
+	j->sub.columns = sub->columns;
+	j->sub.values = j->values;
+}
+
+/* Decides whether a subscriber is due for a delivery in this run; *attempts gets the journal's count. */
+static enum nl_code send_due(struct send_run *r, const char *email, bool *due, int *attempts)
+{
+	*due = false;
+	*attempts = 0;
+	if (!r->store) {
+		*due = true;
+		return NL_OK;
+	}
+	bool suppressed = false;
+	enum nl_code rc = nl_store_is_suppressed(r->store, email, &suppressed, r->err);
+	if (rc != NL_OK)
+		return rc;
+	if (suppressed) {
+		r->stats->suppressed++;
+		return NL_OK;
+	}
+	struct nl_delivery d;
+	rc = nl_store_delivery_get(r->store, r->opt->campaign, email, &d, r->err);
+	if (rc != NL_OK)
+		return rc;
+	*attempts = d.attempts;
+	switch (d.state) {
+	case NL_DELIVERY_SENT: r->stats->already_sent++; break;
+	case NL_DELIVERY_FAILED: r->stats->already_failed++; break;
+	case NL_DELIVERY_UNKNOWN:
+		if (r->opt->resend_unknown)
+			*due = true;
+		else
+			r->stats->unknown_skipped++;
+		break;
+	case NL_DELIVERY_DEFERRED:
+		if (d.next_attempt <= nl_now())
+			*due = true;
+		else
+			r->stats->waiting++;
+		break;
+	case NL_DELIVERY_NONE:
+	case NL_DELIVERY_SENDING: /* in flight when an earlier run died: it may or may not have arrived */
+		*due = true;
+		break;
+	}
+	nl_delivery_clear(&d);
+	return NL_OK;
+}
+
+/* Reads the list until one message is composed into the ready queue, or the list ends.  Returns
+ * false (with r->stop set) only on a fatal error. */
+static bool send_compose_next(struct send_run *r, bool *list_end)
+{
+	*list_end = false;
+	for (;;) {
+		const struct nl_subscriber *sub = NULL;
+		enum nl_code rc = nl_subscribers_next(r->list, &sub, r->err);
+		if (rc == NL_ERR_SUBSCRIBER) {
+			r->stats->bad_rows++;
+			send_log(r, "%s", r->err->detail);
+			continue;
+		}
+		if (rc != NL_OK) {
+			r->stop = rc;
+			return false;
+		}
+		if (!sub) {
+			*list_end = true;
+			return true;
+		}
+		r->stats->listed++;
+		bool due;
+		int attempts;
+		if ((rc = send_due(r, sub->email, &due, &attempts)) != NL_OK) {
+			r->stop = rc;
+			return false;
+		}
+		if (!due)
+			continue;
+		struct send_job *j = send_job_get(r);
+		rc = nl_compose_message(r->composer, sub, &j->msg, &j->env, r->err);
+		if (rc == NL_ERR_SUBSCRIBER) {
+			r->stats->bad_rows++;
+			send_log(r, "%s", r->err->detail);
+			send_job_put(r, j);
+			continue;
+		}
+		if (rc != NL_OK) {
+			send_job_put(r, j);
+			r->stop = rc;
+			return false;
+		}
+		j->attempts = attempts;
+		send_job_keep_row(r, j, sub);
+		send_push(&r->ready, j);
+		return true;
+	}
+}
+
+/* Keeps one composed message per free slot ready (and one per slot beyond, so a slot that frees
+ * up finds its next message waiting). */
+static void send_fill(struct send_run *r)
+{
+	if (r->stats->list_done || r->stop != NL_OK)
+		return;
+	long want = nl_transport_slots(r->t);
+	while (r->ready.n < want) {
+		if (r->opt->limit > 0 && r->stats->attempted + r->ready.n >= r->opt->limit)
+			return; /* --limit: the rest waits for a later run */
+		bool end;
+		if (!send_compose_next(r, &end))
+			return;
+		if (end) {
+			r->stats->list_done = true;
+			return;
+		}
+	}
+}
+
+static enum nl_delivery_state send_state_of(enum nl_code code)
+{
+	switch (code) {
+	case NL_OK: return NL_DELIVERY_SENT;
+	case NL_ERR_SMTP_PERM: return NL_DELIVERY_FAILED;
+	case NL_ERR_SMTP_UNKNOWN: return NL_DELIVERY_UNKNOWN;
+	default: return NL_DELIVERY_DEFERRED;
+	}
+}
+
+static bool send_fatal(enum nl_code code)
+{
+	return code == NL_ERR_TLS || code == NL_ERR_AUTH || code == NL_ERR_IO;
+}
+
+/* Notes one outcome: stats, a possible stop, a possible in-run retry.  The journal is written by
+ * send_journal, for all of them at once. */
+static void send_outcome(struct send_run *r, struct nl_transport_result *res)
+{
+	struct send_job *j = res->tag;
+	enum nl_delivery_state st = send_state_of(res->code);
+	if (res->code == NL_ERR_SMTP_CONNECT)
+		r->connect_streak++;
+	else if (res->code != NL_ERR_SMTP_TEMP)
+		r->connect_streak = 0;
+	if (send_fatal(res->code) && r->stop == NL_OK) {
+		r->stop = res->code;
+		snprintf(r->stop_detail, sizeof r->stop_detail, "%s", res->reply);
+	}
+	/* Unreachable: at once if nothing got through yet, else after every slot failed in a row. */
+	if (res->code == NL_ERR_SMTP_CONNECT && r->stop == NL_OK &&
+	    (r->stats->sent == 0 || r->connect_streak >= 2 * nl_transport_slots(r->t))) {
+		r->stop = NL_ERR_SMTP_CONNECT;
+		snprintf(r->stop_detail, sizeof r->stop_detail, "%s", res->reply);
+	}
+	switch (st) {
+	case NL_DELIVERY_SENT: r->stats->sent++; break;
+	case NL_DELIVERY_FAILED:
+		r->stats->failed++;
+		send_log(r, "failed: %s: %s", j->env.rcpt_to, res->reply);
+		break;
+	case NL_DELIVERY_UNKNOWN:
+		r->stats->unknown++;
+		send_log(r, "unknown: %s: %s", j->env.rcpt_to, res->reply);
+		break;
+	default: {
+		bool retry = r->stop == NL_OK && j->tries <= r->retries && r->retry.n < SEND_MAX_RETRY_HELD;
+		j->retry_planned = retry;
+		send_log(r, "deferred: %s: %s%s", j->env.rcpt_to, res->reply, retry ? " (retrying in this run)" : "");
+		if (!retry)
+			r->stats->deferred++;
+		break;
+	}
+	}
+}
+
+/* One transaction: the outcomes in r->results and the starts in r->starts. */
+static enum nl_code send_journal(struct send_run *r)
+{
+	if (r->nresults == 0 && r->nstarts == 0)
+		return NL_OK;
+	enum nl_code rc = nl_store_begin(r->store, r->err);
+	if (rc != NL_OK)
+		return rc;
+	time_t now = nl_now();
+	for (size_t i = 0; i < r->nresults && rc == NL_OK; i++) {
+		struct nl_transport_result *res = &r->results[i];
+		struct send_job *j = res->tag;
+		enum nl_delivery_state st = send_state_of(res->code);
+		time_t next = 0;
+		/* A problem of the recipient's server waits; one of ours (config, outbox, unreachable)
+		 * is retried as soon as the next run comes. */
+		if (st == NL_DELIVERY_DEFERRED && res->code == NL_ERR_SMTP_TEMP)
+			next = now + nl_send_backoff(j->attempts);
+		rc = nl_store_delivery_finish(r->store, r->opt->campaign, j->env.rcpt_to, st, res->reply, next, r->err);
+	}
+	for (size_t i = 0; i < r->nstarts && rc == NL_OK; i++) {
+		struct send_job *j = r->starts[i];
+		rc = nl_store_delivery_start(r->store, r->opt->campaign, j->sub.email, j->sub.name, j->env.token, r->err);
+	}
+	if (rc == NL_OK)
+		rc = nl_store_commit(r->store, r->err);
+	else
+		nl_store_rollback(r->store);
+	return rc;
+}
+
+/* After the journal: free the finished jobs, queue the retries. */
+static void send_settle(struct send_run *r)
+{
+	double now = nl_monotonic();
+	for (size_t i = 0; i < r->nresults; i++) {
+		struct send_job *j = r->results[i].tag;
+		if (j->retry_planned && r->stop == NL_OK) {
+			int k = j->tries - 1 < 10 ? j->tries - 1 : 10;
+			j->due = now + r->retry_delay * (double)(1L << k);
+			j->retry_planned = false;
+			send_push(&r->retry, j);
+			r->stats->retried++;
+			continue;
+		}
+		if (j->retry_planned)
+			r->stats->deferred++; /* a later outcome of the batch stopped the run */
+		j->retry_planned = false;
+		send_job_put(r, j);
+	}
+	r->nresults = 0;
+}
+
+/* The earliest time a queued retry is due (a large value when none is). */
+static double send_retry_next_due(const struct send_run *r)
+{
+	double due = 1e300;
+	for (const struct send_job *j = r->retry.head; j; j = j->next)
+		if (j->due < due)
+			due = j->due;
+	return due;
+}
+
+/* Unlinks a retry whose time has come and recomposes its message; *out NULL if none is due. */
+static enum nl_code send_take_retry(struct send_run *r, struct send_job **out)
+{
+	*out = NULL;
+	double now = nl_monotonic();
+	struct send_job *prev = NULL, *j = r->retry.head;
+	while (j && j->due > now) {
+		prev = j;
+		j = j->next;
+	}
+	if (!j)
+		return NL_OK;
+	if (prev)
+		prev->next = j->next;
+	else
+		r->retry.head = j->next;
+	if (r->retry.tail == j)
+		r->retry.tail = prev;
+	r->retry.n--;
+	j->next = NULL;
+	enum nl_code rc = nl_compose_message(r->composer, &j->sub, &j->msg, &j->env, r->err);
+	if (rc != NL_OK) {
+		send_job_put(r, j);
+		return rc;
+	}
+	*out = j;
+	return NL_OK;
+}
+
+/* Picks what starts now: free slots, rate tokens, retries first. */
+static enum nl_code send_pick(struct send_run *r)
+{
+	r->nstarts = 0;
+	if (r->stop != NL_OK)
+		return NL_OK;
+	int free_slots = nl_transport_free_slots(r->t);
+	while ((int)r->nstarts < free_slots) {
+		struct send_job *j = NULL;
+		bool from_retry = false;
+		if (r->retry.head && send_retry_next_due(r) <= nl_monotonic())
+			from_retry = true;
+		else if (!r->ready.head)
+			break;
+		if (!nl_ratelimit_take(&r->rl, nl_monotonic()))
+			break;
+		if (from_retry) {
+			enum nl_code rc = send_take_retry(r, &j);
+			if (rc != NL_OK)
+				return rc;
+			if (!j)
+				continue;
+		} else {
+			j = send_pop(&r->ready);
+			r->stats->attempted++;
+		}
+		j->tries++;
+		j->attempts++;
+		r->starts[r->nstarts++] = j;
+	}
+	return NL_OK;
+}
+
+/* How long the loop may block: until a token, a retry or (at most) a quarter second. */
+static int send_wait_ms(struct send_run *r)
+{
+	double now = nl_monotonic();
+	double wait = 0.25;
+	double next_due = send_retry_next_due(r);
+	bool startable = (r->ready.head || next_due <= now) &&
+	                 nl_transport_free_slots(r->t) > 0 && r->stop == NL_OK;
+	if (startable) {
+		double w = nl_ratelimit_wait(&r->rl, now);
+		if (w < wait)
+			wait = w;
+	}
+	if (next_due - now < wait)
+		wait = next_due - now;
+	if (wait < 0)
+		wait = 0;
+	return (int)(wait * 1000.0 + 0.999);
+}
+
+static enum nl_code send_collect(struct send_run *r, int timeout_ms)
+{
+	size_t max = (size_t)nl_transport_slots(r->t) - r->nresults;
+	if (max == 0)
+		return NL_OK;
+	size_t n = 0;
+	enum nl_code rc = nl_transport_wait(r->t, timeout_ms, r->results + r->nresults, max, &n, r->err);
+	for (size_t i = 0; i < n; i++)
+		send_outcome(r, &r->results[r->nresults + i]);
+	r->nresults += n;
+	if (r->opt->log) {
+		const char *trace = nl_transport_trace(r->t);
+		if (*trace) {
+			/* one log line per protocol line */
+			const char *p = trace;
+			while (*p) {
+				const char *nl = strchr(p, '\n');
+				size_t len = nl ? (size_t)(nl - p) : strlen(p);
+				send_log(r, "%.*s", (int)len, p);
+				p += len + (nl ? 1 : 0);
+			}
+		}
+	}
+	return rc;
+}
+
+static bool send_finished(struct send_run *r)
+{
+	if (nl_transport_in_flight(r->t) > 0 || r->nresults > 0)
+		return false;
+	if (r->stop != NL_OK)
+		return true;
+	if (r->ready.head || r->retry.head)
+		return false;
+	return r->stats->list_done || (r->opt->limit > 0 && r->stats->attempted >= r->opt->limit);
+}
+
+static enum nl_code send_loop(struct send_run *r)
+{
+	enum nl_code rc = NL_OK;
+	send_fill(r);
+	for (;;) {
+		if ((rc = send_pick(r)) != NL_OK)
+			return rc;
+		if ((rc = send_journal(r)) != NL_OK)
+			return rc;
+		send_settle(r);
+		for (size_t i = 0; i < r->nstarts; i++) {
+			struct send_job *j = r->starts[i];
+			if ((rc = nl_transport_submit(r->t, j->env.mail_from, j->env.rcpt_to, &j->msg, j, r->err)) != NL_OK)
+				return rc;
+		}
+		r->nstarts = 0;
+		/* Get the new transactions going, then compose while the server works on them. */
+		if ((rc = send_collect(r, 0)) != NL_OK)
+			return rc;
+		send_fill(r);
+		send_progress(r, false);
+		if (send_finished(r))
+			return NL_OK;
+		if (r->nresults == 0 && (rc = send_collect(r, send_wait_ms(r))) != NL_OK)
+			return rc;
+	}
+}
+
+/* --dry-run: the same list, skips and composing, nothing sent or written. */
+static enum nl_code send_dry(struct send_run *r)
+{
+	for (;;) {
+		if (r->opt->limit > 0 && r->stats->composed >= r->opt->limit)
+			return NL_OK;
+		bool end;
+		if (!send_compose_next(r, &end))
+			return r->stop;
+		if (end) {
+			r->stats->list_done = true;
+			return NL_OK;
+		}
+		struct send_job *j = send_pop(&r->ready);
+		r->stats->composed++;
+		send_job_put(r, j);
+		send_progress(r, false);
+	}
+}
+
+/* The campaign is complete when the whole list went through and nothing is left to try. */
+static enum nl_code send_maybe_complete(struct send_run *r)
+{
+	if (!r->store || r->opt->dry_run || !r->stats->list_done || r->stop != NL_OK)
+		return NL_OK;
+	long counts[NL_DELIVERY_STATES];
+	enum nl_code rc = nl_store_delivery_counts(r->store, r->opt->campaign, counts, r->err);
+	if (rc != NL_OK)
+		return rc;
+	if (counts[NL_DELIVERY_SENDING] || counts[NL_DELIVERY_DEFERRED] || counts[NL_DELIVERY_UNKNOWN])
+		return NL_OK;
+	struct nl_campaign c;
+	rc = nl_store_campaign_get(r->store, r->opt->campaign, &c, r->err);
+	if (rc == NL_ERR_NOT_FOUND)
+		return NL_OK; /* the caller keeps no campaign row (tests) */
+	if (rc != NL_OK)
+		return rc;
+	bool done = c.completed != 0;
+	nl_campaign_clear(&c);
+	return done ? NL_OK : nl_store_campaign_set_completed(r->store, r->opt->campaign, nl_now(), r->err);
+}
+
+enum nl_code nl_send_run(struct nl_store *store, struct nl_composer *composer, struct nl_subscribers *list,
+                         struct nl_transport *transport, const struct nl_send_options *opt,
+                         struct nl_send_stats *stats, struct nl_error *err)
+{
+	memset(stats, 0, sizeof *stats);
+	if (!opt->dry_run && (!store || !transport))
+		return nl_fail(err, NL_ERR_USAGE, "sending needs the state and a transport");
+	struct send_run r = {
+		.store = store,
+		.composer = composer,
+		.list = list,
+		.t = transport,
+		.opt = opt,
+		.stats = stats,
+		.err = err,
+		.retries = opt->retries < 0 ? SEND_DEFAULT_RETRIES : opt->retries,
+		.retry_delay = opt->retry_delay > 0 ? opt->retry_delay : 1.0,
+	};
+	r.columns = nl_subscribers_columns(list, &r.n_columns);
+	r.started = r.last_progress = nl_monotonic();
+	nl_ratelimit_init(&r.rl, opt->rate, 1, r.started);
+	enum nl_code rc;
+	if (opt->dry_run) {
+		rc = send_dry(&r);
+	} else {
+		size_t slots = (size_t)nl_transport_slots(transport);
+		r.results = nl_xcalloc(slots, sizeof *r.results);
+		r.starts = nl_xcalloc(slots, sizeof *r.starts);
+		rc = send_loop(&r);
+		if (rc == NL_OK && r.stop != NL_OK) {
+			if (r.stop_detail[0])
+				rc = nl_fail(err, r.stop, "%s", r.stop_detail);
+			else
+				rc = r.stop; /* the detail is already in err */
+		}
+		if (rc == NL_OK)
+			rc = send_maybe_complete(&r);
+	}
+	stats->stopped = rc != NL_OK;
+	send_progress(&r, true);
+	/* Deferred ones waiting for an in-run retry when the run ended stay deferred in the journal. */
+	stats->deferred += r.retry.n;
+	send_free_queue(&r.ready);
+	send_free_queue(&r.retry);
+	send_free_queue(&r.free_jobs);
+	free(r.results);
+	free(r.starts);
+	return rc;
+}
+
+enum nl_code nl_send_test_copy(struct nl_composer *composer, struct nl_subscribers *list,
+                               struct nl_transport *transport, const char *address, char *reply,
+                               struct nl_error *err)
+{
+	reply[0] = '\0';
+	size_t n_columns;
+	const char *const *columns = nl_subscribers_columns(list, &n_columns);
+	const struct nl_subscriber *sub = NULL;
+	for (;;) {
+		enum nl_code rc = nl_subscribers_next(list, &sub, err);
+		if (rc == NL_ERR_SUBSCRIBER)
+			continue;
+		if (rc != NL_OK)
+			return rc;
+		if (!sub || nl_ascii_casecmp(sub->email, address) == 0)
+			break;
+	}
+	const char **empty = NULL;
+	struct nl_subscriber only = {0};
+	if (!sub) {
+		empty = nl_xcalloc(n_columns ? n_columns : 1, sizeof *empty);
+		for (size_t i = 0; i < n_columns; i++)
+			empty[i] = nl_ascii_casecmp(columns[i], "email") == 0 ? address : "";
+		only = (struct nl_subscriber){address, "", 0, n_columns, columns, empty};
+		sub = &only;
+	}
+	struct nl_buf msg;
+	nl_buf_init(&msg, NL_COMPOSE_MAX_MESSAGE);
+	struct nl_envelope env;
+	enum nl_code rc = nl_compose_message(composer, sub, &msg, &env, err);
+	if (rc == NL_OK)
+		rc = nl_transport_submit(transport, env.mail_from, env.rcpt_to, &msg, NULL, err);
+	while (rc == NL_OK && nl_transport_in_flight(transport) > 0) {
+		struct nl_transport_result res;
+		size_t n = 0;
+		rc = nl_transport_wait(transport, 1000, &res, 1, &n, err);
+		if (rc == NL_OK && n == 1) {
+			snprintf(reply, NL_TRANSPORT_REPLY_MAX, "%s", res.reply);
+			if (res.code != NL_OK)
+				rc = nl_fail(err, res.code, "test copy to %s: %s", address, res.reply);
+		}
+	}
+	nl_buf_free(&msg);
+	free(empty);
+	return rc;
+}
+
+long nl_send_backoff(int attempts)
+{
+	long delay = 300;
+	for (int i = 1; i < attempts && delay < 6 * 3600; i++)
+		delay *= 2;
+	return delay < 6 * 3600 ? delay : 6 * 3600;
+}
