@@ -666,13 +666,145 @@ static void reply_classify(struct reply_ln *v, size_t n)
 	}
 }
 
+/* ---- the sender's own signature ---- */
+
+#define SENDER_WORDS 8
+
+struct reply_sender {
+	char w[SENDER_WORDS][64];
+	size_t n;
+};
+
+/* Words of the sender's name and address local part ("Sam Lee <sam.lee@x>" -> sam, lee). */
+static void reply_sender_words(const char *sender, struct reply_sender *out)
+{
+	out->n = 0;
+	if (!sender)
+		return;
+	const char *p = sender;
+	while (*p && out->n < SENDER_WORDS) {
+		while (*p && !(((*p | 32) >= 'a' && (*p | 32) <= 'z') || (unsigned char)*p >= 0x80))
+			p++;
+		const char *b = p;
+		while (*p && (((*p | 32) >= 'a' && (*p | 32) <= 'z') || (unsigned char)*p >= 0x80))
+			p++;
+		size_t n = (size_t)(p - b);
+		if (*p == '@') { /* the domain says nothing about the person */
+			while (*p && *p != ' ' && *p != '>' && *p != ',')
+				p++;
+		}
+		if (n >= 3 && n < 64) {
+			memcpy(out->w[out->n], b, n);
+			out->w[out->n][n] = 0;
+			out->n++;
+		}
+	}
+}
+
+static bool reply_line_names_sender(struct nl_span s, const struct reply_sender *snd)
+{
+	if (s.len == 0 || s.len > 60 || reply_count_words(s) > 4)
+		return false;
+	for (size_t k = 0; k < snd->n; k++) {
+		size_t wl = strlen(snd->w[k]);
+		for (size_t i = 0; i + wl <= s.len; i++) {
+			if (nl_ascii_ncasecmp(s.ptr + i, snd->w[k], wl) != 0)
+				continue;
+			bool left = i == 0 || !reply_is_alpha(s.ptr[i - 1]) || (i >= 5 && s.ptr[i - 1] == '#');
+			bool right = i + wl == s.len || !reply_is_alpha(s.ptr[i + wl]);
+			if (left && right)
+				return true;
+		}
+	}
+	return false;
+}
+
+/* "2 4", "1: career", "3) yes": a line that may be an answer is never part of a signature. */
+static bool reply_answer_like(struct nl_span s)
+{
+	size_t i = 0;
+	while (i < s.len && (s.ptr[i] == '#' || s.ptr[i] == 'q' || s.ptr[i] == 'Q'))
+		i++;
+	size_t d = 0;
+	while (i < s.len && reply_is_digit(s.ptr[i])) {
+		i++;
+		d++;
+	}
+	return d >= 1 && d <= 2 && i < s.len && strchr(" :.)-=\t", s.ptr[i]) != NULL;
+}
+
+/* Talon-style signature: in the last own block, the topmost short line naming the sender within the
+ * last dozen lines starts the signature (with a sign-off line or a rule just above it). */
+static void reply_sender_signature(struct reply_ln *v, size_t n, const char *sender)
+{
+	struct reply_sender snd;
+	reply_sender_words(sender, &snd);
+	if (snd.n == 0 || n == 0)
+		return;
+	size_t end = n;
+	while (end > 0 && (v[end - 1].role != ROLE_OWN || v[end - 1].blank))
+		end--;
+	if (end == 0)
+		return;
+	/* the last own block: back to the previous non-own line */
+	size_t top = end;
+	while (top > 0 && v[top - 1].role == ROLE_OWN)
+		top--;
+	size_t start = SIZE_MAX, seen = 0;
+	for (size_t i = end; i > top && seen < 12; i--) {
+		const struct reply_ln *ln = &v[i - 1];
+		if (ln->blank)
+			continue;
+		seen++;
+		struct nl_span t = reply_ln_span(ln);
+		if (t.len > 80 || reply_answer_like(t))
+			break; /* the person's text: the signature can only be below it */
+		if (reply_line_names_sender(t, &snd))
+			start = i - 1;
+	}
+	if (start == SIZE_MAX)
+		return;
+	/* "Thank you,\nNoam": the sign-off goes with the name; "-----" above a block goes too */
+	size_t j = start, nonblank = 0;
+	while (j > top && nonblank < 3) {
+		const struct reply_ln *ln = &v[j - 1];
+		if (ln->blank) {
+			j--;
+			continue;
+		}
+		struct nl_span t = reply_ln_span(ln);
+		nonblank++;
+		if (reply_all_of(t, '-', 3) || reply_all_of(t, '_', 3) || reply_all_of(t, '=', 3)) {
+			start = j - 1;
+			break;
+		}
+		if (nonblank == 1 && t.len <= 30 && t.ptr[t.len - 1] == ',') {
+			start = j - 1;
+			break;
+		}
+		if (t.len > 30)
+			break;
+		j--;
+	}
+	/* something must be left above it */
+	bool text_above = false;
+	for (size_t i = 0; i < start && !text_above; i++)
+		text_above = v[i].role == ROLE_OWN && !v[i].blank;
+	if (!text_above)
+		return;
+	for (size_t i = start; i < end; i++)
+		v[i].role = ROLE_SIG;
+}
+
 /* ---- public text entry points ---- */
 
-void nl_reply_split(const char *body, size_t len, struct nl_reply_line **lines, size_t *n_lines)
+static void reply_split_from(const char *body, size_t len, const char *sender, struct nl_reply_line **lines,
+                             size_t *n_lines)
 {
 	size_t n = 0;
 	struct reply_ln *v = reply_split_lines(body ? body : "", body ? len : 0, &n);
 	reply_classify(v, n);
+	reply_sender_signature(v, n, sender);
 	struct nl_reply_line *out = nl_xcalloc(n ? n : 1, sizeof *out);
 	for (size_t i = 0; i < n; i++) {
 		bool own = v[i].role == ROLE_OWN;
@@ -683,6 +815,11 @@ void nl_reply_split(const char *body, size_t len, struct nl_reply_line **lines, 
 	free(v);
 	*lines = out;
 	*n_lines = n;
+}
+
+void nl_reply_split(const char *body, size_t len, struct nl_reply_line **lines, size_t *n_lines)
+{
+	reply_split_from(body, len, NULL, lines, n_lines);
 }
 
 /* Joins the own lines: gaps of other lines between own text become one blank line. */
@@ -726,9 +863,14 @@ static char *reply_join_own(const struct nl_reply_line *lines, size_t n)
 
 char *nl_reply_strip_text(const char *body, size_t len)
 {
+	return nl_reply_strip_text_from(body, len, NULL);
+}
+
+char *nl_reply_strip_text_from(const char *body, size_t len, const char *sender)
+{
 	struct nl_reply_line *lines = NULL;
 	size_t n = 0;
-	nl_reply_split(body, len, &lines, &n);
+	reply_split_from(body, len, sender, &lines, &n);
 	char *s = reply_join_own(lines, n);
 	free(lines);
 	return s;
@@ -1060,7 +1202,10 @@ enum nl_code nl_reply_analyse(const struct nl_message *msg, const struct nl_repl
 		return NL_OK;
 	}
 
-	nl_reply_split(r->text, strlen(r->text), &r->lines, &r->n_lines);
+	char *sender = nl_xasprintf("%s %s", msg->from_name ? msg->from_name : "",
+	                            msg->from_address ? msg->from_address : "");
+	reply_split_from(r->text, strlen(r->text), sender, &r->lines, &r->n_lines);
+	free(sender);
 	r->new_text = reply_join_own(r->lines, r->n_lines);
 
 	char *why = reply_auto_reason(msg);

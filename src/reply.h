@@ -113,5 +113,10 @@ void nl_reply_split(const char *body, size_t len, struct nl_reply_line **lines, 
  * blank lines dropped, trailing spaces of each line removed.  Returns a new string the caller frees
  * (never NULL, "" when nothing is left). */
 char *nl_reply_strip_text(const char *body, size_t len);
+/* The same, also dropping a signature that names the sender ("Thank you,\nNoam", "Gina X\ngina@…"):
+ * the topmost short line with a word of `sender` (a display name and/or address, may be NULL) among
+ * the last dozen lines of the person's text, never an answer-like line.  nl_reply_analyse does this
+ * with the From name and address. */
+char *nl_reply_strip_text_from(const char *body, size_t len, const char *sender);
 
 #endif

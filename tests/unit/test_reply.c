@@ -381,6 +381,19 @@ static void strip_text(void **state)
 	assert_string_equal(s, "");
 	free(s);
 
+	/* the sender's own signature goes, answer lines naming the sender stay */
+	const char *signed_body = "1 career\n2 4\n\nThanks,\nSam\n";
+	s = nl_reply_strip_text_from(signed_body, strlen(signed_body), "Sam Lee <sam@example.org>");
+	assert_string_equal(s, "1 career\n2 4");
+	free(s);
+	const char *named = "4 more pay for Sam\n\nSam\n";
+	s = nl_reply_strip_text_from(named, strlen(named), "Sam Lee");
+	assert_string_equal(s, "4 more pay for Sam");
+	free(s);
+	s = nl_reply_strip_text_from("Sam\n", 4, "Sam Lee");
+	assert_string_equal(s, "Sam"); /* never the whole text */
+	free(s);
+
 	/* 100,000 quote levels on one line, and 50,000 short quoted lines: linear, well under 1 s */
 	struct nl_buf b = NL_BUF_INIT;
 	nl_buf_puts(&b, "top\n");
