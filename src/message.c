@@ -481,9 +481,14 @@ static void msg_lf(struct nl_buf *b)
 static char *msg_part_text(const struct msg_part *part)
 {
 	struct nl_buf raw = NL_BUF_INIT, out = NL_BUF_INIT;
-	msg_decode_bytes(part, &raw);
-	nl_charset_append_utf8(&out, part->charset[0] ? part->charset : NULL, raw.data ? raw.data : "", raw.len);
-	nl_buf_free(&raw);
+	const char *cs = part->charset[0] ? part->charset : NULL;
+	if (part->cte == MSG_CTE_IDENTITY) { /* no copy: straight from the message */
+		nl_charset_append_utf8(&out, cs, part->body.ptr, part->body.len);
+	} else {
+		msg_decode_bytes(part, &raw);
+		nl_charset_append_utf8(&out, cs, raw.data ? raw.data : "", raw.len);
+		nl_buf_free(&raw);
+	}
 	msg_lf(&out);
 	return nl_buf_detach(&out);
 }

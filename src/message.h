@@ -57,9 +57,10 @@ struct nl_message {
 enum nl_code nl_message_parse(const char *data, size_t len, struct nl_message **out, struct nl_error *err);
 void nl_message_free(struct nl_message *msg);
 
-/* Converts `len` bytes in `charset` to UTF-8, appended to the caller's malloc'd result.  Unknown
- * labels fall back to Windows-1252 (and invalid UTF-8 becomes U+FFFD); ISO-8859-1 is read as
- * Windows-1252 since Outlook mislabels.  The caller frees the result. */
+/* Converts `len` bytes in `charset` to UTF-8, returning a new string the caller frees.  No label,
+ * "us-ascii" or an unknown label: valid UTF-8 stays UTF-8, anything else is read as Windows-1252;
+ * ISO-8859-1 is read as Windows-1252 since Outlook mislabels; an invalid byte (or NUL) becomes
+ * U+FFFD.  Only allow-listed charsets reach iconv (charset.c).  Untrusted input. */
 char *nl_charset_to_utf8(const char *charset, const char *data, size_t len);
 /* Decodes RFC 2047 encoded-words in a header value, joining adjacent words of one charset as
  * bytes before converting (RFC 2047 §6.2).  The caller frees the result. */
