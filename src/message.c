@@ -622,11 +622,6 @@ static void msg_add_recipient(struct nl_message *m, char *addr)
 {
 	if (!addr)
 		return;
-	for (size_t i = 0; i < m->n_recipients; i++)
-		if (strcmp(m->recipients[i], addr) == 0) {
-			free(addr);
-			return;
-		}
 	m->recipients = nl_xrealloc(m->recipients, (m->n_recipients + 1) * sizeof *m->recipients);
 	m->recipients[m->n_recipients++] = addr;
 }
@@ -754,6 +749,45 @@ static char *msg_message_id(const char *v)
 	return id;
 }
 
+struct msg_rcpt {
+	const char *addr;
+	size_t pos;
+};
+
+static int msg_rcpt_cmp(const void *a, const void *b)
+{
+	const struct msg_rcpt *x = a, *y = b;
+	int c = strcmp(x->addr, y->addr);
+	return c ? c : (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+/* Drops repeated recipients, keeping the first of each in order; O(n log n) so that a header with
+ * thousands of addresses costs what reading it costs. */
+static void msg_dedupe_recipients(struct nl_message *m)
+{
+	size_t n = m->n_recipients;
+	if (n < 2)
+		return;
+	struct msg_rcpt *v = nl_xmalloc(n * sizeof *v);
+	bool *drop = nl_xcalloc(n, sizeof *drop);
+	for (size_t i = 0; i < n; i++)
+		v[i] = (struct msg_rcpt){m->recipients[i], i};
+	qsort(v, n, sizeof *v, msg_rcpt_cmp);
+	for (size_t i = 1; i < n; i++)
+		if (strcmp(v[i].addr, v[i - 1].addr) == 0)
+			drop[v[i].pos] = true; /* equals are ordered by position: the first stays */
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (drop[i])
+			free(m->recipients[i]);
+		else
+			m->recipients[k++] = m->recipients[i];
+	}
+	m->n_recipients = k;
+	free(v);
+	free(drop);
+}
+
 static enum nl_code msg_top_fields(struct msg_parser *p, struct nl_message *m)
 {
 	const struct msg_part *root = &p->parts[0];
@@ -815,6 +849,7 @@ static enum nl_code msg_top_fields(struct msg_parser *p, struct nl_message *m)
 			msg_recipients(m, v);
 			free(v);
 		}
+	msg_dedupe_recipients(m);
 	return rc;
 }
 
