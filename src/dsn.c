@@ -663,7 +663,8 @@ static bool dsn_is_ours(const struct nl_message *msg, const char *addr)
 {
 	if (msg->from_address && strcmp(msg->from_address, addr) == 0)
 		return true;
-	for (size_t i = 0; i < msg->n_recipients; i++)
+	/* our addresses come first (To, Delivered-To); a bound keeps hostile headers linear */
+	for (size_t i = 0; i < msg->n_recipients && i < 64; i++)
 		if (msg->recipients[i] && nl_ascii_casecmp(msg->recipients[i], addr) == 0)
 			return true;
 	if (msg->return_path && dsn_has(msg->return_path, strlen(msg->return_path), addr))
