@@ -10,7 +10,7 @@
 #   2. a second run fetches and adds nothing (UID cursor; the content hash would catch the rest);
 #   3. without the test CA the certificate is refused (exit 78) and nothing is recorded; imaps:// works;
 #   4. with after = move:Processed every message ends up in Processed and INBOX is empty;
-#   5. messages delivered later are the only ones fetched by the next run.
+#   5. messages delivered later are the only ones fetched by the next run; after = seen flags them.
 # Needs MAILER, BUILD and SRC (set by CTest).  Every server started here is stopped by its PID.
 set -eu
 
@@ -118,7 +118,7 @@ EOF
 
 # The state: one campaign with N sent deliveries, and one reply per subscriber (every shape).
 "$FIXTURE" "$TMP/seed.db" "$ARTICLE" "$TMP/replies" "$N" || fail "fixture"
-for s in maildir imap notrust move; do
+for s in maildir imap notrust move seen; do
 	sqlite3 "$TMP/seed.db" ".backup '$TMP/$s.db'" || fail "copying the state"
 done
 cp "$TMP/replies/new/"* "$MAILDIR/new/"
@@ -139,6 +139,7 @@ conf imap "imap://127.0.0.1:$PORT/INBOX" keep "$TMP/ca.pem"
 conf notrust "imap://127.0.0.1:$PORT/INBOX" keep ""
 conf imaps "imaps://127.0.0.1:$PORT_TLS/INBOX" keep "$TMP/ca.pem"
 conf move "imap://127.0.0.1:$PORT/INBOX" move:Processed "$TMP/ca.pem"
+conf seen "imap://127.0.0.1:$PORT/INBOX" seen "$TMP/ca.pem"
 sed -i "s/^state = imaps.db/state = imap.db/" "$TMP/imaps.conf"
 
 dovecot -F -c "$TMP/dovecot.conf" &
@@ -214,6 +215,11 @@ moved=$(find "$MAILDIR/.Processed/new" "$MAILDIR/.Processed/cur" -type f 2>/dev/
 for f in "$TMP/late/new/"*; do cp "$f" "$MAILDIR/new/late-$(basename "$f")"; done
 chown -R "$MAILUID:$MAILGID" "$MAILDIR"
 before=$(count imap 'SELECT count(*) FROM inbound')
+# after = seen: recorded, then flagged \Seen (Dovecot keeps the flag in the file name), never moved
+"$MAILER" -c seen.conf collect || fail "collect with seen"
+[ "$(count seen 'SELECT count(*) FROM inbound')" = 3 ] || fail "after = seen: $(count seen 'SELECT count(*) FROM inbound') records"
+seen=$(find "$MAILDIR/cur" -type f -name '*:2,*S*' | wc -l)
+[ "$seen" = 3 ] || fail "after = seen: $seen messages flagged \\Seen, want 3"
 "$MAILER" -c imap.conf collect || fail "collect of the late mail"
 after=$(count imap 'SELECT count(*) FROM inbound')
 [ $((after - before)) = 3 ] || fail "late mail: $((after - before)) new records, want 3"
