@@ -57,6 +57,15 @@ static void test_matches_definition(void **state)
 	char got[NL_TOKEN_LEN + 1];
 	nl_token_make(secret, "camp", "Mixed@Example.test", got);
 	assert_string_equal(got, want);
+	/* a change of secret is noticed (the padded key is cached per thread) */
+	unsigned char other[NL_SECRET_LEN];
+	memset(other, 0x42, sizeof other);
+	other[31] = 0x43;
+	char got2[NL_TOKEN_LEN + 1];
+	nl_token_make(other, "camp", "Mixed@Example.test", got2);
+	assert_string_not_equal(got2, want);
+	nl_token_make(secret, "camp", "Mixed@Example.test", got2);
+	assert_string_equal(got2, want);
 }
 
 static void test_check(void **state)
