@@ -6,7 +6,8 @@
  *   by number    "1 career", "1: career", "1) Career", "1. career", "Q1 - career", "#1 career",
  *                "Question 1: career", and several on one line: "1 career, 2 4, 3 yes";
  *   by id        "work: career", "work = career";
- *   inline       the first unquoted paragraph after a quoted question line.
+ *   inline       the first unquoted paragraph after a quoted question line, or a quoted line under
+ *                a question that reads cleanly as its answer (typed into an unprefixed original).
  * Values: choice = an option's words (or an unambiguous prefix of a one-word option) inside a
  * short sentence; scale = digits, "4/5", "4 out of 5", number words one..ten; yes/no = a fixed
  * vocabulary; text = the words as written, trimmed.  Anything ambiguous, negated or out of range is
@@ -548,9 +549,21 @@ void nl_survey_read_answers(const struct nl_survey *survey, const struct nl_repl
 			if (q != (size_t)-1) {
 				current = q;
 				after = 0;
-			} else if (nl_span_trim((struct nl_span){ln->text, ln->len}).len > 0 && ++after > 2) {
-				/* more of the original (the footer, the article): not answering a question */
-				current = (size_t)-1;
+			} else if (current != (size_t)-1 && nl_span_trim((struct nl_span){ln->text, ln->len}).len > 0) {
+				/* Outlook users type answers into the original itself (in colour, no ">" in
+				 * text): a line under a question that reads cleanly as its answer is one.  The
+				 * original's own lines under a question (its options, its scale, "yes / no")
+				 * never read cleanly; text answers are never taken from the original. */
+				char *v = NULL;
+				const struct nl_question *cq = &survey->questions[current];
+				if (cq->type != NL_Q_TEXT && answer_value(cq, ln->text, ln->len, &v)) {
+					answer_put(survey, slots, have, current, ln->text, ln->len, ln->text, ln->len);
+					current = (size_t)-1;
+				} else if (++after > 2) {
+					/* more of the original (the footer, the article): not answering a question */
+					current = (size_t)-1;
+				}
+				free(v);
 			}
 			continue;
 		}

@@ -245,6 +245,14 @@ static void inline_answers(void **state)
 	/* an unreadable inline answer is kept with its line */
 	EXPECT("> 2. How satisfied are you with where it is heading?\nsomewhere in the middle\n",
 	       "satisfaction=?[somewhere in the middle]");
+	/* typed into an unprefixed original (Outlook, in colour): a quoted line that reads cleanly */
+	EXPECT("> 1. Is your work today a job or a career?\n>    job / career / not sure\n> Career, no doubt\n"
+	       "> 2. How satisfied are you with where it is heading?\n>    1 2 3 4 5   (1 = least, 5 = most)\n",
+	       "work=career");
+	/* ... but never a text answer, nor the original's own option lines */
+	EXPECT("> 4. What one thing would you change about your work?\n>    (reply with 4 and your answer in your own "
+	       "words)\n> Thanks for reading!\n",
+	       "");
 	/* a question wrapped by the client still counts */
 	EXPECT("> 4. What one thing would you change about\n> your work?\nNothing at all\n", "change=Nothing at all");
 }
