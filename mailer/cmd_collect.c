@@ -14,18 +14,20 @@
 #include "util.h"
 
 static const char collect_help[] =
-	"usage: mailer collect [--maildir DIR | --mbox FILE]\n"
-	"\n"
-	"Reads every new message from the inbox ([inbox] url: imap://, imaps://, maildir:DIR or mbox:FILE),\n"
-	"or from the Maildir or mbox given, and records each one in the state: survey answers, unsubscribe\n"
-	"requests, bounces, complaints, auto-replies, strangers and unreadable messages. Collecting the\n"
-	"same mail twice changes nothing. Over IMAP only new messages are fetched, and [inbox] after\n"
-	"(keep | seen | move:FOLDER) is applied once they are recorded; nothing is ever deleted.\n"
-	"The IMAP password comes from [inbox] password_cmd or MAILER_IMAP_PASSWORD.\n"
-	"\n"
-	"options:\n"
-	"  --maildir DIR  read this Maildir instead of the configured inbox\n"
-	"  --mbox FILE    read this mbox file instead of the configured inbox\n";
+    "usage: mailer collect [--maildir DIR | --mbox FILE]\n"
+    "\n"
+    "Reads every new message from the inbox ([inbox] url: imap://, imaps://, maildir:DIR or mbox:FILE),\n"
+    "or from the Maildir or mbox given, and records each one in the state: survey answers, unsubscribe\n"
+    "requests, bounces, complaints, auto-replies, strangers and unreadable messages. Collecting the\n"
+    "same mail twice changes nothing. Over IMAP only new messages are fetched, and [inbox] after\n"
+    "(keep | seen | move:FOLDER) is applied once they are recorded; nothing is ever deleted.\n"
+    "The IMAP password comes from [inbox] password_cmd or MAILER_IMAP_PASSWORD. The server's certificate\n"
+    "is checked against the system's CAs and [smtp] ca_file; plain imap:// upgrades with STARTTLS and\n"
+    "is allowed without it only on loopback.\n"
+    "\n"
+    "options:\n"
+    "  --maildir DIR  read this Maildir instead of the configured inbox\n"
+    "  --mbox FILE    read this mbox file instead of the configured inbox\n";
 
 struct collect_progress {
 	const struct tool *t;
@@ -56,15 +58,17 @@ static void collect_summary(FILE *out, const struct nl_collect_stats *s)
 	fprintf(out, "collect: %ld message%s", s->seen, s->seen == 1 ? "" : "s");
 	if (s->known)
 		fprintf(out, " (%ld already recorded)", s->known);
-	fprintf(out, ": %ld repl%s (%ld answer%s", c[NL_INBOUND_ANSWER], c[NL_INBOUND_ANSWER] == 1 ? "y" : "ies",
-	        s->answers, s->answers == 1 ? "" : "s");
+	fprintf(out, ": %ld repl%s (%ld answer%s", c[NL_INBOUND_ANSWER],
+	        c[NL_INBOUND_ANSWER] == 1 ? "y" : "ies", s->answers, s->answers == 1 ? "" : "s");
 	if (s->matched_from)
 		fprintf(out, ", %ld matched by From only", s->matched_from);
-	fprintf(out, "), %ld unsubscribe%s, %ld bounce%s, %ld complaint%s, %ld auto-repl%s, %ld stranger%s, "
-	             "%ld unreadable, %ld ignored",
+	fprintf(out,
+	        "), %ld unsubscribe%s, %ld bounce%s, %ld complaint%s, %ld auto-repl%s, %ld stranger%s, "
+	        "%ld unreadable, %ld ignored",
 	        c[NL_INBOUND_UNSUBSCRIBE], c[NL_INBOUND_UNSUBSCRIBE] == 1 ? "" : "s", c[NL_INBOUND_BOUNCE],
-	        c[NL_INBOUND_BOUNCE] == 1 ? "" : "s", c[NL_INBOUND_COMPLAINT], c[NL_INBOUND_COMPLAINT] == 1 ? "" : "s",
-	        c[NL_INBOUND_AUTO_REPLY], c[NL_INBOUND_AUTO_REPLY] == 1 ? "y" : "ies", c[NL_INBOUND_STRANGER],
+	        c[NL_INBOUND_BOUNCE] == 1 ? "" : "s", c[NL_INBOUND_COMPLAINT],
+	        c[NL_INBOUND_COMPLAINT] == 1 ? "" : "s", c[NL_INBOUND_AUTO_REPLY],
+	        c[NL_INBOUND_AUTO_REPLY] == 1 ? "y" : "ies", c[NL_INBOUND_STRANGER],
 	        c[NL_INBOUND_STRANGER] == 1 ? "" : "s", c[NL_INBOUND_UNREADABLE], c[NL_INBOUND_IGNORED]);
 	if (s->suppressed)
 		fprintf(out, "; %ld address%s suppressed", s->suppressed, s->suppressed == 1 ? "" : "es");
@@ -91,8 +95,8 @@ int cmd_collect(struct tool *t, int argc, char **argv)
 	if (!tool_load_config(t))
 		return EXIT_CONFIG;
 	const struct nl_config *cfg = &t->cfg;
-	char *url = maildir ? nl_xasprintf("maildir:%s", maildir)
-	            : mbox  ? nl_xasprintf("mbox:%s", mbox)
+	char *url = maildir          ? nl_xasprintf("maildir:%s", maildir)
+	            : mbox           ? nl_xasprintf("mbox:%s", mbox)
 	            : cfg->inbox_url ? nl_xstrdup(cfg->inbox_url)
 	                             : NULL;
 	struct nl_error err = {0};
@@ -112,29 +116,31 @@ int cmd_collect(struct tool *t, int argc, char **argv)
 		goto out;
 	}
 	lock_path = nl_xasprintf("%s.lock", cfg->state);
-	if (nl_lock_try(lock_path, &lock, &err) != NL_OK || nl_store_open(cfg->state, &store, &err) != NL_OK) {
+	if ((!t->lock_held && nl_lock_try(lock_path, &lock, &err) != NL_OK) ||
+	    nl_store_open(cfg->state, &store, &err) != NL_OK) {
 		rc = tool_report_error(&err);
 		goto out;
 	}
 	struct collect_progress prog = {t, time(NULL), false};
 	struct nl_collect_options opt = {
-		.url = url,
-		.user = cfg->inbox_user,
-		.password = password,
-		.ca_file = cfg->smtp_ca_file, /* a private CA is usually the same for both servers */
-		.after = cfg->inbox_after,
-		.move_to = cfg->inbox_move_to,
-		.unsubscribe_mailto = cfg->unsubscribe_mailto,
-		.reply_to = cfg->reply_to,
-		.progress = collect_progress,
-		.ud = &prog,
+	    .url = url,
+	    .user = cfg->inbox_user,
+	    .password = password,
+	    .ca_file = cfg->smtp_ca_file, /* a private CA is usually the same for both servers */
+	    .after = cfg->inbox_after,
+	    .move_to = cfg->inbox_move_to,
+	    .unsubscribe_mailto = cfg->unsubscribe_mailto,
+	    .reply_to = cfg->reply_to,
+	    .progress = collect_progress,
+	    .ud = &prog,
 	};
 	struct nl_collect_stats stats;
 	tool_log(t, "collect: reading %s", url);
 	enum nl_code code = nl_collect_run(store, &opt, &stats, &err);
 	if (prog.shown)
 		printf("\r\033[K");
-	bool trouble = code != NL_OK || stats.by_class[NL_INBOUND_UNREADABLE] || stats.fetch_errors;
+	bool trouble =
+	    (code != NL_OK && stats.seen) || stats.by_class[NL_INBOUND_UNREADABLE] || stats.fetch_errors;
 	if (t->tty && !t->quiet)
 		collect_summary(stdout, &stats);
 	else if (trouble && !t->quiet)
@@ -142,8 +148,10 @@ int cmd_collect(struct tool *t, int argc, char **argv)
 	if (code != NL_OK)
 		rc = tool_report_error(&err);
 	else if (stats.by_class[NL_INBOUND_UNREADABLE])
-		tool_warn("collect: %ld message%s could not be read; they are kept with the reason (mailer report)",
-		          stats.by_class[NL_INBOUND_UNREADABLE], stats.by_class[NL_INBOUND_UNREADABLE] == 1 ? "" : "s");
+		tool_warn(
+		    "collect: %ld message%s could not be read; they are kept with the reason (mailer report)",
+		    stats.by_class[NL_INBOUND_UNREADABLE],
+		    stats.by_class[NL_INBOUND_UNREADABLE] == 1 ? "" : "s");
 out:
 	if (password) {
 		explicit_bzero(password, strlen(password));

@@ -222,7 +222,7 @@ int cmd_send(struct tool *t, int argc, char **argv)
 		goto out;
 	if (!o.dry_run && (rc = nl_transport_password(cfg, &password, &err)) != NL_OK)
 		goto out;
-	if (!o.dry_run && !o.to) {
+	if (!o.dry_run && !o.to && !t->lock_held) { /* `run` holds it already */
 		lock_path = nl_xasprintf("%s.lock", cfg->state);
 		if ((rc = nl_lock_try(lock_path, &lock, &err)) != NL_OK)
 			goto out;
@@ -287,6 +287,11 @@ int cmd_send(struct tool *t, int argc, char **argv)
 	rc = nl_send_run(store, composer, list, transport, &sopt, &stats, &err);
 	send_clear_line(&ui);
 	int status = rc == NL_OK ? send_exit_code(&stats) : tool_exit_code(rc);
+	/* Complete: the whole list was gone through and nothing is left to retry.  `run` sends only
+	 * campaigns that are not complete; `send` by hand still reaches subscribers added later. */
+	if (rc == NL_OK && !o.dry_run && stats.list_done && status != EXIT_TEMPFAIL &&
+	    (rc = nl_store_campaign_set_completed(store, article->campaign, nl_now(), &err)) != NL_OK)
+		goto out;
 	bool trouble = status != 0 || stats.bad_rows;
 	if (o.dry_run || (t->tty && !t->quiet))
 		send_print_summary(stdout, article->campaign, o.dry_run, &stats);

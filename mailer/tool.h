@@ -29,6 +29,7 @@ struct tool {
 	bool verbose;             /* -v: a timestamped log on stderr */
 	bool quiet;               /* -q: only errors */
 	bool tty;                 /* stdout is a terminal: progress lines */
+	bool lock_held;           /* `run` holds the run lock: send and collect must not take it again */
 	struct nl_config cfg;     /* loaded by tool_load_config() */
 	bool cfg_loaded;
 };
