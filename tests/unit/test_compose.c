@@ -16,6 +16,7 @@
 #include "compose.h"
 #include "config.h"
 #include "message.h"
+#include "subscribers.h"
 #include "mime.h"
 #include "util.h"
 
@@ -434,6 +435,38 @@ static void test_injection_and_awkward_names(void **state)
 	nl_config_free(&cfg);
 }
 
+static void test_no_survey_and_other_unsubscribe_address(void **state)
+{
+	static const char md[] = "---\ntitle: T\nsubject: \"Plain news\"\ndate: 2026-11-30\n---\nJust text.\n";
+	struct nl_config cfg;
+	config(&cfg, NL_SOURCE_DIR "/templates");
+	free(cfg.unsubscribe_mailto);
+	cfg.unsubscribe_mailto = nl_xstrdup("mailto:leave@lists.example.test?subject=unsubscribe");
+	struct nl_article *a = load_article(md);
+	struct nl_composer *c = NULL;
+	struct nl_error err = {0};
+	assert_int_equal(nl_compose_new(&cfg, a, secret, columns, 3, &c, &err), NL_OK);
+	const char *values[3];
+	struct nl_subscriber sub = subscriber("x@example.test", "X", "", values);
+	struct nl_buf msg = NL_BUF_INIT;
+	struct nl_envelope env;
+	assert_int_equal(nl_compose_message(c, &sub, &msg, &env, &err), NL_OK);
+	char *text = decoded_part(msg.data, "text/plain");
+	char *page = decoded_part(msg.data, "text/html");
+	assert_null(strstr(text, "Reply to this email with the numbers"));
+	assert_null(strstr(page, "survey"  "%20"));
+	assert_non_null(strstr(text, "Just text."));
+	/* a separate unsubscribe mailbox gets no token: it may not know plus-addresses */
+	assert_non_null(strstr(msg.data, "\r\nList-Unsubscribe: <mailto:leave@lists.example.test?subject=unsubscribe>\r\n"));
+	assert_non_null(strstr(page, "href=\"mailto:leave@lists.example.test?subject=unsubscribe\""));
+	free(text);
+	free(page);
+	nl_buf_free(&msg);
+	nl_compose_free(c);
+	nl_article_free(a);
+	nl_config_free(&cfg);
+}
+
 /* Many subscribers through one composer: the line cache never mixes them up. */
 static void test_many_messages_stay_personal(void **state)
 {
@@ -477,6 +510,64 @@ static void test_many_messages_stay_personal(void **state)
 	nl_config_free(&cfg);
 }
 
+/* Golden messages (tests/data/compose/README): byte for byte, so any change to the output shows. */
+static void test_golden_messages(void **state)
+{
+	const char *dir = NL_TEST_DATA "/compose";
+	char *list_path = nl_xasprintf("%s/subscribers.csv", dir);
+	char *article_path = nl_xasprintf("%s/2026-01-golden.md", dir);
+	char *templates = nl_xasprintf("%s/templates", dir);
+	struct nl_config cfg;
+	config(&cfg, templates);
+	cfg.unsubscribe_https = nl_xstrdup("https://example.test/unsubscribe");
+	struct nl_article *a = NULL;
+	struct nl_subscribers *list = NULL;
+	struct nl_composer *c = NULL;
+	struct nl_error err = {0};
+	unsigned char zero[NL_SECRET_LEN] = {0};
+	time_t t;
+	assert_true(nl_parse_iso8601("2026-01-15T09:00:00Z", &t));
+	nl_now_set(t);
+	assert_int_equal(nl_article_load(article_path, &a, &err), NL_OK);
+	assert_int_equal(nl_subscribers_open(list_path, &list, &err), NL_OK);
+	size_t n_columns;
+	const char *const *cols = nl_subscribers_columns(list, &n_columns);
+	assert_int_equal(nl_compose_new(&cfg, a, zero, cols, n_columns, &c, &err), NL_OK);
+	bool update = getenv("NL_UPDATE_GOLDEN") != NULL;
+	struct nl_buf msg = NL_BUF_INIT, want = NL_BUF_INIT;
+	size_t n = 0;
+	for (;;) {
+		const struct nl_subscriber *sub;
+		assert_int_equal(nl_subscribers_next(list, &sub, &err), NL_OK);
+		if (!sub)
+			break;
+		struct nl_envelope env;
+		assert_int_equal(nl_compose_message(c, sub, &msg, &env, &err), NL_OK);
+		char *path = nl_xasprintf("%s/expected/%zu.eml", dir, ++n);
+		if (update) {
+			assert_int_equal(nl_write_file_atomic(path, msg.data, msg.len, &err), NL_OK);
+		} else {
+			nl_buf_reset(&want);
+			if (nl_read_file(path, 0, &want, &err) != NL_OK)
+				fail_msg("%s", err.detail);
+			if (want.len != msg.len || memcmp(want.data, msg.data, msg.len) != 0)
+				fail_msg("%s differs from what is composed now:\n%s", path, msg.data);
+		}
+		free(path);
+	}
+	assert_int_equal(n, 3);
+	nl_now_set(1795000000);
+	nl_buf_free(&msg);
+	nl_buf_free(&want);
+	nl_compose_free(c);
+	nl_subscribers_close(list);
+	nl_article_free(a);
+	nl_config_free(&cfg);
+	free(list_path);
+	free(article_path);
+	free(templates);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -486,7 +577,9 @@ int main(void)
 		cmocka_unit_test(test_variables_and_fallback),
 		cmocka_unit_test(test_bad_configuration),
 		cmocka_unit_test(test_injection_and_awkward_names),
+		cmocka_unit_test(test_no_survey_and_other_unsubscribe_address),
 		cmocka_unit_test(test_many_messages_stay_personal),
+		cmocka_unit_test(test_golden_messages),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
