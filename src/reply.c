@@ -256,6 +256,13 @@ static int reply_header_start(struct nl_span s)
 	return 0;
 }
 
+/* Ends with ':' or the full-width '：' (U+FF1A, Chinese and Japanese clients). */
+static bool reply_ends_colon(struct nl_span t)
+{
+	return (t.len > 0 && t.ptr[t.len - 1] == ':') ||
+	       (t.len >= 3 && memcmp(t.ptr + t.len - 3, "\xEF\xBC\x9A", 3) == 0);
+}
+
 /* Does the joined text of lines [s, e] (all unquoted, non-blank) read as a quote header? */
 static bool reply_header_text(const struct reply_ln *v, size_t s, size_t e)
 {
@@ -273,10 +280,9 @@ static bool reply_header_text(const struct reply_ln *v, size_t s, size_t e)
 	struct nl_span t = {buf, n};
 	if (n > 2 * LINE_CHECK_MAX)
 		return false;
-	bool colon = false;
-	if (t.len > 0 && t.ptr[t.len - 1] == ':') {
-		colon = true;
-		t.len--;
+	bool colon = reply_ends_colon(t);
+	if (colon) {
+		t.len -= t.ptr[t.len - 1] == ':' ? 1 : 3;
 		/* "a écrit :" has a space before the colon; "…<addr>\n>:" a bracket */
 		t = reply_trim(t.ptr, t.len);
 	}
@@ -296,7 +302,7 @@ static bool reply_find_header(const struct reply_ln *v, size_t e, size_t *start)
 	struct nl_span last = reply_ln_span(&v[e]);
 	if (last.len == 0 || last.len > LINE_CHECK_MAX)
 		return false;
-	if (last.ptr[last.len - 1] != ':' && !reply_ends_with_wrote(last))
+	if (!reply_ends_colon(last) && !reply_ends_with_wrote(last))
 		return false;
 	size_t weak = SIZE_MAX, strong = SIZE_MAX;
 	for (size_t k = 0; k < HEADER_SPAN && k <= e; k++) {

@@ -424,6 +424,37 @@ static void strip_text(void **state)
 	free(lines);
 }
 
+/* "On … wrote:" in the languages of issue 4 and a few more; the unprefixed original below is hidden. */
+static void quote_headers_languages(void **state)
+{
+	(void)state;
+	static const char *const headers[] = {
+		"On Mon, Nov 30, 2026 at 9:00 AM Career Notes <news@example.test> wrote:",
+		"On Mon, Nov 30, 2026 at 9:00 AM Career Notes <\nnews@example.test> wrote:",
+		"Le lun. 30 nov. 2026 à 09:00, Career Notes <news@example.test> a écrit :",
+		"Am Mo., 30. Nov. 2026 um 09:00 Uhr schrieb Career Notes <news@example.test>:",
+		"El lun, 30 nov 2026 a las 09:00, Career Notes (<news@example.test>) escribió:",
+		"Il giorno lun 30 nov 2026 alle ore 09:00 Career Notes <news@example.test> ha scritto:",
+		"Op ma 30 nov. 2026 om 09:00 schreef Career Notes <news@example.test>:",
+		"Em seg., 30 de nov. de 2026 às 09:00, Career Notes <news@example.test> escreveu:",
+		"W dniu 30.11.2026 o 09:00, Career Notes <news@example.test> napisał(a):",
+		"pon., 30 lis 2026 o 09:00 Career Notes <news@example.test> napisał(a):",
+		"30 нояб. 2026 г., в 09:00, Career Notes <news@example.test> пишет:",
+		"пн, 30 нояб. 2026 г. в 09:00, Career Notes <news@example.test>:",
+		"Den mån 30 nov. 2026 kl 09:00 skrev Career Notes <news@example.test>:",
+		"2026年11月30日(月) 9:00 Career Notes <news@example.test>:",
+		"Career Notes <news@example.test> 于2026年11月30日周一 09:00写道：",
+	};
+	for (size_t i = 0; i < sizeof headers / sizeof headers[0]; i++) {
+		char *body = nl_xasprintf("2 4\n\n%s\n1 job\n3 yes\n", headers[i]);
+		char *s = nl_reply_strip_text(body, strlen(body));
+		if (strcmp(s, "2 4") != 0)
+			fail_msg("header not seen: %s (new text \"%s\")", headers[i], s);
+		free(s);
+		free(body);
+	}
+}
+
 /* ---- the fixture replies ---- */
 
 static struct nl_survey *design_survey(void)
@@ -559,6 +590,7 @@ int main(void)
 		cmocka_unit_test(complaints_and_receipts),
 		cmocka_unit_test(bounces_corpus_deviations),
 		cmocka_unit_test(strip_text),
+		cmocka_unit_test(quote_headers_languages),
 		cmocka_unit_test(fixtures),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
