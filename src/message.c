@@ -35,9 +35,9 @@ enum msg_cte { MSG_CTE_IDENTITY, MSG_CTE_BASE64, MSG_CTE_QP };
 
 struct msg_part {
 	size_t first_field, n_fields;
-	size_t header_start;  /* offset of the header block */
+	size_t header_start; /* offset of the header block */
 	struct nl_span body;
-	char type[64];        /* lower-cased "type/subtype" */
+	char type[64]; /* lower-cased "type/subtype" */
 	char charset[40];
 	char boundary[128];
 	char report_type[40];
@@ -102,9 +102,10 @@ static enum nl_code msg_headers(struct msg_parser *p, size_t start, size_t end, 
 				cur->value.len = eol - (size_t)(cur->value.ptr - d);
 				cur_len += eol - i;
 				if (cur_len > NL_MESSAGE_MAX_HEADER_LINE)
-					return nl_fail(p->err, NL_ERR_LIMIT, "header field %.*s longer than %d bytes",
-					               (int)(cur->name.len > 40 ? 40 : cur->name.len), cur->name.ptr,
-					               NL_MESSAGE_MAX_HEADER_LINE);
+					return nl_fail(p->err, NL_ERR_LIMIT,
+					               "header field %.*s longer than %d bytes",
+					               (int)(cur->name.len > 40 ? 40 : cur->name.len),
+					               cur->name.ptr, NL_MESSAGE_MAX_HEADER_LINE);
 			}
 			i = next;
 			continue;
@@ -120,7 +121,8 @@ static enum nl_code msg_headers(struct msg_parser *p, size_t start, size_t end, 
 			return NL_OK;
 		}
 		if (p->n_fields - part->first_field >= NL_MESSAGE_MAX_HEADERS)
-			return nl_fail(p->err, NL_ERR_LIMIT, "more than %d header fields", NL_MESSAGE_MAX_HEADERS);
+			return nl_fail(p->err, NL_ERR_LIMIT, "more than %d header fields",
+			               NL_MESSAGE_MAX_HEADERS);
 		if (p->n_fields == p->cap_fields) {
 			p->cap_fields = p->cap_fields ? p->cap_fields * 2 : 64;
 			p->fields = nl_xrealloc(p->fields, p->cap_fields * sizeof *p->fields);
@@ -143,7 +145,8 @@ static enum nl_code msg_headers(struct msg_parser *p, size_t start, size_t end, 
 	return NL_OK;
 }
 
-static const struct msg_field *msg_field(const struct msg_parser *p, const struct msg_part *part, const char *name)
+static const struct msg_field *msg_field(const struct msg_parser *p, const struct msg_part *part,
+                                         const char *name)
 {
 	for (size_t i = 0; i < part->n_fields; i++)
 		if (nl_span_ieq(p->fields[part->first_field + i].name, name))
@@ -271,7 +274,8 @@ static void msg_content_type(const struct msg_parser *p, struct msg_part *part, 
 	if (type[0] == '\0')
 		return; /* RFC 2045 §5.2: a missing type is the default */
 	if (!strchr(type, '/') || type[0] == '/' || type[strlen(type) - 1] == '/')
-		snprintf(part->type, sizeof part->type, "application/octet-stream"); /* MimeKit missing-subtype */
+		snprintf(part->type, sizeof part->type,
+		         "application/octet-stream"); /* MimeKit missing-subtype */
 	else
 		snprintf(part->type, sizeof part->type, "%s", type);
 	msg_params(v, msg_content_param, part);
@@ -373,7 +377,8 @@ static enum nl_code msg_entity(struct msg_parser *p, size_t start, size_t end, i
                                const char *deflt)
 {
 	if (depth > NL_MESSAGE_MAX_DEPTH)
-		return nl_fail(p->err, NL_ERR_LIMIT, "MIME parts nested deeper than %d", NL_MESSAGE_MAX_DEPTH);
+		return nl_fail(p->err, NL_ERR_LIMIT, "MIME parts nested deeper than %d",
+		               NL_MESSAGE_MAX_DEPTH);
 	if (parent >= 0 && p->n_parts > NL_MESSAGE_MAX_PARTS)
 		return nl_fail(p->err, NL_ERR_LIMIT, "more than %d MIME parts", NL_MESSAGE_MAX_PARTS);
 	if (p->n_parts == p->cap_parts) {
@@ -438,8 +443,10 @@ static void msg_qp_decode(struct nl_buf *out, const char *s, size_t n)
 			i = k;
 		} else if (k == n) {
 			i = n - 1; /* "=" at the end: a soft break */
-		} else if (i + 2 < n && msg_hex((unsigned char)s[i + 1]) >= 0 && msg_hex((unsigned char)s[i + 2]) >= 0) {
-			nl_buf_putc(out, (char)(msg_hex((unsigned char)s[i + 1]) * 16 + msg_hex((unsigned char)s[i + 2])));
+		} else if (i + 2 < n && msg_hex((unsigned char)s[i + 1]) >= 0 &&
+		           msg_hex((unsigned char)s[i + 2]) >= 0) {
+			nl_buf_putc(out, (char)(msg_hex((unsigned char)s[i + 1]) * 16 +
+			                        msg_hex((unsigned char)s[i + 2])));
 			i += 2;
 		} else {
 			nl_buf_putc(out, '=');
@@ -453,9 +460,15 @@ static void msg_qp_decode(struct nl_buf *out, const char *s, size_t n)
 static void msg_decode_bytes(const struct msg_part *part, struct nl_buf *out)
 {
 	switch (part->cte) {
-	case MSG_CTE_BASE64: nl_base64_decode(out, part->body.ptr, part->body.len); break;
-	case MSG_CTE_QP: msg_qp_decode(out, part->body.ptr, part->body.len); break;
-	case MSG_CTE_IDENTITY: nl_buf_append(out, part->body.ptr, part->body.len); break;
+	case MSG_CTE_BASE64:
+		nl_base64_decode(out, part->body.ptr, part->body.len);
+		break;
+	case MSG_CTE_QP:
+		msg_qp_decode(out, part->body.ptr, part->body.len);
+		break;
+	case MSG_CTE_IDENTITY:
+		nl_buf_append(out, part->body.ptr, part->body.len);
+		break;
 	}
 }
 
@@ -477,6 +490,32 @@ static void msg_lf(struct nl_buf *b)
 		b->data[k] = '\0';
 }
 
+/* Control characters other than TAB and LF (ESC of an undecodable ISO-2022 text, BEL, FF, what
+ * garbage base64 decodes to) become U+FFFD: the text is read by people and by the answer reader. */
+static void msg_controls(struct nl_buf *b)
+{
+	size_t bad = 0;
+	for (size_t i = 0; i < b->len; i++) {
+		unsigned char c = (unsigned char)b->data[i];
+		bad += (c < 0x20 && c != '\t' && c != '\n') || c == 0x7F;
+	}
+	if (!bad)
+		return;
+	struct nl_buf out = NL_BUF_INIT;
+	size_t run = 0;
+	for (size_t i = 0; i < b->len; i++) {
+		unsigned char c = (unsigned char)b->data[i];
+		if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7F) {
+			nl_buf_append(&out, b->data + run, i - run);
+			nl_buf_append(&out, "\xEF\xBF\xBD", 3);
+			run = i + 1;
+		}
+	}
+	nl_buf_append(&out, b->data + run, b->len - run);
+	nl_buf_free(b);
+	*b = out;
+}
+
 /* The part's content as UTF-8 with LF line ends. */
 static char *msg_part_text(const struct msg_part *part)
 {
@@ -490,6 +529,7 @@ static char *msg_part_text(const struct msg_part *part)
 		nl_buf_free(&raw);
 	}
 	msg_lf(&out);
+	msg_controls(&out);
 	return nl_buf_detach(&out);
 }
 
@@ -715,12 +755,12 @@ static time_t msg_date(const char *v)
 		return 0;
 	time_t t = 0;
 	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	if (dt->dt_year >= 1970 && dt->dt_year < 10000 && dt->dt_month >= 1 && dt->dt_month <= 12 && dt->dt_day >= 1 &&
-	    dt->dt_day <= mdays[dt->dt_month - 1] && dt->dt_hour >= 0 && dt->dt_hour < 24 && dt->dt_min >= 0 &&
-	    dt->dt_min < 60 && dt->dt_sec >= 0 && dt->dt_sec <= 60) {
+	if (dt->dt_year >= 1970 && dt->dt_year < 10000 && dt->dt_month >= 1 && dt->dt_month <= 12 &&
+	    dt->dt_day >= 1 && dt->dt_day <= mdays[dt->dt_month - 1] && dt->dt_hour >= 0 &&
+	    dt->dt_hour < 24 && dt->dt_min >= 0 && dt->dt_min < 60 && dt->dt_sec >= 0 && dt->dt_sec <= 60) {
 		char iso[40];
-		snprintf(iso, sizeof iso, "%04d-%02d-%02dT%02d:%02d:%02dZ", dt->dt_year, dt->dt_month, dt->dt_day,
-		         dt->dt_hour, dt->dt_min, dt->dt_sec > 59 ? 59 : dt->dt_sec);
+		snprintf(iso, sizeof iso, "%04d-%02d-%02dT%02d:%02d:%02dZ", dt->dt_year, dt->dt_month,
+		         dt->dt_day, dt->dt_hour, dt->dt_min, dt->dt_sec > 59 ? 59 : dt->dt_sec);
 		if (nl_parse_iso8601(iso, &t)) {
 			int z = dt->dt_zone; /* +HHMM as a number */
 			t -= (time_t)((z / 100) * 3600 + (z % 100) * 60);
@@ -904,8 +944,8 @@ static void msg_reports(struct msg_parser *p, struct nl_message *m)
 {
 	for (size_t i = 1; i < p->n_parts; i++) {
 		const struct msg_part *part = &p->parts[i];
-		if (!m->delivery_status &&
-		    (msg_is(part, "message/delivery-status") || msg_is(part, "message/global-delivery-status"))) {
+		if (!m->delivery_status && (msg_is(part, "message/delivery-status") ||
+		                            msg_is(part, "message/global-delivery-status"))) {
 			m->delivery_status = msg_fix_dsn(msg_part_text(part));
 		} else if (!m->feedback_report && msg_is(part, "message/feedback-report")) {
 			m->feedback_report = msg_part_text(part);

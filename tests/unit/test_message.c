@@ -51,22 +51,22 @@ static struct nl_message *corpus_ok(const char *rel)
 
 static void test_headers(void **state)
 {
-	struct nl_message *m = parse_ok(
-		"From: =?utf-8?q?Ren=C3=A9e?= Dupont <Renee@Example.TEST>\r\n"
-		"To: \"Replies\" <replies+abcdefghijklmnop@news.test>, other@x.test\r\n"
-		"Cc: Group: a@g.test, b@g.test;\r\n"
-		"Delivered-To: replies+abcdefghijklmnop@news.test\r\n"
-		"Subject: Re: =?utf-8?b?Q2FycmnDqHJl?=\r\n\tfolded\r\n"
-		"Message-ID: <id.1@host>\r\n"
-		"In-Reply-To: <tok.camp@news.test>\r\n"
-		"References: <a@b> <tok.camp@news.test>\r\n"
-		"Return-Path: <>\r\n"
-		"Auto-Submitted: Auto-Replied\r\n"
-		"Precedence: bulk\r\n"
-		"Date: Wed, 25 Nov 2026 18:30:00 +0100\r\n"
-		"X-Autoreply: yes\r\n"
-		"\r\n"
-		"body\r\n");
+	struct nl_message *m =
+	    parse_ok("From: =?utf-8?q?Ren=C3=A9e?= Dupont <Renee@Example.TEST>\r\n"
+	             "To: \"Replies\" <replies+abcdefghijklmnop@news.test>, other@x.test\r\n"
+	             "Cc: Group: a@g.test, b@g.test;\r\n"
+	             "Delivered-To: replies+abcdefghijklmnop@news.test\r\n"
+	             "Subject: Re: =?utf-8?b?Q2FycmnDqHJl?=\r\n\tfolded\r\n"
+	             "Message-ID: <id.1@host>\r\n"
+	             "In-Reply-To: <tok.camp@news.test>\r\n"
+	             "References: <a@b> <tok.camp@news.test>\r\n"
+	             "Return-Path: <>\r\n"
+	             "Auto-Submitted: Auto-Replied\r\n"
+	             "Precedence: bulk\r\n"
+	             "Date: Wed, 25 Nov 2026 18:30:00 +0100\r\n"
+	             "X-Autoreply: yes\r\n"
+	             "\r\n"
+	             "body\r\n");
 	assert_string_equal(m->from_address, "renee@example.test");
 	assert_string_equal(m->from_name, "Renée Dupont");
 	assert_string_equal(m->subject, "Re: Carrière folded"); /* controls become spaces */
@@ -78,7 +78,7 @@ static void test_headers(void **state)
 	assert_string_equal(m->precedence, "bulk");
 	assert_true(m->x_autoreply);
 	assert_int_equal(m->date_time, 1795627800); /* 2026-11-25T17:30:00Z */
-	assert_int_equal(m->n_recipients, 4); /* the Delivered-To duplicate is dropped */
+	assert_int_equal(m->n_recipients, 4);       /* the Delivered-To duplicate is dropped */
 	assert_string_equal(m->recipients[0], "replies+abcdefghijklmnop@news.test");
 	assert_string_equal(m->recipients[1], "other@x.test");
 	assert_string_equal(m->recipients[2], "a@g.test");
@@ -91,17 +91,21 @@ static void test_headers(void **state)
 
 static void test_body_choice(void **state)
 {
-	struct nl_message *m = parse_ok("Content-Type: multipart/alternative; boundary=b\n\n"
-	                                "--b\nContent-Type: text/html\n\n<p>html</p>\n"
-	                                "--b\nContent-Type: text/plain; charset=iso-8859-1\n"
-	                                "Content-Transfer-Encoding: quoted-printable\n\ncaf=E9 =\nsoft=ZZ=3d\n--b--\n");
+	struct nl_message *m =
+	    parse_ok("Content-Type: multipart/alternative; boundary=b\n\n"
+	             "--b\nContent-Type: text/html\n\n<p>html</p>\n"
+	             "--b\nContent-Type: text/plain; charset=iso-8859-1\n"
+	             "Content-Transfer-Encoding: quoted-printable\n\ncaf=E9 =\nsoft=ZZ=3d\n--b--\n");
 	assert_string_equal(m->text, "café soft=ZZ=\n");
 	assert_false(m->text_from_html);
 	nl_message_free(m);
-	m = parse_ok("Content-Type: multipart/mixed; boundary=\"o\"\n\n--o\n"
-	             "Content-Type: multipart/alternative; boundary=\"i\"\n\n--i\nContent-Type: text/html; charset=utf-8\n"
-	             "Content-Transfer-Encoding: base64\n\nSGkuPGJyPjxibG9ja3F1b3RlPm9sZDwvYmxvY2txdW90ZT4\n--i--\n"
-	             "--o\nContent-Type: text/plain\nContent-Disposition: attachment; filename=a.txt\n\nnot me\n--o--\n");
+	m = parse_ok(
+	    "Content-Type: multipart/mixed; boundary=\"o\"\n\n--o\n"
+	    "Content-Type: multipart/alternative; boundary=\"i\"\n\n--i\nContent-Type: text/html; "
+	    "charset=utf-8\n"
+	    "Content-Transfer-Encoding: base64\n\nSGkuPGJyPjxibG9ja3F1b3RlPm9sZDwvYmxvY2txdW90ZT4\n--i--\n"
+	    "--o\nContent-Type: text/plain\nContent-Disposition: attachment; filename=a.txt\n\nnot "
+	    "me\n--o--\n");
 	assert_string_equal(m->text, "Hi.\n> old\n");
 	assert_true(m->text_from_html);
 	nl_message_free(m);
@@ -137,17 +141,20 @@ static void test_flowed(void **state)
 
 static void test_reports(void **state)
 {
-	struct nl_message *m = parse_ok(
-		"From: MAILER-DAEMON@mx.test\nContent-Type: MULTIPART/REPORT; report-type=Delivery-Status; boundary=x\n\n"
-		"--x\nContent-Type: text/plain\n\nfailed\n"
-		"--x\nContent-Type: message/DELIVERY-STATUS\nContent-Transfer-Encoding: base64\n\n"
-		"UmVwb3J0aW5nLU1UQTogZG5zOyBteAoKRmluYWwtUmVjaXBpZW50OiByZmM4MjI7IGFAYi50ZXN0CkFjdGlvbjogZmFpbGVkClN0YXR1czogNS4xLjEK\n"
-		"--x\nContent-Type: text/rfc822-headers\n\nMessage-ID: <tok.c@news.test>\n"
-		"--x--\n");
+	struct nl_message *m =
+	    parse_ok("From: MAILER-DAEMON@mx.test\nContent-Type: MULTIPART/REPORT; "
+	             "report-type=Delivery-Status; boundary=x\n\n"
+	             "--x\nContent-Type: text/plain\n\nfailed\n"
+	             "--x\nContent-Type: message/DELIVERY-STATUS\nContent-Transfer-Encoding: base64\n\n"
+	             "UmVwb3J0aW5nLU1UQTogZG5zOyBteAoKRmluYWwtUmVjaXBpZW50OiByZmM4MjI7IGFAYi50ZXN0CkFjdGlvbjo"
+	             "gZmFpbGVkClN0YXR1czogNS4xLjEK\n"
+	             "--x\nContent-Type: text/rfc822-headers\n\nMessage-ID: <tok.c@news.test>\n"
+	             "--x--\n");
 	assert_string_equal(m->content_type, "multipart/report");
 	assert_string_equal(m->report_type, "delivery-status");
 	assert_string_equal(m->text, "failed\n");
-	assert_non_null(strstr(m->delivery_status, "Final-Recipient: rfc822; a@b.test\nAction: failed\nStatus: 5.1.1"));
+	assert_non_null(
+	    strstr(m->delivery_status, "Final-Recipient: rfc822; a@b.test\nAction: failed\nStatus: 5.1.1"));
 	assert_string_equal(m->returned_headers, "Message-ID: <tok.c@news.test>");
 	nl_message_free(m);
 }
@@ -194,7 +201,8 @@ static void test_bound_header_line(void **state)
 			nl_buf_putc(&b, 'b');
 		nl_buf_puts(&b, "\n\nbody\n");
 		char detail[NL_ERROR_DETAIL_MAX];
-		assert_int_equal(parse_rc(&b, detail), n <= NL_MESSAGE_MAX_HEADER_LINE ? NL_OK : NL_ERR_LIMIT);
+		assert_int_equal(parse_rc(&b, detail),
+		                 n <= NL_MESSAGE_MAX_HEADER_LINE ? NL_OK : NL_ERR_LIMIT);
 		if (n > NL_MESSAGE_MAX_HEADER_LINE)
 			assert_non_null(strstr(detail, "X-Long"));
 		nl_buf_free(&b);
@@ -286,7 +294,8 @@ static void test_bound_encoded_words(void **state)
 			nl_buf_puts(&b, " =?utf-8?q?a?=");
 		nl_buf_puts(&b, "\n\nbody\n");
 		char detail[NL_ERROR_DETAIL_MAX];
-		assert_int_equal(parse_rc(&b, detail), n <= NL_MESSAGE_MAX_ENCODED_WORDS ? NL_OK : NL_ERR_LIMIT);
+		assert_int_equal(parse_rc(&b, detail),
+		                 n <= NL_MESSAGE_MAX_ENCODED_WORDS ? NL_OK : NL_ERR_LIMIT);
 		if (n > NL_MESSAGE_MAX_ENCODED_WORDS)
 			assert_non_null(strstr(detail, "encoded-words"));
 		nl_buf_free(&b);
@@ -324,10 +333,16 @@ static void test_malformed(void **state)
 	m = parse_ok("");
 	assert_string_equal(m->subject, "");
 	nl_message_free(m);
-	m = parse_ok("From: =?utf-8?b?cG90dXNAd2hpdGVob3VzZS5nb3Y=?==?utf-8?Q?=00?==?utf-8?b?cG90dXNAd2hpdGVob3VzZS5nb3Y=?="
-	             "@mailsploit.com\n\nx\n");
+	m = parse_ok(
+	    "From: "
+	    "=?utf-8?b?cG90dXNAd2hpdGVob3VzZS5nb3Y=?==?utf-8?Q?=00?==?utf-8?b?cG90dXNAd2hpdGVob3VzZS5nb3Y=?="
+	    "@mailsploit.com\n\nx\n");
 	/* the address is never taken from decoded text (Mailsploit) */
 	assert_true(m->from_address == NULL || strstr(m->from_address, "@mailsploit.com") != NULL);
+	nl_message_free(m);
+	/* control characters never reach the text (an undecodable ISO-2022 escape, BEL) */
+	m = parse_ok("Content-Type: text/plain; charset=ISO-2022-CN-EXT\n\n\x1b$A a\x07\tb\n");
+	assert_string_equal(m->text, "\xef\xbf\xbd$A a\xef\xbf\xbd\tb\n");
 	nl_message_free(m);
 	m = parse_ok("Content-Transfer-Encoding: base64\n\nYWJj ZGVm\n!!Z2g");
 	assert_string_equal(m->text, "abcdefgh\n");
@@ -344,7 +359,8 @@ static int corpus_walk(const char *dir, int *unreadable)
 		fail_msg("cannot open %s", dir);
 	struct dirent *e;
 	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.' || !strcmp(e->d_name, "LICENSE") || !strcmp(e->d_name, "expected.tsv"))
+		if (e->d_name[0] == '.' || !strcmp(e->d_name, "LICENSE") ||
+		    !strcmp(e->d_name, "expected.tsv"))
 			continue;
 		char path[1024];
 		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
@@ -380,7 +396,8 @@ static int corpus_walk(const char *dir, int *unreadable)
 
 static void test_corpora_no_crash(void **state)
 {
-	static const char *sets[] = {"cpython-test_email", "mimekit", "sisimai-set-of-emails", "mailgun-talon",
+	static const char *sets[] = {"cpython-test_email",       "mimekit",
+	                             "sisimai-set-of-emails",    "mailgun-talon",
 	                             "crisp-email-reply-parser", "github-email_reply_parser"};
 	for (size_t s = 0; s < sizeof sets / sizeof sets[0]; s++) {
 		char dir[512];
@@ -422,12 +439,15 @@ static void test_mimekit_expectations(void **state)
 {
 	struct nl_message *m = corpus_ok("mimekit/messages/japanese.txt");
 	assert_string_equal(m->subject, "日本語メールテスト (testing Japanese emails)");
-	assert_string_equal(m->text, "Let's see if both subject and body works fine...\n\n日本語が\n正常に\n送れているか\nテスト.\n");
+	assert_string_equal(
+	    m->text,
+	    "Let's see if both subject and body works fine...\n\n日本語が\n正常に\n送れているか\nテスト.\n");
 	nl_message_free(m);
 	m = corpus_ok("mimekit/messages/issue1130.txt");
-	assert_string_equal(m->text, "We should have access, and apparently did a few months ago, but now there isa "
-	                             "\"You do not currently have access to this content.\" at the bottom of therecord\n\n"
-	                             "The URL in question URL:\nhttps://example.com/\n");
+	assert_string_equal(
+	    m->text, "We should have access, and apparently did a few months ago, but now there isa "
+	             "\"You do not currently have access to this content.\" at the bottom of therecord\n\n"
+	             "The URL in question URL:\nhttps://example.com/\n");
 	nl_message_free(m);
 	for (int i = 1; i <= 9; i++) {
 		char rel[64];
@@ -503,8 +523,9 @@ static void test_sisimai_line_ends(void **state)
 static void test_talon_standard(void **state)
 {
 	/* every standard reply starts with the person's "Hello" */
-	static const char *files[] = {"android", "aol", "apple_mail", "apple_mail_2", "comcast", "gmail",
-	                              "hotmail", "iphone", "outlook", "sparrow", "thunderbird", "yahoo"};
+	static const char *files[] = {"android", "aol",     "apple_mail",  "apple_mail_2",
+	                              "comcast", "gmail",   "hotmail",     "iphone",
+	                              "outlook", "sparrow", "thunderbird", "yahoo"};
 	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
 		char rel[256];
 		snprintf(rel, sizeof rel, "mailgun-talon/standard_replies/%s.eml", files[i]);
@@ -523,24 +544,24 @@ static void test_talon_standard(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_headers),
-		cmocka_unit_test(test_body_choice),
-		cmocka_unit_test(test_flowed),
-		cmocka_unit_test(test_reports),
-		cmocka_unit_test(test_bound_size),
-		cmocka_unit_test(test_bound_header_line),
-		cmocka_unit_test(test_bound_header_folded),
-		cmocka_unit_test(test_bound_header_count),
-		cmocka_unit_test(test_bound_depth),
-		cmocka_unit_test(test_bound_parts),
-		cmocka_unit_test(test_bound_encoded_words),
-		cmocka_unit_test(test_bound_html_depth),
-		cmocka_unit_test(test_malformed),
-		cmocka_unit_test(test_corpora_no_crash),
-		cmocka_unit_test(test_cpython_expectations),
-		cmocka_unit_test(test_mimekit_expectations),
-		cmocka_unit_test(test_sisimai_line_ends),
-		cmocka_unit_test(test_talon_standard),
+	    cmocka_unit_test(test_headers),
+	    cmocka_unit_test(test_body_choice),
+	    cmocka_unit_test(test_flowed),
+	    cmocka_unit_test(test_reports),
+	    cmocka_unit_test(test_bound_size),
+	    cmocka_unit_test(test_bound_header_line),
+	    cmocka_unit_test(test_bound_header_folded),
+	    cmocka_unit_test(test_bound_header_count),
+	    cmocka_unit_test(test_bound_depth),
+	    cmocka_unit_test(test_bound_parts),
+	    cmocka_unit_test(test_bound_encoded_words),
+	    cmocka_unit_test(test_bound_html_depth),
+	    cmocka_unit_test(test_malformed),
+	    cmocka_unit_test(test_corpora_no_crash),
+	    cmocka_unit_test(test_cpython_expectations),
+	    cmocka_unit_test(test_mimekit_expectations),
+	    cmocka_unit_test(test_sisimai_line_ends),
+	    cmocka_unit_test(test_talon_standard),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
