@@ -34,93 +34,93 @@ static const struct {
 	enum charset_kind kind;
 	const char *iconv_name;
 } charset_table[] = {
-	{"utf8", CHARSET_UTF8, NULL},
-	{"unicode11utf8", CHARSET_UTF8, NULL},
-	{"xunicode20utf8", CHARSET_UTF8, NULL},
-	{"usascii", CHARSET_CP1252, NULL},
-	{"ascii", CHARSET_CP1252, NULL},
-	{"ansix3.41968", CHARSET_CP1252, NULL},
-	{"iso88591", CHARSET_CP1252, NULL},
-	{"latin1", CHARSET_CP1252, NULL},
-	{"l1", CHARSET_CP1252, NULL},
-	{"cp819", CHARSET_CP1252, NULL},
-	{"ibm819", CHARSET_CP1252, NULL},
-	{"isoir100", CHARSET_CP1252, NULL},
-	{"windows1252", CHARSET_CP1252, NULL},
-	{"cp1252", CHARSET_CP1252, NULL},
-	{"xcp1252", CHARSET_CP1252, NULL},
-	{"iso88592", CHARSET_ICONV, "ISO-8859-2"},
-	{"latin2", CHARSET_ICONV, "ISO-8859-2"},
-	{"iso88593", CHARSET_ICONV, "ISO-8859-3"},
-	{"iso88594", CHARSET_ICONV, "ISO-8859-4"},
-	{"iso88595", CHARSET_ICONV, "ISO-8859-5"},
-	{"iso88596", CHARSET_ICONV, "ISO-8859-6"},
-	{"iso88597", CHARSET_ICONV, "ISO-8859-7"},
-	{"iso88598", CHARSET_ICONV, "ISO-8859-8"},
-	{"iso88598i", CHARSET_ICONV, "ISO-8859-8"},
-	{"iso88599", CHARSET_ICONV, "ISO-8859-9"},
-	{"iso885910", CHARSET_ICONV, "ISO-8859-10"},
-	{"iso885913", CHARSET_ICONV, "ISO-8859-13"},
-	{"iso885914", CHARSET_ICONV, "ISO-8859-14"},
-	{"iso885915", CHARSET_ICONV, "ISO-8859-15"},
-	{"latin9", CHARSET_ICONV, "ISO-8859-15"},
-	{"iso885916", CHARSET_ICONV, "ISO-8859-16"},
-	{"windows1250", CHARSET_ICONV, "CP1250"},
-	{"cp1250", CHARSET_ICONV, "CP1250"},
-	{"windows1251", CHARSET_ICONV, "CP1251"},
-	{"cp1251", CHARSET_ICONV, "CP1251"},
-	{"windows1253", CHARSET_ICONV, "CP1253"},
-	{"cp1253", CHARSET_ICONV, "CP1253"},
-	{"windows1254", CHARSET_ICONV, "CP1254"},
-	{"cp1254", CHARSET_ICONV, "CP1254"},
-	{"windows1255", CHARSET_ICONV, "CP1255"},
-	{"cp1255", CHARSET_ICONV, "CP1255"},
-	{"windows1256", CHARSET_ICONV, "CP1256"},
-	{"cp1256", CHARSET_ICONV, "CP1256"},
-	{"windows1257", CHARSET_ICONV, "CP1257"},
-	{"cp1257", CHARSET_ICONV, "CP1257"},
-	{"windows1258", CHARSET_ICONV, "CP1258"},
-	{"cp1258", CHARSET_ICONV, "CP1258"},
-	{"koi8r", CHARSET_ICONV, "KOI8-R"},
-	{"koi8", CHARSET_ICONV, "KOI8-R"},
-	{"koi8u", CHARSET_ICONV, "KOI8-U"},
-	{"iso2022jp", CHARSET_ICONV, "ISO-2022-JP-2"},
-	{"csiso2022jp", CHARSET_ICONV, "ISO-2022-JP-2"},
-	{"iso2022jp2", CHARSET_ICONV, "ISO-2022-JP-2"},
-	{"shiftjis", CHARSET_ICONV, "CP932"},
-	{"sjis", CHARSET_ICONV, "CP932"},
-	{"xsjis", CHARSET_ICONV, "CP932"},
-	{"mskanji", CHARSET_ICONV, "CP932"},
-	{"windows31j", CHARSET_ICONV, "CP932"},
-	{"cp932", CHARSET_ICONV, "CP932"},
-	{"csshiftjis", CHARSET_ICONV, "CP932"},
-	{"eucjp", CHARSET_ICONV, "EUC-JP"},
-	{"xeucjp", CHARSET_ICONV, "EUC-JP"},
-	{"gb2312", CHARSET_ICONV, "GB18030"},
-	{"csgb2312", CHARSET_ICONV, "GB18030"},
-	{"euccn", CHARSET_ICONV, "GB18030"},
-	{"gbk", CHARSET_ICONV, "GB18030"},
-	{"xgbk", CHARSET_ICONV, "GB18030"},
-	{"cp936", CHARSET_ICONV, "GB18030"},
-	{"gb18030", CHARSET_ICONV, "GB18030"},
-	{"big5", CHARSET_ICONV, "BIG5-HKSCS"},
-	{"big5hkscs", CHARSET_ICONV, "BIG5-HKSCS"},
-	{"xxbig5", CHARSET_ICONV, "BIG5-HKSCS"},
-	{"cp950", CHARSET_ICONV, "BIG5-HKSCS"},
-	{"euckr", CHARSET_ICONV, "CP949"},
-	{"ksc56011987", CHARSET_ICONV, "CP949"},
-	{"cp949", CHARSET_ICONV, "CP949"},
-	{"windows874", CHARSET_ICONV, "CP874"},
-	{"tis620", CHARSET_ICONV, "CP874"},
-	{"iso885911", CHARSET_ICONV, "CP874"},
+    {"utf8", CHARSET_UTF8, NULL},
+    {"unicode11utf8", CHARSET_UTF8, NULL},
+    {"xunicode20utf8", CHARSET_UTF8, NULL},
+    {"usascii", CHARSET_CP1252, NULL},
+    {"ascii", CHARSET_CP1252, NULL},
+    {"ansix3.41968", CHARSET_CP1252, NULL},
+    {"iso88591", CHARSET_CP1252, NULL},
+    {"latin1", CHARSET_CP1252, NULL},
+    {"l1", CHARSET_CP1252, NULL},
+    {"cp819", CHARSET_CP1252, NULL},
+    {"ibm819", CHARSET_CP1252, NULL},
+    {"isoir100", CHARSET_CP1252, NULL},
+    {"windows1252", CHARSET_CP1252, NULL},
+    {"cp1252", CHARSET_CP1252, NULL},
+    {"xcp1252", CHARSET_CP1252, NULL},
+    {"iso88592", CHARSET_ICONV, "ISO-8859-2"},
+    {"latin2", CHARSET_ICONV, "ISO-8859-2"},
+    {"iso88593", CHARSET_ICONV, "ISO-8859-3"},
+    {"iso88594", CHARSET_ICONV, "ISO-8859-4"},
+    {"iso88595", CHARSET_ICONV, "ISO-8859-5"},
+    {"iso88596", CHARSET_ICONV, "ISO-8859-6"},
+    {"iso88597", CHARSET_ICONV, "ISO-8859-7"},
+    {"iso88598", CHARSET_ICONV, "ISO-8859-8"},
+    {"iso88598i", CHARSET_ICONV, "ISO-8859-8"},
+    {"iso88599", CHARSET_ICONV, "ISO-8859-9"},
+    {"iso885910", CHARSET_ICONV, "ISO-8859-10"},
+    {"iso885913", CHARSET_ICONV, "ISO-8859-13"},
+    {"iso885914", CHARSET_ICONV, "ISO-8859-14"},
+    {"iso885915", CHARSET_ICONV, "ISO-8859-15"},
+    {"latin9", CHARSET_ICONV, "ISO-8859-15"},
+    {"iso885916", CHARSET_ICONV, "ISO-8859-16"},
+    {"windows1250", CHARSET_ICONV, "CP1250"},
+    {"cp1250", CHARSET_ICONV, "CP1250"},
+    {"windows1251", CHARSET_ICONV, "CP1251"},
+    {"cp1251", CHARSET_ICONV, "CP1251"},
+    {"windows1253", CHARSET_ICONV, "CP1253"},
+    {"cp1253", CHARSET_ICONV, "CP1253"},
+    {"windows1254", CHARSET_ICONV, "CP1254"},
+    {"cp1254", CHARSET_ICONV, "CP1254"},
+    {"windows1255", CHARSET_ICONV, "CP1255"},
+    {"cp1255", CHARSET_ICONV, "CP1255"},
+    {"windows1256", CHARSET_ICONV, "CP1256"},
+    {"cp1256", CHARSET_ICONV, "CP1256"},
+    {"windows1257", CHARSET_ICONV, "CP1257"},
+    {"cp1257", CHARSET_ICONV, "CP1257"},
+    {"windows1258", CHARSET_ICONV, "CP1258"},
+    {"cp1258", CHARSET_ICONV, "CP1258"},
+    {"koi8r", CHARSET_ICONV, "KOI8-R"},
+    {"koi8", CHARSET_ICONV, "KOI8-R"},
+    {"koi8u", CHARSET_ICONV, "KOI8-U"},
+    {"iso2022jp", CHARSET_ICONV, "ISO-2022-JP-2"},
+    {"csiso2022jp", CHARSET_ICONV, "ISO-2022-JP-2"},
+    {"iso2022jp2", CHARSET_ICONV, "ISO-2022-JP-2"},
+    {"shiftjis", CHARSET_ICONV, "CP932"},
+    {"sjis", CHARSET_ICONV, "CP932"},
+    {"xsjis", CHARSET_ICONV, "CP932"},
+    {"mskanji", CHARSET_ICONV, "CP932"},
+    {"windows31j", CHARSET_ICONV, "CP932"},
+    {"cp932", CHARSET_ICONV, "CP932"},
+    {"csshiftjis", CHARSET_ICONV, "CP932"},
+    {"eucjp", CHARSET_ICONV, "EUC-JP"},
+    {"xeucjp", CHARSET_ICONV, "EUC-JP"},
+    {"gb2312", CHARSET_ICONV, "GB18030"},
+    {"csgb2312", CHARSET_ICONV, "GB18030"},
+    {"euccn", CHARSET_ICONV, "GB18030"},
+    {"gbk", CHARSET_ICONV, "GB18030"},
+    {"xgbk", CHARSET_ICONV, "GB18030"},
+    {"cp936", CHARSET_ICONV, "GB18030"},
+    {"gb18030", CHARSET_ICONV, "GB18030"},
+    {"big5", CHARSET_ICONV, "BIG5-HKSCS"},
+    {"big5hkscs", CHARSET_ICONV, "BIG5-HKSCS"},
+    {"xxbig5", CHARSET_ICONV, "BIG5-HKSCS"},
+    {"cp950", CHARSET_ICONV, "BIG5-HKSCS"},
+    {"euckr", CHARSET_ICONV, "CP949"},
+    {"ksc56011987", CHARSET_ICONV, "CP949"},
+    {"cp949", CHARSET_ICONV, "CP949"},
+    {"windows874", CHARSET_ICONV, "CP874"},
+    {"tis620", CHARSET_ICONV, "CP874"},
+    {"iso885911", CHARSET_ICONV, "CP874"},
 };
 
 /* Windows-1252 0x80–0x9F; the five unassigned bytes map to the C1 control of the same value, as in
  * the WHATWG index. */
 static const uint16_t charset_cp1252_high[32] = {
-	0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
-	0x2039, 0x0152, 0x008D, 0x017D, 0x008F, 0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
-	0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178,
+    0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
+    0x2039, 0x0152, 0x008D, 0x017D, 0x008F, 0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
+    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178,
 };
 
 static void charset_put_cp(struct nl_buf *out, uint32_t cp)
@@ -306,10 +306,16 @@ void nl_charset_append_utf8(struct nl_buf *out, const char *charset, const char 
 	if (kind != CHARSET_UTF8 && charset_is_vague(charset, kind))
 		kind = nl_utf8_valid(data, len) ? CHARSET_UTF8 : CHARSET_CP1252;
 	switch (kind) {
-	case CHARSET_UTF8: charset_utf8_clean(out, data, len); break;
-	case CHARSET_ICONV: charset_iconv(out, name, data, len); break;
+	case CHARSET_UTF8:
+		charset_utf8_clean(out, data, len);
+		break;
+	case CHARSET_ICONV:
+		charset_iconv(out, name, data, len);
+		break;
 	case CHARSET_CP1252:
-	case CHARSET_UNKNOWN: charset_cp1252(out, data, len); break;
+	case CHARSET_UNKNOWN:
+		charset_cp1252(out, data, len);
+		break;
 	}
 }
 
@@ -455,7 +461,8 @@ char *nl_header_decode_words(const char *value, size_t len, size_t *words)
 			/* text between the previous word and this one: dropped if only whitespace (§6.2) */
 			bool only_ws = true;
 			for (size_t k = raw; k < i; k++)
-				if (value[k] != ' ' && value[k] != '\t' && value[k] != '\r' && value[k] != '\n')
+				if (value[k] != ' ' && value[k] != '\t' && value[k] != '\r' &&
+				    value[k] != '\n')
 					only_ws = false;
 			char csz[72];
 			snprintf(csz, sizeof csz, "%.*s", (int)cs.len, cs.ptr);
@@ -478,7 +485,8 @@ char *nl_header_decode_words(const char *value, size_t len, size_t *words)
 			prev_word = true;
 			continue;
 		}
-		if (value[i] != ' ' && value[i] != '\t' && value[i] != '\r' && value[i] != '\n' && prev_word) {
+		if (value[i] != ' ' && value[i] != '\t' && value[i] != '\r' && value[i] != '\n' &&
+		    prev_word) {
 			charset_header_text(&out, pend_cs, pend.data ? pend.data : "", pend.len);
 			nl_buf_reset(&pend);
 			prev_word = false;

@@ -53,7 +53,8 @@ static char *collect_addr(const char *s)
 	return nl_ascii_lower(nl_xstrndup(s, strcspn(s, "?> \t")));
 }
 
-struct nl_collector *nl_collector_new(struct nl_store *store, const char *unsubscribe_mailto, const char *reply_to)
+struct nl_collector *nl_collector_new(struct nl_store *store, const char *unsubscribe_mailto,
+                                      const char *reply_to)
 {
 	struct nl_collector *col = nl_xcalloc(1, sizeof *col);
 	col->store = store;
@@ -106,9 +107,9 @@ static const struct nl_survey *collect_survey(struct nl_collector *col, const ch
 }
 
 /* The delivery this message answers: by token first, then by From address. */
-static enum nl_code collect_match(struct nl_collector *col, const struct nl_reply *r, const struct nl_message *msg,
-                                  bool returned_only, struct nl_delivery *d, enum nl_match *match,
-                                  struct nl_error *err)
+static enum nl_code collect_match(struct nl_collector *col, const struct nl_reply *r,
+                                  const struct nl_message *msg, bool returned_only, struct nl_delivery *d,
+                                  enum nl_match *match, struct nl_error *err)
 {
 	*match = NL_MATCH_NONE;
 	for (size_t i = 0; i < r->n_tokens; i++) {
@@ -158,8 +159,9 @@ struct collect_bounce {
 
 /* Maps each failed recipient to a delivery: the returned original's token when it names that
  * recipient (or when there is only one), else the last delivery to the address. */
-static enum nl_code collect_map_bounces(struct nl_collector *col, const struct nl_reply *r, const struct nl_message *msg,
-                                        struct collect_bounce *out, size_t *n_out, struct nl_error *err)
+static enum nl_code collect_map_bounces(struct nl_collector *col, const struct nl_reply *r,
+                                        const struct nl_message *msg, struct collect_bounce *out,
+                                        size_t *n_out, struct nl_error *err)
 {
 	struct nl_delivery tok = {0};
 	enum nl_match m;
@@ -179,7 +181,8 @@ static enum nl_code collect_map_bounces(struct nl_collector *col, const struct n
 		struct collect_bounce *cb = &out[*n_out];
 		memset(cb, 0, sizeof *cb);
 		cb->b = b;
-		if (tok.campaign && (failed == 1 || (b->recipient && nl_ascii_casecmp(b->recipient, tok.email) == 0))) {
+		if (tok.campaign &&
+		    (failed == 1 || (b->recipient && nl_ascii_casecmp(b->recipient, tok.email) == 0))) {
 			rc = nl_store_delivery_by_token(col->store, tok.token, &cb->d, err);
 		} else if (b->recipient) {
 			rc = nl_store_delivery_by_email(col->store, b->recipient, &cb->d, err);
@@ -218,8 +221,9 @@ static enum nl_code collect_record(struct nl_collector *col, struct nl_inbound *
 }
 
 /* Reads the answers of a person's reply (before the message is recorded: the count goes with it). */
-static void collect_read_answers(struct nl_collector *col, const struct nl_reply *r, const struct nl_delivery *d,
-                                 const struct nl_survey **survey, struct nl_answers *ans)
+static void collect_read_answers(struct nl_collector *col, const struct nl_reply *r,
+                                 const struct nl_delivery *d, const struct nl_survey **survey,
+                                 struct nl_answers *ans)
 {
 	memset(ans, 0, sizeof *ans);
 	*survey = collect_survey(col, d->campaign);
@@ -243,8 +247,9 @@ static void collect_read_answers(struct nl_collector *col, const struct nl_reply
 
 static enum nl_code collect_store_answers(struct nl_collector *col, const struct nl_survey *survey,
                                           const struct nl_answers *ans, const struct nl_message *msg,
-                                          const struct nl_delivery *d, enum nl_match match, int64_t inbound_id,
-                                          struct nl_collect_stats *stats, struct nl_error *err)
+                                          const struct nl_delivery *d, enum nl_match match,
+                                          int64_t inbound_id, struct nl_collect_stats *stats,
+                                          struct nl_error *err)
 {
 	time_t now = nl_now();
 	time_t when = msg->date_time && msg->date_time <= now + 86400 ? msg->date_time : now;
@@ -254,16 +259,16 @@ static enum nl_code collect_store_answers(struct nl_collector *col, const struct
 		if (a->question >= survey->n_questions)
 			continue;
 		struct nl_stored_answer sa = {
-			.campaign = d->campaign,
-			.email = d->email,
-			.name = d->name,
-			.question = survey->questions[a->question].id,
-			.readable = a->status == NL_ANSWER_OK,
-			.value = a->status == NL_ANSWER_OK ? a->value : NULL,
-			.raw = a->raw,
-			.match = match,
-			.inbound_id = inbound_id,
-			.answered = when,
+		    .campaign = d->campaign,
+		    .email = d->email,
+		    .name = d->name,
+		    .question = survey->questions[a->question].id,
+		    .readable = a->status == NL_ANSWER_OK,
+		    .value = a->status == NL_ANSWER_OK ? a->value : NULL,
+		    .raw = a->raw,
+		    .match = match,
+		    .inbound_id = inbound_id,
+		    .answered = when,
 		};
 		rc = nl_store_answer_put(col->store, &sa, err);
 		if (rc == NL_OK && stats)
@@ -272,8 +277,9 @@ static enum nl_code collect_store_answers(struct nl_collector *col, const struct
 	return rc;
 }
 
-static enum nl_code collect_bounce(struct nl_collector *col, const struct nl_reply *r, const struct nl_message *msg,
-                                   struct nl_inbound *in, struct nl_collect_stats *stats, struct nl_error *err)
+static enum nl_code collect_bounce(struct nl_collector *col, const struct nl_reply *r,
+                                   const struct nl_message *msg, struct nl_inbound *in,
+                                   struct nl_collect_stats *stats, struct nl_error *err)
 {
 	struct collect_bounce *map = nl_xcalloc(r->n_bounces ? r->n_bounces : 1, sizeof *map);
 	size_t n = 0;
@@ -293,7 +299,10 @@ static enum nl_code collect_bounce(struct nl_collector *col, const struct nl_rep
 	in->email = nl_xstrdup(map[0].d.email);
 	in->match = NL_MATCH_TOKEN;
 	const struct nl_bounce *b0 = map[0].b;
-	in->reason = nl_xasprintf("%s %s%s%s%s", b0->hard ? "hard" : b0->policy ? "policy" : "soft",
+	in->reason = nl_xasprintf("%s %s%s%s%s",
+	                          b0->hard     ? "hard"
+	                          : b0->policy ? "policy"
+	                                       : "soft",
 	                          b0->status[0] ? b0->status : "(no status)", b0->reason ? " " : "",
 	                          b0->reason ? b0->reason : "", n > 1 ? " (and more recipients)" : "");
 	rc = collect_record(col, in, &id, stats, err);
@@ -303,10 +312,11 @@ static enum nl_code collect_bounce(struct nl_collector *col, const struct nl_rep
 		if (b->policy)
 			continue; /* about our sending, not the recipient (RELIABILITY.md §2.2) */
 		int soft = 0;
-		rc = nl_store_bounce_add(col->store, d->campaign, d->email, b->status[0] ? b->status : NULL, b->hard, id,
-		                         &soft, err);
+		rc = nl_store_bounce_add(col->store, d->campaign, d->email, b->status[0] ? b->status : NULL,
+		                         b->hard, id, &soft, err);
 		if (rc == NL_OK && (b->hard || soft >= 3)) {
-			char *why = nl_xasprintf("%s bounce %s", b->hard ? "hard" : "3rd soft in a row", b->status);
+			char *why =
+			    nl_xasprintf("%s bounce %s", b->hard ? "hard" : "3rd soft in a row", b->status);
 			rc = collect_suppress(col, d->email, NL_SUPPRESS_BOUNCED, why, stats, err);
 			free(why);
 		}
@@ -319,8 +329,9 @@ out:
 }
 
 /* Applies one analysed message; `in` has source, location, hash, Message-ID, From and subject. */
-static enum nl_code collect_apply(struct nl_collector *col, const struct nl_reply *r, const struct nl_message *msg,
-                                  struct nl_inbound *in, struct nl_collect_stats *stats, struct nl_error *err)
+static enum nl_code collect_apply(struct nl_collector *col, const struct nl_reply *r,
+                                  const struct nl_message *msg, struct nl_inbound *in,
+                                  struct nl_collect_stats *stats, struct nl_error *err)
 {
 	if (r->kind == NL_REPLY_BOUNCE) {
 		in->cls = NL_INBOUND_BOUNCE;
@@ -354,9 +365,11 @@ static enum nl_code collect_apply(struct nl_collector *col, const struct nl_repl
 		collect_read_answers(col, r, &d, &survey, &ans);
 		for (size_t i = 0; i < ans.count; i++)
 			in->answers += survey && ans.items[i].question < survey->n_questions;
-		in->reason = nl_xasprintf("%s%s", match == NL_MATCH_FROM ? "matched by From address only; " : "",
-		                          in->answers ? "answers read" : survey ? "no answers (a reply, not a respondent)"
-		                                                              : "the campaign has no survey");
+		in->reason =
+		    nl_xasprintf("%s%s", match == NL_MATCH_FROM ? "matched by From address only; " : "",
+		                 in->answers ? "answers read"
+		                 : survey    ? "no answers (a reply, not a respondent)"
+		                             : "the campaign has no survey");
 		rc = collect_record(col, in, &id, stats, err);
 		if (rc == NL_OK && survey)
 			rc = collect_store_answers(col, survey, &ans, msg, &d, match, id, stats, err);
@@ -375,7 +388,7 @@ static enum nl_code collect_apply(struct nl_collector *col, const struct nl_repl
 	}
 	case NL_REPLY_COMPLAINT: {
 		in->cls = NL_INBOUND_COMPLAINT;
-		const char *who = match != NL_MATCH_NONE ? d.email
+		const char *who = match != NL_MATCH_NONE                    ? d.email
 		                  : r->n_bounces && r->bounces[0].recipient ? r->bounces[0].recipient
 		                                                            : NULL;
 		if (!in->email && who)
@@ -404,9 +417,9 @@ out:
 	return rc;
 }
 
-enum nl_code nl_collector_add(struct nl_collector *col, const char *source, const char *location, const char *data,
-                              size_t len, struct nl_collect_stats *stats, enum nl_inbound_class *cls,
-                              struct nl_error *err)
+enum nl_code nl_collector_add(struct nl_collector *col, const char *source, const char *location,
+                              const char *data, size_t len, struct nl_collect_stats *stats,
+                              enum nl_inbound_class *cls, struct nl_error *err)
 {
 	if (cls)
 		*cls = 0;
@@ -421,7 +434,8 @@ enum nl_code nl_collector_add(struct nl_collector *col, const char *source, cons
 	struct nl_error perr = {0};
 	enum nl_code prc = nl_message_parse(data, len, &msg, &perr);
 	bool known = false;
-	enum nl_code rc = nl_store_inbound_known(col->store, msg ? msg->message_id : NULL, in.hash, &known, err);
+	enum nl_code rc =
+	    nl_store_inbound_known(col->store, msg ? msg->message_id : NULL, in.hash, &known, err);
 	if (rc != NL_OK || known) {
 		if (rc == NL_OK && stats)
 			stats->known++;
@@ -464,7 +478,8 @@ out:
 enum nl_code nl_collector_add_failed(struct nl_collector *col, const char *source, const char *location,
                                      const char *reason, struct nl_collect_stats *stats, struct nl_error *err)
 {
-	struct nl_inbound in = {.source = (char *)source, .location = (char *)location, .cls = NL_INBOUND_UNREADABLE};
+	struct nl_inbound in = {
+	    .source = (char *)source, .location = (char *)location, .cls = NL_INBOUND_UNREADABLE};
 	/* no content to hash: the place stands in for it, so a second run does not record it twice */
 	char *key = nl_xasprintf("unfetchable\n%s\n%s", source, location);
 	collect_hash(key, strlen(key), in.hash);
@@ -494,12 +509,12 @@ enum nl_code nl_collect_run(struct nl_store *store, const struct nl_collect_opti
 {
 	memset(stats, 0, sizeof *stats);
 	struct nl_inbox_options io = {
-		.url = opt->url,
-		.user = opt->user,
-		.password = opt->password,
-		.ca_file = opt->ca_file,
-		.after = opt->after,
-		.move_to = opt->move_to,
+	    .url = opt->url,
+	    .user = opt->user,
+	    .password = opt->password,
+	    .ca_file = opt->ca_file,
+	    .after = opt->after,
+	    .move_to = opt->move_to,
 	};
 	struct nl_inbox *inbox = NULL;
 	struct nl_collector *col = NULL;
@@ -540,10 +555,11 @@ enum nl_code nl_collect_run(struct nl_store *store, const struct nl_collect_opti
 			}
 			n++;
 			if (nrc == NL_OK)
-				rc = nl_collector_add(col, source, m.location, m.data, m.len, stats, NULL, err);
+				rc = nl_collector_add(col, source, m.location, m.data, m.len, stats, NULL,
+				                      err);
 			else
-				rc = nl_collector_add_failed(col, source, m.location ? m.location : "?", ierr.detail, stats,
-				                             err);
+				rc = nl_collector_add_failed(col, source, m.location ? m.location : "?",
+				                             ierr.detail, stats, err);
 			if (rc != NL_OK) {
 				nl_store_rollback(store);
 				goto out;

@@ -20,14 +20,14 @@
 
 /* What a run did; every message seen lands in exactly one of the class counters or `known`. */
 struct nl_collect_stats {
-	long seen;          /* messages read from the source */
-	long known;         /* skipped: already recorded by an earlier run */
-	long by_class[9];   /* recorded, by enum nl_inbound_class */
-	long answers;       /* answers stored (one per question) */
-	long matched_from;  /* replies matched by From address only (weaker evidence) */
-	long suppressed;    /* addresses newly put on the suppression list */
-	long fetch_errors;  /* messages the source could not hand over (recorded as unreadable) */
-	double bytes;       /* raw bytes read */
+	long seen;         /* messages read from the source */
+	long known;        /* skipped: already recorded by an earlier run */
+	long by_class[9];  /* recorded, by enum nl_inbound_class */
+	long answers;      /* answers stored (one per question) */
+	long matched_from; /* replies matched by From address only (weaker evidence) */
+	long suppressed;   /* addresses newly put on the suppression list */
+	long fetch_errors; /* messages the source could not hand over (recorded as unreadable) */
+	double bytes;      /* raw bytes read */
 };
 
 struct nl_collector;
@@ -36,31 +36,33 @@ struct nl_collector;
  * List-Unsubscribe mailto ("mailto:…", may be NULL): mail sent to that address unsubscribes, unless
  * it is the `reply_to` address (may be NULL) that replies go to as well, where only the subject
  * and the first lines decide.  Free with nl_collector_free. */
-struct nl_collector *nl_collector_new(struct nl_store *store, const char *unsubscribe_mailto, const char *reply_to);
+struct nl_collector *nl_collector_new(struct nl_store *store, const char *unsubscribe_mailto,
+                                      const char *reply_to);
 void nl_collector_free(struct nl_collector *col); /* NULL accepted */
 
 /* Handles one raw message (untrusted) from `source` at `location`: skips it if known, else parses,
  * classifies, matches and records it with its effects.  *cls (may be NULL) gets the class recorded,
  * or 0 when the message was already known.  The caller owns any transaction around it.  Returns
  * NL_OK whatever the message was (an unreadable one is recorded as such), or NL_ERR_STATE. */
-enum nl_code nl_collector_add(struct nl_collector *col, const char *source, const char *location, const char *data,
-                              size_t len, struct nl_collect_stats *stats, enum nl_inbound_class *cls,
-                              struct nl_error *err);
+enum nl_code nl_collector_add(struct nl_collector *col, const char *source, const char *location,
+                              const char *data, size_t len, struct nl_collect_stats *stats,
+                              enum nl_inbound_class *cls, struct nl_error *err);
 /* Records a message the source could not hand over (too large, vanished) as unreadable with the
  * reason, so it is not lost silently. */
 enum nl_code nl_collector_add_failed(struct nl_collector *col, const char *source, const char *location,
-                                     const char *reason, struct nl_collect_stats *stats, struct nl_error *err);
+                                     const char *reason, struct nl_collect_stats *stats,
+                                     struct nl_error *err);
 
 struct nl_collect_options {
-	const char *url;          /* the source: [inbox] url, or "maildir:DIR" / "mbox:FILE" from the command line */
+	const char *url; /* the source: [inbox] url, or "maildir:DIR" / "mbox:FILE" from the command line */
 	const char *user;
-	const char *password;     /* IMAP only */
+	const char *password; /* IMAP only */
 	const char *ca_file;
 	enum nl_inbox_after after;
 	const char *move_to;
 	const char *unsubscribe_mailto;
 	const char *reply_to;
-	size_t batch;             /* messages per transaction; 0 = 256 */
+	size_t batch; /* messages per transaction; 0 = 256 */
 	/* Called after each committed batch (may be NULL): what is done so far out of `total`. */
 	void (*progress)(const struct nl_collect_stats *stats, size_t total, void *ud);
 	void *ud;

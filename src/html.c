@@ -39,18 +39,18 @@ struct html_line {
 };
 
 struct html {
-	struct nl_buf text;        /* all line texts, back to back */
+	struct nl_buf text; /* all line texts, back to back */
 	struct html_line *lines;
 	size_t n_lines, cap_lines;
-	size_t cur_start;          /* where the open line's text starts in `text` */
-	int cur_depth;             /* quote depth of the open line; -1 until it has content */
-	bool space;                /* whitespace seen since the last character */
-	bool nbsp_only;            /* the open line holds only &nbsp; so far */
+	size_t cur_start; /* where the open line's text starts in `text` */
+	int cur_depth;    /* quote depth of the open line; -1 until it has content */
+	bool space;       /* whitespace seen since the last character */
+	bool nbsp_only;   /* the open line holds only &nbsp; so far */
 	struct html_elem stack[NL_MESSAGE_MAX_HTML_DEPTH];
 	size_t depth;
-	int quote, skip, pre;      /* how many open elements have each flag */
-	size_t rest_quoted;        /* first line of the quoted remainder; SIZE_MAX = none */
-	size_t pending_split;      /* an <hr>/border-top seen: the line where the remainder would start */
+	int quote, skip, pre; /* how many open elements have each flag */
+	size_t rest_quoted;   /* first line of the quoted remainder; SIZE_MAX = none */
+	size_t pending_split; /* an <hr>/border-top seen: the line where the remainder would start */
 	bool limit;
 };
 
@@ -65,9 +65,24 @@ static void html_push_line(struct html *h, size_t start, size_t len, int depth)
 
 static bool html_starts_header_block(const char *s, size_t n)
 {
-	static const char *const heads[] = {"from:", "date:", "sent:", "de :", "de:", "von:", "van:", "da:",
-	                                    "od:", "fra:", "från:", "envoyé", "gesendet:", "enviado",
-	                                    "\xd0\xbe\xd1\x82:", "\xd0\x9e\xd1\x82:", "subject:", "to:"};
+	static const char *const heads[] = {"from:",
+	                                    "date:",
+	                                    "sent:",
+	                                    "de :",
+	                                    "de:",
+	                                    "von:",
+	                                    "van:",
+	                                    "da:",
+	                                    "od:",
+	                                    "fra:",
+	                                    "från:",
+	                                    "envoyé",
+	                                    "gesendet:",
+	                                    "enviado",
+	                                    "\xd0\xbe\xd1\x82:",
+	                                    "\xd0\x9e\xd1\x82:",
+	                                    "subject:",
+	                                    "to:"};
 	for (size_t i = 0; i < sizeof heads / sizeof heads[0]; i++) {
 		size_t k = strlen(heads[i]);
 		if (n >= k && nl_ascii_ncasecmp(s, heads[i], k) == 0)
@@ -157,20 +172,20 @@ static const struct {
 	const char *name;
 	uint32_t cp;
 } html_entities[] = {
-	{"amp", '&'},      {"lt", '<'},        {"gt", '>'},        {"quot", '"'},      {"apos", '\''},
-	{"nbsp", 0xA0},    {"ndash", 0x2013},  {"mdash", 0x2014},  {"hellip", 0x2026}, {"lsquo", 0x2018},
-	{"rsquo", 0x2019}, {"ldquo", 0x201C},  {"rdquo", 0x201D},  {"sbquo", 0x201A},  {"bdquo", 0x201E},
-	{"laquo", 0xAB},   {"raquo", 0xBB},    {"copy", 0xA9},     {"reg", 0xAE},      {"trade", 0x2122},
-	{"euro", 0x20AC},  {"pound", 0xA3},    {"yen", 0xA5},      {"cent", 0xA2},     {"sect", 0xA7},
-	{"deg", 0xB0},     {"middot", 0xB7},   {"bull", 0x2022},   {"times", 0xD7},    {"divide", 0xF7},
-	{"shy", 0xAD},     {"zwnj", 0x200C},   {"zwj", 0x200D},    {"iexcl", 0xA1},    {"iquest", 0xBF},
-	{"eacute", 0xE9},  {"egrave", 0xE8},   {"ecirc", 0xEA},    {"euml", 0xEB},     {"aacute", 0xE1},
-	{"agrave", 0xE0},  {"acirc", 0xE2},    {"auml", 0xE4},     {"aring", 0xE5},    {"ccedil", 0xE7},
-	{"iacute", 0xED},  {"icirc", 0xEE},    {"iuml", 0xEF},     {"ntilde", 0xF1},   {"oacute", 0xF3},
-	{"ocirc", 0xF4},   {"ouml", 0xF6},     {"oslash", 0xF8},   {"uacute", 0xFA},   {"ucirc", 0xFB},
-	{"uuml", 0xFC},    {"szlig", 0xDF},    {"Eacute", 0xC9},   {"Auml", 0xC4},     {"Ouml", 0xD6},
-	{"Uuml", 0xDC},    {"Agrave", 0xC0},   {"Ccedil", 0xC7},   {"thinsp", 0x2009}, {"ensp", 0x2002},
-	{"emsp", 0x2003},
+    {"amp", '&'},      {"lt", '<'},       {"gt", '>'},       {"quot", '"'},      {"apos", '\''},
+    {"nbsp", 0xA0},    {"ndash", 0x2013}, {"mdash", 0x2014}, {"hellip", 0x2026}, {"lsquo", 0x2018},
+    {"rsquo", 0x2019}, {"ldquo", 0x201C}, {"rdquo", 0x201D}, {"sbquo", 0x201A},  {"bdquo", 0x201E},
+    {"laquo", 0xAB},   {"raquo", 0xBB},   {"copy", 0xA9},    {"reg", 0xAE},      {"trade", 0x2122},
+    {"euro", 0x20AC},  {"pound", 0xA3},   {"yen", 0xA5},     {"cent", 0xA2},     {"sect", 0xA7},
+    {"deg", 0xB0},     {"middot", 0xB7},  {"bull", 0x2022},  {"times", 0xD7},    {"divide", 0xF7},
+    {"shy", 0xAD},     {"zwnj", 0x200C},  {"zwj", 0x200D},   {"iexcl", 0xA1},    {"iquest", 0xBF},
+    {"eacute", 0xE9},  {"egrave", 0xE8},  {"ecirc", 0xEA},   {"euml", 0xEB},     {"aacute", 0xE1},
+    {"agrave", 0xE0},  {"acirc", 0xE2},   {"auml", 0xE4},    {"aring", 0xE5},    {"ccedil", 0xE7},
+    {"iacute", 0xED},  {"icirc", 0xEE},   {"iuml", 0xEF},    {"ntilde", 0xF1},   {"oacute", 0xF3},
+    {"ocirc", 0xF4},   {"ouml", 0xF6},    {"oslash", 0xF8},  {"uacute", 0xFA},   {"ucirc", 0xFB},
+    {"uuml", 0xFC},    {"szlig", 0xDF},   {"Eacute", 0xC9},  {"Auml", 0xC4},     {"Ouml", 0xD6},
+    {"Uuml", 0xDC},    {"Agrave", 0xC0},  {"Ccedil", 0xC7},  {"thinsp", 0x2009}, {"ensp", 0x2002},
+    {"emsp", 0x2003},
 };
 
 /* Decodes the entity at s[0] == '&'; returns the bytes consumed (1 if it is no entity). */
@@ -206,18 +221,19 @@ static size_t html_entity(struct html *h, const char *s, size_t n)
 			i++;
 		/* Windows-1252 numeric references (&#150;) as browsers read them */
 		if (cp >= 0x80 && cp <= 0x9F) {
-			static const uint16_t c1[32] = {0x20AC, 0x81, 0x201A, 0x192, 0x201E, 0x2026, 0x2020, 0x2021,
-			                                0x2C6, 0x2030, 0x160, 0x2039, 0x152, 0x8D, 0x17D, 0x8F,
-			                                0x90, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
-			                                0x2DC, 0x2122, 0x161, 0x203A, 0x153, 0x9D, 0x17E, 0x178};
+			static const uint16_t c1[32] = {
+			    0x20AC, 0x81,   0x201A, 0x192,  0x201E, 0x2026, 0x2020, 0x2021,
+			    0x2C6,  0x2030, 0x160,  0x2039, 0x152,  0x8D,   0x17D,  0x8F,
+			    0x90,   0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+			    0x2DC,  0x2122, 0x161,  0x203A, 0x153,  0x9D,   0x17E,  0x178};
 			cp = c1[cp - 0x80];
 		}
 		html_put_cp(h, cp);
 		return i;
 	}
 	size_t j = i;
-	while (j < n && j - i < 10 && ((s[j] >= 'a' && s[j] <= 'z') || (s[j] >= 'A' && s[j] <= 'Z') ||
-	                               (s[j] >= '0' && s[j] <= '9')))
+	while (j < n && j - i < 10 &&
+	       ((s[j] >= 'a' && s[j] <= 'z') || (s[j] >= 'A' && s[j] <= 'Z') || (s[j] >= '0' && s[j] <= '9')))
 		j++;
 	for (size_t e = 0; e < sizeof html_entities / sizeof html_entities[0]; e++) {
 		size_t k = strlen(html_entities[e].name);
@@ -239,14 +255,14 @@ static bool html_name_in(const char *name, const char *const *list)
 }
 
 static const char *const html_blocks[] = {
-	"address", "article", "aside",  "blockquote", "body",   "caption", "center", "dd",     "details",
-	"dialog",  "div",     "dl",     "dt",         "fieldset", "figcaption", "figure", "footer", "form",
-	"h1",      "h2",      "h3",     "h4",         "h5",     "h6",      "header", "hr",     "html",
-	"li",      "main",    "nav",    "ol",         "p",      "pre",     "section", "summary", "table",
-	"tbody",   "tfoot",   "thead",  "tr",      "ul",     "head",   "title",
-	"script",  "style",   "template", "noscript", "xml",    "select",  "option", "textarea", NULL,
+    "address",  "article",  "aside", "blockquote", "body",     "caption",    "center",  "dd",      "details",
+    "dialog",   "div",      "dl",    "dt",         "fieldset", "figcaption", "figure",  "footer",  "form",
+    "h1",       "h2",       "h3",    "h4",         "h5",       "h6",         "header",  "hr",      "html",
+    "li",       "main",     "nav",   "ol",         "p",        "pre",        "section", "summary", "table",
+    "tbody",    "tfoot",    "thead", "tr",         "ul",       "head",       "title",   "script",  "style",
+    "template", "noscript", "xml",   "select",     "option",   "textarea",   NULL,
 };
-static const char *const html_voids[] = {"br", "hr", "img", "meta", "link", "input", "wbr", "col",
+static const char *const html_voids[] = {"br",   "hr",   "img",   "meta",  "link",   "input", "wbr", "col",
                                          "area", "base", "embed", "param", "source", "track", NULL};
 static const char *const html_raw[] = {"script", "style", "title", "textarea", "xml", NULL};
 
@@ -270,7 +286,8 @@ static bool html_hidden(struct nl_span style)
 	char buf[256];
 	size_t k = 0;
 	for (size_t i = 0; i < style.len && k + 1 < sizeof buf; i++)
-		if (style.ptr[i] != ' ' && style.ptr[i] != '\t' && style.ptr[i] != '\n' && style.ptr[i] != '\r')
+		if (style.ptr[i] != ' ' && style.ptr[i] != '\t' && style.ptr[i] != '\n' &&
+		    style.ptr[i] != '\r')
 			buf[k++] = style.ptr[i];
 	struct nl_span s = {buf, k};
 	return html_contains(s, "display:none") || html_contains(s, "mso-hide:all");
@@ -335,8 +352,9 @@ static void html_start_tag(struct html *h, const char *name, const struct html_a
 		html_end_line(h, false);
 	if (rest && h->rest_quoted == SIZE_MAX && !h->skip)
 		h->rest_quoted = h->n_lines;
-	if (!h->skip && (!strcmp(name, "hr") || (!strcmp(name, "div") && html_contains(a->style, "border-top") &&
-	                                          !html_contains(a->style, "border-top:none"))))
+	if (!h->skip &&
+	    (!strcmp(name, "hr") || (!strcmp(name, "div") && html_contains(a->style, "border-top") &&
+	                             !html_contains(a->style, "border-top:none"))))
 		h->pending_split = h->n_lines;
 	if (quote && h->quote == 0 && !h->skip)
 		html_mark_attribution(h);
@@ -411,7 +429,8 @@ static bool html_is_space(char c)
 
 /* Parses a tag at s[0] == '<' (the name starts at s[1] or s[2] for end tags).  Returns the bytes
  * consumed; fills the lower-cased name and, for start tags, the attributes. */
-static size_t html_tag(const char *s, size_t n, bool end, char name[12], struct html_attrs *a, bool *self_closing)
+static size_t html_tag(const char *s, size_t n, bool end, char name[12], struct html_attrs *a,
+                       bool *self_closing)
 {
 	size_t i = end ? 2 : 1, k = 0;
 	while (i < n && !html_is_space(s[i]) && s[i] != '>' && s[i] != '/') {
@@ -566,7 +585,8 @@ enum nl_code nl_html_render(const char *s, size_t n, struct nl_buf *out, struct 
 	}
 	enum nl_code rc = NL_OK;
 	if (h.limit)
-		rc = nl_fail(err, NL_ERR_LIMIT, "HTML elements nested deeper than %d", NL_MESSAGE_MAX_HTML_DEPTH);
+		rc = nl_fail(err, NL_ERR_LIMIT, "HTML elements nested deeper than %d",
+		             NL_MESSAGE_MAX_HTML_DEPTH);
 	nl_buf_free(&h.text);
 	free(h.lines);
 	return rc;

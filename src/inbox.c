@@ -14,8 +14,9 @@
  *
  * mbox: a message starts at a "From " line whose shape is that of a separator ("From SENDER"
  * followed by nothing or by a date with a time) and which is followed by a header field; the blank
- * line before it is not required (MimeKit simple.mbox has none).  So unescaped body lines such as "From Russia with love"
- * (MimeKit unmunged.mbox) do not split a message.  A leading UTF-8 BOM is skipped.  The location is
+ * line before it is not required (MimeKit simple.mbox has none).  So unescaped body lines such as "From
+ * Russia with love" (MimeKit unmunged.mbox) do not split a message.  A leading UTF-8 BOM is skipped.  The
+ * location is
  * "@OFFSET" of the separator line.
  */
 #include "inbox.h"
@@ -50,7 +51,7 @@ struct inbox_fetched {
 struct nl_inbox {
 	enum inbox_kind kind;
 	char *source;
-	char *path;               /* maildir/mbox */
+	char *path; /* maildir/mbox */
 	char location[300];
 	/* Maildir: file names relative to the directory */
 	char **files;
@@ -58,7 +59,7 @@ struct nl_inbox {
 	struct nl_buf cur;
 	/* mbox */
 	struct nl_buf mbox;
-	size_t *offsets;          /* message starts (the separator line), plus the end */
+	size_t *offsets; /* message starts (the separator line), plus the end */
 	size_t n_msgs, next_msg;
 	/* IMAP */
 	mailimap *imap;
@@ -86,9 +87,12 @@ bool nl_inbox_is_imap(const struct nl_inbox *inbox)
 size_t nl_inbox_count(const struct nl_inbox *inbox)
 {
 	switch (inbox->kind) {
-	case INBOX_IMAP: return inbox->n_uids;
-	case INBOX_MAILDIR: return inbox->n_files;
-	case INBOX_MBOX: return inbox->n_msgs;
+	case INBOX_IMAP:
+		return inbox->n_uids;
+	case INBOX_MAILDIR:
+		return inbox->n_files;
+	case INBOX_MBOX:
+		return inbox->n_msgs;
 	}
 	return 0;
 }
@@ -141,7 +145,8 @@ static enum nl_code inbox_maildir_scan(struct nl_inbox *in, struct nl_error *err
 	return NL_OK;
 }
 
-static enum nl_code inbox_maildir_next(struct nl_inbox *in, struct nl_inbox_message *msg, struct nl_error *err)
+static enum nl_code inbox_maildir_next(struct nl_inbox *in, struct nl_inbox_message *msg,
+                                       struct nl_error *err)
 {
 	if (in->next_file >= in->n_files)
 		return NL_ERR_NOT_FOUND;
@@ -248,8 +253,8 @@ static enum nl_code inbox_mbox_next(struct nl_inbox *in, struct nl_inbox_message
 	msg->data = d + body;
 	msg->len = end - body;
 	if (msg->len > NL_MESSAGE_MAX_SIZE)
-		return nl_fail(err, NL_ERR_LIMIT, "%s%s: message larger than %u bytes", in->source, in->location,
-		               NL_MESSAGE_MAX_SIZE);
+		return nl_fail(err, NL_ERR_LIMIT, "%s%s: message larger than %u bytes", in->source,
+		               in->location, NL_MESSAGE_MAX_SIZE);
 	return NL_OK;
 }
 
@@ -287,18 +292,21 @@ static enum nl_code inbox_verify(mailstream *s, const char *host, const char *ca
 	for (unsigned i = 0; i < n; i++) {
 		MMAPString *der = carray_get(chain, i);
 		gnutls_datum_t dt = {(unsigned char *)der->str, (unsigned)der->len};
-		if (gnutls_x509_crt_init(&certs[i]) < 0 || gnutls_x509_crt_import(certs[i], &dt, GNUTLS_X509_FMT_DER) < 0) {
+		if (gnutls_x509_crt_init(&certs[i]) < 0 ||
+		    gnutls_x509_crt_import(certs[i], &dt, GNUTLS_X509_FMT_DER) < 0) {
 			rc = nl_fail(err, NL_ERR_TLS, "%s: unreadable certificate", host);
 			loaded = i + 1;
 			goto out;
 		}
 		loaded = i + 1;
 	}
-	if (gnutls_x509_trust_list_init(&tl, 0) < 0 || gnutls_x509_trust_list_add_system_trust(tl, 0, 0) < 0) {
+	if (gnutls_x509_trust_list_init(&tl, 0) < 0 ||
+	    gnutls_x509_trust_list_add_system_trust(tl, 0, 0) < 0) {
 		rc = nl_fail(err, NL_ERR_TLS, "%s: cannot load the system's trusted certificates", host);
 		goto out;
 	}
-	if (ca_file && *ca_file && gnutls_x509_trust_list_add_trust_file(tl, ca_file, NULL, GNUTLS_X509_FMT_PEM, 0, 0) <= 0) {
+	if (ca_file && *ca_file &&
+	    gnutls_x509_trust_list_add_trust_file(tl, ca_file, NULL, GNUTLS_X509_FMT_PEM, 0, 0) <= 0) {
 		rc = nl_fail(err, NL_ERR_TLS, "%s: no certificate in ca_file", ca_file);
 		goto out;
 	}
@@ -306,7 +314,8 @@ static enum nl_code inbox_verify(mailstream *s, const char *host, const char *ca
 	if (gnutls_x509_trust_list_verify_crt(tl, certs, n, 0, &status, NULL) < 0 || status != 0) {
 		gnutls_datum_t why = {NULL, 0};
 		gnutls_certificate_verification_status_print(status, GNUTLS_CRT_X509, &why, 0);
-		rc = nl_fail(err, NL_ERR_TLS, "%s: certificate not trusted: %s", host, why.data ? (char *)why.data : "?");
+		rc = nl_fail(err, NL_ERR_TLS, "%s: certificate not trusted: %s", host,
+		             why.data ? (char *)why.data : "?");
 		gnutls_free(why.data);
 		goto out;
 	}
@@ -391,7 +400,8 @@ static enum nl_code inbox_parse_url(const char *url, bool *tls, char **user, cha
 	return NL_OK;
 }
 
-static enum nl_code inbox_imap_open(struct nl_inbox *in, const struct nl_inbox_options *opt, struct nl_error *err)
+static enum nl_code inbox_imap_open(struct nl_inbox *in, const struct nl_inbox_options *opt,
+                                    struct nl_error *err)
 {
 	bool tls;
 	char *url_user = NULL;
@@ -411,8 +421,9 @@ static enum nl_code inbox_imap_open(struct nl_inbox *in, const struct nl_inbox_o
 	else
 		r = mailimap_socket_connect(in->imap, in->host, port);
 	if (r != MAILIMAP_NO_ERROR_AUTHENTICATED && r != MAILIMAP_NO_ERROR_NON_AUTHENTICATED) {
-		rc = nl_fail(err, r == MAILIMAP_ERROR_SSL ? NL_ERR_TLS : NL_ERR_INBOX, "%s:%u: cannot connect%s",
-		             in->host, port, r == MAILIMAP_ERROR_SSL ? " (TLS handshake failed)" : "");
+		rc = nl_fail(err, r == MAILIMAP_ERROR_SSL ? NL_ERR_TLS : NL_ERR_INBOX,
+		             "%s:%u: cannot connect%s", in->host, port,
+		             r == MAILIMAP_ERROR_SSL ? " (TLS handshake failed)" : "");
 		goto out;
 	}
 	if (!tls) {
@@ -424,22 +435,26 @@ static enum nl_code inbox_imap_open(struct nl_inbox *in, const struct nl_inbox_o
 			}
 			tls = true;
 		} else if (!inbox_loopback(in->host)) {
-			rc = nl_fail(err, NL_ERR_TLS, "%s: the server offers no STARTTLS; refusing to send the password "
-			             "in clear (use imaps://)", in->host);
+			rc = nl_fail(err, NL_ERR_TLS,
+			             "%s: the server offers no STARTTLS; refusing to send the password "
+			             "in clear (use imaps://)",
+			             in->host);
 			goto out;
 		}
 	}
 	if (tls && (rc = inbox_verify(in->imap->imap_stream, in->host, opt->ca_file, err)) != NL_OK)
 		goto out;
 	if (!user || !opt->password) {
-		rc = nl_fail(err, NL_ERR_CONFIG, "%s: the inbox needs a user and a password (password_cmd or "
-		             "MAILER_IMAP_PASSWORD)", in->source);
+		rc = nl_fail(err, NL_ERR_CONFIG,
+		             "%s: the inbox needs a user and a password (password_cmd or "
+		             "MAILER_IMAP_PASSWORD)",
+		             in->source);
 		goto out;
 	}
 	r = mailimap_login(in->imap, user, opt->password);
 	if (r != MAILIMAP_NO_ERROR) {
-		rc = nl_fail(err, r == MAILIMAP_ERROR_LOGIN ? NL_ERR_AUTH : NL_ERR_INBOX, "%s: login as %s refused",
-		             in->host, user);
+		rc = nl_fail(err, r == MAILIMAP_ERROR_LOGIN ? NL_ERR_AUTH : NL_ERR_INBOX,
+		             "%s: login as %s refused", in->host, user);
 		goto out;
 	}
 	in->has_move = inbox_has_cap(in->imap, "MOVE");
@@ -511,7 +526,8 @@ static enum nl_code inbox_imap_fetch(struct nl_inbox *in, struct nl_error *err)
 	in->batch_n = want;
 	struct mailimap_fetch_type *ft = mailimap_fetch_type_new_fetch_att_list_empty();
 	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
-	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_body_peek_section(mailimap_section_new(NULL)));
+	mailimap_fetch_type_new_fetch_att_list_add(
+	    ft, mailimap_fetch_att_new_body_peek_section(mailimap_section_new(NULL)));
 	clist *result = NULL;
 	int r = mailimap_uid_fetch(in->imap, set, ft, &result);
 	mailimap_fetch_type_free(ft);
@@ -530,7 +546,8 @@ static enum nl_code inbox_imap_fetch(struct nl_inbox *in, struct nl_error *err)
 			struct mailimap_msg_att_static *st = item->att_data.att_static;
 			if (st->att_type == MAILIMAP_MSG_ATT_UID)
 				uid = st->att_data.att_uid;
-			else if (st->att_type == MAILIMAP_MSG_ATT_BODY_SECTION && st->att_data.att_body_section) {
+			else if (st->att_type == MAILIMAP_MSG_ATT_BODY_SECTION &&
+			         st->att_data.att_body_section) {
 				body = st->att_data.att_body_section->sec_body_part;
 				len = st->att_data.att_body_section->sec_length;
 			}
@@ -561,7 +578,8 @@ static enum nl_code inbox_imap_next(struct nl_inbox *in, struct nl_inbox_message
 	msg->data = f->data ? f->data : "";
 	msg->len = f->len;
 	if (!f->data) /* expunged by another client meanwhile */
-		return nl_fail(err, NL_ERR_MESSAGE, "%s: UID %u vanished before it could be fetched", in->source, f->uid);
+		return nl_fail(err, NL_ERR_MESSAGE, "%s: UID %u vanished before it could be fetched",
+		               in->source, f->uid);
 	if (f->len > NL_MESSAGE_MAX_SIZE)
 		return nl_fail(err, NL_ERR_LIMIT, "%s: UID %u larger than %u bytes", in->source, f->uid,
 		               NL_MESSAGE_MAX_SIZE);
@@ -620,7 +638,8 @@ enum nl_code nl_inbox_open(const struct nl_inbox_options *opt, struct nl_inbox *
 {
 	*out = NULL;
 	if (!opt || !opt->url || !*opt->url)
-		return nl_fail(err, NL_ERR_CONFIG, "no inbox configured ([inbox] url, or --maildir / --mbox)");
+		return nl_fail(err, NL_ERR_CONFIG,
+		               "no inbox configured ([inbox] url, or --maildir / --mbox)");
 	struct nl_inbox *in = nl_xcalloc(1, sizeof *in);
 	in->after = opt->after;
 	in->move_to = nl_xstrdup(opt->move_to && *opt->move_to ? opt->move_to : "Processed");
@@ -644,8 +663,8 @@ enum nl_code nl_inbox_open(const struct nl_inbox_options *opt, struct nl_inbox *
 		in->kind = INBOX_IMAP;
 		rc = inbox_imap_open(in, opt, err);
 	} else {
-		rc = nl_fail(err, NL_ERR_CONFIG, "%s: the inbox URL must start with imap://, imaps://, maildir: or mbox:",
-		             url);
+		rc = nl_fail(err, NL_ERR_CONFIG,
+		             "%s: the inbox URL must start with imap://, imaps://, maildir: or mbox:", url);
 	}
 	if (rc != NL_OK) {
 		nl_inbox_close(in);
@@ -655,14 +674,18 @@ enum nl_code nl_inbox_open(const struct nl_inbox_options *opt, struct nl_inbox *
 	return NL_OK;
 }
 
-enum nl_code nl_inbox_scan(struct nl_inbox *in, uint32_t uidvalidity, uint32_t last_uid, uint32_t *uidvalidity_now,
-                           struct nl_error *err)
+enum nl_code nl_inbox_scan(struct nl_inbox *in, uint32_t uidvalidity, uint32_t last_uid,
+                           uint32_t *uidvalidity_now, struct nl_error *err)
 {
 	*uidvalidity_now = 0;
 	switch (in->kind) {
-	case INBOX_MAILDIR: return inbox_maildir_scan(in, err);
-	case INBOX_MBOX: return inbox_mbox_scan(in, err);
-	case INBOX_IMAP: *uidvalidity_now = in->uidvalidity; return inbox_imap_scan(in, uidvalidity, last_uid, err);
+	case INBOX_MAILDIR:
+		return inbox_maildir_scan(in, err);
+	case INBOX_MBOX:
+		return inbox_mbox_scan(in, err);
+	case INBOX_IMAP:
+		*uidvalidity_now = in->uidvalidity;
+		return inbox_imap_scan(in, uidvalidity, last_uid, err);
 	}
 	return NL_ERR_INTERNAL;
 }
@@ -671,9 +694,12 @@ enum nl_code nl_inbox_next(struct nl_inbox *in, struct nl_inbox_message *msg, st
 {
 	memset(msg, 0, sizeof *msg);
 	switch (in->kind) {
-	case INBOX_MAILDIR: return inbox_maildir_next(in, msg, err);
-	case INBOX_MBOX: return inbox_mbox_next(in, msg, err);
-	case INBOX_IMAP: return inbox_imap_next(in, msg, err);
+	case INBOX_MAILDIR:
+		return inbox_maildir_next(in, msg, err);
+	case INBOX_MBOX:
+		return inbox_mbox_next(in, msg, err);
+	case INBOX_IMAP:
+		return inbox_imap_next(in, msg, err);
 	}
 	return NL_ERR_INTERNAL;
 }
@@ -709,15 +735,18 @@ enum nl_code nl_inbox_password(const char *password_cmd, char **out, struct nl_e
 	if (password_cmd && *password_cmd) {
 		FILE *f = popen(password_cmd, "r");
 		if (!f)
-			return nl_fail(err, NL_ERR_CONFIG, "[inbox] password_cmd: cannot run it: %s", strerror(errno));
+			return nl_fail(err, NL_ERR_CONFIG, "[inbox] password_cmd: cannot run it: %s",
+			               strerror(errno));
 		char line[1024];
 		bool got = fgets(line, sizeof line, f) != NULL;
 		char rest[256];
-		while (fgets(rest, sizeof rest, f)) /* read to the end so the command is not killed by SIGPIPE */
+		while (
+		    fgets(rest, sizeof rest, f)) /* read to the end so the command is not killed by SIGPIPE */
 			;
 		int st = pclose(f);
 		if (st != 0 || !got)
-			return nl_fail(err, NL_ERR_CONFIG, "[inbox] password_cmd failed (exit status %d)", st);
+			return nl_fail(err, NL_ERR_CONFIG, "[inbox] password_cmd failed (exit status %d)",
+			               st);
 		line[strcspn(line, "\r\n")] = '\0';
 		*out = nl_xstrdup(line);
 		explicit_bzero(line, sizeof line);

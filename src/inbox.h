@@ -19,22 +19,22 @@
 struct nl_inbox;
 
 struct nl_inbox_options {
-	const char *url;        /* imap://[user@]host[:port]/FOLDER, imaps://…, maildir:DIR, mbox:FILE
-	                           (FOLDER defaults to INBOX) */
-	const char *user;       /* IMAP login; overrides the user in the URL */
-	const char *password;   /* IMAP password (never logged) */
-	const char *ca_file;    /* extra trusted CA certificates (PEM) besides the system's; may be NULL */
+	const char *url;      /* imap://[user@]host[:port]/FOLDER, imaps://…, maildir:DIR, mbox:FILE
+	                         (FOLDER defaults to INBOX) */
+	const char *user;     /* IMAP login; overrides the user in the URL */
+	const char *password; /* IMAP password (never logged) */
+	const char *ca_file;  /* extra trusted CA certificates (PEM) besides the system's; may be NULL */
 	enum nl_inbox_after after;
-	const char *move_to;    /* with NL_AFTER_MOVE */
-	long timeout;           /* seconds for each network operation; 0 = 60 */
+	const char *move_to; /* with NL_AFTER_MOVE */
+	long timeout;        /* seconds for each network operation; 0 = 60 */
 };
 
 /* One message: `data` is valid until the next call on the inbox. */
 struct nl_inbox_message {
 	const char *data;
 	size_t len;
-	const char *location;   /* "UIDVALIDITY:UID", a Maildir file's unique name, or "@OFFSET" in an mbox */
-	uint32_t uid;           /* IMAP only */
+	const char *location; /* "UIDVALIDITY:UID", a Maildir file's unique name, or "@OFFSET" in an mbox */
+	uint32_t uid;         /* IMAP only */
 };
 
 /* Opens the source (IMAP: connect, TLS with certificate and host name verification, LOGIN, SELECT).

@@ -20,35 +20,35 @@
 
 /* Bounds on untrusted input; over any of them the message is unreadable with the reason. */
 #define NL_MESSAGE_MAX_SIZE (25u * 1024 * 1024)
-#define NL_MESSAGE_MAX_HEADER_LINE 65536   /* one unfolded header field */
+#define NL_MESSAGE_MAX_HEADER_LINE 65536 /* one unfolded header field */
 #define NL_MESSAGE_MAX_HEADERS 1000
-#define NL_MESSAGE_MAX_DEPTH 32            /* MIME nesting */
+#define NL_MESSAGE_MAX_DEPTH 32 /* MIME nesting */
 #define NL_MESSAGE_MAX_PARTS 1000
-#define NL_MESSAGE_MAX_ENCODED_WORDS 1000  /* RFC 2047 words in one header */
+#define NL_MESSAGE_MAX_ENCODED_WORDS 1000 /* RFC 2047 words in one header */
 #define NL_MESSAGE_MAX_HTML_DEPTH 256
 
 struct nl_message {
-	char *message_id;      /* without angle brackets; NULL if absent */
-	char *in_reply_to;     /* raw field value; NULL if absent */
-	char *references;      /* raw field value; NULL if absent */
-	char *from_address;    /* lower-cased addr-spec; NULL if absent or unparsable */
-	char *from_name;       /* decoded display name; NULL if none */
-	char **recipients;     /* addr-specs from To, Cc, Delivered-To, X-Original-To, in that order */
+	char *message_id;   /* without angle brackets; NULL if absent */
+	char *in_reply_to;  /* raw field value; NULL if absent */
+	char *references;   /* raw field value; NULL if absent */
+	char *from_address; /* lower-cased addr-spec; NULL if absent or unparsable */
+	char *from_name;    /* decoded display name; NULL if none */
+	char **recipients;  /* addr-specs from To, Cc, Delivered-To, X-Original-To, in that order */
 	size_t n_recipients;
-	char *subject;         /* decoded to UTF-8; "" if absent */
-	char *date;            /* raw Date field; NULL if absent */
-	char *return_path;     /* raw Return-Path; "" for the null sender <> */
-	char *auto_submitted;  /* raw values of the auto-reply markers (RFC 3834), NULL if absent */
+	char *subject;        /* decoded to UTF-8; "" if absent */
+	char *date;           /* raw Date field; NULL if absent */
+	char *return_path;    /* raw Return-Path; "" for the null sender <> */
+	char *auto_submitted; /* raw values of the auto-reply markers (RFC 3834), NULL if absent */
 	char *precedence;
-	bool x_autoreply;      /* X-Autoreply or X-Autorespond present */
-	char *content_type;    /* top level "type/subtype", lower-cased */
-	char *report_type;     /* multipart/report's report-type, lower-cased; NULL otherwise */
-	char *text;            /* the body as UTF-8 text with LF line ends (see above); never NULL */
+	bool x_autoreply;   /* X-Autoreply or X-Autorespond present */
+	char *content_type; /* top level "type/subtype", lower-cased */
+	char *report_type;  /* multipart/report's report-type, lower-cased; NULL otherwise */
+	char *text;         /* the body as UTF-8 text with LF line ends (see above); never NULL */
 	bool text_from_html;
-	char *delivery_status; /* message/(global-)delivery-status part, decoded; NULL if none */
-	char *feedback_report; /* message/feedback-report part; NULL if none */
-	char *returned_headers;/* header block of the returned message/rfc822 or text/rfc822-headers */
-	time_t date_time;      /* the Date field as UTC seconds; 0 if absent or unparsable */
+	char *delivery_status;  /* message/(global-)delivery-status part, decoded; NULL if none */
+	char *feedback_report;  /* message/feedback-report part; NULL if none */
+	char *returned_headers; /* header block of the returned message/rfc822 or text/rfc822-headers */
+	time_t date_time;       /* the Date field as UTC seconds; 0 if absent or unparsable */
 };
 
 /* Parses `len` bytes of a message (RFC 5322 with LF, CRLF or CR line ends).  On success *out is a

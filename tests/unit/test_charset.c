@@ -45,15 +45,22 @@ static void test_each_charset(void **state)
 
 static void test_invalid_bytes(void **state)
 {
-	CHECK("UTF-8", "a\xff" "b", "a\xef\xbf\xbd" "b");
-	CHECK("UTF-8", "\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd");         /* overlong */
+	CHECK("UTF-8",
+	      "a\xff"
+	      "b",
+	      "a\xef\xbf\xbd"
+	      "b");
+	CHECK("UTF-8", "\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd");                 /* overlong */
 	CHECK("UTF-8", "\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"); /* surrogate */
-	CHECK("UTF-8", "\xf4\x90\x80\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"); /* > U+10FFFF */
-	CHECK("UTF-8", "x\xe2\x82", "x\xef\xbf\xbd\xef\xbf\xbd");       /* cut off */
-	CHECK("UTF-8", "\xef\xbb\xbfhi", "hi");                         /* BOM */
-	check("UTF-8", "a\0b", 3, "a\xef\xbf\xbd" "b");                 /* NUL */
+	CHECK("UTF-8", "\xf4\x90\x80\x80",
+	      "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"); /* > U+10FFFF */
+	CHECK("UTF-8", "x\xe2\x82", "x\xef\xbf\xbd\xef\xbf\xbd");  /* cut off */
+	CHECK("UTF-8", "\xef\xbb\xbfhi", "hi");                    /* BOM */
+	check("UTF-8", "a\0b", 3,
+	      "a\xef\xbf\xbd"
+	      "b"); /* NUL */
 	CHECK("Shift_JIS", "\x82\xb1\xff", "こ\xef\xbf\xbd");
-	CHECK("Shift_JIS", "\x82\xb1\x82", "こ\xef\xbf\xbd");           /* truncated at the end */
+	CHECK("Shift_JIS", "\x82\xb1\x82", "こ\xef\xbf\xbd"); /* truncated at the end */
 	CHECK("ISO-2022-JP", "\x1b$B$3\x1b(Bok\xff", "こok\xef\xbf\xbd");
 	CHECK("GBK", "\xc4\xe3\xff\xc4\xe3", "你\xef\xbf\xbd你");
 	CHECK("KOI8-R", "", "");
@@ -64,9 +71,9 @@ static void test_unknown_labels(void **state)
 	CHECK("x-unknown", "caf\xc3\xa9", "café"); /* valid UTF-8 stays UTF-8 */
 	CHECK("x-unknown", "caf\xe9", "café");     /* otherwise Windows-1252 */
 	CHECK(NULL, "caf\xe9", "café");
-	CHECK("us-ascii", "caf\xc3\xa9", "café");   /* 8-bit in "ascii" text is usually UTF-8 */
+	CHECK("us-ascii", "caf\xc3\xa9", "café"); /* 8-bit in "ascii" text is usually UTF-8 */
 	CHECK("", "abc", "abc");
-	CHECK("utf-8*en", "\xc3\xa9", "é");        /* RFC 2231 language suffix */
+	CHECK("utf-8*en", "\xc3\xa9", "é"); /* RFC 2231 language suffix */
 	/* never handed to iconv: CVE-2024-2961 */
 	assert_false(nl_charset_known("ISO-2022-CN-EXT"));
 	CHECK("ISO-2022-CN-EXT", "\x1b$A", "\x1b$A");
@@ -97,7 +104,7 @@ static void test_rfc2047(void **state)
 	hcheck("=?ISO-2022-JP?B?GyRCRnxLXDhsGyhC?=", "日本語");
 	/* ISO-2022-JP split across words, as in MimeKit japanese.txt */
 	hcheck("=?ISO-2022-JP?B?GyRCRnw=?= =?ISO-2022-JP?B?S1w4bBsoQg==?=", "日本語");
-	hcheck("=?utf-8?b?w6k?=", "é"); /* missing padding */
+	hcheck("=?utf-8?b?w6k?=", "é");               /* missing padding */
 	hcheck("=?utf-8?x?abc?=", "=?utf-8?x?abc?="); /* unknown encoding: kept raw */
 	hcheck("=?utf-8?q?unterminated", "=?utf-8?q?unterminated");
 	hcheck("=?x-unknown?q?caf=E9?=", "café");
@@ -131,9 +138,9 @@ static void test_rfc2047_linear(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_each_charset),  cmocka_unit_test(test_invalid_bytes),
-		cmocka_unit_test(test_unknown_labels), cmocka_unit_test(test_rfc2047),
-		cmocka_unit_test(test_rfc2047_linear),
+	    cmocka_unit_test(test_each_charset),   cmocka_unit_test(test_invalid_bytes),
+	    cmocka_unit_test(test_unknown_labels), cmocka_unit_test(test_rfc2047),
+	    cmocka_unit_test(test_rfc2047_linear),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,11 +20,12 @@
 #include "util.h"
 
 static const char article_fmt[] =
-	"---\ntitle: T\nsubject: \"S %s\"\ndate: 2026-11-30\nsurvey:\n  id: s\n  questions:\n"
-	"    - {id: work, type: choice, text: \"Is your work today a job or a career?\", options: [job, career, not sure]}\n"
-	"    - {id: satisfaction, type: scale, min: 1, max: 5, text: \"How satisfied are you?\"}\n"
-	"    - {id: consult, type: yesno, text: \"Would you like a consultation?\"}\n"
-	"---\nBody.\n";
+    "---\ntitle: T\nsubject: \"S %s\"\ndate: 2026-11-30\nsurvey:\n  id: s\n  questions:\n"
+    "    - {id: work, type: choice, text: \"Is your work today a job or a career?\", options: [job, career, "
+    "not sure]}\n"
+    "    - {id: satisfaction, type: scale, min: 1, max: 5, text: \"How satisfied are you?\"}\n"
+    "    - {id: consult, type: yesno, text: \"Would you like a consultation?\"}\n"
+    "---\nBody.\n";
 
 struct fx {
 	char dir[64];
@@ -44,8 +45,10 @@ static void fx_campaign(struct fx *f, const char *campaign, const char *const *e
 	for (; *emails; emails++) {
 		char tok[NL_TOKEN_LEN + 1];
 		nl_token_make(f->secret, campaign, *emails, tok);
-		assert_int_equal(nl_store_delivery_start(f->store, campaign, *emails, "A Reader", tok, NULL), NL_OK);
-		assert_int_equal(nl_store_delivery_finish(f->store, campaign, *emails, NL_DELIVERY_SENT, "250 ok", 0, NULL),
+		assert_int_equal(nl_store_delivery_start(f->store, campaign, *emails, "A Reader", tok, NULL),
+		                 NL_OK);
+		assert_int_equal(nl_store_delivery_finish(f->store, campaign, *emails, NL_DELIVERY_SENT,
+		                                          "250 ok", 0, NULL),
 		                 NL_OK);
 	}
 	free(src);
@@ -63,7 +66,8 @@ static int setup(void **state)
 	assert_int_equal(nl_store_secret(f->store, f->secret, NULL), NL_OK);
 	static const char *const people[] = {"ann@example.test", "bob@example.test", "cy@example.test", NULL};
 	fx_campaign(f, "c1", people);
-	f->col = nl_collector_new(f->store, "mailto:unsub@news.test?subject=unsubscribe", "replies@news.test");
+	f->col =
+	    nl_collector_new(f->store, "mailto:unsub@news.test?subject=unsubscribe", "replies@news.test");
 	*state = f;
 	return 0;
 }
@@ -140,10 +144,11 @@ static bool suppressed(struct fx *f, const char *email)
 static void test_reply_by_token(void **state)
 {
 	struct fx *f = *state;
-	char *m = nl_xasprintf("From: Someone <other@elsewhere.test>\nTo: replies+%s@news.test\nSubject: Re: S\n"
-	                       "Message-ID: <r1@x>\nDate: Tue, 01 Dec 2026 10:00:00 +0000\n\n"
-	                       "1 career\n2 4\n3 yes\n\nOn Mon, Career Notes wrote:\n> 1 job\n> Example: 1 career\n",
-	                       tok(f, "c1", "ann@example.test"));
+	char *m = nl_xasprintf(
+	    "From: Someone <other@elsewhere.test>\nTo: replies+%s@news.test\nSubject: Re: S\n"
+	    "Message-ID: <r1@x>\nDate: Tue, 01 Dec 2026 10:00:00 +0000\n\n"
+	    "1 career\n2 4\n3 yes\n\nOn Mon, Career Notes wrote:\n> 1 job\n> Example: 1 career\n",
+	    tok(f, "c1", "ann@example.test"));
 	assert_int_equal(add(f, m), NL_INBOUND_ANSWER);
 	enum nl_match match;
 	assert_string_equal(answer(f, "ann@example.test", "work", &match), "career");
@@ -181,8 +186,9 @@ static void test_mailto_and_from(void **state)
 	free(m);
 	/* no token: the From address of a delivery is weaker evidence, and marked so */
 	enum nl_match match;
-	assert_int_equal(add(f, "From: Cy <CY@Example.TEST>\nMessage-ID: <m2@x>\nSubject: answers\n\n1 job\n"),
-	                 NL_INBOUND_ANSWER);
+	assert_int_equal(
+	    add(f, "From: Cy <CY@Example.TEST>\nMessage-ID: <m2@x>\nSubject: answers\n\n1 job\n"),
+	    NL_INBOUND_ANSWER);
 	assert_string_equal(answer(f, "cy@example.test", "work", &match), "job");
 	assert_int_equal(match, NL_MATCH_FROM);
 	assert_int_equal(f->stats.matched_from, 1);
@@ -190,10 +196,12 @@ static void test_mailto_and_from(void **state)
 	assert_int_equal(add(f, "From: nobody@nowhere.test\nMessage-ID: <m3@x>\nSubject: hi\n\n1 career\n"),
 	                 NL_INBOUND_STRANGER);
 	/* a well-shaped token that no delivery carries is no evidence */
-	assert_int_equal(add(f, "From: x@nowhere.test\nTo: replies+abcdefghijklmnop@news.test\nMessage-ID: <m4@x>\n\n1 job\n"),
+	assert_int_equal(add(f, "From: x@nowhere.test\nTo: replies+abcdefghijklmnop@news.test\nMessage-ID: "
+	                        "<m4@x>\n\n1 job\n"),
 	                 NL_INBOUND_STRANGER);
 	/* "thanks!" is a reply but not a respondent */
-	assert_int_equal(add(f, "From: bob@example.test\nMessage-ID: <m5@x>\n\nThanks!\n"), NL_INBOUND_ANSWER);
+	assert_int_equal(add(f, "From: bob@example.test\nMessage-ID: <m5@x>\n\nThanks!\n"),
+	                 NL_INBOUND_ANSWER);
 }
 
 static void test_unreadable_kept(void **state)
@@ -219,13 +227,15 @@ static void test_unreadable_kept(void **state)
 static void test_unsubscribe_and_auto(void **state)
 {
 	struct fx *f = *state;
-	char *m = nl_xasprintf("From: bob@example.test\nTo: replies+%s@news.test\nMessage-ID: <u1@x>\nSubject: unsubscribe\n\n",
-	                       tok(f, "c1", "bob@example.test"));
+	char *m = nl_xasprintf(
+	    "From: bob@example.test\nTo: replies+%s@news.test\nMessage-ID: <u1@x>\nSubject: unsubscribe\n\n",
+	    tok(f, "c1", "bob@example.test"));
 	assert_int_equal(add(f, m), NL_INBOUND_UNSUBSCRIBE);
 	assert_true(suppressed(f, "bob@example.test"));
 	free(m);
 	/* to the List-Unsubscribe address, with no words at all */
-	assert_int_equal(add(f, "From: cy@example.test\nTo: unsub@news.test\nMessage-ID: <u2@x>\n\n"), NL_INBOUND_UNSUBSCRIBE);
+	assert_int_equal(add(f, "From: cy@example.test\nTo: unsub@news.test\nMessage-ID: <u2@x>\n\n"),
+	                 NL_INBOUND_UNSUBSCRIBE);
 	assert_true(suppressed(f, "cy@example.test"));
 	m = nl_xasprintf("From: ann@example.test\nTo: replies+%s@news.test\nMessage-ID: <a1@x>\n"
 	                 "Auto-Submitted: auto-replied\nSubject: Out of office\n\n1 career\n",
@@ -236,15 +246,16 @@ static void test_unsubscribe_and_auto(void **state)
 	free(m);
 }
 
-static char *dsn(struct fx *f, const char *campaign, const char *email, const char *action, const char *status, int n)
+static char *dsn(struct fx *f, const char *campaign, const char *email, const char *action,
+                 const char *status, int n)
 {
 	return nl_xasprintf(
-		"From: MAILER-DAEMON@mx.test\nTo: replies@news.test\nMessage-ID: <dsn%d@mx>\nReturn-Path: <>\n"
-		"Content-Type: multipart/report; report-type=delivery-status; boundary=b\n\n--b\n\nfailed\n"
-		"--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.test\n\n"
-		"Final-Recipient: rfc822; %s\nAction: %s\nStatus: %s\n"
-		"--b\nContent-Type: text/rfc822-headers\n\nMessage-ID: <%s.%s@news.test>\nTo: %s\n--b--\n",
-		n, email, action, status, tok(f, campaign, email), campaign, email);
+	    "From: MAILER-DAEMON@mx.test\nTo: replies@news.test\nMessage-ID: <dsn%d@mx>\nReturn-Path: <>\n"
+	    "Content-Type: multipart/report; report-type=delivery-status; boundary=b\n\n--b\n\nfailed\n"
+	    "--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.test\n\n"
+	    "Final-Recipient: rfc822; %s\nAction: %s\nStatus: %s\n"
+	    "--b\nContent-Type: text/rfc822-headers\n\nMessage-ID: <%s.%s@news.test>\nTo: %s\n--b--\n",
+	    n, email, action, status, tok(f, campaign, email), campaign, email);
 }
 
 static void test_bounces(void **state)
@@ -285,13 +296,15 @@ static void test_bounces(void **state)
 static void test_complaint(void **state)
 {
 	struct fx *f = *state;
-	char *m = nl_xasprintf(
-		"From: feedback@isp.test\nTo: replies@news.test\nMessage-ID: <arf1@isp>\n"
-		"Content-Type: multipart/report; report-type=feedback-report; boundary=b\n\n--b\n\nThis is an abuse report.\n"
-		"--b\nContent-Type: message/feedback-report\n\nFeedback-Type: abuse\nUser-Agent: x/1\nVersion: 1\n"
-		"--b\nContent-Type: message/rfc822\n\nFrom: news@news.test\nTo: bob@example.test\nMessage-ID: <%s.c1@news.test>\n"
-		"Subject: S\n\n1. Is your work today a job or a career?\n--b--\n",
-		tok(f, "c1", "bob@example.test"));
+	char *m = nl_xasprintf("From: feedback@isp.test\nTo: replies@news.test\nMessage-ID: <arf1@isp>\n"
+	                       "Content-Type: multipart/report; report-type=feedback-report; "
+	                       "boundary=b\n\n--b\n\nThis is an abuse report.\n"
+	                       "--b\nContent-Type: message/feedback-report\n\nFeedback-Type: "
+	                       "abuse\nUser-Agent: x/1\nVersion: 1\n"
+	                       "--b\nContent-Type: message/rfc822\n\nFrom: news@news.test\nTo: "
+	                       "bob@example.test\nMessage-ID: <%s.c1@news.test>\n"
+	                       "Subject: S\n\n1. Is your work today a job or a career?\n--b--\n",
+	                       tok(f, "c1", "bob@example.test"));
 	assert_int_equal(add(f, m), NL_INBOUND_COMPLAINT);
 	assert_true(suppressed(f, "bob@example.test"));
 	assert_null(answer(f, "bob@example.test", "work", NULL));
@@ -311,8 +324,9 @@ static void test_run_maildir(void **state)
 		assert_int_equal(nl_mkdirs(d, NULL), NL_OK);
 		free(d);
 	}
-	char *m = nl_xasprintf("From: ann@example.test\nTo: replies+%s@news.test\nMessage-ID: <run1@x>\n\n2 five\n",
-	                       tok(f, "c1", "ann@example.test"));
+	char *m =
+	    nl_xasprintf("From: ann@example.test\nTo: replies+%s@news.test\nMessage-ID: <run1@x>\n\n2 five\n",
+	                 tok(f, "c1", "ann@example.test"));
 	char *p = nl_xasprintf("%s/new/1.a.host", md);
 	assert_int_equal(nl_write_file_atomic(p, m, strlen(m), NULL), NL_OK);
 	free(p);
@@ -326,7 +340,9 @@ static void test_run_maildir(void **state)
 	fclose(fp);
 	free(p);
 	p = nl_xasprintf("%s/cur/3.c.host:2,S", md);
-	assert_int_equal(nl_write_file_atomic(p, "From: bob@example.test\nMessage-ID: <run3@x>\n\n1 job\n", 48, NULL), NL_OK);
+	assert_int_equal(
+	    nl_write_file_atomic(p, "From: bob@example.test\nMessage-ID: <run3@x>\n\n1 job\n", 48, NULL),
+	    NL_OK);
 	free(p);
 	char *url = nl_xasprintf("maildir:%s", md);
 	struct nl_collect_options opt = {.url = url, .batch = 2};
@@ -356,13 +372,13 @@ static void test_run_maildir(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_reply_by_token, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_mailto_and_from, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unreadable_kept, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unsubscribe_and_auto, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bounces, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_complaint, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_run_maildir, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_reply_by_token, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_mailto_and_from, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_unreadable_kept, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_unsubscribe_and_auto, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bounces, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_complaint, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_run_maildir, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

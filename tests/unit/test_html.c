@@ -26,7 +26,8 @@ static void test_lines(void **state)
 	hcheck("Hi.<br><br>I am  fine.\n<br>Thanks", "Hi.\n\nI am fine.\nThanks\n");
 	hcheck("<div>one</div><div><br></div><div>two</div>", "one\n\ntwo\n");
 	hcheck("<p>a</p><p>b<p>c", "a\nb\nc\n");
-	hcheck("<p class=MsoNormal>x<o:p></o:p></p><p class=MsoNormal><o:p>&nbsp;</o:p></p><p>y</p>", "x\n\ny\n");
+	hcheck("<p class=MsoNormal>x<o:p></o:p></p><p class=MsoNormal><o:p>&nbsp;</o:p></p><p>y</p>",
+	       "x\n\ny\n");
 	hcheck("<ul><li>one<li>two</ul>", "one\ntwo\n");
 	hcheck("<table><tr><td>1</td><td>career</td></tr></table>", "1 career\n");
 	hcheck("<pre>  a\n  b</pre>", "  a\n  b\n");
@@ -35,7 +36,8 @@ static void test_lines(void **state)
 
 static void test_entities_and_dropped(void **state)
 {
-	hcheck("&lt;a&gt; &amp; &quot;q&quot; &eacute; &#233; &#xe9; &#150; &mdash;", "<a> & \"q\" é é é – —\n");
+	hcheck("&lt;a&gt; &amp; &quot;q&quot; &eacute; &#233; &#xe9; &#150; &mdash;",
+	       "<a> & \"q\" é é é – —\n");
 	hcheck("&#0;&#xD800;&#x110000;", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\n");
 	hcheck("&bogus; & x", "&bogus; & x\n");
 	hcheck("<head><title>T</title><style>p{}</style></head><script>alert(1)</script>ok", "ok\n");
@@ -50,10 +52,12 @@ static void test_quotes(void **state)
 	hcheck("yes<blockquote>q1<blockquote>q2</blockquote>q3</blockquote>after",
 	       "yes\n> q1\n> > q2\n> q3\nafter\n");
 	hcheck("A<div class=\"gmail_quote\">On Mon wrote:<br>old</div>", "A\n> On Mon wrote:\n> old\n");
-	hcheck("A<br>On Mon, X wrote:<br><blockquote type=\"cite\">old</blockquote>", "A\n> On Mon, X wrote:\n> old\n");
+	hcheck("A<br>On Mon, X wrote:<br><blockquote type=\"cite\">old</blockquote>",
+	       "A\n> On Mon, X wrote:\n> old\n");
 	hcheck("A<div class=\"moz-cite-prefix\">On 1 wrote:</div><blockquote>old</blockquote>",
 	       "A\n> On 1 wrote:\n> old\n");
-	hcheck("A<div id=\"divRplyFwdMsg\">From: x<br>Sent: y</div><div>old</div>", "A\n> From: x\n> Sent: y\n> old\n");
+	hcheck("A<div id=\"divRplyFwdMsg\">From: x<br>Sent: y</div><div>old</div>",
+	       "A\n> From: x\n> Sent: y\n> old\n");
 	hcheck("A<hr>From: x<br>old", "A\n> From: x\n> old\n");
 	hcheck("A<hr>not a header<br>B", "A\nnot a header\nB\n");
 	hcheck("A<div style=\"border:none;border-top:solid #E1E1E1 1.0pt\"><p>From: x</p></div><p>old</p>",
@@ -91,8 +95,9 @@ static void test_depth_bound(void **state)
 /* The peer's check: the unquoted text, all whitespace removed, is "Hi.Iamfine.Thanks,Alex". */
 static void test_talon_html(void **state)
 {
-	static const char *files[] = {"gmail", "hotmail", "mail_ru", "ms_outlook_2003", "ms_outlook_2007",
-	                              "ms_outlook_2010", "thunderbird", "windows_mail", "yandex_ru"};
+	static const char *files[] = {"gmail",           "hotmail",         "mail_ru",
+	                              "ms_outlook_2003", "ms_outlook_2007", "ms_outlook_2010",
+	                              "thunderbird",     "windows_mail",    "yandex_ru"};
 	for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
 		char path[512];
 		snprintf(path, sizeof path, "%s/mailgun-talon/html_replies/%s.html", NL_CORPUS, files[f]);
@@ -123,9 +128,9 @@ static void test_talon_html(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_lines),       cmocka_unit_test(test_entities_and_dropped),
-		cmocka_unit_test(test_quotes),      cmocka_unit_test(test_depth_bound),
-		cmocka_unit_test(test_talon_html),
+	    cmocka_unit_test(test_lines),      cmocka_unit_test(test_entities_and_dropped),
+	    cmocka_unit_test(test_quotes),     cmocka_unit_test(test_depth_bound),
+	    cmocka_unit_test(test_talon_html),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -182,8 +182,9 @@ static void test_password(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_maildir),  cmocka_unit_test(test_mbox_corpus), cmocka_unit_test(test_mbox_own),
-		cmocka_unit_test(test_bad_urls), cmocka_unit_test(test_password),
+	    cmocka_unit_test(test_maildir),  cmocka_unit_test(test_mbox_corpus),
+	    cmocka_unit_test(test_mbox_own), cmocka_unit_test(test_bad_urls),
+	    cmocka_unit_test(test_password),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
