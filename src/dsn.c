@@ -291,8 +291,11 @@ static const char *dsn_text_reason(const char *text, size_t len)
 		len = DSN_SCAN_MAX;
 	const char *reason = NULL;
 	char *clean = dsn_blank_addresses(text, len);
+	/* one lower-cased copy, then the C library's fast substring search per rule */
+	for (size_t i = 0; i < len; i++)
+		clean[i] = clean[i] == 0 ? ' ' : dsn_lower(clean[i]);
 	for (size_t i = 0; dsn_rules[i].text && !reason; i++)
-		if (dsn_has(clean, len, dsn_rules[i].text))
+		if (strstr(clean, dsn_rules[i].text))
 			reason = dsn_rules[i].reason;
 	free(clean);
 	return reason;
@@ -701,6 +704,8 @@ static void dsn_read_plain(const struct nl_message *msg, struct nl_reply *r)
 	if (len > DSN_SCAN_MAX)
 		len = DSN_SCAN_MAX;
 	size_t human = dsn_human_end(t, len);
+	const char *whole_reason = NULL;
+	bool whole_done = false;
 	bool permanent = dsn_has(t, human, "permanent") || dsn_has(t, human, "fatal");
 	bool temporary = !permanent && (dsn_has(t, human, "will retry") || dsn_has(t, human, "still trying") ||
 	                                dsn_has(t, human, "delayed") || dsn_has(t, human, "has not yet been delivered") ||
@@ -747,8 +752,14 @@ static void dsn_read_plain(const struct nl_message *msg, struct nl_reply *r)
 		b->diagnostic = nl_xstrndup(d.ptr, d.len < 500 ? d.len : 500);
 		/* the sentence, else the whole human part, gives the reason */
 		nl_dsn_classify(b, ctx.data, ctx.len);
-		if (strcmp(b->reason, "other") == 0 || (strcmp(b->reason, "network") == 0 && permanent))
-			nl_dsn_classify(b, t, human);
+		if (strcmp(b->reason, "other") == 0 || (strcmp(b->reason, "network") == 0 && permanent)) {
+			/* read the whole human part once, however many recipients ask (linear time) */
+			if (!whole_done) {
+				whole_reason = dsn_text_reason(t, human);
+				whole_done = true;
+			}
+			dsn_settle(b, whole_reason);
+		}
 		dsn_apply_data_stage(b, t, human);
 		nl_buf_free(&ctx);
 	}
