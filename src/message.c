@@ -11,7 +11,8 @@
  * bounded (NL_MESSAGE_MAX_DEPTH), as are the number of parts, header fields and field length, and
  * RFC 2047 words.  Over a bound the message is unreadable with NL_ERR_LIMIT and the reason; nothing
  * recurses deeper than the depth bound.  Accepted deviations (as real mail needs): LF, CRLF or
- * CR-only line ends; a line without a colon ends the header (CPython msg_35); a part whose closing
+ * CR-only line ends; a line without a colon ends the header (CPython msg_35) unless a field follows
+ * it, when it is a fold without its leading space (MimeKit issue358); a part whose closing
  * delimiter never comes runs to the end; an inner multipart that reuses its parent's boundary is
  * empty (CPython msg_15); a UTF-8 byte order mark and "From " (an mbox separator) at the very top
  * are skipped; unknown transfer encodings are read as 8bit.
@@ -79,6 +80,15 @@ static bool msg_name_char(unsigned char c)
 	return c > 32 && c < 127 && c != ':';
 }
 
+/* Does the line s[0..n) start with "Name:"? */
+static bool msg_is_field(const char *s, size_t n)
+{
+	size_t k = 0;
+	while (k < n && msg_name_char((unsigned char)s[k]))
+		k++;
+	return k > 0 && k < n && s[k] == ':';
+}
+
 /* Reads the header block at [start, end); returns the offset of the body (after the blank line). */
 static enum nl_code msg_headers(struct msg_parser *p, size_t start, size_t end, bool top, size_t *body,
                                 struct msg_part *part)
@@ -117,7 +127,27 @@ static enum nl_code msg_headers(struct msg_parser *p, size_t start, size_t end, 
 		while (k < eol && (d[k] == ' ' || d[k] == '\t')) /* obsolete "Name : value" */
 			k++;
 		if (k >= eol || d[k] != ':' || name_end == i) {
-			*body = i; /* not a header field: the body starts here */
+			/* Not a header field.  If a field follows, it is a fold that lost its leading
+			 * space (MimeKit issue358, Exchange): part of the field before.  Otherwise the
+			 * body starts here (CPython msg_35). */
+			bool fold = false;
+			if (cur && next < end) {
+				size_t e2;
+				msg_line(d, next, end, &e2);
+				fold = msg_is_field(d + next, e2 - next);
+			}
+			if (fold) {
+				cur->value.len = eol - (size_t)(cur->value.ptr - d);
+				cur_len += eol - i;
+				if (cur_len > NL_MESSAGE_MAX_HEADER_LINE)
+					return nl_fail(p->err, NL_ERR_LIMIT,
+					               "header field %.*s longer than %d bytes",
+					               (int)(cur->name.len > 40 ? 40 : cur->name.len),
+					               cur->name.ptr, NL_MESSAGE_MAX_HEADER_LINE);
+				i = next;
+				continue;
+			}
+			*body = i;
 			return NL_OK;
 		}
 		if (p->n_fields - part->first_field >= NL_MESSAGE_MAX_HEADERS)

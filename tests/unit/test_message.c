@@ -477,6 +477,10 @@ static void test_mimekit_expectations(void **state)
 	m = corpus_ok("mimekit/messages/disposition-notification.txt");
 	assert_string_equal(m->report_type, "disposition-notification");
 	nl_message_free(m);
+	m = corpus_ok("mimekit/messages/issue358.txt"); /* a fold without its space: the header goes on */
+	assert_string_equal(m->content_type, "multipart/alternative");
+	assert_true(strlen(m->text) > 0);
+	nl_message_free(m);
 	m = corpus_ok("mimekit/messages/empty-multipart.txt");
 	nl_message_free(m);
 	m = corpus_ok("mimekit/dkim/multipart-no-end-boundary.msg");
