@@ -824,8 +824,9 @@ bool nl_dsn_read(const struct nl_message *msg, struct nl_reply *r)
 	              nl_ascii_ncasecmp(msg->from_address, "no-reply@", 9) != 0;
 	bool null_sender = msg->return_path && (msg->return_path[0] == 0 || strcmp(msg->return_path, "<>") == 0);
 	bool subject = dsn_subject_says_bounce(msg->subject);
-	bool words = dsn_text_says_bounce(msg->text);
-	if (!has_ds && !report && !((daemon || null_sender || subject) && (words || (daemon && subject))))
+	/* the wording is only read when the sender or subject already suggest a bounce (cheap first) */
+	if (!has_ds && !report &&
+	    !((daemon || null_sender || subject) && ((daemon && subject) || dsn_text_says_bounce(msg->text))))
 		return false;
 	if (has_ds)
 		dsn_parse_fields(msg->delivery_status, strlen(msg->delivery_status), r, msg);
