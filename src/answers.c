@@ -83,7 +83,8 @@ static void answer_split(const char *s, size_t len, struct answer_words *out)
 			unsigned char u = (unsigned char)s[i];
 			if (u == 0xC2 && i + 1 < len && (unsigned char)s[i + 1] == 0xA0)
 				break;
-			if (u == 0xE2 && i + 2 < len && (unsigned char)s[i + 1] == 0x80 && (unsigned char)s[i + 2] == 0x99) {
+			if (u == 0xE2 && i + 2 < len && (unsigned char)s[i + 1] == 0x80 &&
+			    (unsigned char)s[i + 2] == 0x99) {
 				out->buf[b++] = '\'';
 				i += 3;
 				continue;
@@ -119,8 +120,8 @@ static bool answer_words_match(const struct answer_words *ws, size_t at, const s
 
 static bool answer_is_negation(const char *w)
 {
-	static const char *const neg[] = {"not", "no", "never", "isn't", "isnt", "nor", "neither", "hardly",
-	                                  "don't", "dont", "without", NULL};
+	static const char *const neg[] = {"not",     "no",     "never", "isn't", "isnt",    "nor",
+	                                  "neither", "hardly", "don't", "dont",  "without", NULL};
 	for (size_t i = 0; neg[i]; i++)
 		if (strcmp(w, neg[i]) == 0)
 			return true;
@@ -176,7 +177,8 @@ static bool answer_choice(const struct nl_question *q, const char *s, size_t len
 				continue;
 			for (size_t o = 0; o < q->n_options; o++) {
 				const char *opt = q->options[o];
-				if (strchr(opt, ' ') || strlen(opt) <= wl || nl_ascii_ncasecmp(opt, ws.w[at], wl) != 0)
+				if (strchr(opt, ' ') || strlen(opt) <= wl ||
+				    nl_ascii_ncasecmp(opt, ws.w[at], wl) != 0)
 					continue;
 				if (found >= 0 && found != (long)o)
 					ok = false;
@@ -194,8 +196,8 @@ static bool answer_choice(const struct nl_question *q, const char *s, size_t len
 
 static int answer_number_word(const char *w)
 {
-	static const char *const words[] = {"zero", "one", "two", "three", "four", "five",
-	                                    "six",  "seven", "eight", "nine", "ten", NULL};
+	static const char *const words[] = {"zero", "one",   "two",   "three", "four", "five",
+	                                    "six",  "seven", "eight", "nine",  "ten",  NULL};
 	for (int i = 0; words[i]; i++)
 		if (strcmp(w, words[i]) == 0)
 			return i;
@@ -227,7 +229,8 @@ static bool answer_scale(const struct nl_question *q, const char *s, size_t len,
 			if (answer_number_word(ws.w[i + 2]) != q->max)
 				return false;
 			i += 2;
-		} else if (i + 3 < ws.n && strcmp(ws.w[i + 1], "out") == 0 && strcmp(ws.w[i + 2], "of") == 0) {
+		} else if (i + 3 < ws.n && strcmp(ws.w[i + 1], "out") == 0 &&
+		           strcmp(ws.w[i + 2], "of") == 0) {
 			if (answer_number_word(ws.w[i + 3]) != q->max)
 				return false;
 			i += 3;
@@ -244,13 +247,14 @@ static bool answer_scale(const struct nl_question *q, const char *s, size_t len,
 
 static bool answer_yesno(const char *s, size_t len, char **value)
 {
-	static const char *const yes1[] = {"yes", "yeah", "yep", "yup", "sure", "please", "absolutely",
-	                                   "definitely", "certainly", "ok", "okay", "y", "ja", "oui", "si",
-	                                   "sí", "yea", "gladly", "indeed", NULL};
+	static const char *const yes1[] = {
+	    "yes",  "yeah", "yep", "yup", "sure", "please", "absolutely", "definitely", "certainly", "ok",
+	    "okay", "y",    "ja",  "oui", "si",   "sí",     "yea",        "gladly",     "indeed",    NULL};
 	static const char *const no1[] = {"no", "nope", "nah", "n", "nein", "non", "never", NULL};
 	static const char *const yes2[] = {"of course", "why not", "i would", "i'd love", "would love", NULL};
-	static const char *const no2[] = {"not now", "no thanks", "not really", "not interested",
-	                                  "not yet", "no thank", "not today", "maybe later", NULL};
+	static const char *const no2[] = {"not now",        "no thanks",   "not really",
+	                                  "not interested", "not yet",     "no thank",
+	                                  "not today",      "maybe later", NULL};
 	struct answer_words ws;
 	answer_split(s, len, &ws);
 	if (ws.truncated || ws.n == 0 || ws.n > ANSWER_SHORT_WORDS)
@@ -319,8 +323,8 @@ static bool answer_value(const struct nl_question *q, const char *s, size_t len,
 /* ---- numbered and id forms ---- */
 
 struct answer_seg {
-	size_t q;          /* question index */
-	const char *v;     /* the value */
+	size_t q;      /* question index */
+	const char *v; /* the value */
 	size_t vlen;
 };
 
@@ -383,7 +387,8 @@ static bool answer_number_prefix(const struct nl_survey *s, const char *p, const
 }
 
 /* "1 career, 2 4, 3 yes": splits at ", N" / "; N" when N is a later question. */
-static size_t answer_numbered(const struct nl_survey *s, const char *line, size_t len, struct answer_seg *segs)
+static size_t answer_numbered(const struct nl_survey *s, const char *line, size_t len,
+                              struct answer_seg *segs)
 {
 	const char *end = line + len;
 	size_t q;
@@ -511,8 +516,8 @@ static size_t answer_quoted_question(const struct nl_survey *s, const char *line
 
 /* ---- the reader ---- */
 
-static void answer_put(const struct nl_survey *s, struct nl_answer *slots, bool *have, size_t q, const char *v,
-                       size_t vlen, const char *raw, size_t rawlen)
+static void answer_put(const struct nl_survey *s, struct nl_answer *slots, bool *have, size_t q,
+                       const char *v, size_t vlen, const char *raw, size_t rawlen)
 {
 	(void)s;
 	char *value = NULL;
@@ -549,18 +554,21 @@ void nl_survey_read_answers(const struct nl_survey *survey, const struct nl_repl
 			if (q != (size_t)-1) {
 				current = q;
 				after = 0;
-			} else if (current != (size_t)-1 && nl_span_trim((struct nl_span){ln->text, ln->len}).len > 0) {
+			} else if (current != (size_t)-1 &&
+			           nl_span_trim((struct nl_span){ln->text, ln->len}).len > 0) {
 				/* Outlook users type answers into the original itself (in colour, no ">" in
-				 * text): a line under a question that reads cleanly as its answer is one.  The
+				 * text): a line under a question that reads cleanly as its answer is one. The
 				 * original's own lines under a question (its options, its scale, "yes / no")
 				 * never read cleanly; text answers are never taken from the original. */
 				char *v = NULL;
 				const struct nl_question *cq = &survey->questions[current];
 				if (cq->type != NL_Q_TEXT && answer_value(cq, ln->text, ln->len, &v)) {
-					answer_put(survey, slots, have, current, ln->text, ln->len, ln->text, ln->len);
+					answer_put(survey, slots, have, current, ln->text, ln->len, ln->text,
+					           ln->len);
 					current = (size_t)-1;
 				} else if (++after > 2) {
-					/* more of the original (the footer, the article): not answering a question */
+					/* more of the original (the footer, the article): not answering a
+					 * question */
 					current = (size_t)-1;
 				}
 				free(v);
@@ -583,13 +591,16 @@ void nl_survey_read_answers(const struct nl_survey *survey, const struct nl_repl
 				size_t end = i;
 				if (survey->questions[q].type == NL_Q_TEXT) {
 					while (end + 1 < n_lines && !lines[end + 1].quoted &&
-					       nl_span_trim((struct nl_span){lines[end + 1].text, lines[end + 1].len}).len)
+					       nl_span_trim(
+					           (struct nl_span){lines[end + 1].text, lines[end + 1].len})
+					           .len)
 						end++;
 				}
 				if (end > i) {
 					struct nl_buf b = NL_BUF_INIT;
 					for (size_t k = i; k <= end; k++) {
-						struct nl_span lt = nl_span_trim((struct nl_span){lines[k].text, lines[k].len});
+						struct nl_span lt = nl_span_trim(
+						    (struct nl_span){lines[k].text, lines[k].len});
 						if (k > i)
 							nl_buf_putc(&b, ' ');
 						nl_buf_append(&b, lt.ptr, lt.len);

@@ -65,7 +65,8 @@ static bool dsn_is_local_char(char c)
 
 static bool dsn_is_domain_char(char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-';
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+	       c == '-';
 }
 
 /* The addr-spec around the '@' at s[at], lower-cased, or NULL. */
@@ -103,9 +104,19 @@ static char *dsn_first_addr(const char *s, size_t len)
 
 static bool dsn_daemon_local(const char *addr)
 {
-	static const char *const daemons[] = {"mailer-daemon@", "postmaster@", "mail-daemon@", "mailerdaemon@",
-	                                      "maildaemon@", "mail.daemon@", "mdaemon@", "bounce@", "bounces@",
-	                                      "noreply@", "no-reply@", "daemon@", NULL};
+	static const char *const daemons[] = {"mailer-daemon@",
+	                                      "postmaster@",
+	                                      "mail-daemon@",
+	                                      "mailerdaemon@",
+	                                      "maildaemon@",
+	                                      "mail.daemon@",
+	                                      "mdaemon@",
+	                                      "bounce@",
+	                                      "bounces@",
+	                                      "noreply@",
+	                                      "no-reply@",
+	                                      "daemon@",
+	                                      NULL};
 	for (size_t i = 0; daemons[i]; i++)
 		if (nl_ascii_ncasecmp(addr, daemons[i], strlen(daemons[i])) == 0)
 			return true;
@@ -135,8 +146,9 @@ static bool dsn_find_status(const char *s, size_t len, char out[16])
 			j++;
 			d2++;
 		}
-		if (d2 == 0 || (j < len && ((s[j] >= '0' && s[j] <= '9') || (s[j] == '.' && j + 1 < len &&
-		                                                              s[j + 1] >= '0' && s[j + 1] <= '9'))))
+		if (d2 == 0 ||
+		    (j < len && ((s[j] >= '0' && s[j] <= '9') ||
+		                 (s[j] == '.' && j + 1 < len && s[j + 1] >= '0' && s[j + 1] <= '9'))))
 			continue;
 		size_t n = j - i;
 		if (n >= 16)
@@ -152,8 +164,8 @@ static bool dsn_find_status(const char *s, size_t len, char out[16])
 static int dsn_find_smtp_code(const char *s, size_t len)
 {
 	for (size_t i = 0; i + 3 <= len; i++) {
-		if ((s[i] != '4' && s[i] != '5') || (i > 0 && ((s[i - 1] >= '0' && s[i - 1] <= '9') || s[i - 1] == '.' ||
-		                                               s[i - 1] == '#')))
+		if ((s[i] != '4' && s[i] != '5') ||
+		    (i > 0 && ((s[i - 1] >= '0' && s[i - 1] <= '9') || s[i - 1] == '.' || s[i - 1] == '#')))
 			continue;
 		if (s[i + 1] < '0' || s[i + 1] > '5' || s[i + 2] < '0' || s[i + 2] > '9')
 			continue;
@@ -167,68 +179,163 @@ static int dsn_find_smtp_code(const char *s, size_t len)
 /* ---- reasons ---- */
 
 struct dsn_rule {
-	const char *text;   /* lower-case substring of the diagnostic */
+	const char *text; /* lower-case substring of the diagnostic */
 	const char *reason;
 };
 
 /* Order matters: the first match wins, so the more specific wording comes first. */
 static const struct dsn_rule dsn_rules[] = {
-	/* full mailboxes, sometimes reported with 5.1.1 */
-	{"mailbox full", "mailboxfull"}, {"mailbox is full", "mailboxfull"}, {"mailbox has exceeded", "mailboxfull"},
-	{"over quota", "mailboxfull"}, {"overquota", "mailboxfull"}, {"quota exceeded", "mailboxfull"},
-	{"exceeded storage", "mailboxfull"}, {"insufficient storage", "mailboxfull"}, {"disk quota", "mailboxfull"},
-	{"mailbox size", "mailboxfull"}, {"exceeds quota", "mailboxfull"}, {"quota", "mailboxfull"},
-	{"mailbox exceeded", "mailboxfull"}, {"storage space", "mailboxfull"}, {"is full", "mailboxfull"},
-	/* the message itself */
-	{"message too large", "toobig"}, {"message is too large", "toobig"}, {"too big", "toobig"},
-	{"size limit", "toobig"}, {"message size exceeds", "toobig"}, {"exceeds the maximum", "toobig"},
-	{"message length exceeds", "toobig"}, {"exceeded the max", "toobig"},
-	/* about us: policy, reputation, authentication, our own name or address */
-	{"access denied", "policy"}, {"my name was rejected", "policy"}, {"sender was rejected", "policy"},
-	{"domain of sender", "policy"}, {"sender address", "policy"}, {"sender domain", "policy"},
-	{"spamhaus", "policy"}, {"blacklist", "policy"}, {"blocklist", "policy"}, {"block list", "policy"},
-	{"black list", "policy"}, {"blocked", "policy"}, {"rbl", "policy"}, {"reputation", "policy"},
-	{"spam", "policy"}, {"junk", "policy"}, {"unsolicited", "policy"}, {"not permitted", "policy"},
-	{"relaying denied", "policy"}, {"relay access denied", "policy"}, {"relay not permitted", "policy"},
-	{"not allowed to relay", "policy"}, {"unable to relay", "policy"}, {"relay denied", "policy"},
-	{"reverse dns", "policy"}, {"reverse lookup", "policy"}, {"ptr record", "policy"}, {"rdns", "policy"},
-	{"spf", "policy"}, {"dkim", "policy"}, {"dmarc", "policy"}, {"authentication", "policy"},
-	{"too many connections", "policy"}, {"rate limit", "policy"}, {"ratelimit", "policy"},
-	{"too many messages", "policy"}, {"sender address rejected", "policy"}, {"sender rejected", "policy"},
-	{"policy", "policy"}, {"security", "policy"}, {"virus", "policy"}, {"not accepted", "policy"},
-	{"send mail as", "policy"}, {"administrative prohibition", "policy"}, {"content rejected", "policy"},
-	{"filtered", "filtered"}, {"rejected by the recipient", "filtered"},
-	/* a broken DNS answer is not a missing domain */
-	{"malformed or unexpected name server reply", "network"}, {"server failure", "network"},
-	/* the address is dead */
-	{"has moved", "hasmoved"}, {"moved permanently", "hasmoved"}, {"address has changed", "hasmoved"},
-	{"host not found", "hostunknown"}, {"host unknown", "hostunknown"}, {"unknown host", "hostunknown"},
-	{"domain not found", "hostunknown"}, {"no such domain", "hostunknown"}, {"domain does not exist", "hostunknown"},
-	{"name service error", "hostunknown"}, {"host or domain name not found", "hostunknown"},
-	{"unrouteable address", "hostunknown"}, {"unroutable address", "hostunknown"}, {"nxdomain", "hostunknown"},
-	{"no mx", "hostunknown"}, {"null mx", "hostunknown"}, {"domain name not found", "hostunknown"},
-	{"illegal host", "hostunknown"}, {"unknown domain", "hostunknown"},
-	{"user unknown", "userunknown"}, {"unknown user", "userunknown"}, {"no such user", "userunknown"},
-	{"user not found", "userunknown"}, {"unknown recipient", "userunknown"}, {"recipient unknown", "userunknown"},
-	{"no such recipient", "userunknown"}, {"invalid recipient", "userunknown"}, {"recipient not found", "userunknown"},
-	{"mailbox not found", "userunknown"}, {"no such mailbox", "userunknown"}, {"mailbox unavailable", "userunknown"},
-	{"does not exist", "userunknown"}, {"doesn't exist", "userunknown"}, {"not listed in", "userunknown"},
-	{"no mailbox", "userunknown"}, {"unknown address", "userunknown"}, {"not a valid mailbox", "userunknown"},
-	{"invalid mailbox", "userunknown"}, {"account does not exist", "userunknown"}, {"addressee unknown", "userunknown"},
-	{"user is unknown", "userunknown"}, {"bad destination mailbox", "userunknown"}, {"no account", "userunknown"},
-	{"user doesn't have", "userunknown"}, {"invalid address", "userunknown"}, {"address unknown", "userunknown"},
-	{"user invalid", "userunknown"}, {"unknown local part", "userunknown"}, {"not found", "userunknown"},
-	{"unknown or illegal alias", "userunknown"}, {"recipient address rejected", "userunknown"},
-	{"no valid recipients", "userunknown"}, {"is not a valid", "userunknown"},
-	/* the account exists but does not take mail */
-	{"suspended", "suspend"}, {"disabled", "suspend"}, {"inactive", "suspend"}, {"deactivated", "suspend"},
-	{"not active", "suspend"}, {"locked", "suspend"}, {"expired account", "suspend"},
-	/* transient trouble */
-	{"retry timeout exceeded", "expired"}, {"expired", "expired"}, {"could not be delivered within", "expired"},
-	{"too long", "expired"}, {"timed out", "network"}, {"connection refused", "network"},
-	{"network", "network"}, {"no route", "network"}, {"host name lookup failure", "network"},
-	{"temporar", "vague"}, {"try again", "vague"},
-	{NULL, NULL},
+    /* full mailboxes, sometimes reported with 5.1.1 */
+    {"mailbox full", "mailboxfull"},
+    {"mailbox is full", "mailboxfull"},
+    {"mailbox has exceeded", "mailboxfull"},
+    {"over quota", "mailboxfull"},
+    {"overquota", "mailboxfull"},
+    {"quota exceeded", "mailboxfull"},
+    {"exceeded storage", "mailboxfull"},
+    {"insufficient storage", "mailboxfull"},
+    {"disk quota", "mailboxfull"},
+    {"mailbox size", "mailboxfull"},
+    {"exceeds quota", "mailboxfull"},
+    {"quota", "mailboxfull"},
+    {"mailbox exceeded", "mailboxfull"},
+    {"storage space", "mailboxfull"},
+    {"is full", "mailboxfull"},
+    /* the message itself */
+    {"message too large", "toobig"},
+    {"message is too large", "toobig"},
+    {"too big", "toobig"},
+    {"size limit", "toobig"},
+    {"message size exceeds", "toobig"},
+    {"exceeds the maximum", "toobig"},
+    {"message length exceeds", "toobig"},
+    {"exceeded the max", "toobig"},
+    /* about us: policy, reputation, authentication, our own name or address */
+    {"access denied", "policy"},
+    {"my name was rejected", "policy"},
+    {"sender was rejected", "policy"},
+    {"domain of sender", "policy"},
+    {"sender address", "policy"},
+    {"sender domain", "policy"},
+    {"spamhaus", "policy"},
+    {"blacklist", "policy"},
+    {"blocklist", "policy"},
+    {"block list", "policy"},
+    {"black list", "policy"},
+    {"blocked", "policy"},
+    {"rbl", "policy"},
+    {"reputation", "policy"},
+    {"spam", "policy"},
+    {"junk", "policy"},
+    {"unsolicited", "policy"},
+    {"not permitted", "policy"},
+    {"relaying denied", "policy"},
+    {"relay access denied", "policy"},
+    {"relay not permitted", "policy"},
+    {"not allowed to relay", "policy"},
+    {"unable to relay", "policy"},
+    {"relay denied", "policy"},
+    {"reverse dns", "policy"},
+    {"reverse lookup", "policy"},
+    {"ptr record", "policy"},
+    {"rdns", "policy"},
+    {"spf", "policy"},
+    {"dkim", "policy"},
+    {"dmarc", "policy"},
+    {"authentication", "policy"},
+    {"too many connections", "policy"},
+    {"rate limit", "policy"},
+    {"ratelimit", "policy"},
+    {"too many messages", "policy"},
+    {"sender address rejected", "policy"},
+    {"sender rejected", "policy"},
+    {"policy", "policy"},
+    {"security", "policy"},
+    {"virus", "policy"},
+    {"not accepted", "policy"},
+    {"send mail as", "policy"},
+    {"administrative prohibition", "policy"},
+    {"content rejected", "policy"},
+    {"filtered", "filtered"},
+    {"rejected by the recipient", "filtered"},
+    /* a broken DNS answer is not a missing domain */
+    {"malformed or unexpected name server reply", "network"},
+    {"server failure", "network"},
+    /* the address is dead */
+    {"has moved", "hasmoved"},
+    {"moved permanently", "hasmoved"},
+    {"address has changed", "hasmoved"},
+    {"host not found", "hostunknown"},
+    {"host unknown", "hostunknown"},
+    {"unknown host", "hostunknown"},
+    {"domain not found", "hostunknown"},
+    {"no such domain", "hostunknown"},
+    {"domain does not exist", "hostunknown"},
+    {"name service error", "hostunknown"},
+    {"host or domain name not found", "hostunknown"},
+    {"unrouteable address", "hostunknown"},
+    {"unroutable address", "hostunknown"},
+    {"nxdomain", "hostunknown"},
+    {"no mx", "hostunknown"},
+    {"null mx", "hostunknown"},
+    {"domain name not found", "hostunknown"},
+    {"illegal host", "hostunknown"},
+    {"unknown domain", "hostunknown"},
+    {"user unknown", "userunknown"},
+    {"unknown user", "userunknown"},
+    {"no such user", "userunknown"},
+    {"user not found", "userunknown"},
+    {"unknown recipient", "userunknown"},
+    {"recipient unknown", "userunknown"},
+    {"no such recipient", "userunknown"},
+    {"invalid recipient", "userunknown"},
+    {"recipient not found", "userunknown"},
+    {"mailbox not found", "userunknown"},
+    {"no such mailbox", "userunknown"},
+    {"mailbox unavailable", "userunknown"},
+    {"does not exist", "userunknown"},
+    {"doesn't exist", "userunknown"},
+    {"not listed in", "userunknown"},
+    {"no mailbox", "userunknown"},
+    {"unknown address", "userunknown"},
+    {"not a valid mailbox", "userunknown"},
+    {"invalid mailbox", "userunknown"},
+    {"account does not exist", "userunknown"},
+    {"addressee unknown", "userunknown"},
+    {"user is unknown", "userunknown"},
+    {"bad destination mailbox", "userunknown"},
+    {"no account", "userunknown"},
+    {"user doesn't have", "userunknown"},
+    {"invalid address", "userunknown"},
+    {"address unknown", "userunknown"},
+    {"user invalid", "userunknown"},
+    {"unknown local part", "userunknown"},
+    {"not found", "userunknown"},
+    {"unknown or illegal alias", "userunknown"},
+    {"recipient address rejected", "userunknown"},
+    {"no valid recipients", "userunknown"},
+    {"is not a valid", "userunknown"},
+    /* the account exists but does not take mail */
+    {"suspended", "suspend"},
+    {"disabled", "suspend"},
+    {"inactive", "suspend"},
+    {"deactivated", "suspend"},
+    {"not active", "suspend"},
+    {"locked", "suspend"},
+    {"expired account", "suspend"},
+    /* transient trouble */
+    {"retry timeout exceeded", "expired"},
+    {"expired", "expired"},
+    {"could not be delivered within", "expired"},
+    {"too long", "expired"},
+    {"timed out", "network"},
+    {"connection refused", "network"},
+    {"network", "network"},
+    {"no route", "network"},
+    {"host name lookup failure", "network"},
+    {"temporar", "vague"},
+    {"try again", "vague"},
+    {NULL, NULL},
 };
 
 static const char *dsn_reason_from_status(const char *st)
@@ -337,9 +444,11 @@ static bool dsn_data_stage(const char *t, size_t len, const char *addr)
 	const char *hit = dsn_find(t, len, addr);
 	if (hit) {
 		const char *end = hit;
-		while (end < t + len && !(end[0] == '\n' && end + 1 < t + len && end[1] == '\n') && end - hit < 400)
+		while (end < t + len && !(end[0] == '\n' && end + 1 < t + len && end[1] == '\n') &&
+		       end - hit < 400)
 			end++;
-		if (dsn_has(hit, (size_t)(end - hit), "end of data") || dsn_has(hit, (size_t)(end - hit), "after data"))
+		if (dsn_has(hit, (size_t)(end - hit), "end of data") ||
+		    dsn_has(hit, (size_t)(end - hit), "after data"))
 			return true;
 	}
 	const char *p = t;
@@ -509,7 +618,8 @@ static void dsn_rcpt_flush(struct dsn_rcpt *x, struct nl_reply *r, const struct 
 	if (msg->text)
 		dsn_apply_data_stage(b, msg->text, dsn_human_end(msg->text, strlen(msg->text)));
 	if (x->diag && strcmp(b->reason, "userunknown") == 0 && strcmp(b->status, "5.1.1") != 0 &&
-	    (dsn_has(x->diag, strlen(x->diag), "end of data") || dsn_has(x->diag, strlen(x->diag), "after data"))) {
+	    (dsn_has(x->diag, strlen(x->diag), "end of data") ||
+	     dsn_has(x->diag, strlen(x->diag), "after data"))) {
 		b->reason = "filtered";
 		b->hard = false;
 	}
@@ -590,14 +700,17 @@ static void dsn_parse_fields(const char *ds, size_t len, struct nl_reply *r, con
 			const char *open = memchr(v, '(', vl);
 			const char *close = open ? memchr(open, ')', (size_t)(v + vl - open)) : NULL;
 			free(x.comment);
-			x.comment = open && close && close > open + 1 ? nl_xstrndup(open + 1, (size_t)(close - open - 1)) : NULL;
+			x.comment = open && close && close > open + 1
+			                ? nl_xstrndup(open + 1, (size_t)(close - open - 1))
+			                : NULL;
 			x.any = true;
 		} else if (nl_span_ieq(name, "Diagnostic-Code")) {
 			struct nl_span d = nl_span_trim((struct nl_span){v, vl});
 			const char *semi = memchr(d.ptr, ';', d.len < 12 ? d.len : 12);
 			x.xunix = d.len > 6 && nl_ascii_ncasecmp(d.ptr, "x-unix", 6) == 0;
 			if (semi)
-				d = nl_span_trim((struct nl_span){semi + 1, (size_t)(d.ptr + d.len - semi - 1)});
+				d = nl_span_trim(
+				    (struct nl_span){semi + 1, (size_t)(d.ptr + d.len - semi - 1)});
 			free(x.diag);
 			x.diag = nl_xstrndup(d.ptr, d.len);
 		}
@@ -610,27 +723,63 @@ static void dsn_parse_fields(const char *ds, size_t len, struct nl_reply *r, con
 /* ---- non-standard bounces ---- */
 
 static const char *const dsn_subjects[] = {
-	"undeliver", "undelivered mail", "returned mail", "failure notice", "mail delivery failed",
-	"delivery status notification", "delivery failure", "mail delivery failure", "non-delivery",
-	"nondeliverable", "non remis", "unzustellbar", "delivery has failed", "mail system error",
-	"could not be delivered", "returned to sender", "delivery notification", "message not delivered",
-	"mail could not be delivered", "permanent error", "rejected:", "delivery problem",
-	"warning: could not send", "mail delivery system", "bounce", NULL,
+    "undeliver",
+    "undelivered mail",
+    "returned mail",
+    "failure notice",
+    "mail delivery failed",
+    "delivery status notification",
+    "delivery failure",
+    "mail delivery failure",
+    "non-delivery",
+    "nondeliverable",
+    "non remis",
+    "unzustellbar",
+    "delivery has failed",
+    "mail system error",
+    "could not be delivered",
+    "returned to sender",
+    "delivery notification",
+    "message not delivered",
+    "mail could not be delivered",
+    "permanent error",
+    "rejected:",
+    "delivery problem",
+    "warning: could not send",
+    "mail delivery system",
+    "bounce",
+    NULL,
 };
 
 static const char *const dsn_markers[] = {
-	"this is the qmail-send program", "created automatically by mail delivery software",
-	"could not be delivered to", "the following addresses had permanent fatal errors",
-	"the following addresses had delivery problems", "delivery to the following recipient",
-	"your message could not be delivered", "message could not be delivered",
-	"your message did not reach some or all of the intended recipients", "delivery has failed to these",
-	"was not delivered to", "i'm afraid i wasn't able to deliver", "this is the mail system at host",
-	"unable to deliver your message", "the following recipient(s) cannot be reached",
-	"message not delivered", "address not found", "your message wasn't delivered", "has not been delivered",
-	"delivery to the following recipients failed", "the original message was received at",
-	"smtp error from remote mail server", "transcript of session follows", "undeliverable",
-	"mail delivery failed", "this message was undeliverable", "your mail could not be delivered",
-	NULL,
+    "this is the qmail-send program",
+    "created automatically by mail delivery software",
+    "could not be delivered to",
+    "the following addresses had permanent fatal errors",
+    "the following addresses had delivery problems",
+    "delivery to the following recipient",
+    "your message could not be delivered",
+    "message could not be delivered",
+    "your message did not reach some or all of the intended recipients",
+    "delivery has failed to these",
+    "was not delivered to",
+    "i'm afraid i wasn't able to deliver",
+    "this is the mail system at host",
+    "unable to deliver your message",
+    "the following recipient(s) cannot be reached",
+    "message not delivered",
+    "address not found",
+    "your message wasn't delivered",
+    "has not been delivered",
+    "delivery to the following recipients failed",
+    "the original message was received at",
+    "smtp error from remote mail server",
+    "transcript of session follows",
+    "undeliverable",
+    "mail delivery failed",
+    "this message was undeliverable",
+    "your mail could not be delivered",
+    NULL,
 };
 
 /* Where the returned original begins in a plain-text bounce (or len). */
@@ -644,7 +793,8 @@ static size_t dsn_human_end(const char *t, size_t len)
 		struct nl_span ln = {t + s, i - s};
 		if (i < len)
 			i++;
-		if (s > 0 && (nl_ascii_ncasecmp(ln.ptr, "Return-Path:", 12) == 0 || nl_ascii_ncasecmp(ln.ptr, "Received: ", 10) == 0 ||
+		if (s > 0 && (nl_ascii_ncasecmp(ln.ptr, "Return-Path:", 12) == 0 ||
+		              nl_ascii_ncasecmp(ln.ptr, "Received: ", 10) == 0 ||
 		              nl_ascii_ncasecmp(ln.ptr, "Content-Type: message/rfc822", 28) == 0))
 			return s;
 		if (ln.len < 200 && (dsn_has(ln.ptr, ln.len, "copy of the message") ||
@@ -654,7 +804,8 @@ static size_t dsn_human_end(const char *t, size_t len)
 		                     dsn_has(ln.ptr, ln.len, "original message ---") ||
 		                     dsn_has(ln.ptr, ln.len, "undelivered message follows") ||
 		                     dsn_has(ln.ptr, ln.len, "message headers follow") ||
-		                     dsn_has(ln.ptr, ln.len, "bounced e-mail:") || dsn_has(ln.ptr, ln.len, "bounced email:") ||
+		                     dsn_has(ln.ptr, ln.len, "bounced e-mail:") ||
+		                     dsn_has(ln.ptr, ln.len, "bounced email:") ||
 		                     dsn_has(ln.ptr, ln.len, "----- returned message") ||
 		                     dsn_has(ln.ptr, ln.len, "original message:")))
 			return s;
@@ -707,9 +858,10 @@ static void dsn_read_plain(const struct nl_message *msg, struct nl_reply *r)
 	const char *whole_reason = NULL;
 	bool whole_done = false;
 	bool permanent = dsn_has(t, human, "permanent") || dsn_has(t, human, "fatal");
-	bool temporary = !permanent && (dsn_has(t, human, "will retry") || dsn_has(t, human, "still trying") ||
-	                                dsn_has(t, human, "delayed") || dsn_has(t, human, "has not yet been delivered") ||
-	                                dsn_has(t, human, "temporary"));
+	bool temporary =
+	    !permanent && (dsn_has(t, human, "will retry") || dsn_has(t, human, "still trying") ||
+	                   dsn_has(t, human, "delayed") || dsn_has(t, human, "has not yet been delivered") ||
+	                   dsn_has(t, human, "temporary"));
 	for (size_t i = 0; i < human; i++) {
 		if (t[i] != '@')
 			continue;
@@ -822,7 +974,8 @@ bool nl_dsn_read(const struct nl_message *msg, struct nl_reply *r)
 	bool daemon = msg->from_address && dsn_daemon_local(msg->from_address) &&
 	              nl_ascii_ncasecmp(msg->from_address, "noreply@", 8) != 0 &&
 	              nl_ascii_ncasecmp(msg->from_address, "no-reply@", 9) != 0;
-	bool null_sender = msg->return_path && (msg->return_path[0] == 0 || strcmp(msg->return_path, "<>") == 0);
+	bool null_sender =
+	    msg->return_path && (msg->return_path[0] == 0 || strcmp(msg->return_path, "<>") == 0);
 	bool subject = dsn_subject_says_bounce(msg->subject);
 	/* the wording is only read when the sender or subject already suggest a bounce (cheap first) */
 	if (!has_ds && !report &&
@@ -871,9 +1024,12 @@ bool nl_dsn_read(const struct nl_message *msg, struct nl_reply *r)
 		for (size_t i = 0; i < r->n_bounces && !b; i++)
 			if (r->bounces[i].action == NL_DSN_FAILED)
 				b = &r->bounces[i];
-		r->reason = nl_xasprintf("delivery failed for %zu recipient%s: %s %s (%s%s)", failed, failed == 1 ? "" : "s",
-		                         b->recipient ? b->recipient : "(unknown)", b->status[0] ? b->status : "-",
-		                         b->reason, b->hard ? ", hard" : b->policy ? ", policy" : ", soft");
+		r->reason = nl_xasprintf("delivery failed for %zu recipient%s: %s %s (%s%s)", failed,
+		                         failed == 1 ? "" : "s", b->recipient ? b->recipient : "(unknown)",
+		                         b->status[0] ? b->status : "-", b->reason,
+		                         b->hard     ? ", hard"
+		                         : b->policy ? ", policy"
+		                                     : ", soft");
 	} else if (other) {
 		r->kind = NL_REPLY_IGNORED;
 		r->reason = nl_xasprintf("delivery report without failure (%s)",
@@ -897,7 +1053,8 @@ static char *dsn_field(const char *block, const char *name)
 	if (len > DSN_SCAN_MAX)
 		len = DSN_SCAN_MAX;
 	for (size_t i = 0; i + n < len; i++) {
-		if ((i == 0 || block[i - 1] == '\n') && nl_ascii_ncasecmp(block + i, name, n) == 0 && block[i + n] == ':') {
+		if ((i == 0 || block[i - 1] == '\n') && nl_ascii_ncasecmp(block + i, name, n) == 0 &&
+		    block[i + n] == ':') {
 			const char *v = block + i + n + 1;
 			const char *e = strchr(v, '\n');
 			size_t vl = e ? (size_t)(e - v) : strlen(v);
@@ -954,7 +1111,8 @@ bool nl_dsn_read_arf(const struct nl_message *msg, struct nl_reply *r)
 		b->policy = false;
 	}
 	free(r->reason);
-	r->reason = nl_xasprintf("complaint (ARF feedback-type %s) about %s", r->feedback_type, who ? who : "(unknown)");
+	r->reason = nl_xasprintf("complaint (ARF feedback-type %s) about %s", r->feedback_type,
+	                         who ? who : "(unknown)");
 	free(who);
 	return true;
 }

@@ -36,19 +36,19 @@
 
 enum reply_role {
 	ROLE_OWN = 0,
-	ROLE_QUOTED,    /* ">" quoted */
-	ROLE_HEADER,    /* a quote header, separator or header block */
-	ROLE_SIG,       /* signature, sign-off, mobile footer, list footer */
-	ROLE_HIDDEN,    /* the unprefixed original below a header */
+	ROLE_QUOTED, /* ">" quoted */
+	ROLE_HEADER, /* a quote header, separator or header block */
+	ROLE_SIG,    /* signature, sign-off, mobile footer, list footer */
+	ROLE_HIDDEN, /* the unprefixed original below a header */
 };
 
 struct reply_ln {
-	const char *raw;   /* the line without its line end */
+	const char *raw; /* the line without its line end */
 	size_t rawlen;
-	const char *text;  /* after the quote markers */
+	const char *text; /* after the quote markers */
 	size_t len;
-	unsigned depth;    /* number of '>' markers */
-	bool blank;        /* only white space (after the markers) */
+	unsigned depth; /* number of '>' markers */
+	bool blank;     /* only white space (after the markers) */
 	enum reply_role role;
 };
 
@@ -212,17 +212,18 @@ static struct nl_span reply_ln_span(const struct reply_ln *ln)
 
 /* Words a quote header ends with (before an optional ':'), lower-case ASCII or UTF-8 as written. */
 static const char *const reply_wrote[] = {
-	"wrote", "writes", "said", "a écrit", "a ecrit", "schrieb", "hat geschrieben", "escribió", "escribio",
-	"ha escrito", "ha scritto", "scrisse", "schreef", "heeft geschreven", "escreveu", "napisał", "napisała",
-	"napisał(a)", "napisal", "napisala", "написал", "написала", "написал(а)", "пишет", "skrev", "kirjoitti",
-	"írta", "irta", "yazdı", "a scris", "έγραψε", "写道", "寫道", "wrote on", "skriver", "napsal", "napísal",
-	NULL,
+    "wrote",    "writes",     "said",       "a écrit",    "a ecrit",   "schrieb",  "hat geschrieben",
+    "escribió", "escribio",   "ha escrito", "ha scritto", "scrisse",   "schreef",  "heeft geschreven",
+    "escreveu", "napisał",    "napisała",   "napisał(a)", "napisal",   "napisala", "написал",
+    "написала", "написал(а)", "пишет",      "skrev",      "kirjoitti", "írta",     "irta",
+    "yazdı",    "a scris",    "έγραψε",     "写道",       "寫道",      "wrote on", "skriver",
+    "napsal",   "napísal",    NULL,
 };
 
 /* Lower-case words a wrapped header's first line may start with. */
 static const char *const reply_lead[] = {
-	"on", "le", "am", "el", "il", "in", "op", "em", "w", "dnia", "den", "da", "quoting", "citando", "zitat",
-	NULL,
+    "on", "le",   "am",  "el", "il",      "in",      "op",    "em",
+    "w",  "dnia", "den", "da", "quoting", "citando", "zitat", NULL,
 };
 
 static bool reply_ends_with_wrote(struct nl_span t)
@@ -334,22 +335,36 @@ static bool reply_find_header(const struct reply_ln *v, size_t e, size_t *start)
 
 /* ---- header blocks (Outlook "From:/Sent:/To:/Subject:") ---- */
 
-enum reply_field { FIELD_NONE = 0, FIELD_FROM = 1, FIELD_DATE = 2, FIELD_TO = 4, FIELD_SUBJECT = 8, FIELD_CC = 16 };
+enum reply_field {
+	FIELD_NONE = 0,
+	FIELD_FROM = 1,
+	FIELD_DATE = 2,
+	FIELD_TO = 4,
+	FIELD_SUBJECT = 8,
+	FIELD_CC = 16
+};
 
-static const char *const reply_f_from[] = {"from", "de", "von", "van", "da", "fra", "od", "från", "от",
-                                           "lähettäjä", "feladó", "remitente", "mittente", NULL};
-static const char *const reply_f_date[] = {"sent", "date", "datum", "dato", "data", "envoyé", "envoyé le",
-                                           "envoye le", "gesendet", "verzonden", "inviato", "enviado",
-                                           "enviada", "enviado el", "sendt", "skickat", "wysłano", "wysłane",
-                                           "отправлено", "дата", "lähetetty", "päivämäärä", "message du",
-                                           "sent at", "küldve", "dátum", NULL};
-static const char *const reply_f_to[] = {"to", "à", "À", "a", "an", "aan", "til", "para", "do", "till",
-                                         "кому", "vastaanottaja", "címzett", "destinataire", "per", NULL};
-static const char *const reply_f_subject[] = {"subject", "objet", "sujet", "betreff", "onderwerp", "oggetto",
-                                              "asunto", "assunto", "emne", "ämne", "temat", "тема", "aihe",
-                                              "tárgy", "tema", NULL};
-static const char *const reply_f_cc[] = {"cc", "copie à", "copie", "kopie", "copia", "kopi", "kopia",
-                                         "копия", "bcc", NULL};
+static const char *const reply_f_from[] = {"from",   "de",        "von",      "van", "da",
+                                           "fra",    "od",        "från",     "от",  "lähettäjä",
+                                           "feladó", "remitente", "mittente", NULL};
+static const char *const reply_f_date[] = {
+    "sent",       "date",       "datum",     "dato",    "data",       "envoyé",  "envoyé le",
+    "envoye le",  "gesendet",   "verzonden", "inviato", "enviado",    "enviada", "enviado el",
+    "sendt",      "skickat",    "wysłano",   "wysłane", "отправлено", "дата",    "lähetetty",
+    "päivämäärä", "message du", "sent at",   "küldve",  "dátum",      NULL};
+static const char *const reply_f_to[] = {"to",      "à",
+                                         "À",       "a",
+                                         "an",      "aan",
+                                         "til",     "para",
+                                         "do",      "till",
+                                         "кому",    "vastaanottaja",
+                                         "címzett", "destinataire",
+                                         "per",     NULL};
+static const char *const reply_f_subject[] = {
+    "subject", "objet", "sujet", "betreff", "onderwerp", "oggetto", "asunto", "assunto",
+    "emne",    "ämne",  "temat", "тема",    "aihe",      "tárgy",   "tema",   NULL};
+static const char *const reply_f_cc[] = {"cc",   "copie à", "copie", "kopie", "copia",
+                                         "kopi", "kopia",   "копия", "bcc",   NULL};
 
 /* If the line starts with a header field name and a colon ("From:", "*Sent:*", "   De : "),
  * returns its class. */
@@ -454,14 +469,45 @@ static bool reply_rule(struct nl_span s)
 }
 
 static const char *const reply_mobile_prefix[] = {
-	"sent from my ", "sent from yahoo", "sent from outlook", "sent from mail for", "sent from typeapp",
-	"sent from protonmail", "sent from proton mail", "sent from gmail", "sent from aol", "sent from samsung",
-	"sent from the all new aol", "sent from bluemail", "sent with ", "sent via ", "get outlook for ",
-	"envoyé de mon ", "envoyé depuis mon ", "envoyé à partir de ", "envoye de mon ", "von meinem ",
-	"gesendet von ", "gesendet mit ", "enviado desde mi ", "enviado do meu ", "enviado desde ",
-	"inviato da ", "inviato dal mio ", "verzonden met ", "verstuurd vanaf mijn ", "verzonden vanaf mijn ",
-	"wysłane z ", "wysłano z ", "отправлено с ", "отправлено из ", "skickat från min ", "sendt fra min ",
-	"lähetetty ", "sent from an ", NULL,
+    "sent from my ",
+    "sent from yahoo",
+    "sent from outlook",
+    "sent from mail for",
+    "sent from typeapp",
+    "sent from protonmail",
+    "sent from proton mail",
+    "sent from gmail",
+    "sent from aol",
+    "sent from samsung",
+    "sent from the all new aol",
+    "sent from bluemail",
+    "sent with ",
+    "sent via ",
+    "get outlook for ",
+    "envoyé de mon ",
+    "envoyé depuis mon ",
+    "envoyé à partir de ",
+    "envoye de mon ",
+    "von meinem ",
+    "gesendet von ",
+    "gesendet mit ",
+    "enviado desde mi ",
+    "enviado do meu ",
+    "enviado desde ",
+    "inviato da ",
+    "inviato dal mio ",
+    "verzonden met ",
+    "verstuurd vanaf mijn ",
+    "verzonden vanaf mijn ",
+    "wysłane z ",
+    "wysłano z ",
+    "отправлено с ",
+    "отправлено из ",
+    "skickat från min ",
+    "sendt fra min ",
+    "lähetetty ",
+    "sent from an ",
+    NULL,
 };
 
 /* "Sent from my iPhone", "Get Outlook for iOS<https://…>", "Von meinem iPhone gesendet": a short
@@ -487,19 +533,51 @@ static bool reply_mobile_sig(struct nl_span s)
 	while (t.len > 0 && (t.ptr[t.len - 1] == '.' || t.ptr[t.len - 1] == '!'))
 		t.len--;
 	for (size_t i = 0; i < t.len; i++)
-		if (t.ptr[i] == ',' || t.ptr[i] == '.' || t.ptr[i] == ';' || t.ptr[i] == '!' || t.ptr[i] == '?')
+		if (t.ptr[i] == ',' || t.ptr[i] == '.' || t.ptr[i] == ';' || t.ptr[i] == '!' ||
+		    t.ptr[i] == '?')
 			return false;
 	return reply_count_words(t) <= 8;
 }
 
 static const char *const reply_signoffs[] = {
-	"regards", "best regards", "kind regards", "warm regards", "warmest regards", "many regards",
-	"with regards", "with kind regards", "with best regards", "best wishes", "cheers", "cordialement",
-	"bien cordialement", "bien à vous", "mit freundlichen grüßen", "mit freundlichen grüssen", "viele grüße",
-	"beste grüße", "liebe grüße", "freundliche grüße", "saludos", "un saludo", "saludos cordiales",
-	"cordiali saluti", "distinti saluti", "met vriendelijke groet", "met vriendelijke groeten",
-	"vriendelijke groet", "atenciosamente", "cumprimentos", "pozdrawiam", "z poważaniem", "с уважением",
-	"med venlig hilsen", "venlig hilsen", "med vänliga hälsningar", "ystävällisin terveisin", NULL,
+    "regards",
+    "best regards",
+    "kind regards",
+    "warm regards",
+    "warmest regards",
+    "many regards",
+    "with regards",
+    "with kind regards",
+    "with best regards",
+    "best wishes",
+    "cheers",
+    "cordialement",
+    "bien cordialement",
+    "bien à vous",
+    "mit freundlichen grüßen",
+    "mit freundlichen grüssen",
+    "viele grüße",
+    "beste grüße",
+    "liebe grüße",
+    "freundliche grüße",
+    "saludos",
+    "un saludo",
+    "saludos cordiales",
+    "cordiali saluti",
+    "distinti saluti",
+    "met vriendelijke groet",
+    "met vriendelijke groeten",
+    "vriendelijke groet",
+    "atenciosamente",
+    "cumprimentos",
+    "pozdrawiam",
+    "z poważaniem",
+    "с уважением",
+    "med venlig hilsen",
+    "venlig hilsen",
+    "med vänliga hälsningar",
+    "ystävällisin terveisin",
+    NULL,
 };
 
 static bool reply_signoff(struct nl_span s)
@@ -650,7 +728,8 @@ static void reply_classify(struct reply_ln *v, size_t n)
 			continue;
 		}
 		if (nl_span_eq(s, "--") || reply_all_of(s, '_', 2) || reply_mobile_sig(s)) {
-			/* "-- " (RFC 3676 §4.3; also without the space), a list footer rule, a mobile footer */
+			/* "-- " (RFC 3676 §4.3; also without the space), a list footer rule, a mobile footer
+			 */
 			i = reply_hide_sig(v, n, i);
 			continue;
 		}
@@ -716,7 +795,8 @@ static bool reply_line_names_sender(struct nl_span s, const struct reply_sender 
 		for (size_t i = 0; i + wl <= s.len; i++) {
 			if (nl_ascii_ncasecmp(s.ptr + i, snd->w[k], wl) != 0)
 				continue;
-			bool left = i == 0 || !reply_is_alpha(s.ptr[i - 1]) || (i >= 5 && s.ptr[i - 1] == '#');
+			bool left =
+			    i == 0 || !reply_is_alpha(s.ptr[i - 1]) || (i >= 5 && s.ptr[i - 1] == '#');
 			bool right = i + wl == s.len || !reply_is_alpha(s.ptr[i + wl]);
 			if (left && right)
 				return true;
@@ -832,8 +912,8 @@ void nl_reply_split(const char *body, size_t len, struct nl_reply_line **lines, 
 static char *reply_join_own(const struct nl_reply_line *lines, size_t n)
 {
 	struct nl_buf b = NL_BUF_INIT;
-	bool gap = false;      /* non-own lines since the last own text */
-	size_t blanks = 0;     /* own blank lines since the last own text */
+	bool gap = false;  /* non-own lines since the last own text */
+	size_t blanks = 0; /* own blank lines since the last own text */
 	bool any = false;
 	for (size_t i = 0; i < n; i++) {
 		struct nl_span t = {lines[i].text, lines[i].len};
@@ -927,8 +1007,8 @@ void nl_reply_free(struct nl_reply *reply)
 
 #define REPLY_MAX_TOKENS 16
 
-static void reply_add_token(struct nl_reply *r, const char *token, enum nl_token_source src, const char *campaign,
-                            size_t campaign_len)
+static void reply_add_token(struct nl_reply *r, const char *token, enum nl_token_source src,
+                            const char *campaign, size_t campaign_len)
 {
 	for (size_t i = 0; i < r->n_tokens; i++) {
 		if (strcmp(r->tokens[i].token, token) == 0) {
@@ -1064,8 +1144,8 @@ static void reply_mailto_subject(struct nl_reply *r, const char *subject)
 static struct nl_span reply_subject_core(const char *subject)
 {
 	struct nl_span s = reply_trim(subject ? subject : "", subject ? strlen(subject) : 0);
-	static const char *const pre[] = {"re:", "re :", "fwd:", "fw:", "aw:", "sv:", "vs:", "wg:", "tr:", "r:",
-	                                  "rif:", "odp:", "antw:", "res:", NULL};
+	static const char *const pre[] = {"re:", "re :", "fwd:", "fw:",  "aw:",   "sv:",  "vs:", "wg:",
+	                                  "tr:", "r:",   "rif:", "odp:", "antw:", "res:", NULL};
 	for (int guard = 0; guard < 10; guard++) {
 		bool cut = false;
 		for (size_t i = 0; pre[i]; i++) {
@@ -1091,19 +1171,37 @@ static bool reply_unsubscribe_words(struct nl_span s)
 		if (reply_starts(s, polite[i]))
 			s = reply_trim(s.ptr + strlen(polite[i]), s.len - strlen(polite[i]));
 	/* "stop" only alone or as "stop sending/emailing": "Stop working weekends?" is a subject */
-	static const char *const stops[] = {"stop", "stop sending", "stop emailing", "stop mailing", "stop it",
-	                                    "stop please", "stop all", "stop sending me these", "stop emailing me",
-	                                    NULL};
+	static const char *const stops[] = {
+	    "stop",        "stop sending", "stop emailing",         "stop mailing",     "stop it",
+	    "stop please", "stop all",     "stop sending me these", "stop emailing me", NULL};
 	struct nl_span bare = s;
 	while (bare.len > 0 && (bare.ptr[bare.len - 1] == '.' || bare.ptr[bare.len - 1] == '!'))
 		bare.len--;
 	if (reply_in_list(reply_trim(bare.ptr, bare.len), stops))
 		return true;
-	static const char *const cmd[] = {"unsubscribe", "remove me", "opt out", "opt-out", "optout",
-	                                  "désabonner", "desabonner", "se désabonner", "désinscrire",
-	                                  "abmelden", "abbestellen", "darse de baja", "baja", "cancelar suscripción",
-	                                  "disiscrivi", "cancella iscrizione", "afmelden", "uitschrijven",
-	                                  "descadastrar", "cancelar inscrição", "wypisz", "отписаться", NULL};
+	static const char *const cmd[] = {"unsubscribe",
+	                                  "remove me",
+	                                  "opt out",
+	                                  "opt-out",
+	                                  "optout",
+	                                  "désabonner",
+	                                  "desabonner",
+	                                  "se désabonner",
+	                                  "désinscrire",
+	                                  "abmelden",
+	                                  "abbestellen",
+	                                  "darse de baja",
+	                                  "baja",
+	                                  "cancelar suscripción",
+	                                  "disiscrivi",
+	                                  "cancella iscrizione",
+	                                  "afmelden",
+	                                  "uitschrijven",
+	                                  "descadastrar",
+	                                  "cancelar inscrição",
+	                                  "wypisz",
+	                                  "отписаться",
+	                                  NULL};
 	for (size_t i = 0; cmd[i]; i++) {
 		size_t n = strlen(cmd[i]);
 		if (reply_starts(s, cmd[i]) && (s.len == n || !reply_is_alpha(s.ptr[n])))
@@ -1123,14 +1221,56 @@ static bool reply_value_is(const char *v, const char *word)
 }
 
 static const char *const reply_vacation_words[] = {
-	"out of office", "out of the office", "out-of-office", "autoreply", "auto reply", "auto-reply",
-	"automatic reply", "automatische antwort", "automatisch antwoord", "réponse automatique",
-	"reponse automatique", "respuesta automática", "respuesta automatica", "risposta automatica",
-	"resposta automática", "resposta automatica", "automatyczna odpowiedź", "автоответ",
-	"автоматический ответ", "Автоответ", "Автоматический ответ", "vacation", "on vacation", "abwesenheit", "abwesenheitsnotiz", "abwesend", "nicht im büro",
-	"absence", "absent du bureau", "fuera de la oficina", "fuori ufficio", "afwezig", "ausente",
-	"autosvar", "frånvaro", "fravær", "poza biurem", "on leave", "away from the office", "away from my desk",
-	"congés", "ferien", "urlaub", "vakantie", "vacaciones", "vacanze", "férias", "urlop", "отпуск", NULL,
+    "out of office",
+    "out of the office",
+    "out-of-office",
+    "autoreply",
+    "auto reply",
+    "auto-reply",
+    "automatic reply",
+    "automatische antwort",
+    "automatisch antwoord",
+    "réponse automatique",
+    "reponse automatique",
+    "respuesta automática",
+    "respuesta automatica",
+    "risposta automatica",
+    "resposta automática",
+    "resposta automatica",
+    "automatyczna odpowiedź",
+    "автоответ",
+    "автоматический ответ",
+    "Автоответ",
+    "Автоматический ответ",
+    "vacation",
+    "on vacation",
+    "abwesenheit",
+    "abwesenheitsnotiz",
+    "abwesend",
+    "nicht im büro",
+    "absence",
+    "absent du bureau",
+    "fuera de la oficina",
+    "fuori ufficio",
+    "afwezig",
+    "ausente",
+    "autosvar",
+    "frånvaro",
+    "fravær",
+    "poza biurem",
+    "on leave",
+    "away from the office",
+    "away from my desk",
+    "congés",
+    "ferien",
+    "urlaub",
+    "vakantie",
+    "vacaciones",
+    "vacanze",
+    "férias",
+    "urlop",
+    "отпуск",
+    NULL,
 };
 
 static bool reply_vacation_subject(const char *subject)
@@ -1142,7 +1282,8 @@ static bool reply_vacation_subject(const char *subject)
 		size_t w = strlen(reply_vacation_words[i]);
 		for (size_t k = 0; k + w <= n; k++)
 			if (nl_ascii_ncasecmp(subject + k, reply_vacation_words[i], w) == 0 &&
-			    (k == 0 || !reply_is_alpha(subject[k - 1])) && (k + w == n || !reply_is_alpha(subject[k + w])))
+			    (k == 0 || !reply_is_alpha(subject[k - 1])) &&
+			    (k + w == n || !reply_is_alpha(subject[k + w])))
 				return true;
 	}
 	return false;
@@ -1155,8 +1296,9 @@ static char *reply_auto_reason(const struct nl_message *msg)
 		return nl_xasprintf("Auto-Submitted: %s", msg->auto_submitted);
 	if (msg->x_autoreply)
 		return nl_xstrdup("X-Autoreply/X-Autorespond present");
-	if (msg->precedence && (reply_value_is(msg->precedence, "auto_reply") || reply_value_is(msg->precedence, "bulk") ||
-	                        reply_value_is(msg->precedence, "junk")))
+	if (msg->precedence &&
+	    (reply_value_is(msg->precedence, "auto_reply") || reply_value_is(msg->precedence, "bulk") ||
+	     reply_value_is(msg->precedence, "junk")))
 		return nl_xasprintf("Precedence: %s", msg->precedence);
 	if (reply_vacation_subject(msg->subject))
 		return nl_xasprintf("vacation subject: %s", msg->subject);

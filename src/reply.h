@@ -20,7 +20,7 @@
 
 enum nl_reply_kind {
 	NL_REPLY_PERSON = 0,      /* a person wrote it: read answers from `lines` (may hold none) */
-	NL_REPLY_UNSUBSCRIBE = 1, /* "unsubscribe"/"remove me"/"stop", or sent to the List-Unsubscribe mailto */
+	NL_REPLY_UNSUBSCRIBE = 1, /* "unsubscribe", "remove me", "stop", or mail to the unsubscribe address */
 	NL_REPLY_BOUNCE = 2,      /* a delivery failure report: see `bounces` (action failed) */
 	NL_REPLY_COMPLAINT = 3,   /* an ARF feedback report (RFC 5965): unsubscribe + count a complaint */
 	NL_REPLY_AUTO = 4,        /* an auto-reply (RFC 3834, vacation, out of office): never answered */
@@ -40,9 +40,9 @@ enum nl_token_source {
 };
 
 struct nl_reply_token {
-	char token[NL_TOKEN_LEN + 1];  /* has nl_token_shape(); not yet checked against any delivery */
+	char token[NL_TOKEN_LEN + 1]; /* has nl_token_shape(); not yet checked against any delivery */
 	enum nl_token_source source;
-	char *campaign;                /* owned; from "<TOKEN.CAMPAIGN@host>" Message-IDs, else NULL */
+	char *campaign; /* owned; from "<TOKEN.CAMPAIGN@host>" Message-IDs, else NULL */
 };
 
 enum nl_dsn_action {
@@ -55,40 +55,40 @@ enum nl_dsn_action {
 
 /* One recipient of a bounce (or the complained-about address of an ARF report). */
 struct nl_bounce {
-	char *recipient;         /* owned; lower-cased addr-spec; NULL if the report names none */
-	char status[16];         /* RFC 3463 "5.1.1"; "" if none could be found or inferred */
+	char *recipient; /* owned; lower-cased addr-spec; NULL if the report names none */
+	char status[16]; /* RFC 3463 "5.1.1"; "" if none could be found or inferred */
 	enum nl_dsn_action action;
-	bool hard;               /* the address itself is dead (user/host unknown, moved): suppress now */
-	bool policy;             /* about the sender (5.7.x, blocklists, reputation, rate): alert the
-	                            operator, do not hold it against the recipient */
-	const char *reason;      /* static; "userunknown", "hostunknown", "hasmoved", "mailboxfull",
-	                            "policy", "filtered", "expired", "network", "toobig", "other", … */
-	char *diagnostic;        /* owned; the Diagnostic-Code or the MTA's sentence; may be NULL */
+	bool hard;          /* the address itself is dead (user/host unknown, moved): suppress now */
+	bool policy;        /* about the sender (5.7.x, blocklists, reputation, rate): alert the
+	                       operator, do not hold it against the recipient */
+	const char *reason; /* static; "userunknown", "hostunknown", "hasmoved", "mailboxfull",
+	                       "policy", "filtered", "expired", "network", "toobig", "other", … */
+	char *diagnostic;   /* owned; the Diagnostic-Code or the MTA's sentence; may be NULL */
 };
 
 struct nl_reply {
 	enum nl_reply_kind kind;
-	char *reason;                  /* owned; why it was classified so, one short line */
+	char *reason; /* owned; why it was classified so, one short line */
 
 	struct nl_reply_token *tokens; /* owned; strongest first, duplicates removed */
 	size_t n_tokens;
 
 	/* NL_REPLY_BOUNCE / NL_REPLY_IGNORED DSNs / NL_REPLY_COMPLAINT: one entry per recipient. */
-	struct nl_bounce *bounces;     /* owned */
+	struct nl_bounce *bounces; /* owned */
 	size_t n_bounces;
-	char *feedback_type;           /* owned; complaints: "abuse", "opt-out", …; else NULL */
+	char *feedback_type; /* owned; complaints: "abuse", "opt-out", …; else NULL */
 
 	/* The mailto answer format ("Re: SUBJECT [survey TOKEN QID=VALUE]"), when the subject has it. */
-	char *mailto_question;         /* owned; the QID as written (a question id or number); else NULL */
-	char *mailto_value;            /* owned; the VALUE, trimmed; else NULL */
+	char *mailto_question; /* owned; the QID as written (a question id or number); else NULL */
+	char *mailto_value;    /* owned; the VALUE, trimmed; else NULL */
 
 	/* NL_REPLY_PERSON (also filled for unsubscribe and auto-replies): the body split into lines.
 	 * Quoted lines are the original (">" quoting, "On … wrote:" headers, Outlook header blocks and
 	 * what follows them, signatures, "Sent from my …"); their text has the quote markers removed. */
-	struct nl_reply_line *lines;   /* owned; each points into `text` */
+	struct nl_reply_line *lines; /* owned; each points into `text` */
 	size_t n_lines;
-	char *text;                    /* owned; the body the lines point into */
-	char *new_text;                /* owned; the person's visible new text, as nl_reply_strip_text() */
+	char *text;     /* owned; the body the lines point into */
+	char *new_text; /* owned; the person's visible new text, as nl_reply_strip_text() */
 };
 
 /* Options for nl_reply_analyse; all fields may be NULL / zero. */

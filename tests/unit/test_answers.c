@@ -81,39 +81,40 @@ static char *read_all(const char *body)
 	return nl_buf_detach(&b);
 }
 
-#define EXPECT(body, want)                                                                                             \
-	do {                                                                                                           \
-		char *got_ = read_all(body);                                                                           \
-		if (strcmp(got_, want) != 0)                                                                           \
-			fail_msg("body %s\nwant %s\ngot  %s", body, want, got_);                                       \
-		free(got_);                                                                                            \
+#define EXPECT(body, want)                                                                                   \
+	do {                                                                                                 \
+		char *got_ = read_all(body);                                                                 \
+		if (strcmp(got_, want) != 0)                                                                 \
+			fail_msg("body %s\nwant %s\ngot  %s", body, want, got_);                             \
+		free(got_);                                                                                  \
 	} while (0)
 
 /* The plain-text survey block as compose.c writes it, quoted by a mail client. */
 static const char quoted_block[] =
-	"> ----------------------------------------------------------------------\n"
-	"> Reply to this email with the numbers, e.g. 1 career, 2 4, 3 yes\n"
-	">\n"
-	"> 1. Is your work today a job or a career?\n"
-	">    job / career / not sure\n"
-	">\n"
-	"> 2. How satisfied are you with where it is heading?\n"
-	">    1 2 3 4 5   (1 = least, 5 = most)\n"
-	">\n"
-	"> 3. Would you like a free 15-minute consultation?\n"
-	">    yes / no\n"
-	">\n"
-	"> 4. What one thing would you change about your work?\n"
-	">    (reply with 4 and your answer in your own words)\n"
-	">\n"
-	"> -- \n"
-	"> This email was sent to sam@example.test.\n"
-	"> To unsubscribe, reply with \"unsubscribe\" or write to replies@example.test.\n";
+    "> ----------------------------------------------------------------------\n"
+    "> Reply to this email with the numbers, e.g. 1 career, 2 4, 3 yes\n"
+    ">\n"
+    "> 1. Is your work today a job or a career?\n"
+    ">    job / career / not sure\n"
+    ">\n"
+    "> 2. How satisfied are you with where it is heading?\n"
+    ">    1 2 3 4 5   (1 = least, 5 = most)\n"
+    ">\n"
+    "> 3. Would you like a free 15-minute consultation?\n"
+    ">    yes / no\n"
+    ">\n"
+    "> 4. What one thing would you change about your work?\n"
+    ">    (reply with 4 and your answer in your own words)\n"
+    ">\n"
+    "> -- \n"
+    "> This email was sent to sam@example.test.\n"
+    "> To unsubscribe, reply with \"unsubscribe\" or write to replies@example.test.\n";
 
 static void numbered_forms(void **state)
 {
 	(void)state;
-	EXPECT("1 career\n2 4\n3 yes\n4 fewer meetings\n", "work=career;satisfaction=4;consult=yes;change=fewer meetings");
+	EXPECT("1 career\n2 4\n3 yes\n4 fewer meetings\n",
+	       "work=career;satisfaction=4;consult=yes;change=fewer meetings");
 	EXPECT("1: career\n", "work=career");
 	EXPECT("1) Career\n", "work=career");
 	EXPECT("Q1 - career\n", "work=career");
@@ -156,7 +157,8 @@ static void choice_values(void **state)
 	EXPECT("1 not a job\n", "work=?[1 not a job]");
 	EXPECT("1 banana\n", "work=?[1 banana]");
 	EXPECT("1 well it started as a job years ago but by now I would not call it anything but a career\n",
-	       "work=?[1 well it started as a job years ago but by now I would not call it anything but a career]");
+	       "work=?[1 well it started as a job years ago but by now I would not call it anything but a "
+	       "career]");
 }
 
 static void scale_values(void **state)
@@ -178,7 +180,8 @@ static void scale_values(void **state)
 static void yesno_values(void **state)
 {
 	(void)state;
-	const char *yes[] = {"yes", "Yeah", "yep", "Sure!", "please", "Absolutely", "of course", "Yes please, Tuesday"};
+	const char *yes[] = {"yes",    "Yeah",       "yep",       "Sure!",
+	                     "please", "Absolutely", "of course", "Yes please, Tuesday"};
 	const char *no[] = {"no", "Nope", "not now", "No thanks", "no, thank you"};
 	char body[128];
 	for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
@@ -214,31 +217,33 @@ static void inline_answers(void **state)
 	/* quoted example line and questions are never counted */
 	EXPECT(body, "");
 
-	EXPECT("On Mon, 30 Nov 2026 at 09:00, Coach <news@example.test> wrote:\n"
-	       "> 1. Is your work today a job or a career?\n"
-	       ">    job / career / not sure\n"
-	       "Definitely a career!\n"
-	       ">\n"
-	       "> 2. How satisfied are you with where it is heading?\n"
-	       ">    1 2 3 4 5   (1 = least, 5 = most)\n"
-	       "\n"
-	       "4 out of 5\n"
-	       "\n"
-	       "> 3. Would you like a free 15-minute consultation?\n"
-	       ">    yes / no\n"
-	       "yes please\n"
-	       "> 4. What one thing would you change about your work?\n"
-	       ">    (reply with 4 and your answer in your own words)\n"
-	       "More say in which projects I take on,\n"
-	       "and fewer status meetings.\n"
-	       "\n"
-	       "Best,\n"
-	       "Sam\n",
-	       "work=career;satisfaction=4;consult=yes;change=More say in which projects I take on, and fewer "
-	       "status meetings.");
+	EXPECT(
+	    "On Mon, 30 Nov 2026 at 09:00, Coach <news@example.test> wrote:\n"
+	    "> 1. Is your work today a job or a career?\n"
+	    ">    job / career / not sure\n"
+	    "Definitely a career!\n"
+	    ">\n"
+	    "> 2. How satisfied are you with where it is heading?\n"
+	    ">    1 2 3 4 5   (1 = least, 5 = most)\n"
+	    "\n"
+	    "4 out of 5\n"
+	    "\n"
+	    "> 3. Would you like a free 15-minute consultation?\n"
+	    ">    yes / no\n"
+	    "yes please\n"
+	    "> 4. What one thing would you change about your work?\n"
+	    ">    (reply with 4 and your answer in your own words)\n"
+	    "More say in which projects I take on,\n"
+	    "and fewer status meetings.\n"
+	    "\n"
+	    "Best,\n"
+	    "Sam\n",
+	    "work=career;satisfaction=4;consult=yes;change=More say in which projects I take on, and fewer "
+	    "status meetings.");
 
 	/* the number repeated inline, and an inline line that is a numbered list of all answers */
-	EXPECT("> 1. Is your work today a job or a career?\n1: job\n> 2. How satisfied are you with where it is heading?\n2 - 3\n",
+	EXPECT("> 1. Is your work today a job or a career?\n1: job\n> 2. How satisfied are you with where it "
+	       "is heading?\n2 - 3\n",
 	       "work=job;satisfaction=3");
 	EXPECT("> 1. Is your work today a job or a career?\n1 career, 2 4, 3 yes\n",
 	       "work=career;satisfaction=4;consult=yes");
@@ -246,15 +251,18 @@ static void inline_answers(void **state)
 	EXPECT("> 2. How satisfied are you with where it is heading?\nsomewhere in the middle\n",
 	       "satisfaction=?[somewhere in the middle]");
 	/* typed into an unprefixed original (Outlook, in colour): a quoted line that reads cleanly */
-	EXPECT("> 1. Is your work today a job or a career?\n>    job / career / not sure\n> Career, no doubt\n"
-	       "> 2. How satisfied are you with where it is heading?\n>    1 2 3 4 5   (1 = least, 5 = most)\n",
-	       "work=career");
+	EXPECT(
+	    "> 1. Is your work today a job or a career?\n>    job / career / not sure\n> Career, no doubt\n"
+	    "> 2. How satisfied are you with where it is heading?\n>    1 2 3 4 5   (1 = least, 5 = most)\n",
+	    "work=career");
 	/* ... but never a text answer, nor the original's own option lines */
-	EXPECT("> 4. What one thing would you change about your work?\n>    (reply with 4 and your answer in your own "
+	EXPECT("> 4. What one thing would you change about your work?\n>    (reply with 4 and your answer in "
+	       "your own "
 	       "words)\n> Thanks for reading!\n",
 	       "");
 	/* a question wrapped by the client still counts */
-	EXPECT("> 4. What one thing would you change about\n> your work?\nNothing at all\n", "change=Nothing at all");
+	EXPECT("> 4. What one thing would you change about\n> your work?\nNothing at all\n",
+	       "change=Nothing at all");
 }
 
 static void no_answers(void **state)
@@ -289,9 +297,9 @@ static void read_value(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(numbered_forms), cmocka_unit_test(by_id),         cmocka_unit_test(choice_values),
-		cmocka_unit_test(scale_values),   cmocka_unit_test(yesno_values),  cmocka_unit_test(text_values),
-		cmocka_unit_test(inline_answers), cmocka_unit_test(no_answers),    cmocka_unit_test(read_value),
+	    cmocka_unit_test(numbered_forms), cmocka_unit_test(by_id),        cmocka_unit_test(choice_values),
+	    cmocka_unit_test(scale_values),   cmocka_unit_test(yesno_values), cmocka_unit_test(text_values),
+	    cmocka_unit_test(inline_answers), cmocka_unit_test(no_answers),   cmocka_unit_test(read_value),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

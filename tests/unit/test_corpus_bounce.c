@@ -140,55 +140,65 @@ int main(int argc, char **argv)
 		if (!r) {
 			snprintf(got, sizeof got, "unparsed");
 		} else if (strcmp(reason, "feedback") == 0) {
-			const char *who = r->n_bounces >= 1 && r->bounces[0].recipient ? r->bounces[0].recipient : "-";
-			ok = r->kind == NL_REPLY_COMPLAINT && r->feedback_type && strcmp(r->feedback_type, extra) == 0 && w &&
-			     strcmp(who, w->recipient) == 0;
-			snprintf(got, sizeof got, "%s %s %s", nl_reply_kind_name(r->kind), r->feedback_type ? r->feedback_type : "-",
+			const char *who =
+			    r->n_bounces >= 1 && r->bounces[0].recipient ? r->bounces[0].recipient : "-";
+			ok = r->kind == NL_REPLY_COMPLAINT && r->feedback_type &&
+			     strcmp(r->feedback_type, extra) == 0 && w && strcmp(who, w->recipient) == 0;
+			snprintf(got, sizeof got, "%s %s %s", nl_reply_kind_name(r->kind),
+			         r->feedback_type ? r->feedback_type : "-",
 			         r->n_bounces && r->bounces[0].recipient ? r->bounces[0].recipient : "-");
 		} else if (strcmp(reason, "vacation") == 0) {
 			ok = r->kind == NL_REPLY_AUTO;
-			snprintf(got, sizeof got, "%s (%s)", nl_reply_kind_name(r->kind), r->reason ? r->reason : "");
+			snprintf(got, sizeof got, "%s (%s)", nl_reply_kind_name(r->kind),
+			         r->reason ? r->reason : "");
 		} else if (strcmp(reason, "not-a-bounce") == 0) {
 			ok = r->kind != NL_REPLY_BOUNCE && r->kind != NL_REPLY_COMPLAINT;
-			snprintf(got, sizeof got, "%s (%s)", nl_reply_kind_name(r->kind), r->reason ? r->reason : "");
+			snprintf(got, sizeof got, "%s (%s)", nl_reply_kind_name(r->kind),
+			         r->reason ? r->reason : "");
 		} else {
 			const struct nl_bounce *b = (size_t)idx <= r->n_bounces ? &r->bounces[idx - 1] : NULL;
 			bool want_hard = strcmp(hard, "true") == 0;
 			bool delivered = strcmp(reason, "delivered") == 0;
 			if (b) {
-				ok = w && b->recipient && strcmp(b->recipient, w->recipient) == 0 && b->hard == want_hard &&
-				     (delivered ? (r->kind == NL_REPLY_IGNORED && b->action == NL_DSN_DELIVERED)
-				                : r->kind == NL_REPLY_BOUNCE);
+				ok = w && b->recipient && strcmp(b->recipient, w->recipient) == 0 &&
+				     b->hard == want_hard &&
+				     (delivered
+				          ? (r->kind == NL_REPLY_IGNORED && b->action == NL_DSN_DELIVERED)
+				          : r->kind == NL_REPLY_BOUNCE);
 				snprintf(got, sizeof got, "%s %s %s %s %s%s", nl_reply_kind_name(r->kind),
-				         b->recipient ? b->recipient : "-", b->status[0] ? b->status : "-", b->reason,
-				         b->hard ? "hard" : "soft", b->policy ? " policy" : "");
+				         b->recipient ? b->recipient : "-", b->status[0] ? b->status : "-",
+				         b->reason, b->hard ? "hard" : "soft", b->policy ? " policy" : "");
 			} else {
-				snprintf(got, sizeof got, "%s with %zu recipients", nl_reply_kind_name(r->kind), r->n_bounces);
+				snprintf(got, sizeof got, "%s with %zu recipients",
+				         nl_reply_kind_name(r->kind), r->n_bounces);
 			}
 		}
 		bool listed = w && (strncmp(w->note, "policy", 6) == 0 || strncmp(w->note, "known", 5) == 0);
 		if (ok) {
 			pass++;
 			if (listed) {
-				printf("STALE %s #%d passes but is listed as a policy difference\n", file, idx);
+				printf("STALE %s #%d passes but is listed as a policy difference\n", file,
+				       idx);
 				failures++;
 			}
 		} else if (listed) {
 			policy++;
 		} else {
 			failures++;
-			printf("FAIL %s #%d: want %s %s %s (%s); got %s\n", file, idx, w ? w->recipient : "(no recipient row)",
-			       c[2], hard, reason, got);
+			printf("FAIL %s #%d: want %s %s %s (%s); got %s\n", file, idx,
+			       w ? w->recipient : "(no recipient row)", c[2], hard, reason, got);
 		}
 		if (verbose) {
-			const struct nl_bounce *b = r && idx >= 1 && (size_t)idx <= r->n_bounces ? &r->bounces[idx - 1] : NULL;
-			printf("%s\t%d\t%s\t%s\t%s\t%s\t%s\t%.160s\n", file, idx, ok ? "ok" : "NO", got, c[2], reason, hard,
-			       b && b->diagnostic ? b->diagnostic : "");
+			const struct nl_bounce *b =
+			    r && idx >= 1 && (size_t)idx <= r->n_bounces ? &r->bounces[idx - 1] : NULL;
+			printf("%s\t%d\t%s\t%s\t%s\t%s\t%s\t%.160s\n", file, idx, ok ? "ok" : "NO", got, c[2],
+			       reason, hard, b && b->diagnostic ? b->diagnostic : "");
 		}
 	}
 	nl_reply_free(r);
 	fclose(f);
-	printf("sisimai  %3d/%3d rows as expected (recipient, hard/soft, kind) (%.1f%%) in %d files; %d deliberate "
+	printf("sisimai  %3d/%3d rows as expected (recipient, hard/soft, kind) (%.1f%%) in %d files; %d "
+	       "deliberate "
 	       "policy differences; %d bounces/auto-replies/complaints, none read as a person's reply\n",
 	       pass, rows, rows ? 100.0 * pass / rows : 0.0, files, policy, never_answers);
 	return failures ? 1 : 0;

@@ -29,11 +29,13 @@ static int n_sets;
 static int failures;
 
 static const char common_fragment[] =
-	"Fusce bibendum, quam hendrerit sagittis tempor, dui turpis tempus erat, pharetra sodales ante sem sit "
-	"amet metus.\nNulla malesuada, orci non vulputate lobortis, massa felis pharetra ex, convallis consectetur "
-	"ex libero eget ante.\nNam vel turpis posuere, rhoncus ligula in, venenatis orci. Duis interdum venenatis "
-	"ex a rutrum.\nDuis ut libero eu lectus consequat consequat ut vel lorem. Vestibulum convallis lectus "
-	"urna,\net mollis ligula rutrum quis. Fusce sed odio id arcu varius aliquet nec nec nibh.";
+    "Fusce bibendum, quam hendrerit sagittis tempor, dui turpis tempus erat, pharetra sodales ante sem sit "
+    "amet metus.\nNulla malesuada, orci non vulputate lobortis, massa felis pharetra ex, convallis "
+    "consectetur "
+    "ex libero eget ante.\nNam vel turpis posuere, rhoncus ligula in, venenatis orci. Duis interdum "
+    "venenatis "
+    "ex a rutrum.\nDuis ut libero eu lectus consequat consequat ut vel lorem. Vestibulum convallis lectus "
+    "urna,\net mollis ligula rutrum quis. Fusce sed odio id arcu varius aliquet nec nec nibh.";
 
 static const char *set_dir(const char *set)
 {
@@ -234,7 +236,8 @@ int main(void)
 			double t0 = seconds();
 			size_t fl = strlen(cols[1]);
 			if (fl > 4 && strcmp(cols[1] + fl - 4, ".eml") == 0) {
-				/* a whole message: its text as message.c gives it (talon takes the first text/plain) */
+				/* a whole message: its text as message.c gives it (talon takes the first
+				 * text/plain) */
 				struct nl_message *m = NULL;
 				if (nl_message_parse(nl_buf_cstr(&body), body.len, &m, &err) == NL_OK) {
 					got = nl_reply_strip_text(m->text, strlen(m->text));
@@ -252,14 +255,16 @@ int main(void)
 				snprintf(sp, sizeof sp, "%.*s_sender", (int)(strlen(fp) - 5), fp);
 				struct nl_buf snd = NL_BUF_INIT;
 				nl_read_file(sp, 0, &snd, &err);
-				got = nl_reply_strip_text_from(nl_buf_cstr(&body), body.len, nl_buf_cstr(&snd));
+				got =
+				    nl_reply_strip_text_from(nl_buf_cstr(&body), body.len, nl_buf_cstr(&snd));
 				nl_buf_free(&snd);
 			} else {
 				got = nl_reply_strip_text(nl_buf_cstr(&body), body.len);
 			}
 			double dt = seconds() - t0;
 			if (strstr(cols[1], "long_quote") || strstr(cols[1], "pathological")) {
-				printf("time %s/%s (%zu bytes): %.2f ms\n", cols[0], cols[1], body.len, dt * 1000);
+				printf("time %s/%s (%zu bytes): %.2f ms\n", cols[0], cols[1], body.len,
+				       dt * 1000);
 				if (dt >= 1.0) {
 					printf("FAIL %s takes %.2f s\n", cols[1], dt);
 					failures++;
@@ -273,7 +278,8 @@ int main(void)
 		char *want = unescape(cols[3] ? cols[3] : "");
 		if (!check(cols[2], got, want, nl_buf_cstr(&body), body.len)) {
 			if (cur.ok)
-				snprintf(cur.why, sizeof cur.why, "%s \"%.80s\"; got \"%.200s\"", cols[2], want, got);
+				snprintf(cur.why, sizeof cur.why, "%s \"%.80s\"; got \"%.200s\"", cols[2],
+				         want, got);
 			cur.ok = false;
 		}
 		free(want);

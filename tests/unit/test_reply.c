@@ -79,10 +79,16 @@ static void kinds_auto_reply(void **state)
 	nl_reply_free(r);
 	m.precedence = NULL;
 
-	const char *subjects[] = {"Out of Office: Job or career", "Automatic reply: Job or career",
-	                          "Abwesenheitsnotiz: Job or career", "Réponse automatique : Job or career",
-	                          "Respuesta automática: Job", "Risposta automatica: Job", "Automatisch antwoord: Job",
-	                          "Autosvar: Job", "Автоответ: Job", "On vacation until Monday"};
+	const char *subjects[] = {"Out of Office: Job or career",
+	                          "Automatic reply: Job or career",
+	                          "Abwesenheitsnotiz: Job or career",
+	                          "Réponse automatique : Job or career",
+	                          "Respuesta automática: Job",
+	                          "Risposta automatica: Job",
+	                          "Automatisch antwoord: Job",
+	                          "Autosvar: Job",
+	                          "Автоответ: Job",
+	                          "On vacation until Monday"};
 	for (size_t i = 0; i < sizeof subjects / sizeof subjects[0]; i++) {
 		m.subject = (char *)subjects[i];
 		r = analyse(&m, NULL);
@@ -99,7 +105,8 @@ static void kinds_auto_reply(void **state)
 static void kinds_unsubscribe(void **state)
 {
 	(void)state;
-	const char *subjects[] = {"unsubscribe", "Re: Unsubscribe", "STOP", "Please remove me", "Re: stop sending"};
+	const char *subjects[] = {"unsubscribe", "Re: Unsubscribe", "STOP", "Please remove me",
+	                          "Re: stop sending"};
 	for (size_t i = 0; i < sizeof subjects / sizeof subjects[0]; i++) {
 		struct nl_message m = msg_text(subjects[i], "");
 		struct nl_reply *r = analyse(&m, NULL);
@@ -107,7 +114,8 @@ static void kinds_unsubscribe(void **state)
 			fail_msg("subject %s: %s", subjects[i], nl_reply_kind_name(r->kind));
 		nl_reply_free(r);
 	}
-	const char *not_unsub[] = {"Re: Stop working weekends?", "Re: How to unsubscribe from a career you hate, part 2",
+	const char *not_unsub[] = {"Re: Stop working weekends?",
+	                           "Re: How to unsubscribe from a career you hate, part 2",
 	                           "Re: Job or career"};
 	for (size_t i = 0; i < sizeof not_unsub / sizeof not_unsub[0]; i++) {
 		struct nl_message m = msg_text(not_unsub[i], "1 career\n");
@@ -121,7 +129,8 @@ static void kinds_unsubscribe(void **state)
 	struct nl_reply *r = analyse(&m, NULL);
 	assert_int_equal(r->kind, NL_REPLY_UNSUBSCRIBE);
 	nl_reply_free(r);
-	m = msg_text("Re: Job or career", "1 career\n\n> To unsubscribe, reply with \"unsubscribe\".\n> unsubscribe\n");
+	m = msg_text("Re: Job or career",
+	             "1 career\n\n> To unsubscribe, reply with \"unsubscribe\".\n> unsubscribe\n");
 	r = analyse(&m, NULL);
 	assert_int_equal(r->kind, NL_REPLY_PERSON);
 	nl_reply_free(r);
@@ -142,7 +151,8 @@ static void tokens(void **state)
 {
 	(void)state;
 	char *rcpt[] = {(char *)"coach@example.test", (char *)"replies+" TOK "@example.test"};
-	struct nl_message m = msg_text("Re: Job or career [survey abcdefghijk2345m work=not sure]", "1 career\n");
+	struct nl_message m =
+	    msg_text("Re: Job or career [survey abcdefghijk2345m work=not sure]", "1 career\n");
 	m.recipients = rcpt;
 	m.n_recipients = 2;
 	m.in_reply_to = (char *)"<mmmmmmmmmmmmmmmm.career-2026-11@example.test>";
@@ -194,9 +204,10 @@ static struct nl_reply *dsn(const char *status_part, const char *text)
 static void bounces_rfc3464(void **state)
 {
 	(void)state;
-	struct nl_reply *r = dsn("Reporting-MTA: dns; mx.example.net\n\nFinal-Recipient: rfc822; Sam@Example.org\n"
-	                         "Action: failed\nStatus: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 User unknown\n",
-	                         NULL);
+	struct nl_reply *r =
+	    dsn("Reporting-MTA: dns; mx.example.net\n\nFinal-Recipient: rfc822; Sam@Example.org\n"
+	        "Action: failed\nStatus: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 User unknown\n",
+	        NULL);
 	assert_int_equal(r->kind, NL_REPLY_BOUNCE);
 	assert_int_equal(r->n_bounces, 1);
 	assert_string_equal(r->bounces[0].recipient, "sam@example.org");
@@ -209,17 +220,19 @@ static void bounces_rfc3464(void **state)
 
 	/* no blank line between the groups (MimeKit #250), lower-case names, no space after ';' */
 	r = dsn("Reporting-MTA: dns; mm1\nArrival-Date: Mon, 29 Jul 1996 02:12:50 -0700\n"
-	        "final-recipient: RFC822;newsletter-request@imusic.com\naction: failed\nstatus: 5.0.0\n", NULL);
+	        "final-recipient: RFC822;newsletter-request@imusic.com\naction: failed\nstatus: 5.0.0\n",
+	        NULL);
 	assert_int_equal(r->n_bounces, 1);
 	assert_string_equal(r->bounces[0].recipient, "newsletter-request@imusic.com");
 	assert_false(r->bounces[0].hard);
 	nl_reply_free(r);
 
 	/* several blank lines, two recipients, comment after the status, a delayed one */
-	r = dsn("Reporting-MTA: dns;someserver.com\n\n\n\nFinal-Recipient: rfc822;a@example.org\nAction: failed\n"
-	        "Status: 5.0.0 (recipient reached disk quota)\n\n\nFinal-Recipient: rfc822;b@example.org\n"
-	        "Action: delayed\nStatus: 4.4.7\n",
-	        NULL);
+	r = dsn(
+	    "Reporting-MTA: dns;someserver.com\n\n\n\nFinal-Recipient: rfc822;a@example.org\nAction: failed\n"
+	    "Status: 5.0.0 (recipient reached disk quota)\n\n\nFinal-Recipient: rfc822;b@example.org\n"
+	    "Action: delayed\nStatus: 4.4.7\n",
+	    NULL);
 	assert_int_equal(r->kind, NL_REPLY_BOUNCE);
 	assert_int_equal(r->n_bounces, 2);
 	assert_string_equal(r->bounces[0].reason, "mailboxfull");
@@ -263,15 +276,15 @@ static void bounces_rfc3464(void **state)
 static void bounces_plain(void **state)
 {
 	(void)state;
-	struct nl_message m =
-		msg_text("failure notice",
-	                 "Hi. This is the qmail-send program at mx.example.net.\n"
-	                 "I'm afraid I wasn't able to deliver your message to the following addresses.\n"
-	                 "This is a permanent error; I've given up. Sorry it didn't work out.\n\n"
-	                 "<sam@example.org>:\n192.0.2.1 does not like recipient.\n"
-	                 "Remote host said: 550 5.1.1 <sam@example.org>: Recipient address rejected: User unknown\n\n"
-	                 "--- Below this line is a copy of the message.\n\nReturn-Path: <replies+" TOK "@example.test>\n"
-	                 "To: sam@example.org\n");
+	struct nl_message m = msg_text(
+	    "failure notice",
+	    "Hi. This is the qmail-send program at mx.example.net.\n"
+	    "I'm afraid I wasn't able to deliver your message to the following addresses.\n"
+	    "This is a permanent error; I've given up. Sorry it didn't work out.\n\n"
+	    "<sam@example.org>:\n192.0.2.1 does not like recipient.\n"
+	    "Remote host said: 550 5.1.1 <sam@example.org>: Recipient address rejected: User unknown\n\n"
+	    "--- Below this line is a copy of the message.\n\nReturn-Path: <replies+" TOK "@example.test>\n"
+	    "To: sam@example.org\n");
 	m.from_address = (char *)"mailer-daemon@mx.example.net";
 	char *rcpt[] = {(char *)"replies+" TOK "@example.test"};
 	m.recipients = rcpt;
@@ -286,7 +299,8 @@ static void bounces_plain(void **state)
 	nl_reply_free(r);
 
 	/* a person mentioning "undeliverable" is not a bounce */
-	m = msg_text("Re: Job or career", "1 career\nYour last mail was almost undeliverable, my filter hates links.\n");
+	m = msg_text("Re: Job or career",
+	             "1 career\nYour last mail was almost undeliverable, my filter hates links.\n");
 	r = analyse(&m, NULL);
 	assert_int_equal(r->kind, NL_REPLY_PERSON);
 	nl_reply_free(r);
@@ -298,8 +312,9 @@ static void complaints_and_receipts(void **state)
 	struct nl_message m = msg_text("Complaint", "This is an email abuse report");
 	m.content_type = (char *)"multipart/report";
 	m.report_type = (char *)"feedback-report";
-	m.feedback_report = (char *)"Feedback-Type: abuse\nUser-Agent: Yahoo!-Mail-Feedback/2.0\nVersion: 0.1\n"
-	                            "Original-Rcpt-To: Sam@example.org\n";
+	m.feedback_report =
+	    (char *)"Feedback-Type: abuse\nUser-Agent: Yahoo!-Mail-Feedback/2.0\nVersion: 0.1\n"
+	            "Original-Rcpt-To: Sam@example.org\n";
 	struct nl_reply *r = analyse(&m, NULL);
 	assert_int_equal(r->kind, NL_REPLY_COMPLAINT);
 	assert_string_equal(r->feedback_type, "abuse");
@@ -321,7 +336,8 @@ static struct nl_reply *parse_file(const char *path)
 	struct nl_error err = {0};
 	struct nl_message *m = NULL;
 	struct nl_reply *r = NULL;
-	if (nl_read_file(path, 0, &raw, &err) != NL_OK || nl_message_parse(nl_buf_cstr(&raw), raw.len, &m, &err) != NL_OK)
+	if (nl_read_file(path, 0, &raw, &err) != NL_OK ||
+	    nl_message_parse(nl_buf_cstr(&raw), raw.len, &m, &err) != NL_OK)
 		fail_msg("%s: %s", path, err.detail);
 	r = analyse(m, NULL);
 	nl_message_free(m);
@@ -339,13 +355,15 @@ static void bounces_corpus_deviations(void **state)
 		const char *status;
 		enum nl_reply_kind kind;
 	} cases[] = {
-		{"mimekit/messages/delivery-status-no-blank-line.txt", "newsletter-request@imusic.com", "5.0.0", NL_REPLY_BOUNCE},
-		{"mimekit/messages/delivery-status-multiple-blank-lines.txt", "orig_recip@customer.com", "5.5.0", NL_REPLY_BOUNCE},
-		{"mimekit/messages/bounce.txt", NULL, NULL, NL_REPLY_BOUNCE},
-		{"mimekit/messages/delivery-status2.txt", "source@domain.com", "5.0.0", NL_REPLY_BOUNCE},
-		{"cpython-test_email/msg_16.txt", NULL, "5.0.0", NL_REPLY_BOUNCE},
-		{"mimekit/messages/feedback-report.txt", NULL, NULL, NL_REPLY_COMPLAINT},
-		{"mimekit/messages/disposition-notification.txt", NULL, NULL, NL_REPLY_IGNORED},
+	    {"mimekit/messages/delivery-status-no-blank-line.txt", "newsletter-request@imusic.com", "5.0.0",
+	     NL_REPLY_BOUNCE},
+	    {"mimekit/messages/delivery-status-multiple-blank-lines.txt", "orig_recip@customer.com", "5.5.0",
+	     NL_REPLY_BOUNCE},
+	    {"mimekit/messages/bounce.txt", NULL, NULL, NL_REPLY_BOUNCE},
+	    {"mimekit/messages/delivery-status2.txt", "source@domain.com", "5.0.0", NL_REPLY_BOUNCE},
+	    {"cpython-test_email/msg_16.txt", NULL, "5.0.0", NL_REPLY_BOUNCE},
+	    {"mimekit/messages/feedback-report.txt", NULL, NULL, NL_REPLY_COMPLAINT},
+	    {"mimekit/messages/disposition-notification.txt", NULL, NULL, NL_REPLY_IGNORED},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		char path[1024];
@@ -356,7 +374,9 @@ static void bounces_corpus_deviations(void **state)
 		if (cases[i].kind == NL_REPLY_BOUNCE) {
 			if (r->n_bounces < 1)
 				fail_msg("%s: no recipient", cases[i].file);
-			if (cases[i].recipient && strcmp(r->bounces[0].recipient ? r->bounces[0].recipient : "", cases[i].recipient))
+			if (cases[i].recipient &&
+			    strcmp(r->bounces[0].recipient ? r->bounces[0].recipient : "",
+			           cases[i].recipient))
 				fail_msg("%s: recipient %s", cases[i].file, r->bounces[0].recipient);
 			if (cases[i].status && strcmp(r->bounces[0].status, cases[i].status))
 				fail_msg("%s: status %s", cases[i].file, r->bounces[0].status);
@@ -429,21 +449,21 @@ static void quote_headers_languages(void **state)
 {
 	(void)state;
 	static const char *const headers[] = {
-		"On Mon, Nov 30, 2026 at 9:00 AM Career Notes <news@example.test> wrote:",
-		"On Mon, Nov 30, 2026 at 9:00 AM Career Notes <\nnews@example.test> wrote:",
-		"Le lun. 30 nov. 2026 à 09:00, Career Notes <news@example.test> a écrit :",
-		"Am Mo., 30. Nov. 2026 um 09:00 Uhr schrieb Career Notes <news@example.test>:",
-		"El lun, 30 nov 2026 a las 09:00, Career Notes (<news@example.test>) escribió:",
-		"Il giorno lun 30 nov 2026 alle ore 09:00 Career Notes <news@example.test> ha scritto:",
-		"Op ma 30 nov. 2026 om 09:00 schreef Career Notes <news@example.test>:",
-		"Em seg., 30 de nov. de 2026 às 09:00, Career Notes <news@example.test> escreveu:",
-		"W dniu 30.11.2026 o 09:00, Career Notes <news@example.test> napisał(a):",
-		"pon., 30 lis 2026 o 09:00 Career Notes <news@example.test> napisał(a):",
-		"30 нояб. 2026 г., в 09:00, Career Notes <news@example.test> пишет:",
-		"пн, 30 нояб. 2026 г. в 09:00, Career Notes <news@example.test>:",
-		"Den mån 30 nov. 2026 kl 09:00 skrev Career Notes <news@example.test>:",
-		"2026年11月30日(月) 9:00 Career Notes <news@example.test>:",
-		"Career Notes <news@example.test> 于2026年11月30日周一 09:00写道：",
+	    "On Mon, Nov 30, 2026 at 9:00 AM Career Notes <news@example.test> wrote:",
+	    "On Mon, Nov 30, 2026 at 9:00 AM Career Notes <\nnews@example.test> wrote:",
+	    "Le lun. 30 nov. 2026 à 09:00, Career Notes <news@example.test> a écrit :",
+	    "Am Mo., 30. Nov. 2026 um 09:00 Uhr schrieb Career Notes <news@example.test>:",
+	    "El lun, 30 nov 2026 a las 09:00, Career Notes (<news@example.test>) escribió:",
+	    "Il giorno lun 30 nov 2026 alle ore 09:00 Career Notes <news@example.test> ha scritto:",
+	    "Op ma 30 nov. 2026 om 09:00 schreef Career Notes <news@example.test>:",
+	    "Em seg., 30 de nov. de 2026 às 09:00, Career Notes <news@example.test> escreveu:",
+	    "W dniu 30.11.2026 o 09:00, Career Notes <news@example.test> napisał(a):",
+	    "pon., 30 lis 2026 o 09:00 Career Notes <news@example.test> napisał(a):",
+	    "30 нояб. 2026 г., в 09:00, Career Notes <news@example.test> пишет:",
+	    "пн, 30 нояб. 2026 г. в 09:00, Career Notes <news@example.test>:",
+	    "Den mån 30 nov. 2026 kl 09:00 skrev Career Notes <news@example.test>:",
+	    "2026年11月30日(月) 9:00 Career Notes <news@example.test>:",
+	    "Career Notes <news@example.test> 于2026年11月30日周一 09:00写道：",
 	};
 	for (size_t i = 0; i < sizeof headers / sizeof headers[0]; i++) {
 		char *body = nl_xasprintf("2 4\n\n%s\n1 job\n3 yes\n", headers[i]);
@@ -464,17 +484,37 @@ static struct nl_survey *design_survey(void)
 	s->n_questions = 4;
 	s->questions = nl_xcalloc(4, sizeof *s->questions);
 	struct nl_question *q = s->questions;
-	q[0] = (struct nl_question){nl_xstrdup("work"), NL_Q_CHOICE, nl_xstrdup("Is your work today a job or a career?"),
-	                            nl_xcalloc(3, sizeof(char *)), 3, 0, 0};
+	q[0] = (struct nl_question){nl_xstrdup("work"),
+	                            NL_Q_CHOICE,
+	                            nl_xstrdup("Is your work today a job or a career?"),
+	                            nl_xcalloc(3, sizeof(char *)),
+	                            3,
+	                            0,
+	                            0};
 	q[0].options[0] = nl_xstrdup("job");
 	q[0].options[1] = nl_xstrdup("career");
 	q[0].options[2] = nl_xstrdup("not sure");
-	q[1] = (struct nl_question){nl_xstrdup("satisfaction"), NL_Q_SCALE,
-	                            nl_xstrdup("How satisfied are you with where it is heading?"), NULL, 0, 1, 5};
-	q[2] = (struct nl_question){nl_xstrdup("consult"), NL_Q_YESNO,
-	                            nl_xstrdup("Would you like a free 15-minute consultation?"), NULL, 0, 0, 0};
-	q[3] = (struct nl_question){nl_xstrdup("change"), NL_Q_TEXT,
-	                            nl_xstrdup("What one thing would you change about your work?"), NULL, 0, 0, 0};
+	q[1] = (struct nl_question){nl_xstrdup("satisfaction"),
+	                            NL_Q_SCALE,
+	                            nl_xstrdup("How satisfied are you with where it is heading?"),
+	                            NULL,
+	                            0,
+	                            1,
+	                            5};
+	q[2] = (struct nl_question){nl_xstrdup("consult"),
+	                            NL_Q_YESNO,
+	                            nl_xstrdup("Would you like a free 15-minute consultation?"),
+	                            NULL,
+	                            0,
+	                            0,
+	                            0};
+	q[3] = (struct nl_question){nl_xstrdup("change"),
+	                            NL_Q_TEXT,
+	                            nl_xstrdup("What one thing would you change about your work?"),
+	                            NULL,
+	                            0,
+	                            0,
+	                            0};
 	return s;
 }
 
@@ -565,8 +605,9 @@ static void fixtures(void **state)
 		if (c[4] && c[4][0])
 			ok = ok && strncmp(r->new_text, c[4], strlen(c[4])) == 0;
 		if (!ok) {
-			printf("FIXTURE %s: kind %s (%s), token source %s, answers \"%s\", new text \"%.60s\"\n", c[0],
-			       nl_reply_kind_name(r->kind), r->reason, src, got, r->new_text);
+			printf(
+			    "FIXTURE %s: kind %s (%s), token source %s, answers \"%s\", new text \"%.60s\"\n",
+			    c[0], nl_reply_kind_name(r->kind), r->reason, src, got, r->new_text);
 			bad++;
 		}
 		free(got);
@@ -582,16 +623,16 @@ static void fixtures(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(kinds_auto_reply),
-		cmocka_unit_test(kinds_unsubscribe),
-		cmocka_unit_test(tokens),
-		cmocka_unit_test(bounces_rfc3464),
-		cmocka_unit_test(bounces_plain),
-		cmocka_unit_test(complaints_and_receipts),
-		cmocka_unit_test(bounces_corpus_deviations),
-		cmocka_unit_test(strip_text),
-		cmocka_unit_test(quote_headers_languages),
-		cmocka_unit_test(fixtures),
+	    cmocka_unit_test(kinds_auto_reply),
+	    cmocka_unit_test(kinds_unsubscribe),
+	    cmocka_unit_test(tokens),
+	    cmocka_unit_test(bounces_rfc3464),
+	    cmocka_unit_test(bounces_plain),
+	    cmocka_unit_test(complaints_and_receipts),
+	    cmocka_unit_test(bounces_corpus_deviations),
+	    cmocka_unit_test(strip_text),
+	    cmocka_unit_test(quote_headers_languages),
+	    cmocka_unit_test(fixtures),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
