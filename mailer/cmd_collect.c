@@ -1,6 +1,7 @@
 /* cmd_collect.c - `mailer collect [--maildir DIR | --mbox FILE]`: read replies, bounces, complaints
  * and unsubscribe requests from the inbox into the state (the library's nl_collect_run), under the
  * run lock, with a progress line on a terminal and a summary. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,6 +95,8 @@ int cmd_collect(struct tool *t, int argc, char **argv)
 		return tool_usage_error("collect", "give --maildir or --mbox, not both");
 	if (!tool_load_config(t))
 		return EXIT_CONFIG;
+	/* a server that drops the connection must give an error, not kill the process */
+	signal(SIGPIPE, SIG_IGN);
 	const struct nl_config *cfg = &t->cfg;
 	char *url = maildir          ? nl_xasprintf("maildir:%s", maildir)
 	            : mbox           ? nl_xasprintf("mbox:%s", mbox)
