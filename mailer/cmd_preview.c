@@ -13,17 +13,17 @@
 #include "util.h"
 
 static const char preview_help[] =
-	"usage: mailer preview ARTICLE [--to ADDRESS] [-o DIR]\n"
-	"\n"
-	"Composes ARTICLE for one subscriber, exactly as `mailer send` would, and writes it to DIR\n"
-	"(default: the current directory) as CAMPAIGN.eml (the whole message) and CAMPAIGN.html (its\n"
-	"HTML part), then prints the two paths.  Nothing is sent.\n"
-	"\n"
-	"  --to ADDRESS  the subscriber to preview (default: the first one in the list)\n"
-	"  -o DIR        where to write the two files\n"
-	"\n"
-	"The list is the article's `list`, or the configuration's `subscribers`.  The tokens in the\n"
-	"links are the real ones when the state database exists (they match what send will use).\n";
+    "usage: mailer preview ARTICLE [--to ADDRESS] [-o DIR]\n"
+    "\n"
+    "Composes ARTICLE for one subscriber, exactly as `mailer send` would, and writes it to DIR\n"
+    "(default: the current directory) as CAMPAIGN.eml (the whole message) and CAMPAIGN.html (its\n"
+    "HTML part), then prints the two paths.  Nothing is sent.\n"
+    "\n"
+    "  --to ADDRESS  the subscriber to preview (default: the first one in the list)\n"
+    "  -o DIR        where to write the two files\n"
+    "\n"
+    "The list is the article's `list`, or the configuration's `subscribers`.  The tokens in the\n"
+    "links are the real ones when the state database exists (they match what send will use).\n";
 
 struct preview_opts {
 	const char *article;
@@ -46,7 +46,8 @@ static int preview_parse(int argc, char **argv, struct preview_opts *o)
 		else if (a[0] == '-' && a[1])
 			return tool_usage_error("preview", "unknown option '%s'", a);
 		else if (o->article)
-			return tool_usage_error("preview", "one article at a time ('%s' and '%s')", o->article, a);
+			return tool_usage_error("preview", "one article at a time ('%s' and '%s')",
+			                        o->article, a);
 		else
 			o->article = a;
 	}
@@ -115,7 +116,8 @@ int cmd_preview(struct tool *t, int argc, char **argv)
 		return EXIT_CONFIG;
 	if ((rc = nl_article_load(o.article, &article, &err)) != NL_OK)
 		goto out;
-	list_path = article->list ? nl_path_relative_to(o.article, article->list) : nl_xstrdup(t->cfg.subscribers);
+	list_path =
+	    article->list ? nl_path_relative_to(o.article, article->list) : nl_xstrdup(t->cfg.subscribers);
 	if ((rc = nl_subscribers_open(list_path, &list, &err)) != NL_OK)
 		goto out;
 	unsigned char secret[NL_SECRET_LEN];

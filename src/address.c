@@ -88,7 +88,8 @@ bool nl_address_valid(const char *addr, const char **reason)
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)addr[i];
 		if (c <= ' ' || c >= 0x7f) {
-			why = c >= 0x80 ? "non-ASCII characters in the address" : "space or control character in the address";
+			why = c >= 0x80 ? "non-ASCII characters in the address"
+			                : "space or control character in the address";
 			goto out;
 		}
 	}

@@ -42,7 +42,7 @@ enum {
 };
 
 static const char *const compose_builtins[VAR_BUILTIN_COUNT] = {
-	"name", "email", "title", "subject", "date", "preheader", "content", "survey", "unsubscribe",
+    "name", "email", "title", "subject", "date", "preheader", "content", "survey", "unsubscribe",
 };
 
 struct nl_composer {
@@ -50,15 +50,15 @@ struct nl_composer {
 	unsigned char secret[NL_SECRET_LEN];
 	struct nl_template *html, *text;
 	size_t n_vars;
-	struct nl_span *values;     /* n_vars; the campaign's constants filled once */
-	char *reply_prefix;         /* "replies+" */
-	char *reply_suffix;         /* "@example.test" */
+	struct nl_span *values; /* n_vars; the campaign's constants filled once */
+	char *reply_prefix;     /* "replies+" */
+	char *reply_suffix;     /* "@example.test" */
 	char *from_domain;
-	char *campaign_atom;        /* the campaign as dot-atom-text for the Message-ID */
-	struct nl_buf from_header;  /* "From: …\r\n" */
+	char *campaign_atom;       /* the campaign as dot-atom-text for the Message-ID */
+	struct nl_buf from_header; /* "From: …\r\n" */
 	struct nl_buf subject_header;
 	struct nl_buf list_headers_hole; /* List-Id, List-Unsubscribe(-Post), with holes */
-	struct nl_buf reply_name;   /* the From display name, for Reply-To */
+	struct nl_buf reply_name;        /* the From display name, for Reply-To */
 	struct nl_buf survey_html_hole, survey_text_hole;
 	struct nl_buf unsub_html_hole, unsub_text_hole;
 	/* per-subscriber scratch */
@@ -86,7 +86,8 @@ static void compose_fill(struct nl_buf *out, const struct nl_buf *s, const char 
 	}
 }
 
-/* The tokened reply address as a mailto: URI with a hole for the token: RFC 6068 §2 wants gen-delims and "%" in the address percent-encoded. */
+/* The tokened reply address as a mailto: URI with a hole for the token: RFC 6068 §2 wants gen-delims and "%"
+ * in the address percent-encoded. */
 static void compose_mailto_hole(struct nl_composer *c, struct nl_buf *out)
 {
 	const char *parts[2] = {c->reply_prefix, c->reply_suffix};
@@ -109,8 +110,8 @@ static char *compose_atom(const char *s)
 	struct nl_buf b = NL_BUF_INIT;
 	for (const char *p = s; *p; p++) {
 		char ch = *p;
-		bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '-' ||
-		          ch == '_';
+		bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+		          ch == '-' || ch == '_';
 		if (ch == '.' && b.len && b.data[b.len - 1] != '.')
 			nl_buf_putc(&b, '.');
 		else if (ch != '.')
@@ -164,8 +165,8 @@ static void compose_escape(struct nl_buf *out, const char *s)
 }
 
 static const char compose_button_style[] =
-	"display:inline-block; margin:0 6px 8px 0; padding:6px 14px; border:1px solid #1a5fb4; "
-	"border-radius:4px; color:#1a5fb4; text-decoration:none; font-size:15px;";
+    "display:inline-block; margin:0 6px 8px 0; padding:6px 14px; border:1px solid #1a5fb4; "
+    "border-radius:4px; color:#1a5fb4; text-decoration:none; font-size:15px;";
 
 static void compose_html_option(struct nl_composer *c, struct nl_buf *out, size_t n, const char *qid,
                                 const char *value, const char *label)
@@ -210,8 +211,10 @@ static void compose_survey(struct nl_composer *c)
 
 	nl_buf_puts(t, "----------------------------------------------------------------------\n");
 	nl_buf_printf(t, "%s%s\n\n", how, nl_buf_cstr(&example));
-	nl_buf_puts(h, "<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\" "
-	               "style=\"margin:28px 0 0; border-top:1px solid #e4e4e7;\">\n<tr><td style=\"padding:20px 0 0;\">\n");
+	nl_buf_puts(
+	    h, "<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\" "
+	       "style=\"margin:28px 0 0; border-top:1px solid #e4e4e7;\">\n<tr><td style=\"padding:20px 0 "
+	       "0;\">\n");
 	nl_buf_printf(h, "<p style=\"margin:0 0 16px;\">%s", how);
 	compose_escape(h, nl_buf_cstr(&example));
 	nl_buf_puts(h, " &ndash; or choose an answer below: each one opens a reply for you to send.</p>\n");
@@ -237,8 +240,10 @@ static void compose_survey(struct nl_composer *c)
 				compose_html_option(c, h, n, q->id, num, num);
 			}
 			nl_buf_printf(t, "   (%d = least, %d = most)", q->min, q->max);
-			nl_buf_printf(h, "<span style=\"color:#71717a; font-size:13px;\">%d = least, %d = most</span>\n",
-			              q->min, q->max);
+			nl_buf_printf(
+			    h,
+			    "<span style=\"color:#71717a; font-size:13px;\">%d = least, %d = most</span>\n",
+			    q->min, q->max);
 			break;
 		case NL_Q_YESNO:
 			nl_buf_puts(t, "yes / no");
@@ -247,7 +252,9 @@ static void compose_survey(struct nl_composer *c)
 			break;
 		case NL_Q_TEXT:
 			nl_buf_printf(t, "(reply with %zu and your answer in your own words)", n);
-			nl_buf_printf(h, "<span style=\"color:#71717a;\">Reply with %zu and your answer in your own words.</span>\n",
+			nl_buf_printf(h,
+			              "<span style=\"color:#71717a;\">Reply with %zu and your answer in your "
+			              "own words.</span>\n",
 			              n);
 			break;
 		}
@@ -267,7 +274,8 @@ static enum nl_code compose_lists(struct nl_composer *c, const struct nl_config 
 	const char *mailto = cfg->unsubscribe_mailto;
 	const char *https = cfg->unsubscribe_https && *cfg->unsubscribe_https ? cfg->unsubscribe_https : NULL;
 	if (!mailto || !compose_uri_ok(mailto, "mailto:"))
-		return nl_fail(err, NL_ERR_CONFIG, "unsubscribe: '%s' is not a usable mailto: URI", mailto ? mailto : "");
+		return nl_fail(err, NL_ERR_CONFIG, "unsubscribe: '%s' is not a usable mailto: URI",
+		               mailto ? mailto : "");
 	if (https && !compose_uri_ok(https, "https://"))
 		return nl_fail(err, NL_ERR_CONFIG, "unsubscribe: '%s' is not a usable https:// URL", https);
 	if (!cfg->list_id || !*cfg->list_id || !compose_uri_ok(cfg->list_id, ""))
@@ -292,7 +300,8 @@ static enum nl_code compose_lists(struct nl_composer *c, const struct nl_config 
 	 * URI is checked above (ASCII, no space or control) and gets a line of its own */
 	struct nl_buf u = NL_BUF_INIT; /* the one-click URL with its hole */
 	size_t mlen = m.len + (memchr(m.data, COMPOSE_HOLE, m.len) ? NL_TOKEN_LEN - 1 : 0);
-	bool fold = strlen("List-Unsubscribe: <>,") + mlen > NL_MIME_FOLD; /* then it starts on a line of its own */
+	bool fold =
+	    strlen("List-Unsubscribe: <>,") + mlen > NL_MIME_FOLD; /* then it starts on a line of its own */
 	nl_buf_printf(l, "List-Unsubscribe:%s<%s>", fold ? "\r\n " : " ", nl_buf_cstr(&m));
 	if (https) {
 		nl_buf_printf(&u, "%s%ct=%c", https, strchr(https, '?') ? '&' : '?', COMPOSE_HOLE);
@@ -307,11 +316,14 @@ static enum nl_code compose_lists(struct nl_composer *c, const struct nl_config 
 	nl_template_escape_html(&c->unsub_html_hole, (struct nl_span){link->data, link->len});
 	nl_buf_puts(&c->unsub_html_hole, "\" style=\"color:#71717a;\">Unsubscribe</a> from these emails");
 	if (https)
-		nl_buf_puts(&c->unsub_html_hole, " with one click, or reply with the subject &ldquo;unsubscribe&rdquo;.");
+		nl_buf_puts(&c->unsub_html_hole,
+		            " with one click, or reply with the subject &ldquo;unsubscribe&rdquo;.");
 	else
-		nl_buf_puts(&c->unsub_html_hole, ": the link opens a reply with the subject &ldquo;unsubscribe&rdquo;.");
+		nl_buf_puts(&c->unsub_html_hole,
+		            ": the link opens a reply with the subject &ldquo;unsubscribe&rdquo;.");
 	if (https)
-		nl_buf_printf(&c->unsub_text_hole, "To unsubscribe, open %s\nor reply with the subject \"unsubscribe\".",
+		nl_buf_printf(&c->unsub_text_hole,
+		              "To unsubscribe, open %s\nor reply with the subject \"unsubscribe\".",
 		              nl_buf_cstr(&u));
 	else
 		nl_buf_printf(&c->unsub_text_hole, "To unsubscribe, reply with the subject \"unsubscribe\".");
@@ -323,12 +335,13 @@ static enum nl_code compose_lists(struct nl_composer *c, const struct nl_config 
 
 /* ---- setup ---- */
 
-static enum nl_code compose_templates(struct nl_composer *c, const struct nl_config *cfg, const char *const *vars,
-                                      struct nl_error *err)
+static enum nl_code compose_templates(struct nl_composer *c, const struct nl_config *cfg,
+                                      const char *const *vars, struct nl_error *err)
 {
 	const char *base = c->article->template_name ? c->article->template_name : "newsletter";
 	if (strchr(base, '/') || base[0] == '.')
-		return nl_fail(err, NL_ERR_TEMPLATE, "%s: template '%s' must be a base name", c->article->path, base);
+		return nl_fail(err, NL_ERR_TEMPLATE, "%s: template '%s' must be a base name",
+		               c->article->path, base);
 	const char *dir = cfg->templates ? cfg->templates : "templates";
 	char *path = nl_xasprintf("%s/%s.html", dir, base);
 	enum nl_code rc = nl_template_load(path, vars, c->n_vars, NL_TEMPLATE_HTML, &c->html, err);
@@ -392,11 +405,12 @@ enum nl_code nl_compose_new(const struct nl_config *cfg, const struct nl_article
 
 	nl_mime_header_mailbox(&c->from_header, "From", from_name, from_addr);
 	nl_mime_header_text(&c->subject_header, "Subject", article->subject, strlen(article->subject));
-	const char *texts[] = {article->title, article->subject, article->date_text, article->preheader, article->html,
-	                       article->text};
+	const char *texts[] = {article->title,     article->subject, article->date_text,
+	                       article->preheader, article->html,    article->text};
 	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
 		if (texts[i] && strchr(texts[i], COMPOSE_HOLE)) {
-			rc = nl_fail(err, NL_ERR_ARTICLE, "%s: a control character (U+0001) in the article", article->path);
+			rc = nl_fail(err, NL_ERR_ARTICLE, "%s: a control character (U+0001) in the article",
+			             article->path);
 			goto out;
 		}
 	c->qp_cache = nl_mime_qp_cache_new(COMPOSE_QP_CACHE, COMPOSE_HOLE, NL_TOKEN_LEN);
@@ -437,7 +451,8 @@ static bool compose_email_ok(const char *email)
 static bool compose_values_clean(const struct nl_subscriber *sub)
 {
 	for (size_t i = 0; i <= sub->n_columns; i++) {
-		const unsigned char *p = (const unsigned char *)(i < sub->n_columns ? sub->values[i] : sub->name);
+		const unsigned char *p =
+		    (const unsigned char *)(i < sub->n_columns ? sub->values[i] : sub->name);
 		for (; p && *p; p++)
 			if (*p < 0x20 && *p != '\t')
 				return false;
@@ -483,13 +498,15 @@ enum nl_code nl_compose_message(struct nl_composer *c, const struct nl_subscribe
 {
 	nl_buf_reset(out);
 	if (!compose_email_ok(sub->email))
-		return nl_fail(err, NL_ERR_SUBSCRIBER, "line %zu: '%.300s' is not a usable address", sub->line, sub->email);
+		return nl_fail(err, NL_ERR_SUBSCRIBER, "line %zu: '%.300s' is not a usable address",
+		               sub->line, sub->email);
 	if (!compose_values_clean(sub))
-		return nl_fail(err, NL_ERR_SUBSCRIBER, "line %zu: %s: a control character in the data", sub->line,
-		               sub->email);
+		return nl_fail(err, NL_ERR_SUBSCRIBER, "line %zu: %s: a control character in the data",
+		               sub->line, sub->email);
 	memset(env, 0, sizeof *env);
 	nl_token_make(c->secret, c->article->campaign, sub->email, env->token);
-	snprintf(env->mail_from, sizeof env->mail_from, "%s%s%s", c->reply_prefix, env->token, c->reply_suffix);
+	snprintf(env->mail_from, sizeof env->mail_from, "%s%s%s", c->reply_prefix, env->token,
+	         c->reply_suffix);
 	snprintf(env->rcpt_to, sizeof env->rcpt_to, "%s", sub->email);
 	snprintf(env->message_id, sizeof env->message_id, "%s.%s@%s", env->token, c->campaign_atom,
 	         c->from_domain);
@@ -517,8 +534,9 @@ enum nl_code nl_compose_message(struct nl_composer *c, const struct nl_subscribe
 	compose_part(c, out, boundary, "text/html", &c->part_html, env->token);
 	nl_mime_alternative_end(out, boundary);
 	if (nl_buf_failed(out) || out->len > NL_COMPOSE_MAX_MESSAGE)
-		return nl_fail(err, NL_ERR_LIMIT, "the message for %s is larger than the buffer allows (%zu bytes)",
-		               sub->email, out->max ? out->max : (size_t)NL_COMPOSE_MAX_MESSAGE);
+		return nl_fail(err, NL_ERR_LIMIT,
+		               "the message for %s is larger than the buffer allows (%zu bytes)", sub->email,
+		               out->max ? out->max : (size_t)NL_COMPOSE_MAX_MESSAGE);
 	return NL_OK;
 }
 
@@ -528,13 +546,14 @@ static enum nl_code compose_one_part(struct nl_composer *c, const struct nl_subs
 	char token[NL_TOKEN_LEN + 1];
 	nl_buf_reset(out);
 	if (!compose_values_clean(sub))
-		return nl_fail(err, NL_ERR_SUBSCRIBER, "line %zu: %s: a control character in the data", sub->line,
-		               sub->email);
+		return nl_fail(err, NL_ERR_SUBSCRIBER, "line %zu: %s: a control character in the data",
+		               sub->line, sub->email);
 	nl_token_make(c->secret, c->article->campaign, sub->email, token);
 	compose_parts(c, sub, text);
 	compose_fill(out, text ? &c->part_text : &c->part_html, token);
 	if (nl_buf_failed(out))
-		return nl_fail(err, NL_ERR_SUBSCRIBER, "the part for %s is larger than the buffer allows", sub->email);
+		return nl_fail(err, NL_ERR_SUBSCRIBER, "the part for %s is larger than the buffer allows",
+		               sub->email);
 	return NL_OK;
 }
 
@@ -562,9 +581,10 @@ void nl_compose_free(struct nl_composer *c)
 	free(c->reply_suffix);
 	free(c->from_domain);
 	free(c->campaign_atom);
-	struct nl_buf *bufs[] = {&c->from_header, &c->subject_header, &c->list_headers_hole, &c->reply_name,
-	                         &c->survey_html_hole, &c->survey_text_hole, &c->unsub_html_hole,
-	                         &c->unsub_text_hole, &c->part_html, &c->part_text, &c->encoded, &c->scratch};
+	struct nl_buf *bufs[] = {&c->from_header,     &c->subject_header,   &c->list_headers_hole,
+	                         &c->reply_name,      &c->survey_html_hole, &c->survey_text_hole,
+	                         &c->unsub_html_hole, &c->unsub_text_hole,  &c->part_html,
+	                         &c->part_text,       &c->encoded,          &c->scratch};
 	for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
 		nl_buf_free(bufs[i]);
 	memset(c->secret, 0, sizeof c->secret);

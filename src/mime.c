@@ -163,12 +163,12 @@ void nl_mime_qp_encode(struct nl_buf *out, const char *s, size_t len)
  * twice (the `seen` filter of hashes) is stored with its encoding, up to a fixed number of bytes, and
  * then copied rather than encoded.  Memory is bounded whatever the list's length. */
 
-#define QPC_SEEN 65536   /* direct-mapped filter of line hashes seen once */
-#define QPC_SLOTS 16384  /* cached lines at most (the table stays at most half full) */
-#define QPC_MIN_LINE 32  /* shorter lines are encoded directly */
+#define QPC_SEEN 65536  /* direct-mapped filter of line hashes seen once */
+#define QPC_SLOTS 16384 /* cached lines at most (the table stays at most half full) */
+#define QPC_MIN_LINE 32 /* shorter lines are encoded directly */
 
 struct mime_qpc_entry {
-	uint64_t hash;   /* 0 = empty */
+	uint64_t hash;                           /* 0 = empty */
 	size_t in_off, in_len, out_off, out_len; /* into the arena */
 };
 
@@ -389,7 +389,7 @@ static char *mime_clean(const char *value, size_t len)
 
 /* ---- RFC 2047 encoded-words ---- */
 
-#define EW_MAX 75 /* RFC 2047 §2: an encoded-word is at most 75 characters */
+#define EW_MAX 75      /* RFC 2047 §2: an encoded-word is at most 75 characters */
 #define EW_OVERHEAD 12 /* "=?UTF-8?Q?" and "?=" */
 
 /* §4.2 and §5(3): in Q, characters safe in a phrase as well as in unstructured text. */

@@ -35,14 +35,14 @@ struct subscribers_field {
 struct subscribers_row {
 	size_t first, n; /* fields[first .. first+n) */
 	size_t line;
-	bool too_many;   /* more fields than the header; the extra ones were not kept */
-	bool unclosed;   /* the file ended inside a quoted field */
+	bool too_many; /* more fields than the header; the extra ones were not kept */
+	bool unclosed; /* the file ended inside a quoted field */
 };
 
-#define SEEN_SLOTS 16384            /* the in-memory table: 128 KiB */
-#define SEEN_BLOOM_BITS (1u << 24)  /* 2 MiB; 16 bits per address up to a million, then filling up */
+#define SEEN_SLOTS 16384           /* the in-memory table: 128 KiB */
+#define SEEN_BLOOM_BITS (1u << 24) /* 2 MiB; 16 bits per address up to a million, then filling up */
 #define SEEN_BLOOM_K 6
-#define SEEN_PAGE 512               /* hashes per page read from a run (4 KiB) */
+#define SEEN_PAGE 512 /* hashes per page read from a run (4 KiB) */
 #define SEEN_MAX_RUNS 8
 
 struct subscribers_run {
@@ -55,8 +55,8 @@ struct subscribers_seen {
 	uint64_t *mem;
 	size_t cap, used;
 	unsigned char *bloom;
-	int fd;          /* -1 until the first spill */
-	bool in_memory;  /* no temporary file: grow the table instead */
+	int fd;         /* -1 until the first spill */
+	bool in_memory; /* no temporary file: grow the table instead */
 	off_t end;
 	struct subscribers_run *runs;
 	size_t n_runs;
@@ -71,15 +71,15 @@ struct nl_subscribers {
 	char in[SUBSCRIBERS_BLOCK];
 	size_t in_pos, in_len;
 	bool eof, finished, started;
-	size_t line;          /* physical line of the next byte fed */
-	size_t piece_line;    /* line of the piece being fed */
-	size_t record_line;   /* line on which the open record started; 0 = none open */
+	size_t line;        /* physical line of the next byte fed */
+	size_t piece_line;  /* line of the piece being fed */
+	size_t record_line; /* line on which the open record started; 0 = none open */
 	size_t record_bytes;
 	/* the queue of records parsed but not yet returned, and the fields of the open one */
 	struct nl_buf arena;
 	struct subscribers_field *fields;
 	size_t n_fields, cap_fields;
-	size_t open_first;    /* first field of the open record */
+	size_t open_first; /* first field of the open record */
 	size_t open_count;
 	bool open_too_many;
 	struct subscribers_row *rows;
@@ -243,7 +243,8 @@ static int seen_cmp(const void *a, const void *b)
 }
 
 /* Appends n sorted hashes as a new run. */
-static bool seen_write_run(struct subscribers_seen *s, const uint64_t *h, size_t n, struct subscribers_run *run)
+static bool seen_write_run(struct subscribers_seen *s, const uint64_t *h, size_t n,
+                           struct subscribers_run *run)
 {
 	size_t pages = (n + SEEN_PAGE - 1) / SEEN_PAGE;
 	run->off = s->end;
@@ -264,7 +265,8 @@ static bool seen_merge(struct subscribers_seen *s)
 {
 	size_t k = s->n_runs, total = 0;
 	uint64_t *buf = nl_xmalloc(k * SEEN_PAGE * sizeof(uint64_t));
-	size_t *pos = nl_xcalloc(k, sizeof *pos), *have = nl_xcalloc(k, sizeof *have), *at = nl_xcalloc(k, sizeof *at);
+	size_t *pos = nl_xcalloc(k, sizeof *pos), *have = nl_xcalloc(k, sizeof *have),
+	       *at = nl_xcalloc(k, sizeof *at);
 	uint64_t *out = nl_xmalloc(SEEN_PAGE * sizeof(uint64_t));
 	for (size_t i = 0; i < k; i++)
 		total += s->runs[i].n;
@@ -279,12 +281,14 @@ static bool seen_merge(struct subscribers_seen *s)
 				size_t left = s->runs[i].n - pos[i];
 				have[i] = left < SEEN_PAGE ? left : SEEN_PAGE;
 				at[i] = 0;
-				if (have[i] && !seen_pread(s->fd, buf + i * SEEN_PAGE, have[i] * sizeof(uint64_t),
-				                           s->runs[i].off + (off_t)(pos[i] * sizeof(uint64_t))))
+				if (have[i] &&
+				    !seen_pread(s->fd, buf + i * SEEN_PAGE, have[i] * sizeof(uint64_t),
+				                s->runs[i].off + (off_t)(pos[i] * sizeof(uint64_t))))
 					ok = false;
 				pos[i] += have[i];
 			}
-			if (have[i] && (best == k || buf[i * SEEN_PAGE + at[i]] < buf[best * SEEN_PAGE + at[best]]))
+			if (have[i] &&
+			    (best == k || buf[i * SEEN_PAGE + at[i]] < buf[best * SEEN_PAGE + at[best]]))
 				best = i;
 		}
 		if (!ok || best == k)
@@ -432,10 +436,10 @@ static void subscribers_on_row(int c, void *data)
 		l->rows = nl_xrealloc(l->rows, l->cap_rows * sizeof *l->rows);
 	}
 	l->rows[l->n_rows++] = (struct subscribers_row){
-		.first = l->open_first,
-		.n = l->n_fields - l->open_first,
-		.line = l->record_line ? l->record_line : l->piece_line,
-		.too_many = l->open_too_many,
+	    .first = l->open_first,
+	    .n = l->n_fields - l->open_first,
+	    .line = l->record_line ? l->record_line : l->piece_line,
+	    .too_many = l->open_too_many,
 	};
 	l->open_first = l->n_fields;
 	l->open_count = 0;
@@ -518,8 +522,9 @@ static void subscribers_feed(struct nl_subscribers *l)
 		if (!subscribers_fill(l))
 			return;
 		if (l->eof) {
-			/* inside a quoted field at the end of the file?  (libcsv's CSV_STRICT_FINI only reports
-			 * it in strict mode, so ask the parser's state: 2 is FIELD_BEGUN in csv.h's struct) */
+			/* inside a quoted field at the end of the file?  (libcsv's CSV_STRICT_FINI only
+			 * reports it in strict mode, so ask the parser's state: 2 is FIELD_BEGUN in csv.h's
+			 * struct) */
 			bool unclosed = l->csv.quoted && l->csv.pstate == 2;
 			size_t rows = l->n_rows;
 			csv_fini(&l->csv, subscribers_on_field, subscribers_on_row, l);
@@ -539,7 +544,8 @@ static void subscribers_feed(struct nl_subscribers *l)
 			l->record_bytes += n;
 			if (l->record_bytes > NL_SUBSCRIBERS_MAX_RECORD) {
 				char d[NL_ERROR_DETAIL_MAX];
-				snprintf(d, sizeof d, "%s:%zu: record longer than %u bytes (an unclosed quote?)", l->path,
+				snprintf(d, sizeof d,
+				         "%s:%zu: record longer than %u bytes (an unclosed quote?)", l->path,
 				         l->record_line, NL_SUBSCRIBERS_MAX_RECORD);
 				subscribers_set_fatal(l, NL_ERR_LIST, d);
 				return;
@@ -547,7 +553,8 @@ static void subscribers_feed(struct nl_subscribers *l)
 		}
 		if (csv_parse(&l->csv, p, n, subscribers_on_field, subscribers_on_row, l) != n) {
 			char d[NL_ERROR_DETAIL_MAX];
-			snprintf(d, sizeof d, "%s:%zu: %s", l->path, l->line, csv_strerror(csv_error(&l->csv)));
+			snprintf(d, sizeof d, "%s:%zu: %s", l->path, l->line,
+			         csv_strerror(csv_error(&l->csv)));
 			subscribers_set_fatal(l, NL_ERR_LIST, d);
 			return;
 		}
@@ -597,8 +604,8 @@ static bool subscribers_column_name_ok(const char *s, size_t len)
 		return false;
 	for (size_t i = 0; i < len; i++) {
 		char c = s[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-		      c == '-'))
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '-'))
 			return false;
 	}
 	return true;
@@ -610,7 +617,8 @@ static enum nl_code subscribers_read_header(struct nl_subscribers *l, struct nl_
 	if (!r) {
 		if (l->fatal != NL_OK)
 			return nl_fail(err, l->fatal, "%s", l->fatal_detail);
-		return nl_fail(err, NL_ERR_LIST, "%s: empty file: no header row (it needs at least an 'email' column)",
+		return nl_fail(err, NL_ERR_LIST,
+		               "%s: empty file: no header row (it needs at least an 'email' column)",
 		               l->path);
 	}
 	if (r->n > NL_SUBSCRIBERS_MAX_COLUMNS)
@@ -623,12 +631,14 @@ static enum nl_code subscribers_read_header(struct nl_subscribers *l, struct nl_
 		size_t len;
 		char *s = subscribers_trim(subscribers_field(l, r, i, &len), &len);
 		if (!subscribers_column_name_ok(s, len))
-			return nl_fail(err, NL_ERR_LIST,
-			               "%s:%zu: column %zu: '%.64s' is not a column name (letters, digits, _ and -)",
-			               l->path, r->line, i + 1, nl_utf8_valid(s, len) ? s : "?");
+			return nl_fail(
+			    err, NL_ERR_LIST,
+			    "%s:%zu: column %zu: '%.64s' is not a column name (letters, digits, _ and -)",
+			    l->path, r->line, i + 1, nl_utf8_valid(s, len) ? s : "?");
 		for (size_t j = 0; j < i; j++)
 			if (nl_ascii_casecmp(l->columns[j], s) == 0)
-				return nl_fail(err, NL_ERR_LIST, "%s:%zu: column '%s' appears twice", l->path, r->line, s);
+				return nl_fail(err, NL_ERR_LIST, "%s:%zu: column '%s' appears twice", l->path,
+				               r->line, s);
 		l->columns[i] = nl_xstrndup(s, len);
 		if (nl_ascii_casecmp(s, "email") == 0)
 			l->email_col = i;
@@ -636,7 +646,8 @@ static enum nl_code subscribers_read_header(struct nl_subscribers *l, struct nl_
 			l->name_col = i;
 	}
 	if (l->email_col == SIZE_MAX)
-		return nl_fail(err, NL_ERR_LIST, "%s:%zu: the header has no 'email' column", l->path, r->line);
+		return nl_fail(err, NL_ERR_LIST, "%s:%zu: the header has no 'email' column", l->path,
+		               r->line);
 	l->values = nl_xcalloc(l->n_columns, sizeof *l->values);
 	return NL_OK;
 }
@@ -673,15 +684,18 @@ out:
 /* ---- records ---- */
 
 /* Checks one record and fills l->cur; NL_ERR_SUBSCRIBER with the reason otherwise. */
-static enum nl_code subscribers_check(struct nl_subscribers *l, struct subscribers_row *r, struct nl_error *err)
+static enum nl_code subscribers_check(struct nl_subscribers *l, struct subscribers_row *r,
+                                      struct nl_error *err)
 {
 	if (r->unclosed)
-		return nl_fail(err, NL_ERR_SUBSCRIBER, "%s:%zu: a quoted field is never closed (the file ends inside it)",
-		               l->path, r->line);
-	if (r->too_many)
 		return nl_fail(err, NL_ERR_SUBSCRIBER,
-		               "%s:%zu: more fields than the header's %zu columns (a comma in an unquoted name?)",
-		               l->path, r->line, l->n_columns);
+		               "%s:%zu: a quoted field is never closed (the file ends inside it)", l->path,
+		               r->line);
+	if (r->too_many)
+		return nl_fail(
+		    err, NL_ERR_SUBSCRIBER,
+		    "%s:%zu: more fields than the header's %zu columns (a comma in an unquoted name?)",
+		    l->path, r->line, l->n_columns);
 	for (size_t i = 0; i < l->n_columns; i++) {
 		if (i >= r->n) {
 			l->values[i] = "";
@@ -697,16 +711,17 @@ static enum nl_code subscribers_check(struct nl_subscribers *l, struct subscribe
 				               l->path, r->line, l->columns[i]);
 			if (s[k] == '\0')
 				return nl_fail(err, NL_ERR_SUBSCRIBER,
-				               "%s:%zu: column '%s' contains a NUL byte; refused", l->path, r->line,
-				               l->columns[i]);
+				               "%s:%zu: column '%s' contains a NUL byte; refused", l->path,
+				               r->line, l->columns[i]);
 			if (((unsigned char)s[k] < 0x20 && s[k] != '\t') || s[k] == 0x7f)
-				return nl_fail(err, NL_ERR_SUBSCRIBER,
-				               "%s:%zu: column '%s' contains a control character (0x%02X); refused", l->path,
-				               r->line, l->columns[i], (unsigned char)s[k]);
+				return nl_fail(
+				    err, NL_ERR_SUBSCRIBER,
+				    "%s:%zu: column '%s' contains a control character (0x%02X); refused",
+				    l->path, r->line, l->columns[i], (unsigned char)s[k]);
 		}
 		if (!nl_utf8_valid(s, len))
-			return nl_fail(err, NL_ERR_SUBSCRIBER, "%s:%zu: column '%s' is not valid UTF-8", l->path, r->line,
-			               l->columns[i]);
+			return nl_fail(err, NL_ERR_SUBSCRIBER, "%s:%zu: column '%s' is not valid UTF-8",
+			               l->path, r->line, l->columns[i]);
 		l->values[i] = subscribers_trim(s, &len);
 	}
 	const char *email = l->values[l->email_col];
@@ -714,20 +729,21 @@ static enum nl_code subscribers_check(struct nl_subscribers *l, struct subscribe
 	if (!*email)
 		return nl_fail(err, NL_ERR_SUBSCRIBER, "%s:%zu: no email address", l->path, r->line);
 	if (!nl_address_valid(email, &why))
-		return nl_fail(err, NL_ERR_SUBSCRIBER, "%s:%zu: invalid email address '%.300s': %s", l->path, r->line,
-		               email, why);
+		return nl_fail(err, NL_ERR_SUBSCRIBER, "%s:%zu: invalid email address '%.300s': %s", l->path,
+		               r->line, email, why);
 	if (!subscribers_set_add(l, email)) {
 		l->last_dup = true;
-		return nl_fail(err, NL_ERR_SUBSCRIBER, "%s:%zu: duplicate address '%s' dropped (it appears earlier)",
-		               l->path, r->line, email);
+		return nl_fail(err, NL_ERR_SUBSCRIBER,
+		               "%s:%zu: duplicate address '%s' dropped (it appears earlier)", l->path,
+		               r->line, email);
 	}
 	l->cur = (struct nl_subscriber){
-		.email = email,
-		.name = l->name_col == SIZE_MAX ? "" : l->values[l->name_col],
-		.line = r->line,
-		.n_columns = l->n_columns,
-		.columns = (const char *const *)l->columns,
-		.values = l->values,
+	    .email = email,
+	    .name = l->name_col == SIZE_MAX ? "" : l->values[l->name_col],
+	    .line = r->line,
+	    .n_columns = l->n_columns,
+	    .columns = (const char *const *)l->columns,
+	    .values = l->values,
 	};
 	return NL_OK;
 }
@@ -742,7 +758,8 @@ static bool subscribers_row_empty(struct nl_subscribers *l, const struct subscri
 	return true;
 }
 
-enum nl_code nl_subscribers_next(struct nl_subscribers *l, const struct nl_subscriber **out, struct nl_error *err)
+enum nl_code nl_subscribers_next(struct nl_subscribers *l, const struct nl_subscriber **out,
+                                 struct nl_error *err)
 {
 	*out = NULL;
 	l->last_dup = false;

@@ -49,21 +49,21 @@
 /* One subscriber.  Everything points into the reader and is valid until the next call of
  * nl_subscribers_next() or nl_subscribers_close(); copy what must outlive that. */
 struct nl_subscriber {
-	const char *email;            /* the address as written, trimmed; valid, ASCII */
-	const char *name;             /* trimmed UTF-8; "" when the column is absent or empty */
-	size_t line;                  /* the physical line (1-based) on which the record starts */
-	size_t n_columns;             /* as in the header */
-	const char *const *columns;   /* the header's column names, as written (trimmed) */
-	const char *const *values;    /* this row's values, one per column, "" when missing; UTF-8,
-	                                 without CR, LF or NUL */
+	const char *email;          /* the address as written, trimmed; valid, ASCII */
+	const char *name;           /* trimmed UTF-8; "" when the column is absent or empty */
+	size_t line;                /* the physical line (1-based) on which the record starts */
+	size_t n_columns;           /* as in the header */
+	const char *const *columns; /* the header's column names, as written (trimmed) */
+	const char *const *values;  /* this row's values, one per column, "" when missing; UTF-8,
+	                               without CR, LF or NUL */
 };
 
 /* Counts since the list was opened. */
 struct nl_subscribers_stats {
-	size_t rows;        /* records read, header excluded */
-	size_t accepted;    /* returned as subscribers */
-	size_t rejected;    /* bad rows skipped (duplicates not included) */
-	size_t duplicates;  /* duplicates dropped */
+	size_t rows;       /* records read, header excluded */
+	size_t accepted;   /* returned as subscribers */
+	size_t rejected;   /* bad rows skipped (duplicates not included) */
+	size_t duplicates; /* duplicates dropped */
 };
 
 struct nl_subscribers;

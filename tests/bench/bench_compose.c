@@ -31,8 +31,15 @@ static double bench_seconds(clockid_t clock)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static const char *const bench_names[] = {"Ana Souza", "Doe, Jane", "François Lefèvre", "李伟", "Иван Петров",
-                                          "فاطمة الزهراء", "", "Robert \"Bob\" Smith", "Nguyễn Văn Thành"};
+static const char *const bench_names[] = {"Ana Souza",
+                                          "Doe, Jane",
+                                          "François Lefèvre",
+                                          "李伟",
+                                          "Иван Петров",
+                                          "فاطمة الزهراء",
+                                          "",
+                                          "Robert \"Bob\" Smith",
+                                          "Nguyễn Văn Thành"};
 
 static int bench_write_csv(const char *path, long n)
 {
@@ -54,8 +61,8 @@ static int bench_write_csv(const char *path, long n)
 }
 
 /* Streams the list, composing when `compose` is set; returns the count or -1. */
-static long bench_run(const char *csv, struct nl_config *cfg, struct nl_article *article, bool compose, FILE *sink,
-                      double *seconds, double *cpu)
+static long bench_run(const char *csv, struct nl_config *cfg, struct nl_article *article, bool compose,
+                      FILE *sink, double *seconds, double *cpu)
 {
 	struct nl_error err = {0};
 	struct nl_subscribers *list = NULL;
@@ -121,14 +128,17 @@ static int bench_size(long n)
 	long parsed = bench_run(csv, &cfg, article, false, sink, &parse_s, &parse_cpu);
 	long composed = bench_run(csv, &cfg, article, true, sink, &compose_s, &compose_cpu);
 	if (parsed != n || composed != n) {
-		fprintf(stderr, "bench_compose: %ld subscribers, read %ld, composed %ld\n", n, parsed, composed);
+		fprintf(stderr, "bench_compose: %ld subscribers, read %ld, composed %ld\n", n, parsed,
+		        composed);
 		goto out;
 	}
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);
-	printf("%9ld subscribers: %7.0f messages/s of CPU time (%7.0f/s wall, %.2f s); reading the list alone "
-	       "%7.0f rows/s of CPU (compose/read %.1fx); peak RSS %ld KiB\n",
-	       n, n / compose_cpu, n / compose_s, compose_s, n / parse_cpu, compose_cpu / parse_cpu, ru.ru_maxrss);
+	printf(
+	    "%9ld subscribers: %7.0f messages/s of CPU time (%7.0f/s wall, %.2f s); reading the list alone "
+	    "%7.0f rows/s of CPU (compose/read %.1fx); peak RSS %ld KiB\n",
+	    n, n / compose_cpu, n / compose_s, compose_s, n / parse_cpu, compose_cpu / parse_cpu,
+	    ru.ru_maxrss);
 	fflush(stdout);
 	rc = 0;
 out:

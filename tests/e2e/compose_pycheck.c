@@ -42,7 +42,8 @@ int main(int argc, char **argv)
 	unsigned char secret[NL_SECRET_LEN] = {0};
 	int status = 1;
 	FILE *manifest = NULL;
-	if (nl_config_load(&cfg, argv[1], true, &err) != NL_OK || nl_article_load(argv[2], &article, &err) != NL_OK ||
+	if (nl_config_load(&cfg, argv[1], true, &err) != NL_OK ||
+	    nl_article_load(argv[2], &article, &err) != NL_OK ||
 	    nl_subscribers_open(cfg.subscribers, &list, &err) != NL_OK)
 		goto out;
 	size_t n_columns;
@@ -68,11 +69,13 @@ int main(int argc, char **argv)
 			break;
 		struct nl_envelope env;
 		n++;
-		if (nl_compose_message(c, sub, &msg, &env, &err) != NL_OK || pycheck_write(argv[3], n, "eml", &msg) ||
-		    nl_compose_text(c, sub, &part, &err) != NL_OK || pycheck_write(argv[3], n, "txt", &part) ||
+		if (nl_compose_message(c, sub, &msg, &env, &err) != NL_OK ||
+		    pycheck_write(argv[3], n, "eml", &msg) || nl_compose_text(c, sub, &part, &err) != NL_OK ||
+		    pycheck_write(argv[3], n, "txt", &part) ||
 		    nl_compose_html(c, sub, &part, &err) != NL_OK || pycheck_write(argv[3], n, "html", &part))
 			goto out;
-		fprintf(manifest, "%zu\t%s\t%s\t%s\t%s\n", n, sub->email, env.token, env.mail_from, env.rcpt_to);
+		fprintf(manifest, "%zu\t%s\t%s\t%s\t%s\n", n, sub->email, env.token, env.mail_from,
+		        env.rcpt_to);
 	}
 	status = 0;
 out:

@@ -20,22 +20,23 @@
 #include "mime.h"
 #include "util.h"
 
-static const char article_md[] = "---\n"
-                                 "title: Jobs and careers\n"
-                                 "subject: \"Job or career: which one are you in?\"\n"
-                                 "date: 2026-11-30T09:00:00Z\n"
-                                 "preheader: Four signs.\n"
-                                 "survey:\n"
-                                 "  id: career-2026-11\n"
-                                 "  questions:\n"
-                                 "    - {id: work, type: choice, text: \"Is your work today a job or a career?\", "
-                                 "options: [job, career, not sure]}\n"
-                                 "    - {id: satisfaction, type: scale, min: 1, max: 5, text: \"How satisfied?\"}\n"
-                                 "    - {id: consult, type: yesno, text: \"Consultation?\"}\n"
-                                 "    - {id: change, type: text, text: \"What would you change?\"}\n"
-                                 "---\n"
-                                 "A paragraph about *careers*.\n\n"
-                                 "From the archive: a line that starts with From.\n";
+static const char article_md[] =
+    "---\n"
+    "title: Jobs and careers\n"
+    "subject: \"Job or career: which one are you in?\"\n"
+    "date: 2026-11-30T09:00:00Z\n"
+    "preheader: Four signs.\n"
+    "survey:\n"
+    "  id: career-2026-11\n"
+    "  questions:\n"
+    "    - {id: work, type: choice, text: \"Is your work today a job or a career?\", "
+    "options: [job, career, not sure]}\n"
+    "    - {id: satisfaction, type: scale, min: 1, max: 5, text: \"How satisfied?\"}\n"
+    "    - {id: consult, type: yesno, text: \"Consultation?\"}\n"
+    "    - {id: change, type: text, text: \"What would you change?\"}\n"
+    "---\n"
+    "A paragraph about *careers*.\n\n"
+    "From the archive: a line that starts with From.\n";
 
 static unsigned char secret[NL_SECRET_LEN];
 static char tmpl_dir[64];
@@ -60,7 +61,8 @@ static void config(struct nl_config *cfg, const char *templates)
 
 static const char *const columns[] = {"email", "name", "city"};
 
-static struct nl_subscriber subscriber(const char *email, const char *name, const char *city, const char **values)
+static struct nl_subscriber subscriber(const char *email, const char *name, const char *city,
+                                       const char **values)
 {
 	values[0] = email;
 	values[1] = name;
@@ -104,8 +106,8 @@ static char *header(const char *headers, const char *name)
 
 static char *decoded_part(const char *msg, const char *type)
 {
-	char *ct = nl_xasprintf("Content-Type: %s; charset=UTF-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n",
-	                        type);
+	char *ct = nl_xasprintf(
+	    "Content-Type: %s; charset=UTF-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n", type);
 	const char *p = strstr(msg, ct);
 	assert_non_null(p);
 	p += strlen(ct);
@@ -170,8 +172,9 @@ static void test_message_headers_and_envelope(void **state)
 		if (msg.data[i] == '\n')
 			assert_int_equal(msg.data[i - 1], '\r');
 	char *h = unfolded_headers(msg.data);
-	const char *order[] = {"Date: ", "From: ", "To: ", "Subject: ", "Message-ID: ", "Reply-To: ", "List-Id: ",
-	                       "List-Unsubscribe: ", "MIME-Version: ", "Content-Type: "};
+	const char *order[] = {"Date: ",         "From: ",        "To: ",      "Subject: ",
+	                       "Message-ID: ",   "Reply-To: ",    "List-Id: ", "List-Unsubscribe: ",
+	                       "MIME-Version: ", "Content-Type: "};
 	const char *at = h;
 	for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
 		const char *p = strstr(at, order[i]);
@@ -283,21 +286,25 @@ static void test_survey_block_and_links(void **state)
 	char *text = decoded_part(msg.data, "text/plain");
 	char *page = decoded_part(msg.data, "text/html");
 	assert_non_null(strstr(text, "Reply to this email with the numbers, e.g. 1 career, 2 4, 3 yes\n"));
-	assert_non_null(strstr(text, "\n1. Is your work today a job or a career?\n   job / career / not sure\n"));
+	assert_non_null(
+	    strstr(text, "\n1. Is your work today a job or a career?\n   job / career / not sure\n"));
 	assert_non_null(strstr(text, "\n2. How satisfied?\n   1 2 3 4 5"));
 	assert_non_null(strstr(text, "\n3. Consultation?\n   yes / no\n"));
 	assert_non_null(strstr(text, "\n4. What would you change?\n"));
 	assert_non_null(strstr(page, "Reply to this email with the numbers, e.g. 1 career, 2 4, 3 yes"));
-	/* the contract: mailto:REPLY?subject=ENC("Re: SUBJECT [survey TOKEN QID=VALUE]")&body=ENC("N VALUE") */
-	char *want = nl_xasprintf("href=\"mailto:replies+%s@example.test?subject=Re%%3A%%20Job%%20or%%20career%%3A%%20"
-	                          "which%%20one%%20are%%20you%%20in%%3F%%20%%5Bsurvey%%20%s%%20work%%3Dnot%%20sure%%5D"
-	                          "&amp;body=1%%20not%%20sure\"",
-	                          env.token, env.token);
+	/* the contract: mailto:REPLY?subject=ENC("Re: SUBJECT [survey TOKEN QID=VALUE]")&body=ENC("N VALUE")
+	 */
+	char *want =
+	    nl_xasprintf("href=\"mailto:replies+%s@example.test?subject=Re%%3A%%20Job%%20or%%20career%%3A%%20"
+	                 "which%%20one%%20are%%20you%%20in%%3F%%20%%5Bsurvey%%20%s%%20work%%3Dnot%%20sure%%5D"
+	                 "&amp;body=1%%20not%%20sure\"",
+	                 env.token, env.token);
 	assert_non_null(strstr(page, want));
 	free(want);
-	const char *options[] = {"work%3Djob%5D&amp;body=1%20job\"", "work%3Dcareer%5D&amp;body=1%20career\"",
-	                         "satisfaction%3D1%5D&amp;body=2%201\"", "satisfaction%3D5%5D&amp;body=2%205\"",
-	                         "consult%3Dyes%5D&amp;body=3%20yes\"", "consult%3Dno%5D&amp;body=3%20no\""};
+	const char *options[] = {
+	    "work%3Djob%5D&amp;body=1%20job\"",     "work%3Dcareer%5D&amp;body=1%20career\"",
+	    "satisfaction%3D1%5D&amp;body=2%201\"", "satisfaction%3D5%5D&amp;body=2%205\"",
+	    "consult%3Dyes%5D&amp;body=3%20yes\"",  "consult%3Dno%5D&amp;body=3%20no\""};
 	for (size_t i = 0; i < sizeof options / sizeof options[0]; i++)
 		assert_non_null(strstr(page, options[i]));
 	size_t links = 0;
@@ -317,7 +324,8 @@ static void test_survey_block_and_links(void **state)
 static void test_variables_and_fallback(void **state)
 {
 	write_file(tmpl_dir, "newsletter.html",
-	           "<p>Hello {{name}} from {{city}} ({{email}})</p>\n<h1>{{title}}</h1>{{subject}} {{date}} {{preheader}}\n"
+	           "<p>Hello {{name}} from {{city}} ({{email}})</p>\n<h1>{{title}}</h1>{{subject}} {{date}} "
+	           "{{preheader}}\n"
 	           "{{{content}}}{{{survey}}}{{{unsubscribe}}}\n");
 	write_file(tmpl_dir, "newsletter.txt", "Hello {{name}} from {{city}} <{{email}}>\n{{{content}}}\n");
 	struct nl_config cfg;
@@ -332,9 +340,10 @@ static void test_variables_and_fallback(void **state)
 	assert_int_equal(nl_compose_text(c, &sub, &out, &err), NL_OK);
 	assert_true(strncmp(out.data, "Hello there from <Zürich & \"Bern\"> <x@example.test>\n", 52) == 0);
 	assert_int_equal(nl_compose_html(c, &sub, &out, &err), NL_OK);
-	assert_non_null(strstr(out.data, "<p>Hello there from &lt;Zürich &amp; &quot;Bern&quot;&gt; (x@example.test)</p>\n"
-	                                 "<h1>Jobs and careers</h1>Job or career: which one are you in? "
-	                                 "2026-11-30T09:00:00Z Four signs.\n"));
+	assert_non_null(strstr(
+	    out.data, "<p>Hello there from &lt;Zürich &amp; &quot;Bern&quot;&gt; (x@example.test)</p>\n"
+	              "<h1>Jobs and careers</h1>Job or career: which one are you in? "
+	              "2026-11-30T09:00:00Z Four signs.\n"));
 	assert_non_null(strstr(out.data, "<em>careers</em>"));
 	struct nl_buf msg = NL_BUF_INIT;
 	struct nl_envelope env;
@@ -371,7 +380,8 @@ static void test_bad_configuration(void **state)
 	config(&cfg, NL_SOURCE_DIR "/templates");
 	cases[0].field = &cfg.from, cases[0].value = "Career Notes <nowhere>", cases[0].detail = "from:";
 	cases[1].field = &cfg.reply_to, cases[1].value = "not an address", cases[1].detail = "reply_to:";
-	cases[2].field = &cfg.unsubscribe_mailto, cases[2].value = "http://example.test/u", cases[2].detail = "unsubscribe:";
+	cases[2].field = &cfg.unsubscribe_mailto, cases[2].value = "http://example.test/u",
+	cases[2].detail = "unsubscribe:";
 	for (size_t i = 0; i < 3; i++) {
 		char *saved = *cases[i].field;
 		*cases[i].field = nl_xstrdup(cases[i].value);
@@ -437,7 +447,8 @@ static void test_injection_and_awkward_names(void **state)
 
 static void test_no_survey_and_other_unsubscribe_address(void **state)
 {
-	static const char md[] = "---\ntitle: T\nsubject: \"Plain news\"\ndate: 2026-11-30\n---\nJust text.\n";
+	static const char md[] =
+	    "---\ntitle: T\nsubject: \"Plain news\"\ndate: 2026-11-30\n---\nJust text.\n";
 	struct nl_config cfg;
 	config(&cfg, NL_SOURCE_DIR "/templates");
 	free(cfg.unsubscribe_mailto);
@@ -454,10 +465,12 @@ static void test_no_survey_and_other_unsubscribe_address(void **state)
 	char *text = decoded_part(msg.data, "text/plain");
 	char *page = decoded_part(msg.data, "text/html");
 	assert_null(strstr(text, "Reply to this email with the numbers"));
-	assert_null(strstr(page, "survey"  "%20"));
+	assert_null(strstr(page, "survey"
+	                         "%20"));
 	assert_non_null(strstr(text, "Just text."));
 	/* a separate unsubscribe mailbox gets no token: it may not know plus-addresses */
-	assert_non_null(strstr(msg.data, "\r\nList-Unsubscribe: <mailto:leave@lists.example.test?subject=unsubscribe>\r\n"));
+	assert_non_null(strstr(
+	    msg.data, "\r\nList-Unsubscribe: <mailto:leave@lists.example.test?subject=unsubscribe>\r\n"));
 	assert_non_null(strstr(page, "href=\"mailto:leave@lists.example.test?subject=unsubscribe\""));
 	free(text);
 	free(page);
@@ -571,15 +584,15 @@ static void test_golden_messages(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_message_headers_and_envelope),
-		cmocka_unit_test(test_one_click_unsubscribe),
-		cmocka_unit_test(test_survey_block_and_links),
-		cmocka_unit_test(test_variables_and_fallback),
-		cmocka_unit_test(test_bad_configuration),
-		cmocka_unit_test(test_injection_and_awkward_names),
-		cmocka_unit_test(test_no_survey_and_other_unsubscribe_address),
-		cmocka_unit_test(test_many_messages_stay_personal),
-		cmocka_unit_test(test_golden_messages),
+	    cmocka_unit_test(test_message_headers_and_envelope),
+	    cmocka_unit_test(test_one_click_unsubscribe),
+	    cmocka_unit_test(test_survey_block_and_links),
+	    cmocka_unit_test(test_variables_and_fallback),
+	    cmocka_unit_test(test_bad_configuration),
+	    cmocka_unit_test(test_injection_and_awkward_names),
+	    cmocka_unit_test(test_no_survey_and_other_unsubscribe_address),
+	    cmocka_unit_test(test_many_messages_stay_personal),
+	    cmocka_unit_test(test_golden_messages),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

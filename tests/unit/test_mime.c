@@ -106,9 +106,9 @@ static void check_one_header(const char *h)
 static void check_words(const char *h)
 {
 	for (const char *p = strstr(h, "=?"); p; p = strstr(p + 2, "=?")) {
-		const char *q = strstr(p + 2, "?");     /* after charset */
+		const char *q = strstr(p + 2, "?"); /* after charset */
 		assert_non_null(q);
-		q = strstr(q + 3, "?=");                /* after encoding letter and '?' */
+		q = strstr(q + 3, "?="); /* after encoding letter and '?' */
 		assert_non_null(q);
 		size_t n = (size_t)(q + 2 - p);
 		assert_true(n <= 75);
@@ -220,8 +220,24 @@ static uint32_t rng(void)
 /* Random text from awkward pieces: every encoder rule gets exercised. */
 static void random_text(struct nl_buf *b, size_t pieces)
 {
-	static const char *const bits[] = {"a", "word", " ", "  ", "\t", "\n", ".", "From ", "=", "==", "\xC3\xA9",
-	                                   "\xE4\xB8\xAD", "\xF0\x9F\x98\x80", "x.y", " \n", "\t\n", "F", "\r",
+	static const char *const bits[] = {"a",
+	                                   "word",
+	                                   " ",
+	                                   "  ",
+	                                   "\t",
+	                                   "\n",
+	                                   ".",
+	                                   "From ",
+	                                   "=",
+	                                   "==",
+	                                   "\xC3\xA9",
+	                                   "\xE4\xB8\xAD",
+	                                   "\xF0\x9F\x98\x80",
+	                                   "x.y",
+	                                   " \n",
+	                                   "\t\n",
+	                                   "F",
+	                                   "\r",
 	                                   "longerwordwithoutanyspacesatall"};
 	for (size_t i = 0; i < pieces; i++)
 		nl_buf_puts(b, bits[rng() % (sizeof bits / sizeof bits[0])]);
@@ -255,10 +271,12 @@ static void test_qp_cache_matches(void **state)
 	for (int round = 0; round < 200; round++) {
 		struct nl_buf in = NL_BUF_INIT, filled = NL_BUF_INIT, enc = NL_BUF_INIT, again = NL_BUF_INIT;
 		/* a fixed body (cached from the second round on), a varying line, a line with a hole */
-		nl_buf_puts(&in, "<p style=\"margin:0\">The same paragraph for everyone, long enough to be cached "
-		                 "and to need a soft break somewhere in the middle of it.</p>\n");
+		nl_buf_puts(&in,
+		            "<p style=\"margin:0\">The same paragraph for everyone, long enough to be cached "
+		            "and to need a soft break somewhere in the middle of it.</p>\n");
 		random_text(&in, 1 + rng() % 40);
-		nl_buf_puts(&in, "\n<a href=\"mailto:replies+\x01@example.test?subject=x\">link with a hole in it</a>\n.\n");
+		nl_buf_puts(&in, "\n<a href=\"mailto:replies+\x01@example.test?subject=x\">link with a hole "
+		                 "in it</a>\n.\n");
 		for (size_t i = 0; i < in.len; i++) {
 			if (in.data[i] == '\r' && i + 1 < in.len && in.data[i + 1] == '\n')
 				in.data[i] = 'r';
@@ -323,8 +341,9 @@ static void test_header_plain_ascii(void **state)
 
 static void test_header_folding(void **state)
 {
-	const char *long_ascii = "This subject is long enough that it has to be folded at least once, maybe twice, "
-	                         "because it goes on and on well past the seventy-eight character line limit";
+	const char *long_ascii =
+	    "This subject is long enough that it has to be folded at least once, maybe twice, "
+	    "because it goes on and on well past the seventy-eight character line limit";
 	struct nl_buf b = NL_BUF_INIT;
 	nl_mime_header_text(&b, "Subject", long_ascii, strlen(long_ascii));
 	check_one_header(b.data);
@@ -338,18 +357,18 @@ static void test_header_folding(void **state)
 static void test_rfc2047_roundtrip(void **state)
 {
 	const char *values[] = {
-		"Café crème",
-		"Job oder Karriere? Ein Überblick über fünf Jahre",
-		"职业还是工作？一篇关于选择、方向和长期规划的文章，写给正在思考下一步的你",
-		"Работа или карьера: как понять, что у вас сейчас, и что с этим делать дальше",
-		"Emoji 😀🎉👩‍💻 in a subject, with enough text to need folding across several lines",
-		"=?UTF-8?Q?=0A?=",
-		"=?UTF-8?B?QmNjOiB4QHkK?= literal",
-		" leading space",
-		"trailing space ",
-		"a_b=c?d \"quoted\" (paren) <angle> [bracket]",
-		"averyveryveryveryveryveryveryveryveryveryveryveryveryveryveryveryveryverylongwordwithoutspaces",
-		"ÅÄÖ",
+	    "Café crème",
+	    "Job oder Karriere? Ein Überblick über fünf Jahre",
+	    "职业还是工作？一篇关于选择、方向和长期规划的文章，写给正在思考下一步的你",
+	    "Работа или карьера: как понять, что у вас сейчас, и что с этим делать дальше",
+	    "Emoji 😀🎉👩‍💻 in a subject, with enough text to need folding across several lines",
+	    "=?UTF-8?Q?=0A?=",
+	    "=?UTF-8?B?QmNjOiB4QHkK?= literal",
+	    " leading space",
+	    "trailing space ",
+	    "a_b=c?d \"quoted\" (paren) <angle> [bracket]",
+	    "averyveryveryveryveryveryveryveryveryveryveryveryveryveryveryveryveryverylongwordwithoutspaces",
+	    "ÅÄÖ",
 	};
 	for (size_t i = 0; i < sizeof values / sizeof values[0]; i++)
 		roundtrip_text_header(values[i]);
@@ -396,15 +415,15 @@ static void test_mailbox(void **state)
 	struct {
 		const char *name, *want;
 	} cases[] = {
-		{"Jane Doe", "To: Jane Doe <j@example.test>\r\n"},
-		{"Doe, Jane", "To: \"Doe, Jane\" <j@example.test>\r\n"},
-		{"Robert \"Bob\" Smith", "To: \"Robert \\\"Bob\\\" Smith\" <j@example.test>\r\n"},
-		{"back\\slash", "To: \"back\\\\slash\" <j@example.test>\r\n"},
-		{"J. R. R. Tolkien", "To: \"J. R. R. Tolkien\" <j@example.test>\r\n"},
-		{"", "To: j@example.test\r\n"},
-		{NULL, "To: j@example.test\r\n"},
-		{"Zoë", "To: =?UTF-8?Q?Zo=C3=AB?= <j@example.test>\r\n"},
-		{"=?UTF-8?Q?=0A?=", "To: =?UTF-8?B?PT9VVEYtOD9RPz0wQT89?= <j@example.test>\r\n"},
+	    {"Jane Doe", "To: Jane Doe <j@example.test>\r\n"},
+	    {"Doe, Jane", "To: \"Doe, Jane\" <j@example.test>\r\n"},
+	    {"Robert \"Bob\" Smith", "To: \"Robert \\\"Bob\\\" Smith\" <j@example.test>\r\n"},
+	    {"back\\slash", "To: \"back\\\\slash\" <j@example.test>\r\n"},
+	    {"J. R. R. Tolkien", "To: \"J. R. R. Tolkien\" <j@example.test>\r\n"},
+	    {"", "To: j@example.test\r\n"},
+	    {NULL, "To: j@example.test\r\n"},
+	    {"Zoë", "To: =?UTF-8?Q?Zo=C3=AB?= <j@example.test>\r\n"},
+	    {"=?UTF-8?Q?=0A?=", "To: =?UTF-8?B?PT9VVEYtOD9RPz0wQT89?= <j@example.test>\r\n"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct nl_buf b = NL_BUF_INIT;
@@ -420,9 +439,11 @@ static void test_mailbox_long_names(void **state)
 	for (int i = 0; i < 20; i++)
 		nl_buf_puts(&name, "Bartholomew "); /* 240 characters of atoms */
 	name.data[--name.len] = '\0';
-	const char *names[] = {name.data, "Maximilian-Alexander von und zu Hohenberg-Schwarzenstein, Jr. the Third of His Name, "
-	                                  "Duke of Somewhere Very Far Away (retired)",
-	                       "アレクサンドル・ヴィクトロヴィッチ・ペトロフスキー＝コルサコフ・ジュニア・ザ・サード"};
+	const char *names[] = {
+	    name.data,
+	    "Maximilian-Alexander von und zu Hohenberg-Schwarzenstein, Jr. the Third of His Name, "
+	    "Duke of Somewhere Very Far Away (retired)",
+	    "アレクサンドル・ヴィクトロヴィッチ・ペトロフスキー＝コルサコフ・ジュニア・ザ・サード"};
 	for (size_t i = 0; i < 3; i++) {
 		struct nl_buf b = NL_BUF_INIT;
 		nl_mime_header_mailbox(&b, "To", names[i], "long.name@example.test");
@@ -453,12 +474,15 @@ static void test_mailbox_long_names(void **state)
 static void test_raw_header_folds(void **state)
 {
 	struct nl_buf b = NL_BUF_INIT;
-	nl_mime_header_raw(&b, "List-Unsubscribe", "<mailto:replies+abcdefghijklmnop@example.test?subject=unsubscribe>, "
-	                                           "<https://example.test/unsubscribe?t=abcdefghijklmnop>");
+	nl_mime_header_raw(&b, "List-Unsubscribe",
+	                   "<mailto:replies+abcdefghijklmnop@example.test?subject=unsubscribe>, "
+	                   "<https://example.test/unsubscribe?t=abcdefghijklmnop>");
 	check_one_header(b.data);
 	/* the first URI does not fit after the field name: the fold comes right after the colon */
-	assert_string_equal(b.data, "List-Unsubscribe:\r\n <mailto:replies+abcdefghijklmnop@example.test?subject=unsubscribe>,\r\n"
-	                            " <https://example.test/unsubscribe?t=abcdefghijklmnop>\r\n");
+	assert_string_equal(
+	    b.data,
+	    "List-Unsubscribe:\r\n <mailto:replies+abcdefghijklmnop@example.test?subject=unsubscribe>,\r\n"
+	    " <https://example.test/unsubscribe?t=abcdefghijklmnop>\r\n");
 	nl_buf_free(&b);
 }
 
@@ -467,7 +491,8 @@ static void test_percent_encode(void **state)
 	struct nl_buf b = NL_BUF_INIT;
 	const char *s = "Re: Job? [survey abc work=not sure] é&=+";
 	nl_mime_percent_encode(&b, s, strlen(s));
-	assert_string_equal(b.data, "Re%3A%20Job%3F%20%5Bsurvey%20abc%20work%3Dnot%20sure%5D%20%C3%A9%26%3D%2B");
+	assert_string_equal(b.data,
+	                    "Re%3A%20Job%3F%20%5Bsurvey%20abc%20work%3Dnot%20sure%5D%20%C3%A9%26%3D%2B");
 	nl_buf_free(&b);
 }
 
@@ -494,23 +519,23 @@ static void test_alternative(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_qp_basics),
-		cmocka_unit_test(test_qp_trailing_whitespace),
-		cmocka_unit_test(test_qp_dot_and_from),
-		cmocka_unit_test(test_qp_long_lines_and_utf8),
-		cmocka_unit_test(test_qp_roundtrip_random),
-		cmocka_unit_test(test_qp_cache_matches),
-		cmocka_unit_test(test_qp_decode),
-		cmocka_unit_test(test_header_plain_ascii),
-		cmocka_unit_test(test_header_folding),
-		cmocka_unit_test(test_rfc2047_roundtrip),
-		cmocka_unit_test(test_rfc2047_shorter_encoding),
-		cmocka_unit_test(test_header_injection),
-		cmocka_unit_test(test_mailbox),
-		cmocka_unit_test(test_mailbox_long_names),
-		cmocka_unit_test(test_raw_header_folds),
-		cmocka_unit_test(test_percent_encode),
-		cmocka_unit_test(test_alternative),
+	    cmocka_unit_test(test_qp_basics),
+	    cmocka_unit_test(test_qp_trailing_whitespace),
+	    cmocka_unit_test(test_qp_dot_and_from),
+	    cmocka_unit_test(test_qp_long_lines_and_utf8),
+	    cmocka_unit_test(test_qp_roundtrip_random),
+	    cmocka_unit_test(test_qp_cache_matches),
+	    cmocka_unit_test(test_qp_decode),
+	    cmocka_unit_test(test_header_plain_ascii),
+	    cmocka_unit_test(test_header_folding),
+	    cmocka_unit_test(test_rfc2047_roundtrip),
+	    cmocka_unit_test(test_rfc2047_shorter_encoding),
+	    cmocka_unit_test(test_header_injection),
+	    cmocka_unit_test(test_mailbox),
+	    cmocka_unit_test(test_mailbox_long_names),
+	    cmocka_unit_test(test_raw_header_folds),
+	    cmocka_unit_test(test_percent_encode),
+	    cmocka_unit_test(test_alternative),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

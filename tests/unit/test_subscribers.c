@@ -47,7 +47,8 @@ struct outcome {
 };
 
 /* Reads a whole list into outcomes; returns their count (the end of the list is not counted). */
-static size_t read_all(const char *data, size_t len, struct outcome *out, size_t max, struct nl_subscribers_stats *st)
+static size_t read_all(const char *data, size_t len, struct outcome *out, size_t max,
+                       struct nl_subscribers_stats *st)
 {
 	char *path = write_csv(data, len);
 	struct nl_subscribers *l = NULL;
@@ -63,7 +64,8 @@ static size_t read_all(const char *data, size_t len, struct outcome *out, size_t
 			/* the detail starts with the path: keep what follows it */
 			assert_memory_equal(err.detail, path, strlen(path));
 			snprintf(out[n++].text, sizeof out[0].text, "%s:%s",
-			         nl_subscribers_last_was_duplicate(l) ? "DUP" : "ERR", err.detail + strlen(path) + 1);
+			         nl_subscribers_last_was_duplicate(l) ? "DUP" : "ERR",
+			         err.detail + strlen(path) + 1);
 			continue;
 		}
 		assert_int_equal(rc, NL_OK);
@@ -140,8 +142,8 @@ static void test_quotes_commas_bom_empty_lines_crlf(void **state)
 static void test_newline_in_quoted_field(void **state)
 {
 	const char csv[] = "email,name,note\n"
-	                   "a@example.test,A,\"two\nlines\"\n"        /* line 2-3: rejected */
-	                   "b@example.test,\"Multi\r\nLine\",x\n"     /* line 4-5: rejected */
+	                   "a@example.test,A,\"two\nlines\"\n"            /* line 2-3: rejected */
+	                   "b@example.test,\"Multi\r\nLine\",x\n"         /* line 4-5: rejected */
 	                   "c@example.test,C,\"comma, \"\"quote\"\"\"\n"; /* line 6 */
 	struct outcome o[8];
 	size_t n = READ(csv, o, NULL);
@@ -200,7 +202,8 @@ static void test_duplicates(void **state)
 	size_t n = READ(csv, o, &st);
 	assert_int_equal(n, 5);
 	assert_string_equal(o[0].text, "Jane@Example.test|Jane|2");
-	assert_string_equal(o[1].text, "DUP:3: duplicate address 'jane@example.TEST' dropped (it appears earlier)");
+	assert_string_equal(o[1].text,
+	                    "DUP:3: duplicate address 'jane@example.TEST' dropped (it appears earlier)");
 	assert_string_equal(o[2].text, "john@example.test|John|4");
 	assert_true(strncmp(o[3].text, "DUP:5:", 6) == 0);
 	assert_string_equal(o[4].text, "jane+news@example.test|Different|6");
@@ -215,7 +218,7 @@ static void test_bad_rows(void **state)
 	const char csv[] = "email,name\n"
 	                   "not-an-address,Nobody\n"
 	                   ",No Email\n"
-	                   "a@example.test,Doe, Jane\n"          /* unquoted comma: a third field */
+	                   "a@example.test,Doe, Jane\n" /* unquoted comma: a third field */
 	                   "b@example.test,Bad \xC3\x28 UTF-8\n"
 	                   "c@example.test,Zoë\n"
 	                   "d@example.test,\"never closed\n";
@@ -241,13 +244,13 @@ static void test_bad_lists(void **state)
 		enum nl_code code;
 		const char *detail;
 	} cases[] = {
-		{"", NL_ERR_LIST, "empty file"},
-		{"\n\n", NL_ERR_LIST, "empty file"},
-		{"name,city\nJane,Leeds\n", NL_ERR_LIST, ":1: the header has no 'email' column"},
-		{"email,name,Email\n", NL_ERR_LIST, ":1: column 'Email' appears twice"},
-		{"email,first name\n", NL_ERR_LIST, ":1: column 2: 'first name' is not a column name"},
-		{"email,,x\n", NL_ERR_LIST, ":1: column 2: '' is not a column name"},
-		{"\n\nemail,name\n", NL_OK, NULL},
+	    {"", NL_ERR_LIST, "empty file"},
+	    {"\n\n", NL_ERR_LIST, "empty file"},
+	    {"name,city\nJane,Leeds\n", NL_ERR_LIST, ":1: the header has no 'email' column"},
+	    {"email,name,Email\n", NL_ERR_LIST, ":1: column 'Email' appears twice"},
+	    {"email,first name\n", NL_ERR_LIST, ":1: column 2: 'first name' is not a column name"},
+	    {"email,,x\n", NL_ERR_LIST, ":1: column 2: '' is not a column name"},
+	    {"\n\nemail,name\n", NL_OK, NULL},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		char *path = write_csv(cases[i].csv, strlen(cases[i].csv));
@@ -278,9 +281,11 @@ static void test_block_boundaries(void **state)
 	while (b.len < 3 * 65536) {
 		rows++;
 		if (rows % 7 == 0) /* a multi-line quoted field every 7 rows: rejected, but 2 lines long */
-			nl_buf_printf(&b, "m%zu@example.test,\"Name %zu\",\"first\nsecond, with comma\"\n", rows, rows);
+			nl_buf_printf(&b, "m%zu@example.test,\"Name %zu\",\"first\nsecond, with comma\"\n",
+			              rows, rows);
 		else
-			nl_buf_printf(&b, "r%zu@example.test,\"Name, %zu\",\"note \"\"%zu\"\"\"\n", rows, rows, rows);
+			nl_buf_printf(&b, "r%zu@example.test,\"Name, %zu\",\"note \"\"%zu\"\"\"\n", rows,
+			              rows, rows);
 	}
 	char *path = write_csv(b.data, b.len);
 	struct nl_subscribers *l = NULL;
@@ -365,16 +370,16 @@ static void test_duplicates_far_apart(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_basic_and_columns),
-		cmocka_unit_test(test_quotes_commas_bom_empty_lines_crlf),
-		cmocka_unit_test(test_newline_in_quoted_field),
-		cmocka_unit_test(test_injection_rows),
-		cmocka_unit_test(test_bare_cr_unquoted),
-		cmocka_unit_test(test_duplicates),
-		cmocka_unit_test(test_bad_rows),
-		cmocka_unit_test(test_bad_lists),
-		cmocka_unit_test(test_block_boundaries),
-		cmocka_unit_test(test_duplicates_far_apart),
+	    cmocka_unit_test(test_basic_and_columns),
+	    cmocka_unit_test(test_quotes_commas_bom_empty_lines_crlf),
+	    cmocka_unit_test(test_newline_in_quoted_field),
+	    cmocka_unit_test(test_injection_rows),
+	    cmocka_unit_test(test_bare_cr_unquoted),
+	    cmocka_unit_test(test_duplicates),
+	    cmocka_unit_test(test_bad_rows),
+	    cmocka_unit_test(test_bad_lists),
+	    cmocka_unit_test(test_block_boundaries),
+	    cmocka_unit_test(test_duplicates_far_apart),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

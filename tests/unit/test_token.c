@@ -23,13 +23,13 @@ static void test_make_shape_and_determinism(void **state)
 	nl_token_make(secret, "2026-11-job-or-career", "john@example.test", d);
 	assert_int_equal(strlen(a), NL_TOKEN_LEN);
 	assert_true(nl_token_shape(a, strlen(a)));
-	assert_string_equal(a, b);      /* the address is compared without case */
-	assert_string_not_equal(a, c);  /* another campaign */
-	assert_string_not_equal(a, d);  /* another person */
+	assert_string_equal(a, b);     /* the address is compared without case */
+	assert_string_not_equal(a, c); /* another campaign */
+	assert_string_not_equal(a, d); /* another person */
 	unsigned char other[NL_SECRET_LEN];
 	memset(other, 0x43, sizeof other);
 	nl_token_make(other, "2026-11-job-or-career", "jane.doe@example.test", c);
-	assert_string_not_equal(a, c);  /* another secret */
+	assert_string_not_equal(a, c); /* another secret */
 }
 
 /* The token is the first 80 bits of HMAC-SHA-256(secret, campaign "\n" lower-case address) in
@@ -123,12 +123,12 @@ static void test_message_id(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_make_shape_and_determinism),
-		cmocka_unit_test(test_matches_definition),
-		cmocka_unit_test(test_check),
-		cmocka_unit_test(test_shape),
-		cmocka_unit_test(test_plus_address),
-		cmocka_unit_test(test_message_id),
+	    cmocka_unit_test(test_make_shape_and_determinism),
+	    cmocka_unit_test(test_matches_definition),
+	    cmocka_unit_test(test_check),
+	    cmocka_unit_test(test_shape),
+	    cmocka_unit_test(test_plus_address),
+	    cmocka_unit_test(test_message_id),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
