@@ -514,6 +514,52 @@ static size_t answer_quoted_question(const struct nl_survey *s, const char *line
 	return (size_t)-1;
 }
 
+/* The survey block's own lines besides the questions (compose.c): the instructions with their
+ * example, a choice's options "job / career / not sure", a scale's "1 2 3 4 5 …", "yes / no", a text
+ * question's "(reply with 4 and …)". */
+static bool answer_furniture(const struct nl_survey *s, struct nl_span t)
+{
+	if (t.len >= 20 && nl_ascii_ncasecmp(t.ptr, "Reply to this email with", 24 < t.len ? 24 : t.len) == 0)
+		return true;
+	if (t.len >= 12 && nl_ascii_ncasecmp(t.ptr, "(reply with ", 12) == 0)
+		return true;
+	struct answer_words ws;
+	answer_split(t.ptr, t.len, &ws);
+	if (ws.truncated || ws.n == 0)
+		return false;
+	for (size_t i = 0; i < s->n_questions; i++) {
+		const struct nl_question *q = &s->questions[i];
+		if (q->type == NL_Q_YESNO && ws.n == 3 && strcmp(ws.w[0], "yes") == 0 &&
+		    strcmp(ws.w[1], "/") == 0 && strcmp(ws.w[2], "no") == 0)
+			return true;
+		if (q->type == NL_Q_SCALE && q->max > q->min && (size_t)(q->max - q->min + 1) <= ws.n) {
+			bool run = true;
+			for (int v = q->min; v <= q->max && run; v++)
+				run = answer_number_word(ws.w[v - q->min]) == v;
+			if (run)
+				return true;
+		}
+		if (q->type == NL_Q_CHOICE && q->n_options > 1) {
+			/* every option, in order, separated by "/" */
+			size_t at = 0;
+			bool all = true;
+			for (size_t o = 0; o < q->n_options && all; o++) {
+				struct answer_words ph;
+				answer_split(q->options[o], strlen(q->options[o]), &ph);
+				if (o > 0) {
+					all = at < ws.n && strcmp(ws.w[at], "/") == 0;
+					at++;
+				}
+				all = all && answer_words_match(&ws, at, &ph);
+				at += ph.n;
+			}
+			if (all && at == ws.n)
+				return true;
+		}
+	}
+	return false;
+}
+
 /* ---- the reader ---- */
 
 static void answer_put(const struct nl_survey *s, struct nl_answer *slots, bool *have, size_t q,
@@ -577,6 +623,16 @@ void nl_survey_read_answers(const struct nl_survey *survey, const struct nl_repl
 		}
 		struct nl_span t = nl_span_trim((struct nl_span){ln->text, ln->len});
 		if (t.len == 0 || t.len > ANSWER_LINE_MAX)
+			continue;
+		/* the survey block itself, pasted without ">" and without a quote header: its question
+		 * lines and their option lines are the original, never answers */
+		size_t asked = answer_quoted_question(survey, t.ptr, t.len);
+		if (asked != (size_t)-1) {
+			current = asked;
+			after = 0;
+			continue;
+		}
+		if (answer_furniture(survey, t))
 			continue;
 		size_t ns = answer_numbered(survey, t.ptr, t.len, segs);
 		if (current != (size_t)-1) {

@@ -260,6 +260,17 @@ static void inline_answers(void **state)
 	       "your own "
 	       "words)\n> Thanks for reading!\n",
 	       "");
+	/* the original pasted below without ">" and without a quote header: its questions, options
+	 * and example are not answers, and answers typed between them are */
+	EXPECT("1 career\n2 4\n\n"
+	       "----------------------------------------------------------------------\n"
+	       "Reply to this email with the numbers, e.g. 1 career, 2 4, 3 yes\n\n"
+	       "1. Is your work today a job or a career?\n   job / career / not sure\n\n"
+	       "2. How satisfied are you with where it is heading?\n   1 2 3 4 5   (1 = least, 5 = most)\n\n"
+	       "3. Would you like a free 15-minute consultation?\n   yes / no\nyes\n\n"
+	       "4. What one thing would you change about your work?\n"
+	       "   (reply with 4 and your answer in your own words)\n",
+	       "work=career;satisfaction=4;consult=yes");
 	/* a question wrapped by the client still counts */
 	EXPECT("> 4. What one thing would you change about\n> your work?\nNothing at all\n",
 	       "change=Nothing at all");
