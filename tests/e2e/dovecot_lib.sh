@@ -1,0 +1,75 @@
+# dovecot_lib.sh - a throwaway Dovecot IMAP server for end-to-end tests: free loopback port, a
+# temporary base_dir, a passwd-file user whose mail belongs to an unprivileged system user (Dovecot
+# will not serve mail as root), plain IMAP on loopback.  Source it after send_lib.sh (for fail,
+# free_port, wait_port and SERVER_PIDS, whose trap stops the server by its PID).
+#
+# start_dovecot DIR: sets IMAP_PORT, IMAP_USER, IMAP_PASSWORD_FILE and IMAP_MAILDIR (INBOX).
+start_dovecot() {
+	dir=$1
+	command -v dovecot >/dev/null || fail "dovecot is not installed (apt-get install dovecot-imapd)"
+	if [ "$(id -u)" = 0 ]; then
+		IMAP_USER=mailtest
+		id "$IMAP_USER" >/dev/null 2>&1 || useradd -r -M -s /usr/sbin/nologin "$IMAP_USER" ||
+			fail "cannot create the user $IMAP_USER"
+	else
+		IMAP_USER=$(id -un)
+	fi
+	uid=$(id -u "$IMAP_USER")
+	gid=$(id -g "$IMAP_USER")
+	IMAP_PORT=$(free_port)
+	password="pw-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
+	mkdir -p "$dir/run" "$dir/state" "$dir/home/$IMAP_USER/Maildir/new" "$dir/home/$IMAP_USER/Maildir/cur" \
+		"$dir/home/$IMAP_USER/Maildir/tmp"
+	IMAP_MAILDIR="$dir/home/$IMAP_USER/Maildir"
+	printf '%s:{PLAIN}%s\n' "$IMAP_USER" "$password" >"$dir/passwd"
+	IMAP_PASSWORD_FILE="$dir/imap-password"
+	printf '%s\n' "$password" >"$IMAP_PASSWORD_FILE"
+	chmod 600 "$IMAP_PASSWORD_FILE"
+	cat >"$dir/dovecot.conf" <<CONF
+protocols = imap
+listen = 127.0.0.1
+base_dir = $dir/run
+state_dir = $dir/state
+log_path = $dir/dovecot.log
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+mail_location = maildir:~/Maildir
+first_valid_uid = 1
+first_valid_gid = 1
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u $dir/passwd
+}
+userdb {
+  driver = static
+  args = uid=$uid gid=$gid home=$dir/home/%u
+}
+service imap-login {
+  chroot =
+  inet_listener imap {
+    address = 127.0.0.1
+    port = $IMAP_PORT
+  }
+  inet_listener imaps {
+    port = 0
+  }
+}
+service anvil {
+  chroot =
+}
+CONF
+	chown -R "$uid:$gid" "$dir/home"
+	chmod 755 "$dir" "$dir/home"
+	dovecot -F -c "$dir/dovecot.conf" &
+	SERVER_PIDS="$SERVER_PIDS $!"
+	wait_port "$IMAP_PORT"
+}
+
+# deliver_to_dovecot FILE...: put messages into the INBOX as its user, as an MDA would.
+deliver_to_dovecot() {
+	for f in "$@"; do
+		cp "$f" "$IMAP_MAILDIR/new/$(basename "$f")"
+	done
+	chown -R "$(id -u "$IMAP_USER"):$(id -g "$IMAP_USER")" "$IMAP_MAILDIR"
+}
