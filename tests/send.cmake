@@ -2,3 +2,7 @@
 # runs of `mailer send` against smtp-sink and scripted aiosmtpd servers on loopback.
 nl_unit_test(test_transport SOURCES unit/test_transport.c LIBS nl_transport)
 set_tests_properties(test_transport PROPERTIES TIMEOUT 120)
+nl_e2e_test(send_sink bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/send_sink.sh)
+set_tests_properties(send_sink PROPERTIES TIMEOUT 300)
+nl_e2e_test(send_crash /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/e2e/send_crash.py)
+set_tests_properties(send_crash PROPERTIES TIMEOUT 900)

@@ -1,0 +1,148 @@
+#!/usr/bin/python3
+"""send_crash.py - crash safety of `mailer send` (DESIGN.md §5, issue 3).
+
+Sends the example article to 5,000 subscribers through Postfix's smtp-sink (4 connections), killing
+the sender with SIGKILL at random moments at least 10 times and re-running it until the campaign is
+complete.  Then every subscriber must have exactly one complete message or, for those in flight at a
+crash, more; the duplicates caused by one crash must not exceed the number of connections.  A
+transaction cut off by the kill leaves a truncated capture file (smtp-sink writes as data arrives):
+the MTA never accepted it, so it is counted apart, not as a delivery.  Prints the counts.
+
+Environment: MAILER, SRC (as for every e2e test); SEED to repeat a run; KILLS, SUBSCRIBERS.
+"""
+import collections, csv, email, email.policy, os, random, shutil, signal, socket, sqlite3, subprocess
+import sys, tempfile, time
+
+MAILER = os.environ["MAILER"]
+SRC = os.environ["SRC"]
+CONNECTIONS = 4
+N = int(os.environ.get("SUBSCRIBERS", "5000"))
+KILLS = int(os.environ.get("KILLS", "12"))
+seed = int(os.environ.get("SEED", str(int(time.time()))))
+rng = random.Random(seed)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def wait_port(port):
+    for _ in range(200):
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    sys.exit(f"FAIL: smtp-sink did not come up on port {port}")
+
+
+def scan(dump):
+    """(complete copies per address, truncated files)"""
+    got = collections.Counter()
+    truncated = 0
+    for name in os.listdir(dump):
+        with open(os.path.join(dump, name), "rb") as f:
+            raw = f.read()
+        msg = email.message_from_bytes(raw, policy=email.policy.default)
+        rcpt = (msg.get("X-Rcpt-Args") or "").strip().split()[0].strip("<>").lower() if msg.get("X-Rcpt-Args") else ""
+        boundary = msg.get_boundary()
+        if not rcpt or not boundary or f"--{boundary}--".encode() not in raw:
+            truncated += 1
+            continue
+        got[rcpt] += 1
+    return got, truncated
+
+
+def main():
+    work = tempfile.mkdtemp(prefix="nl-send-crash.")
+    os.chmod(work, 0o755)
+    dump = os.path.join(work, "dump")
+    os.mkdir(dump)
+    os.chmod(dump, 0o777)
+    for d in ("articles", "templates"):
+        shutil.copytree(os.path.join(SRC, d), os.path.join(work, d))
+    article = os.path.join(work, "articles", "2026-11-job-or-career.md")
+    with open(os.path.join(work, "subscribers.csv"), "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["email", "name"])
+        for i in range(N):
+            w.writerow([f"sub{i}@example.test", f"Subscriber {i}"])
+    port = free_port()
+    with open(os.path.join(work, "mailer.conf"), "w") as f:
+        f.write("[newsletter]\nfrom = Career Notes <news@example.test>\nreply_to = replies@example.test\n"
+                "list_id = career-notes.example.test\nsubscribers = subscribers.csv\n"
+                f"[smtp]\nurl = smtp://127.0.0.1:{port}\nconnections = {CONNECTIONS}\n")
+    user = ["-u", "nobody"] if os.geteuid() == 0 else []
+    sink = subprocess.Popen(["/usr/sbin/smtp-sink", *user, "-m", "512", "-d", dump + "/%H%M%S.",
+                             f"127.0.0.1:{port}", "1024"])
+    try:
+        wait_port(port)
+        cmd = [MAILER, "-c", os.path.join(work, "mailer.conf"), "send", article]
+        # Kill points spread over the send: when the sink has seen a random number of messages, plus
+        # a random few milliseconds, so the kill lands anywhere in a transaction or between two.
+        targets = sorted(rng.sample(range(N // 50, N - N // 50), KILLS))
+        kills, runs, per_crash = 0, 0, []
+        prev_dups = 0
+        for target in targets:
+            runs += 1
+            p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            deadline = time.time() + 120
+            while p.poll() is None and len(os.listdir(dump)) < target and time.time() < deadline:
+                time.sleep(0.002)
+            time.sleep(rng.uniform(0, 0.02))
+            if p.poll() is not None:
+                continue  # it finished first: no crash this time
+            p.send_signal(signal.SIGKILL)
+            p.wait()
+            kills += 1
+            time.sleep(0.3)  # let smtp-sink close the cut transactions
+            got, truncated = scan(dump)
+            dups = sum(n - 1 for n in got.values() if n > 1)
+            per_crash.append(dups - prev_dups)
+            print(f"kill {kills} (at about {target}): {sum(got.values())} delivered, {dups - prev_dups} duplicated"
+                  f" by this crash, {truncated} cut-off transactions so far", flush=True)
+            prev_dups = dups
+        complete = False
+        while runs < 50 and not complete:
+            runs += 1
+            p = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=600)
+            if p.returncode == 0:
+                complete = True
+            elif p.returncode != 75:
+                sys.exit(f"FAIL: send exited {p.returncode}: {p.stderr.decode()}")
+        time.sleep(0.5)
+        got, truncated = scan(dump)
+        want = {f"sub{i}@example.test" for i in range(N)}
+        missing = want - set(got)
+        dups = sum(n - 1 for n in got.values() if n > 1)
+        db = sqlite3.connect(os.path.join(work, "state.db"))
+        states = dict(db.execute("select state, count(*) from deliveries group by state").fetchall())
+        print(f"seed={seed} subscribers={N} connections={CONNECTIONS} runs={runs} kills={kills} "
+              f"delivered={sum(got.values())} distinct={len(got)} missing={len(missing)} duplicates={dups} "
+              f"max_duplicates_per_crash={max(per_crash) if per_crash else 0} cut_off={truncated} journal={states}")
+        ok = True
+        if kills < 10:
+            print("FAIL: fewer than 10 kills landed during the send"); ok = False
+        if missing:
+            print(f"FAIL: {len(missing)} subscribers got nothing, e.g. {sorted(missing)[:5]}"); ok = False
+        if per_crash and max(per_crash) > CONNECTIONS:
+            print(f"FAIL: a crash duplicated more than {CONNECTIONS} messages: {per_crash}"); ok = False
+        if dups > kills * CONNECTIONS:
+            print("FAIL: more duplicates than kills × connections"); ok = False
+        if states.get(2, 0) != N:
+            print(f"FAIL: the journal has {states.get(2, 0)} sent, not {N}"); ok = False
+        if not complete:
+            print("FAIL: the campaign never completed"); ok = False
+        sys.exit(0 if ok else 1)
+    finally:
+        sink.kill()
+        sink.wait()
+        if not os.environ.get("KEEP"):
+            shutil.rmtree(work, ignore_errors=True)
+
+
+main()
