@@ -177,6 +177,24 @@ static size_t charset_utf8_seq(const unsigned char *s, size_t left)
 	return 0;
 }
 
+/* True if data is valid UTF-8 without NUL (a fast path over ASCII runs). */
+static bool charset_valid_utf8(const char *data, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)data;
+	size_t i = 0;
+	while (i < len) {
+		if (s[i] >= 0x01 && s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		size_t n = s[i] ? charset_utf8_seq(s + i, len - i) : 0;
+		if (!n)
+			return false;
+		i += n;
+	}
+	return true;
+}
+
 /* Copies UTF-8, replacing each invalid byte and NUL by U+FFFD. */
 static void charset_utf8_clean(struct nl_buf *out, const char *data, size_t len)
 {
@@ -304,7 +322,7 @@ void nl_charset_append_utf8(struct nl_buf *out, const char *charset, const char 
 	/* No label, "us-ascii" or an unknown one: 8-bit text that is valid UTF-8 is UTF-8 (what
 	 * unlabelled mail almost always is); anything else is read as Windows-1252. */
 	if (kind != CHARSET_UTF8 && charset_is_vague(charset, kind))
-		kind = nl_utf8_valid(data, len) ? CHARSET_UTF8 : CHARSET_CP1252;
+		kind = charset_valid_utf8(data, len) ? CHARSET_UTF8 : CHARSET_CP1252;
 	switch (kind) {
 	case CHARSET_UTF8:
 		charset_utf8_clean(out, data, len);

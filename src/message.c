@@ -502,35 +502,34 @@ static void msg_decode_bytes(const struct msg_part *part, struct nl_buf *out)
 	}
 }
 
-/* CRLF and lone CR become LF, in place. */
-static void msg_lf(struct nl_buf *b)
+/* CRLF and lone CR become LF, in place; returns whether other control characters remain. */
+static bool msg_lf(struct nl_buf *b)
 {
 	size_t k = 0;
+	bool controls = false;
 	for (size_t i = 0; i < b->len; i++) {
 		char c = b->data[i];
-		if (c == '\r') {
-			if (i + 1 < b->len && b->data[i + 1] == '\n')
-				continue;
-			c = '\n';
+		if ((unsigned char)c < 0x20 || c == 0x7F) {
+			if (c == '\r') {
+				if (i + 1 < b->len && b->data[i + 1] == '\n')
+					continue;
+				c = '\n';
+			} else if (c != '\n' && c != '\t') {
+				controls = true;
+			}
 		}
 		b->data[k++] = c;
 	}
 	b->len = k;
 	if (b->data)
 		b->data[k] = '\0';
+	return controls;
 }
 
 /* Control characters other than TAB and LF (ESC of an undecodable ISO-2022 text, BEL, FF, what
  * garbage base64 decodes to) become U+FFFD: the text is read by people and by the answer reader. */
 static void msg_controls(struct nl_buf *b)
 {
-	size_t bad = 0;
-	for (size_t i = 0; i < b->len; i++) {
-		unsigned char c = (unsigned char)b->data[i];
-		bad += (c < 0x20 && c != '\t' && c != '\n') || c == 0x7F;
-	}
-	if (!bad)
-		return;
 	struct nl_buf out = NL_BUF_INIT;
 	size_t run = 0;
 	for (size_t i = 0; i < b->len; i++) {
@@ -558,8 +557,8 @@ static char *msg_part_text(const struct msg_part *part)
 		nl_charset_append_utf8(&out, cs, raw.data ? raw.data : "", raw.len);
 		nl_buf_free(&raw);
 	}
-	msg_lf(&out);
-	msg_controls(&out);
+	if (msg_lf(&out))
+		msg_controls(&out);
 	return nl_buf_detach(&out);
 }
 
