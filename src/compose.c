@@ -342,15 +342,19 @@ static enum nl_code compose_templates(struct nl_composer *c, const struct nl_con
 	if (strchr(base, '/') || base[0] == '.')
 		return nl_fail(err, NL_ERR_TEMPLATE, "%s: template '%s' must be a base name",
 		               c->article->path, base);
-	const char *dir = cfg->templates ? cfg->templates : "templates";
-	char *path = nl_xasprintf("%s/%s.html", dir, base);
+	/* the publisher's own template where there is one, else the installed default */
+	char *file = nl_xasprintf("%s.html", base);
+	char *path = nl_config_template_path(cfg, file);
 	enum nl_code rc = nl_template_load(path, vars, c->n_vars, NL_TEMPLATE_HTML, &c->html, err);
 	free(path);
+	free(file);
 	if (rc != NL_OK)
 		return rc;
-	path = nl_xasprintf("%s/%s.txt", dir, base);
+	file = nl_xasprintf("%s.txt", base);
+	path = nl_config_template_path(cfg, file);
 	rc = nl_template_load(path, vars, c->n_vars, NL_TEMPLATE_TEXT, &c->text, err);
 	free(path);
+	free(file);
 	return rc;
 }
 

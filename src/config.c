@@ -291,6 +291,23 @@ enum nl_code nl_config_load(struct nl_config *cfg, const char *path, bool must_e
 	return NL_OK;
 }
 
+char *nl_config_template_path(const struct nl_config *cfg, const char *file)
+{
+	char *own = nl_xasprintf("%s/%s", cfg->templates ? cfg->templates : "templates", file);
+#ifdef NL_DEFAULT_TEMPLATES
+	struct stat st;
+	if (stat(own, &st) != 0 && errno == ENOENT) {
+		char *fallback = nl_xasprintf("%s/%s", NL_DEFAULT_TEMPLATES, file);
+		if (stat(fallback, &st) == 0) {
+			free(own);
+			return fallback;
+		}
+		free(fallback);
+	}
+#endif
+	return own; /* a missing file is reported under the publisher's own path */
+}
+
 void nl_config_free(struct nl_config *cfg)
 {
 	if (!cfg)

@@ -55,6 +55,10 @@ enum nl_code nl_config_load(struct nl_config *cfg, const char *path, bool must_e
 /* Defaults only, as if paths were relative to `base_dir`. */
 void nl_config_defaults(struct nl_config *cfg, const char *base_dir);
 void nl_config_free(struct nl_config *cfg);
+/* The path of template `file` ("newsletter.html"): the one in the publisher's templates directory
+ * when it exists there, else the installed default (NL_DEFAULT_TEMPLATES, set at build time), so a
+ * publisher overrides only the templates they change.  The caller frees the result. */
+char *nl_config_template_path(const struct nl_config *cfg, const char *file);
 /* Parses "30/m", "2/s", "100/h", "5" (per second) into messages per second. */
 bool nl_config_parse_rate(const char *s, double *per_second);
 /* Parses "7d", "12h", "30m", "45s", "90" (seconds). */

@@ -101,6 +101,30 @@ static void test_rates_and_durations(void **state)
 	assert_false(nl_config_parse_duration("2 days", &d));
 }
 
+static void test_template_path_prefers_own(void **state)
+{
+	struct nl_config cfg;
+	nl_config_defaults(&cfg, "/tmp");
+	free(cfg.templates);
+	char dir[] = "/tmp/test_tpl.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	cfg.templates = strdup(dir);
+	char own[64];
+	snprintf(own, sizeof own, "%s/newsletter.html", dir);
+	char *p = nl_config_template_path(&cfg, "no-such-template.html");
+	assert_non_null(strstr(p, dir)); /* neither exists: the error names the publisher's path */
+	free(p);
+	FILE *f = fopen(own, "w");
+	assert_non_null(f);
+	fclose(f);
+	p = nl_config_template_path(&cfg, "newsletter.html");
+	assert_string_equal(p, own);
+	free(p);
+	unlink(own);
+	rmdir(dir);
+	nl_config_free(&cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -108,6 +132,7 @@ int main(void)
 		cmocka_unit_test(test_values_and_relative_paths),
 		cmocka_unit_test(test_errors_name_file_and_line),
 		cmocka_unit_test(test_rates_and_durations),
+		cmocka_unit_test(test_template_path_prefers_own),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
