@@ -519,18 +519,29 @@ static size_t answer_quoted_question(const struct nl_survey *s, const char *line
  * question's "(reply with 4 and …)". */
 static bool answer_furniture(const struct nl_survey *s, struct nl_span t)
 {
-	if (t.len >= 20 && nl_ascii_ncasecmp(t.ptr, "Reply to this email with", 24 < t.len ? 24 : t.len) == 0)
+	if (t.len >= 24 && nl_ascii_ncasecmp(t.ptr, "Reply to this email with", 24) == 0)
 		return true;
-	if (t.len >= 12 && nl_ascii_ncasecmp(t.ptr, "(reply with ", 12) == 0)
-		return true;
+	struct nl_span h = t;
+	if (h.len > 0 && h.ptr[0] == '(') {
+		h.ptr++;
+		h.len--;
+	}
+	if (h.len >= 11 && nl_ascii_ncasecmp(h.ptr, "reply with ", 11) == 0)
+		return true; /* a text question's hint, in the text and the HTML part */
 	struct answer_words ws;
 	answer_split(t.ptr, t.len, &ws);
 	if (ws.truncated || ws.n == 0)
 		return false;
+	/* drop the "/" separators: "job / career / not sure" and the HTML part's "job career not sure" */
+	size_t k = 0;
+	for (size_t i = 0; i < ws.n; i++)
+		if (strcmp(ws.w[i], "/") != 0)
+			ws.w[k++] = ws.w[i];
+	ws.n = k;
 	for (size_t i = 0; i < s->n_questions; i++) {
 		const struct nl_question *q = &s->questions[i];
-		if (q->type == NL_Q_YESNO && ws.n == 3 && strcmp(ws.w[0], "yes") == 0 &&
-		    strcmp(ws.w[1], "/") == 0 && strcmp(ws.w[2], "no") == 0)
+		if (q->type == NL_Q_YESNO && ws.n == 2 && strcmp(ws.w[0], "yes") == 0 &&
+		    strcmp(ws.w[1], "no") == 0)
 			return true;
 		if (q->type == NL_Q_SCALE && q->max > q->min && (size_t)(q->max - q->min + 1) <= ws.n) {
 			bool run = true;
@@ -540,17 +551,13 @@ static bool answer_furniture(const struct nl_survey *s, struct nl_span t)
 				return true;
 		}
 		if (q->type == NL_Q_CHOICE && q->n_options > 1) {
-			/* every option, in order, separated by "/" */
+			/* every option, in order, and nothing else */
 			size_t at = 0;
 			bool all = true;
 			for (size_t o = 0; o < q->n_options && all; o++) {
 				struct answer_words ph;
 				answer_split(q->options[o], strlen(q->options[o]), &ph);
-				if (o > 0) {
-					all = at < ws.n && strcmp(ws.w[at], "/") == 0;
-					at++;
-				}
-				all = all && answer_words_match(&ws, at, &ph);
+				all = answer_words_match(&ws, at, &ph);
 				at += ph.n;
 			}
 			if (all && at == ws.n)
@@ -591,6 +598,7 @@ void nl_survey_read_answers(const struct nl_survey *survey, const struct nl_repl
 	bool *have = nl_xcalloc(nq, sizeof *have);
 	size_t current = (size_t)-1; /* the question a quoted line just asked */
 	size_t after = 0;            /* non-blank quoted lines since it (its options, its hint) */
+	bool pasted = false;         /* that question line was unquoted: the original pasted as is */
 	struct answer_seg segs[ANSWER_MAX_SEGS];
 
 	for (size_t i = 0; i < n_lines; i++) {
@@ -600,6 +608,7 @@ void nl_survey_read_answers(const struct nl_survey *survey, const struct nl_repl
 			if (q != (size_t)-1) {
 				current = q;
 				after = 0;
+				pasted = false;
 			} else if (current != (size_t)-1 &&
 			           nl_span_trim((struct nl_span){ln->text, ln->len}).len > 0) {
 				/* Outlook users type answers into the original itself (in colour, no ">" in
@@ -630,11 +639,26 @@ void nl_survey_read_answers(const struct nl_survey *survey, const struct nl_repl
 		if (asked != (size_t)-1) {
 			current = asked;
 			after = 0;
+			pasted = true;
 			continue;
 		}
 		if (answer_furniture(survey, t))
 			continue;
 		size_t ns = answer_numbered(survey, t.ptr, t.len, segs);
+		if (current != (size_t)-1 && pasted) {
+			/* under a question of an original pasted without ">": only a clean answer to a
+			 * choice, scale or yes/no question is the person's; the rest is the original */
+			size_t q = current;
+			current = (size_t)-1;
+			char *v = NULL;
+			if (survey->questions[q].type != NL_Q_TEXT &&
+			    answer_value(&survey->questions[q], t.ptr, t.len, &v)) {
+				answer_put(survey, slots, have, q, t.ptr, t.len, t.ptr, t.len);
+				free(v);
+				continue;
+			}
+			free(v);
+		}
 		if (current != (size_t)-1) {
 			/* inline: the first paragraph after a quoted question answers it */
 			size_t q = current;

@@ -271,6 +271,14 @@ static void inline_answers(void **state)
 	       "4. What one thing would you change about your work?\n"
 	       "   (reply with 4 and your answer in your own words)\n",
 	       "work=career;satisfaction=4;consult=yes");
+	/* the HTML part's survey block as text, pasted without ">": nothing is an answer */
+	EXPECT("Reply to this email with the numbers, e.g. 1 career, 2 4, 3 yes – or choose an answer below\n"
+	       "1. Is your work today a job or a career?\njob career not sure\n"
+	       "2. How satisfied are you with where it is heading?\n1 2 3 4 5 1 = least, 5 = most\n"
+	       "3. Would you like a free 15-minute consultation?\nyes no\n"
+	       "4. What one thing would you change about your work?\n"
+	       "Reply with 4 and your answer in your own words.\nThis email was sent to sam@example.org.\n",
+	       "");
 	/* a question wrapped by the client still counts */
 	EXPECT("> 4. What one thing would you change about\n> your work?\nNothing at all\n",
 	       "change=Nothing at all");
