@@ -567,12 +567,28 @@ static bool answer_furniture(const struct nl_survey *s, struct nl_span t)
 	return false;
 }
 
+/* The original's example ("e.g. 1 career, 2 4, 3 yes", "Example: 1 career") is never an answer. */
+static bool answer_example(const char *s, size_t len)
+{
+	struct nl_span t = {s, len};
+	for (size_t i = 0; i + 4 <= t.len; i++)
+		if (nl_ascii_ncasecmp(t.ptr + i, "e.g.", 4) == 0 ||
+		    (i + 7 <= t.len && nl_ascii_ncasecmp(t.ptr + i, "example", 7) == 0))
+			return true;
+	return false;
+}
+
 /* ---- the reader ---- */
 
-static void answer_put(const struct nl_survey *s, struct nl_answer *slots, bool *have, size_t q,
-                       const char *v, size_t vlen, const char *raw, size_t rawlen)
+/* have[q]: 0 no answer yet, 1 one read from the original's lines (weak), 2 one the person wrote.
+ * A later answer of the same strength wins; a weak one never overrides what the person wrote. */
+enum { ANSWER_NONE = 0, ANSWER_WEAK = 1, ANSWER_OWN = 2 };
+
+static void answer_put(const struct nl_survey *s, struct nl_answer *slots, unsigned char *have, size_t q,
+                       const char *v, size_t vlen, const char *raw, size_t rawlen, bool weak)
 {
-	(void)s;
+	if (weak && have[q] == ANSWER_OWN)
+		return;
 	char *value = NULL;
 	bool ok = answer_value(&s->questions[q], v, vlen, &value);
 	struct nl_answer *a = &slots[q];
@@ -583,7 +599,7 @@ static void answer_put(const struct nl_survey *s, struct nl_answer *slots, bool 
 	a->value = ok ? value : NULL;
 	struct nl_span r = nl_span_trim((struct nl_span){raw, rawlen});
 	a->raw = nl_xstrndup(r.ptr, r.len);
-	have[q] = true;
+	have[q] = weak ? ANSWER_WEAK : ANSWER_OWN;
 }
 
 void nl_survey_read_answers(const struct nl_survey *survey, const struct nl_reply_line *lines, size_t n_lines,
@@ -595,7 +611,7 @@ void nl_survey_read_answers(const struct nl_survey *survey, const struct nl_repl
 		return;
 	size_t nq = survey->n_questions;
 	struct nl_answer *slots = nl_xcalloc(nq, sizeof *slots);
-	bool *have = nl_xcalloc(nq, sizeof *have);
+	unsigned char *have = nl_xcalloc(nq, sizeof *have);
 	size_t current = (size_t)-1; /* the question a quoted line just asked */
 	size_t after = 0;            /* non-blank quoted lines since it (its options, its hint) */
 	bool pasted = false;         /* that question line was unquoted: the original pasted as is */
@@ -617,9 +633,10 @@ void nl_survey_read_answers(const struct nl_survey *survey, const struct nl_repl
 				 * never read cleanly; text answers are never taken from the original. */
 				char *v = NULL;
 				const struct nl_question *cq = &survey->questions[current];
-				if (cq->type != NL_Q_TEXT && answer_value(cq, ln->text, ln->len, &v)) {
+				if (cq->type != NL_Q_TEXT && !answer_example(ln->text, ln->len) &&
+				    answer_value(cq, ln->text, ln->len, &v)) {
 					answer_put(survey, slots, have, current, ln->text, ln->len, ln->text,
-					           ln->len);
+					           ln->len, true);
 					current = (size_t)-1;
 				} else if (++after > 2) {
 					/* more of the original (the footer, the article): not answering a
@@ -653,7 +670,7 @@ void nl_survey_read_answers(const struct nl_survey *survey, const struct nl_repl
 			char *v = NULL;
 			if (survey->questions[q].type != NL_Q_TEXT &&
 			    answer_value(&survey->questions[q], t.ptr, t.len, &v)) {
-				answer_put(survey, slots, have, q, t.ptr, t.len, t.ptr, t.len);
+				answer_put(survey, slots, have, q, t.ptr, t.len, t.ptr, t.len, true);
 				free(v);
 				continue;
 			}
@@ -685,38 +702,40 @@ void nl_survey_read_answers(const struct nl_survey *survey, const struct nl_repl
 							nl_buf_putc(&b, ' ');
 						nl_buf_append(&b, lt.ptr, lt.len);
 					}
-					answer_put(survey, slots, have, q, b.data, b.len, b.data, b.len);
+					answer_put(survey, slots, have, q, b.data, b.len, b.data, b.len,
+					           false);
 					nl_buf_free(&b);
 					i = end;
 				} else {
-					answer_put(survey, slots, have, q, t.ptr, t.len, t.ptr, t.len);
+					answer_put(survey, slots, have, q, t.ptr, t.len, t.ptr, t.len, false);
 				}
 				continue;
 			}
 			free(probe);
 			if (ns == 0) {
-				answer_put(survey, slots, have, q, t.ptr, t.len, t.ptr, t.len);
+				answer_put(survey, slots, have, q, t.ptr, t.len, t.ptr, t.len, false);
 				continue;
 			}
 		}
 		if (ns > 0) {
 			for (size_t k = 0; k < ns; k++)
 				answer_put(survey, slots, have, segs[k].q, segs[k].v, segs[k].vlen,
-				           ns == 1 ? t.ptr : segs[k].v, ns == 1 ? t.len : segs[k].vlen);
+				           ns == 1 ? t.ptr : segs[k].v, ns == 1 ? t.len : segs[k].vlen,
+				           false);
 			continue;
 		}
 		struct answer_seg seg;
 		if (answer_by_id(survey, t.ptr, t.len, &seg))
-			answer_put(survey, slots, have, seg.q, seg.v, seg.vlen, t.ptr, t.len);
+			answer_put(survey, slots, have, seg.q, seg.v, seg.vlen, t.ptr, t.len, false);
 	}
 
 	size_t count = 0;
 	for (size_t q = 0; q < nq; q++)
-		count += have[q];
+		count += have[q] != ANSWER_NONE;
 	if (count) {
 		out->items = nl_xcalloc(count, sizeof *out->items);
 		for (size_t q = 0; q < nq; q++)
-			if (have[q])
+			if (have[q] != ANSWER_NONE)
 				out->items[out->count++] = slots[q];
 	}
 	free(slots);

@@ -255,6 +255,12 @@ static void inline_answers(void **state)
 	    "> 1. Is your work today a job or a career?\n>    job / career / not sure\n> Career, no doubt\n"
 	    "> 2. How satisfied are you with where it is heading?\n>    1 2 3 4 5   (1 = least, 5 = most)\n",
 	    "work=career");
+	/* what the person wrote wins over what the original seems to say, in any order; an example
+	 * line is never an answer */
+	EXPECT("1: job\n\nFrom: Coach <a@example.test>\nSent: Monday\nTo: Sam\nSubject: Job\n\n"
+	       "1. Is your work today a job or a career?\nExample: 1 career\n",
+	       "work=job");
+	EXPECT("> 1. Is your work today a job or a career?\n> e.g. career\n", "");
 	/* ... but never a text answer, nor the original's own option lines */
 	EXPECT("> 4. What one thing would you change about your work?\n>    (reply with 4 and your answer in "
 	       "your own "
