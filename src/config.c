@@ -227,6 +227,7 @@ static const char *config_inbox(struct nl_config *cfg, const char *key, const ch
 		}
 	} else if (!strcmp(key, "user")) config_set(&cfg->inbox_user, value);
 	else if (!strcmp(key, "password_cmd")) config_set(&cfg->inbox_password_cmd, value);
+	else if (!strcmp(key, "ca_file")) config_set_path(cfg, &cfg->inbox_ca_file, value);
 	else if (!strcmp(key, "after")) {
 		if (!strcmp(value, "keep"))
 			cfg->inbox_after = NL_AFTER_KEEP;
@@ -316,7 +317,7 @@ void nl_config_free(struct nl_config *cfg)
 	                    &cfg->unsubscribe_https, &cfg->state, &cfg->templates, &cfg->subscribers,
 	                    &cfg->articles, &cfg->reports, &cfg->report_to, &cfg->smtp_url, &cfg->smtp_user,
 	                    &cfg->smtp_password_cmd, &cfg->smtp_password, &cfg->smtp_ca_file, &cfg->inbox_url,
-	                    &cfg->inbox_user, &cfg->inbox_password_cmd, &cfg->inbox_move_to};
+	                    &cfg->inbox_user, &cfg->inbox_password_cmd, &cfg->inbox_ca_file, &cfg->inbox_move_to};
 	for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++) {
 		free(*strings[i]);
 		*strings[i] = NULL;

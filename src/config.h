@@ -45,6 +45,7 @@ struct nl_config {
 	char *inbox_url;     /* imap://, imaps://, maildir:DIR, mbox:FILE; NULL = none configured */
 	char *inbox_user;
 	char *inbox_password_cmd;
+	char *inbox_ca_file; /* a private CA for the IMAP server; default: [smtp] ca_file */
 	enum nl_inbox_after inbox_after;
 	char *inbox_move_to; /* with NL_AFTER_MOVE */
 };
