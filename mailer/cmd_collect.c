@@ -23,7 +23,7 @@ static const char collect_help[] =
     "same mail twice changes nothing. Over IMAP only new messages are fetched, and [inbox] after\n"
     "(keep | seen | move:FOLDER) is applied once they are recorded; nothing is ever deleted.\n"
     "The IMAP password comes from [inbox] password_cmd or MAILER_IMAP_PASSWORD. The server's certificate\n"
-    "is checked against the system's CAs and [smtp] ca_file; plain imap:// upgrades with STARTTLS and\n"
+    "is checked against the system CAs and [inbox] ca_file (or [smtp] ca_file); plain imap:// upgrades with STARTTLS and\n"
     "is allowed without it only on loopback.\n"
     "\n"
     "options:\n"
@@ -129,7 +129,7 @@ int cmd_collect(struct tool *t, int argc, char **argv)
 	    .url = url,
 	    .user = cfg->inbox_user,
 	    .password = password,
-	    .ca_file = cfg->smtp_ca_file, /* a private CA is usually the same for both servers */
+	    .ca_file = cfg->inbox_ca_file ? cfg->inbox_ca_file : cfg->smtp_ca_file, /* often one private CA */
 	    .after = cfg->inbox_after,
 	    .move_to = cfg->inbox_move_to,
 	    .unsubscribe_mailto = cfg->unsubscribe_mailto,
