@@ -10,13 +10,12 @@
  * 5 failed).  To tell "no reply to the final dot" (unknown: the message may have arrived, §4.1.1.4
  * and RFC 1047) from a failure before it, the debug callback watches the conversation: the read
  * callback marks the end of the body, and a reply counted after that mark settles the message.
+ * libcurl 7.88 waits for the reply to the final dot without serving the other connections, so a
+ * server that stalls there for longer than the timeout makes the other sessions time out as well;
+ * they are deferred (or, past their own last byte, unknown) and retried, never sent twice.
  *
  * The outbox writes each message into a Maildir (tmp/ then rename into new/, as maildir(5)
  * prescribes), with LF line ends and Return-Path / Delivered-To lines in front.
- *
- * libcurl 7.88 waits for the reply to the final dot inside curl_multi_perform (smtp_done blocks with
- * the server response timeout); on loopback and fast relays that costs little, and the timeout
- * still bounds it.
  */
 #include "transport.h"
 
@@ -147,6 +146,7 @@ bool nl_transport_url_is_loopback(const char *url)
 
 /* ---- SMTP: callbacks ---- */
 
+
 static size_t transport_read_cb(char *buf, size_t size, size_t nitems, void *ud)
 {
 	struct transport_slot *s = ud;
@@ -163,6 +163,12 @@ static size_t transport_read_cb(char *buf, size_t size, size_t nitems, void *ud)
 		want = left;
 	memcpy(buf, s->msg.data + s->off, want);
 	s->off += want;
+	if (s->off == s->msg.len && !s->body_done) {
+		/* libcurl knows the size and will not ask again: from here on the end of the data may be
+		 * on its way, so a silence now is "unknown", never "deferred" (safe side: never twice). */
+		s->body_done = true;
+		s->replies_at_eob = s->replies;
+	}
 	return want;
 }
 
