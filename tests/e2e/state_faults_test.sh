@@ -226,6 +226,106 @@ else
 	skipped=1
 fi
 
+# ---- the same faults under `mailer send` (outbox transport: no server needed) ----
+# site DIR N: an article, N subscribers, a configuration whose state is DIR/state/state.db and
+# whose outbox is DIR/outbox.
+site() {
+	local d=$1 n=$2
+	mkdir -p "$d/articles" "$d/state" "$d/outbox"
+	cp "$SRC"/articles/*.md "$d/articles/"
+	{ echo "email,name"; for i in $(seq 0 $((n - 1))); do echo "s$i@example.test,S $i"; done; } >"$d/subs.csv"
+	printf '[newsletter]\nfrom = Career Notes <news@example.test>\nreply_to = replies@example.test\nlist_id = career.example.test\nstate = state/state.db\nsubscribers = subs.csv\ntemplates = %s/templates\n[smtp]\nurl = outbox:outbox\n' \
+		"$SRC" >"$d/mailer.conf"
+}
+send() { (cd "$1" && "$mailer" -q -c mailer.conf send articles/*.md); }
+sent_files() { find "$1/outbox" -type f -path '*/new/*' | wc -l; }
+# per_address DIR: "address count" for every message in the outbox.
+per_address() {
+	find "$1/outbox" -type f -path '*/new/*' -exec grep -h -m1 -i '^To:' {} + |
+		grep -o '[a-z0-9]*@example.test' | sort | uniq -c | awk '{print $2, $1}'
+}
+
+d=$work/send-corrupt
+site "$d" 5
+head -c 8192 /dev/urandom >"$d/state/state.db"
+before=$(digest "$d/state/state.db")
+expect "send: corrupt state -> exit 74 naming it" 74 "state.db.*corrupt" send "$d"
+[ "$(sent_files "$d")" = 0 ] && pass "send: corrupt state -> nothing sent" || fail "send: corrupt state, $(sent_files "$d") sent"
+[ "$(digest "$d/state/state.db")" = "$before" ] || fail "send: the corrupt state was modified"
+
+d=$work/send-locked
+site "$d" 5
+"$helper" open "$d/state/state.db" >/dev/null || fail "send: locked setup"
+fifo=$work/send-holder.fifo
+mkfifo "$fifo"
+sqlite3 "$d/state/state.db" <"$fifo" >/dev/null 2>&1 &
+holder=$!
+exec 9>"$fifo"
+echo "BEGIN EXCLUSIVE; UPDATE meta SET value = value;" >&9
+for _ in $(seq 50); do
+	sqlite3 -cmd ".timeout 0" "$d/state/state.db" "BEGIN IMMEDIATE; ROLLBACK;" >/dev/null 2>&1 || break
+	sleep 0.1
+done
+expect "send: state locked by another process -> exit 75" 75 "state.db.*another mailer process" send "$d"
+[ "$(sent_files "$d")" = 0 ] && pass "send: locked -> nothing sent" || fail "send: locked, $(sent_files "$d") sent"
+echo "ROLLBACK;" >&9
+exec 9>&-
+wait "$holder"
+holder=
+expect "send: after the lock is gone, the run sends" 0 "" send "$d"
+[ "$(sent_files "$d")" = 5 ] || fail "send: after the lock, $(sent_files "$d") sent, not 5"
+
+if can_mount; then
+	d=$work/send-ro
+	site "$d" 5
+	mount -t tmpfs -o size=4m tmpfs "$d/state" && mounts+=("$d/state")
+	"$helper" open "$d/state/state.db" >/dev/null || fail "send: read-only setup"
+	mount -o remount,ro "$d/state"
+	expect "send: read-only state -> exit 74 naming it" 74 "state.db" send "$d"
+	[ "$(sent_files "$d")" = 0 ] && pass "send: read-only state -> nothing sent" || fail "send: read-only, $(sent_files "$d") sent"
+
+	# The state's disk fills in the middle of a run of 3,000: the run stops with exit 74, and once
+	# there is room the next run sends the rest.  Every address gets exactly one message, except
+	# those whose outcome the journal could not record (left `sending`: the documented maybe-sent
+	# set), which get at most two.
+	d=$work/send-full
+	n=3000
+	site "$d" $n
+	mount -t tmpfs -o size=640k tmpfs "$d/state" && mounts+=("$d/state")
+	out=$(send "$d" 2>&1)
+	rc=$?
+	first=$(sent_files "$d")
+	if [ $rc = 74 ] && grep -q "state.db" <<<"$out"; then
+		pass "send: the state's disk fills mid-run -> exit 74 after $first messages ($(grep state.db <<<"$out" | head -1))"
+	else
+		fail "send: full state disk: exit $rc after $first messages: $out"
+	fi
+	[ "$first" -lt $n ] || fail "send: the disk never filled (all $n sent): make the tmpfs smaller"
+	maybe=$(sqlite3 "$d/state/state.db" "SELECT email FROM deliveries WHERE state IN (1, 5)" 2>/dev/null | sort)
+	[ "$(integrity "$d/state/state.db")" = ok ] || fail "send: full: $(integrity "$d/state/state.db")"
+	mount -o remount,size=64m "$d/state"
+	expect "send: with room again the next run finishes" 0 "" send "$d"
+	lost=0 dup=0 maybe_dup=0
+	declare -A got=()
+	while read -r a c; do got[$a]=$c; done < <(per_address "$d")
+	for i in $(seq 0 $((n - 1))); do
+		a=s$i@example.test
+		c=${got[$a]:-0}
+		if [ "$c" = 0 ]; then
+			lost=$((lost + 1))
+		elif [ "$c" -gt 1 ]; then
+			if grep -qx "$a" <<<"$maybe" && [ "$c" = 2 ]; then maybe_dup=$((maybe_dup + 1)); else dup=$((dup + 1)); fi
+		fi
+	done
+	echo "   $(sent_files "$d") messages for $n subscribers: $lost lost, $dup duplicated," \
+		"$maybe_dup repeated from the $(grep -c . <<<"$maybe") left 'sending'"
+	[ $lost = 0 ] && [ $dup = 0 ] && pass "send: full disk: none lost, none doubled outside the maybe-sent set" ||
+		fail "send: full disk: $lost lost, $dup doubled"
+else
+	echo "SKIP: cannot mount a tmpfs here: the read-only and full-disk cases of mailer send did not run"
+	skipped=1
+fi
+
 echo "state faults: $failures failure(s)"
 [ $failures = 0 ] || exit 1
 [ $skipped = 0 ] || exit 77
