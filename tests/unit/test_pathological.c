@@ -142,6 +142,60 @@ static void gen_html_end_tags(struct nl_buf *b, size_t n) /* 255 open, then n st
 		nl_buf_puts(b, "</p></li></td>");
 }
 
+static void gen_html_open_brackets(struct nl_buf *b, size_t n) /* tag starts that never close */
+{
+	html_head(b);
+	nl_buf_puts(b, "1 career ");
+	for (size_t i = 0; i < n; i++)
+		nl_buf_puts(b, "<a href=\"x ");
+}
+
+static void gen_html_comments(struct nl_buf *b, size_t n) /* comment and script starts, never ended */
+{
+	html_head(b);
+	nl_buf_puts(b, "1 career ");
+	for (size_t i = 0; i < n; i++)
+		nl_buf_puts(b, "<!-- <script> <style> &#x");
+}
+
+static void gen_html_entities(struct nl_buf *b, size_t n) /* entities, some never ended */
+{
+	html_head(b);
+	for (size_t i = 0; i < n; i++)
+		nl_buf_puts(b, "&amp;&#233;&#x1F600;&nbsp&unknownentityname&#99999999999;&");
+}
+
+static void gen_html_attributes(struct nl_buf *b, size_t n) /* one tag with n attributes */
+{
+	html_head(b);
+	nl_buf_puts(b, "<div");
+	for (size_t i = 0; i < n; i++)
+		nl_buf_puts(b, " class=\"gmail_quote x\" style='display:none'");
+	nl_buf_puts(b, ">1 career</div>");
+}
+
+static void gen_numbered_answers(struct nl_buf *b, size_t n) /* the same answers over and over */
+{
+	patho_head(b, "");
+	for (size_t i = 0; i < n; i++)
+		nl_buf_puts(b, "1 career, 2 4, 3 yes, 4 fewer meetings\nwork: job\n\n");
+}
+
+static void gen_signature_lines(struct nl_buf *b, size_t n) /* sign-offs, dashes and bullets */
+{
+	patho_head(b, "");
+	for (size_t i = 0; i < n; i++)
+		nl_buf_puts(b, "Thanks,\n-- \n- a bullet\n--\nSent from my iPhone\n________________\n");
+}
+
+static void gen_blank_lines(struct nl_buf *b, size_t n) /* blank lines (iTop recursed on each) */
+{
+	patho_head(b, "");
+	for (size_t i = 0; i < n; i++)
+		nl_buf_puts(b, "\n\n\n\n\n\n\n\n\n\n");
+	nl_buf_puts(b, "1 career\n");
+}
+
 static void gen_on_wrote(struct nl_buf *b, size_t n) /* "On … wrote:" lookalikes, none complete */
 {
 	patho_head(b, "");
@@ -265,10 +319,17 @@ static const struct patho_case patho_cases[] = {
 	{"runs of 200-deep blocks", 1, gen_html_nested_blocks},
 	{"unclosed inline tags", 10, gen_html_unclosed_inline},
 	{"stray end tags under 255 open", 10, gen_html_end_tags},
+	{"unclosed tag starts", 10, gen_html_open_brackets},
+	{"unended comments and scripts", 10, gen_html_comments},
+	{"HTML entities", 10, gen_html_entities},
+	{"one tag, many attributes", 1, gen_html_attributes},
 	{"\"On ... wrote:\" lookalikes", 3, gen_on_wrote},
 	{"\"On ... wrote:\" headers", 3, gen_on_wrote_headers},
 	{"Outlook header lookalikes", 3, gen_outlook_blocks},
 	{"quoted questions with answers", 3, gen_questions},
+	{"numbered answers repeated", 3, gen_numbered_answers},
+	{"sign-offs, dashes and bullets", 3, gen_signature_lines},
+	{"blank lines", 10, gen_blank_lines},
 	{"distinct To: addresses", 20, gen_recipients},
 	{"token Message-IDs in References", 1, gen_references},
 	{"distinct plus-addresses in Cc", 10, gen_plus_addresses},
