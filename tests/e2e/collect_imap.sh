@@ -44,8 +44,9 @@ command -v sqlite3 >/dev/null || fail "sqlite3 is not installed"
 # An unprivileged user owns the mail.
 if [ "$(id -u)" = 0 ]; then
 	MAILUSER=mailtest
-	id "$MAILUSER" >/dev/null 2>&1 || useradd -r -M -s /usr/sbin/nologin "$MAILUSER" ||
-		fail "cannot create the user $MAILUSER"
+	# another test may create it at the same moment: only its absence afterwards is a failure
+	id "$MAILUSER" >/dev/null 2>&1 || useradd -r -M -s /usr/sbin/nologin "$MAILUSER" 2>/dev/null ||
+		id "$MAILUSER" >/dev/null 2>&1 || fail "cannot create the user $MAILUSER"
 else
 	MAILUSER=$(id -un)
 fi
