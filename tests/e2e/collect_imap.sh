@@ -10,7 +10,9 @@
 #   2. a second run fetches and adds nothing (UID cursor; the content hash would catch the rest);
 #   3. without the test CA the certificate is refused (exit 78) and nothing is recorded; imaps:// works;
 #   4. with after = move:Processed every message ends up in Processed and INBOX is empty;
-#   5. messages delivered later are the only ones fetched by the next run; after = seen flags them.
+#   5. messages delivered later are the only ones fetched by the next run; after = seen flags them;
+#   6. on a server without MOVE the move is COPY + \Deleted + UID EXPUNGE (UIDPLUS) of just those
+#      UIDs, and without UIDPLUS the originals are only marked \Deleted, never purged.
 # Needs MAILER, BUILD and SRC (set by CTest).  Every server started here is stopped by its PID.
 set -eu
 
@@ -143,15 +145,29 @@ conf move "imap://127.0.0.1:$PORT/INBOX" move:Processed "$TMP/ca.pem"
 conf seen "imap://127.0.0.1:$PORT/INBOX" seen "$TMP/ca.pem"
 sed -i "s/^state = imaps.db/state = imap.db/" "$TMP/imaps.conf"
 
-dovecot -F -c "$TMP/dovecot.conf" &
-DOVECOT_PID=$!
-i=0
-until /usr/bin/python3 -c "import socket,sys; socket.create_connection(('127.0.0.1', $PORT), 1)" 2>/dev/null; do
-	i=$((i + 1))
-	[ $i -lt 100 ] || fail "dovecot did not start"
-	kill -0 "$DOVECOT_PID" 2>/dev/null || fail "dovecot exited"
-	sleep 0.1
-done
+start_dovecot() {
+	dovecot -F -c "$1" &
+	DOVECOT_PID=$!
+	i=0
+	until /usr/bin/python3 -c "import socket,sys; socket.create_connection(('127.0.0.1', $PORT), 1)" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -lt 100 ] || fail "dovecot did not start"
+		kill -0 "$DOVECOT_PID" 2>/dev/null || fail "dovecot exited"
+		sleep 0.1
+	done
+}
+stop_dovecot() {
+	kill "$DOVECOT_PID"
+	i=0
+	while kill -0 "$DOVECOT_PID" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	kill -0 "$DOVECOT_PID" 2>/dev/null && fail "dovecot did not stop"
+	DOVECOT_PID=
+	# its port is free again before the next start
+	i=0
+	while /usr/bin/python3 -c "import socket; socket.create_connection(('127.0.0.1', $PORT), 1)" 2>/dev/null &&
+		[ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+}
+start_dovecot "$TMP/dovecot.conf"
 
 count() { sqlite3 "$TMP/$1.db" "$2"; }
 # What a collection decided, without where the message came from.
@@ -227,4 +243,38 @@ after=$(count imap 'SELECT count(*) FROM inbound')
 # they come from another state's campaign secret: strangers or From matches, never token matches
 [ "$(count imap "SELECT count(*) FROM inbound WHERE id > $before AND match = 1")" = 0 ] || fail "foreign tokens matched"
 
-echo "collect_imap: ok ($N messages; IMAP = Maildir; second run adds nothing; TLS verified; move:Processed; late mail)"
+# 6. A server without MOVE: UID COPY, \Deleted and UID EXPUNGE of just those UIDs (UIDPLUS); and
+#    without UIDPLUS either: copied and only marked \Deleted, never purged.
+deliver_late() { # deliver_late TAG COUNT
+	"$FIXTURE" "$TMP/$1-seed.db" "$ARTICLE" "$TMP/$1" "$2" || fail "fixture ($1)"
+	for f in "$TMP/$1/new/"*; do cp "$f" "$MAILDIR/new/$1-$(basename "$f")"; done
+	chown -R "$MAILUID:$MAILGID" "$MAILDIR"
+}
+in_processed() { find "$MAILDIR/.Processed/new" "$MAILDIR/.Processed/cur" -type f | wc -l; }
+for variant in uidplus plain; do
+	stop_dovecot
+	caps="IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE"
+	[ $variant = uidplus ] && caps="$caps UIDPLUS"
+	{ cat "$TMP/dovecot.conf"; printf 'imap_capability = %s\n' "$caps"; } >"$TMP/dovecot-$variant.conf"
+	start_dovecot "$TMP/dovecot-$variant.conf"
+	sqlite3 "$TMP/seed.db" ".backup '$TMP/move-$variant.db'"
+	sed "s/^state = move.db/state = move-$variant.db/" "$TMP/move.conf" >"$TMP/move-$variant.conf"
+	# what is in INBOX now (flagged or not) plus two new messages
+	rm -f "$MAILDIR/cur/"*
+	deliver_late "late-$variant" 2
+	before=$(in_processed)
+	"$MAILER" -c "move-$variant.conf" collect || fail "collect with move ($variant)"
+	[ "$(count "move-$variant" 'SELECT count(*) FROM inbound')" = 2 ] || fail "move ($variant): not 2 records"
+	[ $(($(in_processed) - before)) = 2 ] || fail "move ($variant): $(($(in_processed) - before)) copied, want 2"
+	left=$(find "$MAILDIR/new" "$MAILDIR/cur" -type f | wc -l)
+	if [ $variant = uidplus ]; then
+		[ "$left" = 0 ] || fail "move with UIDPLUS: $left left in INBOX, want 0 (expunged)"
+	else
+		deleted=$(find "$MAILDIR/cur" -type f -name '*:2,*T*' | wc -l)
+		[ "$left" = 2 ] && [ "$deleted" = 2 ] ||
+			fail "move without UIDPLUS: $left left, $deleted marked \\Deleted; want both kept and marked"
+	fi
+done
+
+echo "collect_imap: ok ($N messages; IMAP = Maildir; second run adds nothing; TLS verified; move:Processed" \
+	"with MOVE, with UIDPLUS, and marking only; seen; late mail)"
