@@ -23,7 +23,8 @@ static const char collect_help[] =
     "same mail twice changes nothing. Over IMAP only new messages are fetched, and [inbox] after\n"
     "(keep | seen | move:FOLDER) is applied once they are recorded; nothing is ever deleted.\n"
     "The IMAP password comes from [inbox] password_cmd or MAILER_IMAP_PASSWORD. The server's certificate\n"
-    "is checked against the system CAs and [inbox] ca_file (or [smtp] ca_file); plain imap:// upgrades with STARTTLS and\n"
+    "is checked against the system CAs and [inbox] ca_file (or [smtp] ca_file); plain imap:// upgrades with "
+    "STARTTLS and\n"
     "is allowed without it only on loopback.\n"
     "\n"
     "options:\n"
@@ -151,10 +152,10 @@ int cmd_collect(struct tool *t, int argc, char **argv)
 	if (code != NL_OK)
 		rc = tool_report_error(&err);
 	else if (stats.by_class[NL_INBOUND_UNREADABLE])
-		tool_warn(
-		    "collect: %ld message%s could not be read; they are kept with the reason (mailer report)",
-		    stats.by_class[NL_INBOUND_UNREADABLE],
-		    stats.by_class[NL_INBOUND_UNREADABLE] == 1 ? "" : "s");
+		tool_warn("collect: %ld message%s could not be read (kept with the reason; mailer report "
+		          "shows them)",
+		          stats.by_class[NL_INBOUND_UNREADABLE],
+		          stats.by_class[NL_INBOUND_UNREADABLE] == 1 ? "" : "s");
 out:
 	if (password) {
 		explicit_bzero(password, strlen(password));

@@ -790,12 +790,11 @@ static time_t msg_date(const char *v)
 		char iso[40];
 		snprintf(iso, sizeof iso, "%04d-%02d-%02dT%02d:%02d:%02dZ", dt->dt_year, dt->dt_month,
 		         dt->dt_day, dt->dt_hour, dt->dt_min, dt->dt_sec > 59 ? 59 : dt->dt_sec);
-		if (nl_parse_iso8601(iso, &t)) {
-			int z = dt->dt_zone; /* +HHMM as a number */
-			t -= (time_t)((z / 100) * 3600 + (z % 100) * 60);
-		} else {
+		int z = dt->dt_zone; /* +HHMM as a number; RFC 5322 §3.3 allows four digits only */
+		if (z < -9959 || z > 9959 || !nl_parse_iso8601(iso, &t))
 			t = 0;
-		}
+		else
+			t -= (time_t)(z / 100) * 3600 + (time_t)(z % 100) * 60;
 	}
 	mailimf_date_time_free(dt);
 	return t;

@@ -428,6 +428,10 @@ static void test_cpython_expectations(void **state)
 	assert_string_equal(m->from_address, "123@example.com");
 	assert_int_equal(m->date_time, 0); /* 27:39:33 is no time */
 	nl_message_free(m);
+	m = parse_ok(
+	    "Date: Mon, 1 Jan 2024 00:00:00 -1105788900\n\nx\n"); /* a zone past four digits (fuzz) */
+	assert_int_equal(m->date_time, 0);
+	nl_message_free(m);
 	m = corpus_ok("cpython-test_email/msg_15.txt"); /* reused boundary: no loop */
 	nl_message_free(m);
 	m = corpus_ok("cpython-test_email/msg_02.txt"); /* digest: the first text part is the body */
