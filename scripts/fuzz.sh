@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(message dsn article template subscribers decode)
+[ ${#targets[@]} -gt 0 ] || targets=(message dsn article template subscribers decode mbox)
 build=${FUZZ_BUILD:-build-fuzz}
 
 cmake -S . -B "$build" -DCMAKE_C_COMPILER=clang -DMAILER_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
@@ -20,13 +20,13 @@ tests/fuzz/seeds.sh "$build/fuzz-corpus" >/dev/null
 
 dict_of() {
 	case $1 in
-	message | dsn | decode) echo tests/fuzz/message.dict ;;
+	message | dsn | decode | mbox) echo tests/fuzz/message.dict ;;
 	*) echo "tests/fuzz/$1.dict" ;;
 	esac
 }
 maxlen_of() {
 	case $1 in
-	message | dsn | decode) echo 131072 ;;
+	message | dsn | decode | mbox) echo 131072 ;;
 	*) echo 65536 ;;
 	esac
 }

@@ -9,13 +9,14 @@
 option(MAILER_FUZZ "Build the libFuzzer targets in tests/fuzz (clang only)" OFF)
 
 set(NL_FUZZ_DIR ${CMAKE_CURRENT_SOURCE_DIR}/fuzz)
-set(NL_FUZZ_TARGETS message dsn article template subscribers decode)
+set(NL_FUZZ_TARGETS message dsn article template subscribers decode mbox)
 set(NL_FUZZ_LIBS_message nl_reply nl_survey nl_article)
 set(NL_FUZZ_LIBS_dsn nl_reply)
 set(NL_FUZZ_LIBS_article nl_article)
 set(NL_FUZZ_LIBS_template nl_template)
 set(NL_FUZZ_LIBS_subscribers nl_subscribers)
 set(NL_FUZZ_LIBS_decode nl_message nl_mime)
+set(NL_FUZZ_LIBS_mbox nl_inbox nl_reply)
 # Real inputs replayed besides the regressions (the same ones scripts/fuzz.sh seeds with).
 set(NL_FUZZ_SEEDS_message ${NL_CORPUS} ${NL_TEST_DATA}/replies)
 set(NL_FUZZ_SEEDS_dsn ${NL_CORPUS}/sisimai-set-of-emails ${NL_CORPUS}/mimekit)
@@ -23,6 +24,7 @@ set(NL_FUZZ_SEEDS_article ${PROJECT_SOURCE_DIR}/articles ${NL_TEST_DATA}/article
 set(NL_FUZZ_SEEDS_template ${PROJECT_SOURCE_DIR}/templates)
 set(NL_FUZZ_SEEDS_subscribers ${PROJECT_SOURCE_DIR}/subscribers)
 set(NL_FUZZ_SEEDS_decode ${NL_CORPUS}/mimekit ${NL_CORPUS}/cpython-test_email)
+set(NL_FUZZ_SEEDS_mbox ${NL_CORPUS}/mimekit/mbox)
 
 if(MAILER_FUZZ AND NOT CMAKE_C_COMPILER_ID MATCHES "Clang")
   message(WARNING "MAILER_FUZZ=ON needs clang (libFuzzer); the fuzz targets are not built")

@@ -34,6 +34,12 @@ for cs in utf-8 iso-8859-1 windows-1252 iso-2022-jp ISO-2022-CN-EXT shift_jis ko
 		>"$out/decode/seed-charset-$cs"
 done
 
+# mbox files, and a few messages joined with "From " lines.
+mkdir -p "$out/mbox"
+copy mbox $(find "$corpus/mimekit/mbox" -type f | sort)
+for f in "${mime[@]:0:6}"; do printf 'From a@example.test Mon Nov 30 09:00:00 2026\n'; cat "$f"; echo; done \
+	>"$out/mbox/seed-joined.mbox"
+
 copy article "$src"/articles/*.md "$src"/tests/data/articles/*.md
 copy subscribers "$src"/subscribers/*.csv $(find "$src/tests/data" -name '*.csv' | sort)
 printf 'email,name\n"a@b.test","Doe, ""Jane"""\nbad\nc@d.test,Zo\xc3\xab\na@b.test,dup\n' \
