@@ -860,6 +860,7 @@ static enum nl_code msg_top_fields(struct msg_parser *p, struct nl_message *m)
 {
 	const struct msg_part *root = &p->parts[0];
 	enum nl_code rc = NL_OK;
+	bool from_seen = false;
 	for (size_t i = 0; i < root->n_fields && rc == NL_OK; i++) {
 		const struct msg_field *f = &p->fields[root->first_field + i];
 		struct nl_span n = f->name;
@@ -895,7 +896,8 @@ static enum nl_code msg_top_fields(struct msg_parser *p, struct nl_message *m)
 			char *v = msg_unfold(f->value);
 			rc = msg_decode_header(p, "Subject", v, &m->subject);
 			free(v);
-		} else if (nl_span_ieq(n, "from") && !m->from_address) {
+		} else if (nl_span_ieq(n, "from") && !from_seen) {
+			from_seen = true; /* the first From field only, even when it has no address */
 			char *v = msg_unfold(f->value);
 			rc = msg_from(p, m, v);
 			free(v);

@@ -340,6 +340,10 @@ static void test_malformed(void **state)
 	/* the address is never taken from decoded text (Mailsploit) */
 	assert_true(m->from_address == NULL || strstr(m->from_address, "@mailsploit.com") != NULL);
 	nl_message_free(m);
+	/* two From fields, the first without an address: only the first counts (a leak fuzz_dsn found) */
+	m = parse_ok("From: =?utf-8?q?No_Address?=\nFrom: Second <second@example.test>\n\nx\n");
+	assert_null(m->from_address);
+	nl_message_free(m);
 	/* control characters never reach the text (an undecodable ISO-2022 escape, BEL) */
 	m = parse_ok("Content-Type: text/plain; charset=ISO-2022-CN-EXT\n\n\x1b$A a\x07\tb\n");
 	assert_string_equal(m->text, "\xef\xbf\xbd$A a\xef\xbf\xbd\tb\n");
