@@ -11,6 +11,7 @@
  */
 #include "send.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 #define SEND_DEFAULT_RETRIES 3
 #define SEND_MAX_RETRY_HELD 1024 /* deliveries waiting for an in-run retry; more wait for the next run */
 #define SEND_PROGRESS_EVERY 0.2
+#define SEND_INLINE_COMMIT 0.0003 /* commits faster than this (on average) run on the main thread */
 #define SEND_RATE_GUARD 0.002 /* seconds added to each message's share of the rate */
 
 struct send_job {
@@ -43,6 +45,14 @@ struct send_queue {
 	long n;
 };
 
+/* Outcomes and starts journaled in one transaction. */
+struct send_batch {
+	struct nl_transport_result *results;
+	size_t nresults;
+	struct send_job **starts;
+	size_t nstarts;
+};
+
 struct send_run {
 	struct nl_store *store;
 	struct nl_composer *composer;
@@ -62,10 +72,20 @@ struct send_run {
 	enum nl_code stop;          /* the fatal outcome that stopped the run, or NL_OK */
 	char stop_detail[NL_TRANSPORT_REPLY_MAX];
 	int connect_streak;         /* connection failures in a row */
-	struct nl_transport_result *results;
-	size_t nresults;
-	struct send_job **starts;
-	size_t nstarts;
+	/* The batch being gathered (outcomes collected, starts picked) and the one being committed. */
+	struct send_batch acc, commit;
+	/* The committer thread and its hand-over (the main thread touches the store only while no
+	 * commit is in flight). */
+	pthread_t thread;
+	bool thread_started;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool committing;            /* main thread's view: the commit batch is with the committer */
+	bool request, done, quit;   /* under mu */
+	enum nl_code commit_rc;
+	struct nl_error commit_err;
+	double commit_secs;         /* how long the last commit took */
+	double commit_avg;          /* its moving average: decides inline or threaded commits */
 	char line[NL_TRANSPORT_REPLY_MAX + 600];
 };
 
@@ -346,17 +366,17 @@ static void send_outcome(struct send_run *r, struct nl_transport_result *res)
 	}
 }
 
-/* One transaction: the outcomes in r->results and the starts in r->starts. */
-static enum nl_code send_journal(struct send_run *r)
+/* One transaction: the outcomes and the starts of batch `b`.  Runs on the committer thread. */
+static enum nl_code send_journal(struct send_run *r, const struct send_batch *b, struct nl_error *err)
 {
-	if (r->nresults == 0 && r->nstarts == 0)
+	if (b->nresults == 0 && b->nstarts == 0)
 		return NL_OK;
-	enum nl_code rc = nl_store_begin(r->store, r->err);
+	enum nl_code rc = nl_store_begin(r->store, err);
 	if (rc != NL_OK)
 		return rc;
 	time_t now = nl_now();
-	for (size_t i = 0; i < r->nresults && rc == NL_OK; i++) {
-		struct nl_transport_result *res = &r->results[i];
+	for (size_t i = 0; i < b->nresults && rc == NL_OK; i++) {
+		const struct nl_transport_result *res = &b->results[i];
 		struct send_job *j = res->tag;
 		enum nl_delivery_state st = send_state_of(res->code);
 		time_t next = 0;
@@ -364,25 +384,89 @@ static enum nl_code send_journal(struct send_run *r)
 		 * is retried as soon as the next run comes. */
 		if (st == NL_DELIVERY_DEFERRED && res->code == NL_ERR_SMTP_TEMP)
 			next = now + nl_send_backoff(j->attempts);
-		rc = nl_store_delivery_finish(r->store, r->opt->campaign, j->env.rcpt_to, st, res->reply, next, r->err);
+		rc = nl_store_delivery_finish(r->store, r->opt->campaign, j->env.rcpt_to, st, res->reply, next, err);
 	}
-	for (size_t i = 0; i < r->nstarts && rc == NL_OK; i++) {
-		struct send_job *j = r->starts[i];
-		rc = nl_store_delivery_start(r->store, r->opt->campaign, j->sub.email, j->sub.name, j->env.token, r->err);
+	for (size_t i = 0; i < b->nstarts && rc == NL_OK; i++) {
+		struct send_job *j = b->starts[i];
+		rc = nl_store_delivery_start(r->store, r->opt->campaign, j->sub.email, j->sub.name, j->env.token, err);
 	}
 	if (rc == NL_OK)
-		rc = nl_store_commit(r->store, r->err);
+		rc = nl_store_commit(r->store, err);
 	else
 		nl_store_rollback(r->store);
 	return rc;
 }
 
-/* After the journal: free the finished jobs, queue the retries. */
-static void send_settle(struct send_run *r)
+/* The committer: journals each batch handed over, then wakes the main loop.  The fsync of one
+ * batch overlaps the SMTP dialogues of the connections that are not waiting for it. */
+static void *send_committer(void *arg)
+{
+	struct send_run *r = arg;
+	pthread_mutex_lock(&r->mu);
+	for (;;) {
+		while (!r->request && !r->quit)
+			pthread_cond_wait(&r->cv, &r->mu);
+		if (r->quit)
+			break;
+		pthread_mutex_unlock(&r->mu);
+		double t0 = nl_monotonic();
+		enum nl_code rc = send_journal(r, &r->commit, &r->commit_err);
+		double took = nl_monotonic() - t0;
+		pthread_mutex_lock(&r->mu);
+		r->commit_rc = rc;
+		r->commit_secs = took;
+		r->request = false;
+		r->done = true;
+		pthread_cond_broadcast(&r->cv);
+		if (r->t)
+			nl_transport_wakeup(r->t);
+	}
+	pthread_mutex_unlock(&r->mu);
+	return NULL;
+}
+
+/* Hands the gathered batch to the committer (nothing to do for an empty one). */
+static void send_commit_start(struct send_run *r)
+{
+	if (r->acc.nresults == 0 && r->acc.nstarts == 0)
+		return;
+	struct send_batch tmp = r->commit;
+	r->commit = r->acc;
+	r->acc = tmp;
+	r->acc.nresults = r->acc.nstarts = 0;
+	r->committing = true;
+	if (r->commit_avg < SEND_INLINE_COMMIT) {
+		/* A fast journal (tmpfs, a battery-backed cache): handing over would cost more than it saves. */
+		double t0 = nl_monotonic();
+		r->commit_rc = send_journal(r, &r->commit, &r->commit_err);
+		r->commit_secs = nl_monotonic() - t0;
+		r->done = true;
+		return;
+	}
+	pthread_mutex_lock(&r->mu);
+	r->done = false;
+	r->request = true;
+	pthread_cond_broadcast(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+}
+
+/* True once the batch in flight is journaled (waits for it when `block`). */
+static bool send_commit_done(struct send_run *r, bool block)
+{
+	pthread_mutex_lock(&r->mu);
+	while (block && !r->done)
+		pthread_cond_wait(&r->cv, &r->mu);
+	bool done = r->done;
+	pthread_mutex_unlock(&r->mu);
+	return done;
+}
+
+/* After the journal: free the finished jobs of the committed batch, queue the retries. */
+static void send_settle(struct send_run *r, struct send_batch *b)
 {
 	double now = nl_monotonic();
-	for (size_t i = 0; i < r->nresults; i++) {
-		struct send_job *j = r->results[i].tag;
+	for (size_t i = 0; i < b->nresults; i++) {
+		struct send_job *j = b->results[i].tag;
 		if (j->retry_planned && r->stop == NL_OK) {
 			int k = j->tries - 1 < 10 ? j->tries - 1 : 10;
 			j->due = now + r->retry_delay * (double)(1L << k);
@@ -396,7 +480,7 @@ static void send_settle(struct send_run *r)
 		j->retry_planned = false;
 		send_job_put(r, j);
 	}
-	r->nresults = 0;
+	b->nresults = 0;
 }
 
 /* The earliest time a queued retry is due (a large value when none is). */
@@ -441,11 +525,13 @@ static enum nl_code send_take_retry(struct send_run *r, struct send_job **out)
 /* Picks what starts now: free slots, rate tokens, retries first. */
 static enum nl_code send_pick(struct send_run *r)
 {
-	r->nstarts = 0;
+	r->acc.nstarts = 0;
 	if (r->stop != NL_OK)
 		return NL_OK;
+	/* Outcomes not yet journaled keep their slots only until this batch commits, and the starts
+	 * are submitted after that commit: every free slot can take one. */
 	int free_slots = nl_transport_free_slots(r->t);
-	while ((int)r->nstarts < free_slots) {
+	while ((int)r->acc.nstarts < free_slots) {
 		struct send_job *j = NULL;
 		bool from_retry = false;
 		if (r->retry.head && send_retry_next_due(r) <= nl_monotonic())
@@ -466,7 +552,7 @@ static enum nl_code send_pick(struct send_run *r)
 		}
 		j->tries++;
 		j->attempts++;
-		r->starts[r->nstarts++] = j;
+		r->acc.starts[r->acc.nstarts++] = j;
 	}
 	return NL_OK;
 }
@@ -493,25 +579,23 @@ static int send_wait_ms(struct send_run *r)
 
 static enum nl_code send_collect(struct send_run *r, int timeout_ms)
 {
-	size_t max = (size_t)nl_transport_slots(r->t) - r->nresults;
+	size_t max = (size_t)nl_transport_slots(r->t) - r->acc.nresults;
 	if (max == 0)
 		return NL_OK;
 	size_t n = 0;
-	enum nl_code rc = nl_transport_wait(r->t, timeout_ms, r->results + r->nresults, max, &n, r->err);
+	struct nl_transport_result *out = r->acc.results + r->acc.nresults;
+	enum nl_code rc = nl_transport_wait(r->t, timeout_ms, out, max, &n, r->err);
 	for (size_t i = 0; i < n; i++)
-		send_outcome(r, &r->results[r->nresults + i]);
-	r->nresults += n;
+		send_outcome(r, &out[i]);
+	r->acc.nresults += n;
 	if (r->opt->log) {
 		const char *trace = nl_transport_trace(r->t);
-		if (*trace) {
-			/* one log line per protocol line */
-			const char *p = trace;
-			while (*p) {
-				const char *nl = strchr(p, '\n');
-				size_t len = nl ? (size_t)(nl - p) : strlen(p);
-				send_log(r, "%.*s", (int)len, p);
-				p += len + (nl ? 1 : 0);
-			}
+		/* one log line per protocol line */
+		for (const char *p = trace; *p;) {
+			const char *nl = strchr(p, '\n');
+			size_t len = nl ? (size_t)(nl - p) : strlen(p);
+			send_log(r, "%.*s", (int)len, p);
+			p += len + (nl ? 1 : 0);
 		}
 	}
 	return rc;
@@ -519,7 +603,7 @@ static enum nl_code send_collect(struct send_run *r, int timeout_ms)
 
 static bool send_finished(struct send_run *r)
 {
-	if (nl_transport_in_flight(r->t) > 0 || r->nresults > 0)
+	if (r->committing || nl_transport_in_flight(r->t) > 0 || r->acc.nresults > 0)
 		return false;
 	if (r->stop != NL_OK)
 		return true;
@@ -528,30 +612,54 @@ static bool send_finished(struct send_run *r)
 	return r->stats->list_done || (r->opt->limit > 0 && r->stats->attempted >= r->opt->limit);
 }
 
+/* The batch in flight is journaled: settle its outcomes and submit its starts. */
+static enum nl_code send_commit_finish(struct send_run *r)
+{
+	r->committing = false;
+	r->commit_avg = 0.8 * r->commit_avg + 0.2 * r->commit_secs;
+	if (r->commit_rc != NL_OK) {
+		*r->err = r->commit_err;
+		return r->commit_rc;
+	}
+	send_settle(r, &r->commit);
+	for (size_t i = 0; i < r->commit.nstarts; i++) {
+		struct send_job *j = r->commit.starts[i];
+		enum nl_code rc = nl_transport_submit(r->t, j->env.mail_from, j->env.rcpt_to, &j->msg, j, r->err);
+		if (rc != NL_OK)
+			return rc;
+	}
+	r->commit.nstarts = 0;
+	return NL_OK;
+}
+
+/* The loop: gather outcomes while the previous batch commits; when it has, submit its starts,
+ * compose ahead, pick the next starts and hand over the next batch. */
 static enum nl_code send_loop(struct send_run *r)
 {
 	enum nl_code rc = NL_OK;
-	send_fill(r);
+	bool outbox = nl_transport_is_outbox(r->t);
 	for (;;) {
-		if ((rc = send_pick(r)) != NL_OK)
-			return rc;
-		if ((rc = send_journal(r)) != NL_OK)
-			return rc;
-		send_settle(r);
-		for (size_t i = 0; i < r->nstarts; i++) {
-			struct send_job *j = r->starts[i];
-			if ((rc = nl_transport_submit(r->t, j->env.mail_from, j->env.rcpt_to, &j->msg, j, r->err)) != NL_OK)
+		/* An outbox has no network to overlap with the fsync: just wait for it. */
+		if (r->committing && send_commit_done(r, outbox)) {
+			if ((rc = send_commit_finish(r)) != NL_OK)
+				return rc;
+			/* Get the new transactions going before composing. */
+			if ((rc = send_collect(r, 0)) != NL_OK)
 				return rc;
 		}
-		r->nstarts = 0;
-		/* Get the new transactions going, then compose while the server works on them. */
-		if ((rc = send_collect(r, 0)) != NL_OK)
-			return rc;
-		send_fill(r);
+		if (!r->committing) {
+			send_fill(r);
+			if ((rc = send_pick(r)) != NL_OK)
+				return rc;
+			send_commit_start(r);
+		}
 		send_progress(r, false);
 		if (send_finished(r))
 			return NL_OK;
-		if (r->nresults == 0 && (rc = send_collect(r, send_wait_ms(r))) != NL_OK)
+		int wait = r->committing ? (outbox ? 0 : 250) : (r->acc.nresults ? 0 : send_wait_ms(r));
+		if (r->committing && send_commit_done(r, false))
+			wait = 0;
+		if ((rc = send_collect(r, wait)) != NL_OK)
 			return rc;
 	}
 }
@@ -627,9 +735,30 @@ enum nl_code nl_send_run(struct nl_store *store, struct nl_composer *composer, s
 		rc = send_dry(&r);
 	} else {
 		size_t slots = (size_t)nl_transport_slots(transport);
-		r.results = nl_xcalloc(slots, sizeof *r.results);
-		r.starts = nl_xcalloc(slots, sizeof *r.starts);
-		rc = send_loop(&r);
+		r.acc.results = nl_xcalloc(slots, sizeof *r.acc.results);
+		r.acc.starts = nl_xcalloc(slots, sizeof *r.acc.starts);
+		r.commit.results = nl_xcalloc(slots, sizeof *r.commit.results);
+		r.commit.starts = nl_xcalloc(slots, sizeof *r.commit.starts);
+		pthread_mutex_init(&r.mu, NULL);
+		pthread_cond_init(&r.cv, NULL);
+		if (pthread_create(&r.thread, NULL, send_committer, &r) != 0) {
+			rc = nl_fail(err, NL_ERR_INTERNAL, "cannot start the journal thread");
+		} else {
+			r.thread_started = true;
+			rc = send_loop(&r);
+			if (r.committing) {
+				/* Stopped by an error with a batch in flight: let it land (it is true). */
+				send_commit_done(&r, true);
+				r.committing = false;
+			}
+			pthread_mutex_lock(&r.mu);
+			r.quit = true;
+			pthread_cond_broadcast(&r.cv);
+			pthread_mutex_unlock(&r.mu);
+			pthread_join(r.thread, NULL);
+		}
+		pthread_cond_destroy(&r.cv);
+		pthread_mutex_destroy(&r.mu);
 		if (rc == NL_OK && r.stop != NL_OK) {
 			if (r.stop_detail[0])
 				rc = nl_fail(err, r.stop, "%s", r.stop_detail);
@@ -646,8 +775,10 @@ enum nl_code nl_send_run(struct nl_store *store, struct nl_composer *composer, s
 	send_free_queue(&r.ready);
 	send_free_queue(&r.retry);
 	send_free_queue(&r.free_jobs);
-	free(r.results);
-	free(r.starts);
+	free(r.acc.results);
+	free(r.acc.starts);
+	free(r.commit.results);
+	free(r.commit.starts);
 	return rc;
 }
 

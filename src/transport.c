@@ -754,8 +754,8 @@ enum nl_code nl_transport_wait(struct nl_transport *t, int timeout_ms, struct nl
 		*n = transport_collect(t, out, max);
 		return NL_OK;
 	}
-	double deadline = (nl_monotonic() * 1000.0) + timeout_ms;
-	for (;;) {
+	/* Perform, and if nothing finished, sleep once until activity, a wakeup or the timeout. */
+	for (int round = 0; round < 2; round++) {
 		int running = 0;
 		CURLMcode mc = curl_multi_perform(t->multi, &running);
 		if (mc != CURLM_OK)
@@ -765,13 +765,19 @@ enum nl_code nl_transport_wait(struct nl_transport *t, int timeout_ms, struct nl
 			*n = transport_collect(t, out, max);
 			return NL_OK;
 		}
-		double left = deadline - (nl_monotonic() * 1000.0);
-		if (left <= 0)
+		if (round == 1 || timeout_ms <= 0)
 			return NL_OK;
-		mc = curl_multi_poll(t->multi, NULL, 0, (int)left + 1, NULL);
+		mc = curl_multi_poll(t->multi, NULL, 0, timeout_ms, NULL);
 		if (mc != CURLM_OK)
 			return nl_fail(err, NL_ERR_INTERNAL, "libcurl: %s", curl_multi_strerror(mc));
 	}
+	return NL_OK;
+}
+
+void nl_transport_wakeup(struct nl_transport *t)
+{
+	if (t->multi)
+		curl_multi_wakeup(t->multi);
 }
 
 const char *nl_transport_trace(struct nl_transport *t)

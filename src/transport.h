@@ -85,11 +85,15 @@ enum nl_code nl_transport_submit(struct nl_transport *t, const char *from, const
                                  void *tag, struct nl_error *err);
 
 /* Runs the network for at most `timeout_ms` (0 = just what is ready now), returning as soon as at
- * least one delivery has finished.  Up to `max` outcomes go to out[0..*n); the rest stay for the
- * next call.  A slot is free again once its outcome has been returned.  Returns NL_OK or
- * NL_ERR_INTERNAL (libcurl itself failed). */
+ * least one delivery has finished, on any network activity, or on nl_transport_wakeup.  Up to
+ * `max` outcomes go to out[0..*n); the rest stay for the next call.  A slot is free again once its
+ * outcome has been returned.  Returns NL_OK or NL_ERR_INTERNAL (libcurl itself failed). */
 enum nl_code nl_transport_wait(struct nl_transport *t, int timeout_ms, struct nl_transport_result *out,
                                size_t max, size_t *n, struct nl_error *err);
+
+/* Makes a running or the next nl_transport_wait return early.  The one call that is safe from
+ * another thread (the sender's journal thread uses it when a commit lands). */
+void nl_transport_wakeup(struct nl_transport *t);
 
 /* The protocol trace gathered since the last call (only with opt.trace), NUL-terminated, owned by
  * the transport and valid until the next call into it; "" when there is none.  AUTH exchanges are
