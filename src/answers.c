@@ -8,6 +8,10 @@
  *   by id        "work: career", "work = career";
  *   inline       the first unquoted paragraph after a quoted question line, or a quoted line under
  *                a question that reads cleanly as its answer (typed into an unprefixed original).
+ *                The question line may carry more after the question: its number makes it the
+ *                question whatever follows, else only a bracketed hint or the options may follow
+ *                ("> Is your work…? (job / career / not sure)"); in an original pasted without
+ *                ">", an answer typed after the question on its line counts when it reads cleanly.
  * Values: choice = an option's words (or an unambiguous prefix of a one-word option) inside a
  * short sentence; scale = digits, "4/5", "4 out of 5", number words one..ten; yes/no = a fixed
  * vocabulary; text = the words as written, trimmed.  Anything ambiguous, negated or out of range is
@@ -451,11 +455,15 @@ static bool answer_by_id(const struct nl_survey *s, const char *line, size_t len
 
 /* ---- inline: which question a quoted line is ---- */
 
-/* Compares ignoring ASCII case and runs of white space; true if `a` (the quoted line, maybe cut by
- * wrapping) is a prefix of `b` of at least 12 characters, or equal. */
-static bool answer_text_prefix(const char *a, size_t al, const char *b)
+/* Compares the quoted line `a` with the question text `b`, ignoring ASCII case and runs of white
+ * space.  True when `a` (maybe cut by wrapping) is a prefix of `b` of at least 12 characters, or
+ * equal, with *tail empty; or when all of `b` starts `a` and more follows after a word boundary
+ * ("Is your work today a job or a career? (job / career / not sure)"), with *tail the rest of `a`,
+ * trimmed.  The caller decides what such a tail may be. */
+static bool answer_text_prefix(const char *a, size_t al, const char *b, struct nl_span *tail)
 {
 	size_t i = 0, j = 0, bl = strlen(b), matched = 0;
+	*tail = (struct nl_span){a + al, 0};
 	while (i < al && j < bl) {
 		if ((a[i] == ' ' || a[i] == '\t') && (b[j] == ' ' || b[j] == '\t')) {
 			while (i < al && (a[i] == ' ' || a[i] == '\t'))
@@ -477,13 +485,30 @@ static bool answer_text_prefix(const char *a, size_t al, const char *b)
 	}
 	while (i < al && (a[i] == ' ' || a[i] == '\t'))
 		i++;
-	return i == al && (j == bl || matched >= 12);
+	if (i == al)
+		return j == bl || matched >= 12;
+	/* the whole question, then more: only at a word boundary ("career?" then " (job…", never
+	 * "career" then "s") */
+	if (j < bl || matched < 12)
+		return false;
+	unsigned char last = (unsigned char)b[bl - 1];
+	bool boundary = !answer_word_char(last) || a[i - 1] == ' ' || a[i - 1] == '\t' ||
+	                !answer_word_char((unsigned char)a[i]);
+	if (!boundary)
+		return false;
+	*tail = nl_span_trim((struct nl_span){a + i, al - i});
+	return true;
 }
 
-/* The question a quoted line asks ("1. Is your work…", or the question text alone), or SIZE_MAX. */
-static size_t answer_quoted_question(const struct nl_survey *s, const char *line, size_t len)
+/* The question a quoted line asks ("1. Is your work…", or the question text alone), or SIZE_MAX.
+ * *tail is what follows the whole question text on the line (empty if nothing); *numbered tells
+ * whether the line started with the question's number. */
+static size_t answer_quoted_question(const struct nl_survey *s, const char *line, size_t len,
+                                     struct nl_span *tail, bool *numbered)
 {
 	struct nl_span t = nl_span_trim((struct nl_span){line, len});
+	*tail = (struct nl_span){t.ptr + t.len, 0};
+	*numbered = false;
 	if (t.len < 4 || t.len > 400)
 		return (size_t)-1;
 	const char *p = t.ptr, *end = t.ptr + t.len;
@@ -508,8 +533,10 @@ static size_t answer_quoted_question(const struct nl_survey *s, const char *line
 			continue;
 		if (num != 0 && num != i + 1)
 			continue;
-		if (answer_text_prefix(p, rest, qt))
+		if (answer_text_prefix(p, rest, qt, tail)) {
+			*numbered = num != 0;
 			return i;
+		}
 	}
 	return (size_t)-1;
 }
@@ -578,6 +605,25 @@ static bool answer_example(const char *s, size_t len)
 	return false;
 }
 
+/* What may follow the question on the original's question line: nothing, a bracketed hint
+ * ("(job / career / not sure)", "[1-5]") or the options themselves ("yes / no"). */
+static bool answer_tail_furniture(const struct nl_survey *s, struct nl_span tail)
+{
+	return tail.len == 0 || tail.ptr[0] == '(' || tail.ptr[0] == '[' || answer_furniture(s, tail);
+}
+
+/* What follows a leading bracketed hint in a question line's tail: "(1-5) 4" gives "4". */
+static struct nl_span answer_tail_after_hint(struct nl_span tail)
+{
+	if (tail.len == 0 || (tail.ptr[0] != '(' && tail.ptr[0] != '['))
+		return tail;
+	char close = tail.ptr[0] == '(' ? ')' : ']';
+	const char *c = memchr(tail.ptr, close, tail.len);
+	if (!c)
+		return (struct nl_span){tail.ptr + tail.len, 0};
+	return nl_span_trim((struct nl_span){c + 1, (size_t)(tail.ptr + tail.len - (c + 1))});
+}
+
 /* ---- the reader ---- */
 
 /* have[q]: 0 no answer yet, 1 one read from the original's lines (weak), 2 one the person wrote.
@@ -620,7 +666,14 @@ void nl_survey_read_answers(const struct nl_survey *survey, const struct nl_repl
 	for (size_t i = 0; i < n_lines; i++) {
 		const struct nl_reply_line *ln = &lines[i];
 		if (ln->quoted) {
-			size_t q = answer_quoted_question(survey, ln->text, ln->len);
+			struct nl_span qtail;
+			bool qnum;
+			size_t q = answer_quoted_question(survey, ln->text, ln->len, &qtail, &qnum);
+			/* the question with more after it on the same line: its number, or a hint or the
+			 * options after it, make it the question; other words make it the article's prose
+			 * that happens to start with the question */
+			if (q != (size_t)-1 && !qnum && !answer_tail_furniture(survey, qtail))
+				q = (size_t)-1;
 			if (q != (size_t)-1) {
 				current = q;
 				after = 0;
@@ -652,11 +705,25 @@ void nl_survey_read_answers(const struct nl_survey *survey, const struct nl_repl
 			continue;
 		/* the survey block itself, pasted without ">" and without a quote header: its question
 		 * lines and their option lines are the original, never answers */
-		size_t asked = answer_quoted_question(survey, t.ptr, t.len);
+		struct nl_span tail;
+		bool tnum;
+		size_t asked = answer_quoted_question(survey, t.ptr, t.len, &tail, &tnum);
 		if (asked != (size_t)-1) {
 			current = asked;
 			after = 0;
 			pasted = true;
+			/* an answer typed after the question on its own line ("1. Is your work…? career")
+			 * counts when it reads cleanly, as one typed under it does; a text question's tail
+			 * is never taken (it may be the original's own hint) */
+			char *v = NULL;
+			struct nl_span typed = answer_tail_after_hint(tail);
+			if (!answer_tail_furniture(survey, typed) && survey->questions[asked].type != NL_Q_TEXT &&
+			    !answer_example(typed.ptr, typed.len) &&
+			    answer_value(&survey->questions[asked], typed.ptr, typed.len, &v)) {
+				answer_put(survey, slots, have, asked, typed.ptr, typed.len, t.ptr, t.len, true);
+				current = (size_t)-1;
+			}
+			free(v);
 			continue;
 		}
 		if (answer_furniture(survey, t))

@@ -290,6 +290,38 @@ static void inline_answers(void **state)
 	       "change=Nothing at all");
 }
 
+/* A quoted question line with more after the question (the options or a hint in brackets, as some
+ * clients and quoting styles lay it out) still marks the question; prose after it does not. */
+static void question_line_with_tail(void **state)
+{
+	(void)state;
+	EXPECT("> 1. Is your work today a job or a career? (job / career / not sure)\nnot sure\n",
+	       "work=not sure");
+	EXPECT("> Is your work today a job or a career? (job / career / not sure)\nnot sure\n",
+	       "work=not sure");
+	EXPECT("> 2. How satisfied are you with where it is heading? [1-5]\nfour\n"
+	       "> 3. Would you like a free 15-minute consultation? yes / no\nyes please\n",
+	       "satisfaction=4;consult=yes");
+	EXPECT("> 4. What one thing would you change about your work? (your own words)\nMore remote days\n",
+	       "change=More remote days");
+	/* the number makes it the question whatever follows */
+	EXPECT("> 1. Is your work today a job or a career? Pick one.\ncareer, really\n", "work=career");
+	/* unnumbered, followed by prose: the article quoting its own question, not the survey */
+	EXPECT("> Is your work today a job or a career? That is this month's topic.\nnot sure\n", "");
+	/* the question must end at a word boundary */
+	EXPECT("> Is your work today a job or a career?s\nnot sure\n", "");
+	/* in an original pasted without ">": an answer typed after the question (or after its bracketed
+	 * hint) on the same line is read when it reads cleanly; the options alone are not an answer */
+	EXPECT("1. Is your work today a job or a career? (job / career / not sure) career\n"
+	       "2. How satisfied are you with where it is heading? (1-5) 4\n"
+	       "3. Would you like a free 15-minute consultation? yes / no\n",
+	       "work=career;satisfaction=4");
+	/* ... never over what the person wrote above it, and never a text question's tail */
+	EXPECT("1 job\n\n1. Is your work today a job or a career? Choose: job, career or not sure\n", "work=job");
+	EXPECT("1 job\n\n1. Is your work today a job or a career? career\n", "work=job");
+	EXPECT("What one thing would you change about your work? Answer in your own words.\n", "");
+}
+
 static void no_answers(void **state)
 {
 	(void)state;
@@ -324,7 +356,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(numbered_forms), cmocka_unit_test(by_id),        cmocka_unit_test(choice_values),
 	    cmocka_unit_test(scale_values),   cmocka_unit_test(yesno_values), cmocka_unit_test(text_values),
-	    cmocka_unit_test(inline_answers), cmocka_unit_test(no_answers),   cmocka_unit_test(read_value),
+	    cmocka_unit_test(inline_answers), cmocka_unit_test(question_line_with_tail),
+	    cmocka_unit_test(no_answers),   cmocka_unit_test(read_value),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
