@@ -12,6 +12,9 @@
  *                question whatever follows, else only a bracketed hint or the options may follow
  *                ("> Is your work…? (job / career / not sure)"); in an original pasted without
  *                ">", an answer typed after the question on its line counts when it reads cleanly.
+ *   unnumbered   a short own line naming one option of one choice question and nothing else of
+ *                substance ("Definitely a career!"), when the reply does not answer that question
+ *                otherwise; never for scale or yes/no questions (answer_guess_choice).
  * Values: choice = an option's words (or an unambiguous prefix of a one-word option) inside a
  * short sentence; scale = digits, "4/5", "4 out of 5", number words one..ten; yes/no = a fixed
  * vocabulary; text = the words as written, trimmed.  Anything ambiguous, negated or out of range is
@@ -21,6 +24,7 @@
  */
 #include "survey.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -624,11 +628,132 @@ static struct nl_span answer_tail_after_hint(struct nl_span tail)
 	return nl_span_trim((struct nl_span){c + 1, (size_t)(tail.ptr + tail.len - (c + 1))});
 }
 
+/* ---- an unnumbered choice answer in the person's own text ---- */
+
+#define ANSWER_GUESS_WORDS 8
+
+/* Words that carry no meaning of their own around a choice ("Definitely a career!", "more of a job
+ * really", "For me it's a career"). Anything else on the line (a noun, a verb, a number, yes/no)
+ * means the option word may be about something else ("Thanks for the career advice"). */
+static bool answer_filler(const char *w)
+{
+	static const char *const filler[] = {
+	    "a",        "an",     "the",       "definitely", "def",      "really",   "more",    "mostly",
+	    "most",     "of",     "it",        "it's",       "its",      "is",       "i",       "i'd",
+	    "i'm",      "my",     "me",        "for",        "say",      "would",    "think",   "guess",
+	    "probably", "surely", "certainly", "absolutely", "clearly",  "totally",  "very",    "much",
+	    "like",     "feels",  "rather",    "bit",        "kind",     "sort",     "currently", "now",
+	    "today",    "right",  "at",        "this",       "point",    "moment",   "still",   "actually",
+	    "honestly", "truly",  "just",      "pure",       "purely",   "simply",   "so",      "far",
+	    "in",       "that",   "though",    "well",       "hmm",      "oh",       "as",      "work",
+	    "all",      "way",    "real",      "proper",     "fully",    "entirely", "completely", "am",
+	    "100",      "percent", "one",      "mine",       NULL};
+	for (size_t i = 0; filler[i]; i++)
+		if (strcmp(w, filler[i]) == 0)
+			return true;
+	return false;
+}
+
+/* A word made only of pictographs (U+1F000 and above, 4-byte UTF-8), dingbats and symbols
+ * (U+2600–U+27BF), variation selectors (U+FE0F) and joiners (U+200D): "🙂", "👍🏻", "❤️". */
+static bool answer_emoji(const char *w)
+{
+	const unsigned char *p = (const unsigned char *)w;
+	if (!*p)
+		return false;
+	while (*p) {
+		if (p[0] >= 0xF0 && p[0] <= 0xF4 && p[1] && p[2] && p[3])
+			p += 4;
+		else if (p[0] == 0xE2 && p[1] >= 0x98 && p[1] <= 0x9E && p[2])
+			p += 3;
+		else if (p[0] == 0xEF && p[1] == 0xB8 && p[2] == 0x8F)
+			p += 3;
+		else if (p[0] == 0xE2 && p[1] == 0x80 && p[2] == 0x8D)
+			p += 3;
+		else
+			return false;
+	}
+	return true;
+}
+
+/* Reads an own line that is neither numbered nor by id as a choice answer, when that is safe:
+ *  - at most ANSWER_GUESS_WORDS words (pictographs not counted), and not a question ("…?");
+ *  - the whole words of one option of exactly one choice question, maybe repeated ("Career,
+ *    career!"); no option of another choice question, no second option of the same question
+ *    ("a job, not a career", "job or career?"), no prefix matching ("take care" is no "career");
+ *  - no negation anywhere ("not a career", "no longer a job"); so an option that is itself a
+ *    hedge with a negation ("not sure") is never guessed: alone on a line it may be about anything;
+ *  - every other word is filler (answer_filler).
+ * Scale and yes/no questions are never guessed: "Yes, I loved it" is no answer to "would you like
+ * a consultation?", nor "5 stars for this one" one to a scale; their words are too common in
+ * ordinary replies, and nothing on an unnumbered line says which question they answer.
+ * On success *q is the question and *opt the option's index. */
+static bool answer_guess_choice(const struct nl_survey *s, struct nl_span t, size_t *q, size_t *opt)
+{
+	if (t.len == 0 || t.len > 200 || t.ptr[t.len - 1] == '?')
+		return false;
+	struct answer_words ws;
+	answer_split(t.ptr, t.len, &ws);
+	if (ws.truncated)
+		return false;
+	size_t k = 0;
+	for (size_t i = 0; i < ws.n; i++)
+		if (!answer_emoji(ws.w[i]) && strcmp(ws.w[i], "/") != 0)
+			ws.w[k++] = ws.w[i];
+	ws.n = k;
+	if (ws.n == 0 || ws.n > ANSWER_GUESS_WORDS)
+		return false;
+	for (size_t i = 0; i < ws.n; i++)
+		if (answer_is_negation(ws.w[i]) || strcmp(ws.w[i], "longer") == 0)
+			return false;
+	bool used[ANSWER_GUESS_WORDS] = {false};
+	size_t fq = (size_t)-1, fo = (size_t)-1;
+	/* options of several words first, so "side job" is not also "job" */
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < s->n_questions; i++) {
+			const struct nl_question *cq = &s->questions[i];
+			if (cq->type != NL_Q_CHOICE)
+				continue;
+			for (size_t o = 0; o < cq->n_options; o++) {
+				struct answer_words ph;
+				answer_split(cq->options[o], strlen(cq->options[o]), &ph);
+				if (ph.truncated || (pass == 0) != (ph.n > 1))
+					continue;
+				for (size_t at = 0; at < ws.n; at++) {
+					if (!answer_words_match(&ws, at, &ph))
+						continue;
+					bool overlap = false;
+					for (size_t m = 0; m < ph.n; m++)
+						overlap |= used[at + m];
+					if (overlap)
+						continue;
+					if (fq != (size_t)-1 && (fq != i || fo != o))
+						return false; /* a second option, of this question or another */
+					fq = i;
+					fo = o;
+					for (size_t m = 0; m < ph.n; m++)
+						used[at + m] = true;
+				}
+			}
+		}
+	}
+	if (fq == (size_t)-1)
+		return false;
+	for (size_t i = 0; i < ws.n; i++)
+		if (!used[i] && !answer_filler(ws.w[i]))
+			return false;
+	*q = fq;
+	*opt = fo;
+	return true;
+}
+
 /* ---- the reader ---- */
 
 /* have[q]: 0 no answer yet, 1 one read from the original's lines (weak), 2 one the person wrote.
  * A later answer of the same strength wins; a weak one never overrides what the person wrote. */
 enum { ANSWER_NONE = 0, ANSWER_WEAK = 1, ANSWER_OWN = 2 };
+#define GUESS_NONE 0
+#define GUESS_CONFLICT SIZE_MAX
 
 static void answer_put(const struct nl_survey *s, struct nl_answer *slots, unsigned char *have, size_t q,
                        const char *v, size_t vlen, const char *raw, size_t rawlen, bool weak)
@@ -662,6 +787,10 @@ void nl_survey_read_answers(const struct nl_survey *survey, const struct nl_repl
 	size_t after = 0;            /* non-blank quoted lines since it (its options, its hint) */
 	bool pasted = false;         /* that question line was unquoted: the original pasted as is */
 	struct answer_seg segs[ANSWER_MAX_SEGS];
+	/* unnumbered choice answers (answer_guess_choice): per question, the option and the line, or
+	 * GUESS_CONFLICT when two lines name different options (then nothing is guessed) */
+	size_t *guess = nl_xcalloc(nq, sizeof *guess);
+	struct nl_span *guess_line = nl_xcalloc(nq, sizeof *guess_line);
 
 	for (size_t i = 0; i < n_lines; i++) {
 		const struct nl_reply_line *ln = &lines[i];
@@ -792,9 +921,33 @@ void nl_survey_read_answers(const struct nl_survey *survey, const struct nl_repl
 			continue;
 		}
 		struct answer_seg seg;
-		if (answer_by_id(survey, t.ptr, t.len, &seg))
+		if (answer_by_id(survey, t.ptr, t.len, &seg)) {
 			answer_put(survey, slots, have, seg.q, seg.v, seg.vlen, t.ptr, t.len, false);
+			continue;
+		}
+		size_t gq, go;
+		if (!answer_example(t.ptr, t.len) && answer_guess_choice(survey, t, &gq, &go)) {
+			if (guess[gq] == GUESS_NONE) {
+				guess[gq] = go + 1;
+				guess_line[gq] = t;
+			} else if (guess[gq] != go + 1) {
+				guess[gq] = GUESS_CONFLICT;
+			}
+		}
 	}
+	/* an unnumbered answer only where the reply answers the question nowhere else: what the
+	 * person wrote by number, id or inline (or typed into the original) wins */
+	for (size_t q = 0; q < nq; q++) {
+		if (have[q] != ANSWER_NONE || guess[q] == GUESS_NONE || guess[q] == GUESS_CONFLICT)
+			continue;
+		slots[q].question = q;
+		slots[q].status = NL_ANSWER_OK;
+		slots[q].value = nl_xstrdup(survey->questions[q].options[guess[q] - 1]);
+		slots[q].raw = nl_xstrndup(guess_line[q].ptr, guess_line[q].len);
+		have[q] = ANSWER_OWN;
+	}
+	free(guess);
+	free(guess_line);
 
 	size_t count = 0;
 	for (size_t q = 0; q < nq; q++)

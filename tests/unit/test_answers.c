@@ -322,6 +322,77 @@ static void question_line_with_tail(void **state)
 	EXPECT("What one thing would you change about your work? Answer in your own words.\n", "");
 }
 
+/* A choice answered without its number in the person's own text (answer_guess_choice). */
+static void unnumbered_choice(void **state)
+{
+	(void)state;
+	EXPECT("Definitely a career!\n2 five\n3 Yes please \xF0\x9F\x99\x82\n\nSent from my iPhone\n\n"
+	       "> On Nov 30, 2026, at 10:00, Career Notes <news@example.test> wrote:\n>\n"
+	       "> 1. Is your work today a job or a career?\n",
+	       "work=career;satisfaction=5;consult=yes");
+	EXPECT("more of a job really\n", "work=job");
+	EXPECT("For me it's a career \xF0\x9F\x91\x8D\n", "work=career");
+	EXPECT("Career, career!\n", "work=career");
+	EXPECT("Hi!\n\nA job.\n\nThanks for the newsletter, Sam\n", "work=job");
+	/* the same option on two lines is still one answer */
+	EXPECT("A career.\nCareer, really\n", "work=career");
+	/* negated, two options, a question, a prefix, other words around it: not guessed, and no
+	 * unreadable record either (the line may not be an answer at all) */
+	EXPECT("not a career\n", "");
+	EXPECT("no longer a job\n", "");
+	EXPECT("a job, not a career\n", "");
+	EXPECT("job or career\n", "");
+	EXPECT("Is it a career?\n", "");
+	EXPECT("Thanks for the career advice\n", "");
+	EXPECT("Take care!\n", "");
+	EXPECT("car\n", "");
+	EXPECT("Sam Lee, Career Coach\n", "");
+	EXPECT("It's a career, 5/5\n", "");
+	EXPECT("e.g. career\n", "");
+	EXPECT("My work today is definitely a career and honestly I love it very much\n", "");
+	/* an option that is itself a hedge with a negation is never guessed */
+	EXPECT("Not sure\n", "");
+	/* two lines naming different options: nothing guessed */
+	EXPECT("A career.\nMostly a job\n", "");
+	/* explicit answers win, whatever the order */
+	EXPECT("1 job\nDefinitely a career!\n", "work=job");
+	EXPECT("Definitely a career!\n1 job\n", "work=job");
+	EXPECT("Definitely a career!\n1 banana\n", "work=?[1 banana]");
+	EXPECT("Definitely a career!\nwork: job\n", "work=job");
+	EXPECT("> 1. Is your work today a job or a career?\nA job.\n\nDefinitely a career!\n", "work=job");
+	/* never for yes/no or scale questions */
+	EXPECT("Yes, I loved it\n", "");
+	EXPECT("Five stars\n", "");
+	EXPECT("4\n", "");
+}
+
+/* With two choice questions, a line naming an option of both is not guessed. */
+static void unnumbered_choice_two_questions(void **state)
+{
+	(void)state;
+	struct nl_survey *one = survey;
+	struct nl_survey *two = make_survey();
+	two->questions = nl_xrealloc(two->questions, 5 * sizeof *two->questions);
+	struct nl_question *q = &two->questions[4];
+	memset(q, 0, sizeof *q);
+	q->id = nl_xstrdup("place");
+	q->type = NL_Q_CHOICE;
+	q->text = nl_xstrdup("Where do you work?");
+	q->n_options = 3;
+	q->options = nl_xcalloc(3, sizeof(char *));
+	q->options[0] = nl_xstrdup("office");
+	q->options[1] = nl_xstrdup("remote");
+	q->options[2] = nl_xstrdup("side job");
+	two->n_questions = 5;
+	survey = two;
+	EXPECT("Remote, mostly\nDefinitely a career\n", "work=career;place=remote");
+	EXPECT("A career, fully remote\n", "");
+	/* the longer option wins over the shorter one inside it */
+	EXPECT("A side job really\n", "place=side job");
+	survey = one;
+	nl_survey_free(two);
+}
+
 static void no_answers(void **state)
 {
 	(void)state;
@@ -357,6 +428,7 @@ int main(void)
 	    cmocka_unit_test(numbered_forms), cmocka_unit_test(by_id),        cmocka_unit_test(choice_values),
 	    cmocka_unit_test(scale_values),   cmocka_unit_test(yesno_values), cmocka_unit_test(text_values),
 	    cmocka_unit_test(inline_answers), cmocka_unit_test(question_line_with_tail),
+	    cmocka_unit_test(unnumbered_choice),         cmocka_unit_test(unnumbered_choice_two_questions),
 	    cmocka_unit_test(no_answers),   cmocka_unit_test(read_value),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

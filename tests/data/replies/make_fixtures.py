@@ -178,3 +178,30 @@ for l in ORIG_LINES:
         owa2 += "<span style=\"color:red\">No thanks</span><br>\n"
 owa2 += "</div></body></html>\n"
 write('outlook-inline-in-original.eml', crlf(headers(extra='Content-Type: text/html; charset="utf-8"\n') + "\n" + owa2))
+
+# 20 iPhone, the choice answered without its number in the first line (examples/replies/03-iphone)
+iph2 = f"Definitely a career!\n2 five\n3 Yes please \U0001F642\n\nSent from my iPhone\n\n> On 30 Nov 2026, at 09:00, Career Coach <replies+{TOK}@example.test> wrote:\n> \n{quoted()}\n"
+write('iphone-unnumbered.eml', crlf(headers(extra='Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\nX-Mailer: iPhone Mail (21A351)\n') + "\n" +
+      quopri.encodestring(iph2.encode()).decode()))
+# 21 a client that lays each question out with its options on the same line, answered inline
+inl = [HDR_ON]
+ORIG_JOINED = []
+for l in ORIG_LINES:
+    if l.startswith('   ') and ORIG_JOINED and ORIG_JOINED[-1][:1].isdigit():
+        o = l.strip()
+        ORIG_JOINED[-1] += ' ' + (o if o.startswith('(') else '[' + o + ']' if '(' in o else '(' + o + ')')
+    else:
+        ORIG_JOINED.append(l)
+for l in ORIG_JOINED:
+    inl.append(('> ' + l).rstrip() if l else '>')
+    if l.startswith('1. '):
+        inl.append('not sure')
+    if l.startswith('2. '):
+        inl.append('4/5')
+    if l.startswith('3. '):
+        inl.append('No thanks')
+    if l.startswith('4. '):
+        inl += ['Fewer meetings.', '']
+write('inline-options-on-question.eml', crlf(headers(extra='Content-Type: text/plain; charset=utf-8\n') + "\n" + '\n'.join(inl) + "\n"))
+# 22 an option word in a thank-you line is no answer
+write('thanks-career-advice.eml', crlf(headers(extra='Content-Type: text/plain; charset=utf-8\n') + f"\nThanks for the career advice!\n\n{HDR_ON}\n{quoted()}\n"))
