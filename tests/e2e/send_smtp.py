@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """send_smtp.py SCENARIO - `mailer send` against the scripted aiosmtpd server (send_server.py).
 
-Scenarios: starttls, smtps, badcert, auth, authfail, defer, reject, drop, rate, unknown.  Each
+Scenarios: starttls, smtps, badcert, auth, authfail, defer, reject, drop, rate, unknown, exits.  Each
 generates what it needs (a test CA with openssl, a subscriber list), starts the server on a free
 loopback port (a server that does not come up fails the test), runs mailer and checks the exit code,
 what the server received and what the journal says.  Environment: MAILER, SRC.
@@ -290,6 +290,32 @@ def scenario_unknown(env):
     p = env.send("--resend-unknown")
     check(p.returncode == 0 and per_rcpt(env.received()).get("sub2@example.test") == 1, "--resend-unknown sends it")
     check(all_once(env, env.received()), "in the end everyone has exactly one copy")
+
+
+def scenario_exits(env):
+    """Exit codes without a message server: unreachable 69, bad article or list 65, bad config 78."""
+    env.subscribers(5)
+    env.conf(f"smtp://127.0.0.1:{free_port()}", "connections = 2", "timeout = 5")
+    p = env.send()
+    check(p.returncode == 69 and "cannot reach 127.0.0.1" in p.stderr, "nobody listening: exit 69, said so")
+    j = env.journal()
+    check(j and all(s == DEFERRED for s, _, _ in j.values()), "the tried deliveries are deferred")
+    with open(env.article) as f:
+        good = f.read()
+    with open(env.article, "w") as f:
+        f.write(good.replace("subject:", "subjekt:", 1))
+    p = env.send()
+    check(p.returncode == 65 and "subject" in p.stderr, "an article without a subject: exit 65, naming the field")
+    with open(env.article, "w") as f:
+        f.write(good)
+    with open(env.path("subscribers.csv"), "w") as f:
+        f.write("name,address\nA,a@example.test\n")
+    p = env.send()
+    check(p.returncode == 65 and "email" in p.stderr, "a list without an email column: exit 65")
+    env.subscribers(5)
+    env.conf("smtp://mail.example.test:587", "starttls = maybe")
+    p = env.send()
+    check(p.returncode == 78 and "starttls" in p.stderr, "a bad starttls value: exit 78, naming the key")
 
 
 def main():
