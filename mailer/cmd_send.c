@@ -18,25 +18,25 @@
 #include "util.h"
 
 static const char send_help[] =
-	"usage: mailer send ARTICLE [--dry-run] [--limit N] [--to ADDRESS] [--resend-unknown]\n"
-	"\n"
-	"Composes ARTICLE for every subscriber of its list who is not suppressed and has not received it\n"
-	"yet, and delivers it through the configured [smtp] url (the outbox directory by default).\n"
-	"Every delivery is journaled in the state: a later run continues where this one stopped and\n"
-	"never sends a message twice (only messages in flight during a crash can be repeated).\n"
-	"\n"
-	"  --dry-run         compose everything and report what would be sent; send and record nothing\n"
-	"  --limit N         stop after N deliveries; the next run goes on from there\n"
-	"  --to ADDRESS      send one test copy to ADDRESS, outside the campaign's journal\n"
-	"  --resend-unknown  send again to deliveries whose outcome is unknown (the server did not answer\n"
-	"                    after the message was transferred: it may have arrived)\n"
-	"\n"
-	"On a terminal a progress line shows count/total, rate, ETA and failures; otherwise nothing is\n"
-	"printed on success.  A summary line ends the run (with -q, only when something went wrong).\n"
-	"\n"
-	"Exit status: 0 everything sent; 75 some deliveries deferred or unknown (run again later);\n"
-	"69 the server cannot be reached; 65 a bad article or list, or recipients refused (5xx);\n"
-	"78 a configuration problem (including TLS and login failures); 73/74 state or outbox trouble.\n";
+    "usage: mailer send ARTICLE [--dry-run] [--limit N] [--to ADDRESS] [--resend-unknown]\n"
+    "\n"
+    "Composes ARTICLE for every subscriber of its list who is not suppressed and has not received it\n"
+    "yet, and delivers it through the configured [smtp] url (the outbox directory by default).\n"
+    "Every delivery is journaled in the state: a later run continues where this one stopped and\n"
+    "never sends a message twice (only messages in flight during a crash can be repeated).\n"
+    "\n"
+    "  --dry-run         compose everything and report what would be sent; send and record nothing\n"
+    "  --limit N         stop after N deliveries; the next run goes on from there\n"
+    "  --to ADDRESS      send one test copy to ADDRESS, outside the campaign's journal\n"
+    "  --resend-unknown  send again to deliveries whose outcome is unknown (the server did not answer\n"
+    "                    after the message was transferred: it may have arrived)\n"
+    "\n"
+    "On a terminal a progress line shows count/total, rate, ETA and failures; otherwise nothing is\n"
+    "printed on success.  A summary line ends the run (with -q, only when something went wrong).\n"
+    "\n"
+    "Exit status: 0 everything sent; 75 some deliveries deferred or unknown (run again later);\n"
+    "69 the server cannot be reached; 65 a bad article or list, or recipients refused (5xx);\n"
+    "78 a configuration problem (including TLS and login failures); 73/74 state or outbox trouble.\n";
 
 struct send_opts {
 	const char *article;
@@ -49,8 +49,8 @@ struct send_opts {
 struct send_ui {
 	struct tool *t;
 	const char *campaign;
-	long total;        /* subscribers in the list (counted first on a terminal), 0 if unknown */
-	bool shown;        /* a progress line is on the screen */
+	long total; /* subscribers in the list (counted first on a terminal), 0 if unknown */
+	bool shown; /* a progress line is on the screen */
 };
 
 static int send_parse(int argc, char **argv, struct send_opts *o)
@@ -71,11 +71,13 @@ static int send_parse(int argc, char **argv, struct send_opts *o)
 			errno = 0;
 			o->limit = strtol(v, &end, 10);
 			if (errno || *end || end == v || o->limit < 1)
-				return tool_usage_error("send", "--limit wants a positive number, not '%s'", v);
+				return tool_usage_error("send", "--limit wants a positive number, not '%s'",
+				                        v);
 		} else if (a[0] == '-' && a[1]) {
 			return tool_usage_error("send", "unknown option '%s'", a);
 		} else if (o->article) {
-			return tool_usage_error("send", "one article at a time ('%s' and '%s')", o->article, a);
+			return tool_usage_error("send", "one article at a time ('%s' and '%s')", o->article,
+			                        a);
 		} else {
 			o->article = a;
 		}
@@ -110,8 +112,8 @@ static void send_on_progress(const struct nl_send_stats *s, void *ud)
 			left = 0;
 		snprintf(eta, sizeof eta, "%ld:%02ld", left / 60, left % 60);
 	}
-	printf("\r\033[K%s: %ld/%ld  %.0f/s  ETA %s  sent %ld  deferred %ld  failed %ld  unknown %ld", ui->campaign,
-	       s->listed, ui->total, rate, eta, s->sent, s->deferred, s->failed, s->unknown);
+	printf("\r\033[K%s: %ld/%ld  %.0f/s  ETA %s  sent %ld  deferred %ld  failed %ld  unknown %ld",
+	       ui->campaign, s->listed, ui->total, rate, eta, s->sent, s->deferred, s->failed, s->unknown);
 	fflush(stdout);
 	ui->shown = true;
 }
@@ -154,14 +156,16 @@ static void send_print_summary(FILE *out, const char *campaign, bool dry, const 
 		fprintf(out, "send %s (dry run): would send %ld message%s", campaign, s->composed,
 		        s->composed == 1 ? "" : "s");
 	else
-		fprintf(out, "send %s: %ld sent, %ld deferred, %ld failed, %ld unknown", campaign, s->sent, s->deferred,
-		        s->failed, s->unknown);
+		fprintf(out, "send %s: %ld sent, %ld deferred, %ld failed, %ld unknown", campaign, s->sent,
+		        s->deferred, s->failed, s->unknown);
 	long skipped = s->suppressed + s->already_sent + s->already_failed + s->unknown_skipped + s->waiting;
 	fprintf(out, "; %ld skipped", skipped);
 	if (skipped)
-		fprintf(out, " (%ld suppressed, %ld already sent, %ld failed before, %ld unknown before, %ld deferred "
-		             "not yet due)",
-		        s->suppressed, s->already_sent, s->already_failed, s->unknown_skipped, s->waiting);
+		fprintf(
+		    out,
+		    " (%ld suppressed, %ld already sent, %ld failed before, %ld unknown before, %ld deferred "
+		    "not yet due)",
+		    s->suppressed, s->already_sent, s->already_failed, s->unknown_skipped, s->waiting);
 	if (s->bad_rows)
 		fprintf(out, "; %ld bad row%s", s->bad_rows, s->bad_rows == 1 ? "" : "s");
 	fprintf(out, "; %.1f s, %.0f/s\n", s->elapsed, rate);
@@ -217,7 +221,8 @@ int cmd_send(struct tool *t, int argc, char **argv)
 	const struct nl_config *cfg = &t->cfg;
 	if ((rc = nl_article_load(o.article, &article, &err)) != NL_OK)
 		goto out;
-	list_path = article->list ? nl_path_relative_to(o.article, article->list) : nl_xstrdup(cfg->subscribers);
+	list_path =
+	    article->list ? nl_path_relative_to(o.article, article->list) : nl_xstrdup(cfg->subscribers);
 	if ((rc = nl_subscribers_open(list_path, &list, &err)) != NL_OK)
 		goto out;
 	if (!o.dry_run && (rc = nl_transport_password(cfg, &password, &err)) != NL_OK)
@@ -236,18 +241,19 @@ int cmd_send(struct tool *t, int argc, char **argv)
 		goto out;
 	if (!o.dry_run) {
 		if (cfg->smtp_insecure)
-			tool_warn("tls_verify is off: certificates are NOT checked; anyone on the path can read and "
+			tool_warn("tls_verify is off: certificates are NOT checked; anyone on the path can "
+			          "read and "
 			          "change this mail");
 		struct nl_transport_options topt = {
-			.url = cfg->smtp_url,
-			.user = cfg->smtp_user,
-			.password = password,
-			.starttls = cfg->smtp_starttls,
-			.ca_file = cfg->smtp_ca_file,
-			.insecure = cfg->smtp_insecure,
-			.connections = cfg->smtp_connections > 0 ? cfg->smtp_connections : 1,
-			.timeout = cfg->smtp_timeout,
-			.trace = t->verbose,
+		    .url = cfg->smtp_url,
+		    .user = cfg->smtp_user,
+		    .password = password,
+		    .starttls = cfg->smtp_starttls,
+		    .ca_file = cfg->smtp_ca_file,
+		    .insecure = cfg->smtp_insecure,
+		    .connections = cfg->smtp_connections > 0 ? cfg->smtp_connections : 1,
+		    .timeout = cfg->smtp_timeout,
+		    .trace = t->verbose,
 		};
 		if (o.to)
 			topt.connections = 1;
@@ -265,23 +271,23 @@ int cmd_send(struct tool *t, int argc, char **argv)
 		goto out;
 	}
 	if (store && !o.dry_run &&
-	    (rc = nl_store_campaign_ensure(store, article->campaign, article->subject, o.article, article->source,
-	                                   article->date, &err)) != NL_OK)
+	    (rc = nl_store_campaign_ensure(store, article->campaign, article->subject, o.article,
+	                                   article->source, article->date, &err)) != NL_OK)
 		goto out;
 
 	struct send_ui ui = {t, article->campaign, 0, false};
 	if (t->tty && !t->quiet)
 		ui.total = send_count(list_path);
 	struct nl_send_options sopt = {
-		.campaign = article->campaign,
-		.dry_run = o.dry_run,
-		.limit = o.limit,
-		.resend_unknown = o.resend_unknown,
-		.rate = cfg->smtp_rate,
-		.retries = -1,
-		.progress = send_on_progress,
-		.log = send_on_log,
-		.ud = &ui,
+	    .campaign = article->campaign,
+	    .dry_run = o.dry_run,
+	    .limit = o.limit,
+	    .resend_unknown = o.resend_unknown,
+	    .rate = cfg->smtp_rate,
+	    .retries = -1,
+	    .progress = send_on_progress,
+	    .log = send_on_log,
+	    .ud = &ui,
 	};
 	struct nl_send_stats stats;
 	rc = nl_send_run(store, composer, list, transport, &sopt, &stats, &err);

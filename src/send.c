@@ -24,20 +24,20 @@
 #define SEND_MAX_RETRY_HELD 1024 /* deliveries waiting for an in-run retry; more wait for the next run */
 #define SEND_PROGRESS_EVERY 0.2
 #define SEND_INLINE_COMMIT 0.0003 /* commits faster than this (on average) run on the main thread */
-#define SEND_RATE_GUARD 0.002 /* seconds added to each message's share of the rate */
+#define SEND_RATE_GUARD 0.002     /* seconds added to each message's share of the rate */
 
 struct send_job {
 	struct send_job *next;
-	struct nl_buf msg;          /* the composed message until submitted */
+	struct nl_buf msg; /* the composed message until submitted */
 	struct nl_envelope env;
 	/* A copy of the subscriber's row, to compose again for a retry. */
-	struct nl_buf row;          /* email NUL name NUL value NUL value NUL … */
-	const char **values;        /* n_columns pointers into row */
-	struct nl_subscriber sub;   /* points into row */
-	int tries;                  /* attempts in this run */
-	int attempts;               /* attempts ever, as the journal counts them */
-	bool retry_planned;         /* deferred, to be tried again in this run */
-	double due;                 /* monotonic time before which a retry may not start */
+	struct nl_buf row;        /* email NUL name NUL value NUL value NUL … */
+	const char **values;      /* n_columns pointers into row */
+	struct nl_subscriber sub; /* points into row */
+	int tries;                /* attempts in this run */
+	int attempts;             /* attempts ever, as the journal counts them */
+	bool retry_planned;       /* deferred, to be tried again in this run */
+	double due;               /* monotonic time before which a retry may not start */
 };
 
 struct send_queue {
@@ -69,9 +69,9 @@ struct send_run {
 	double started, last_progress;
 	int retries;
 	double retry_delay;
-	enum nl_code stop;          /* the fatal outcome that stopped the run, or NL_OK */
+	enum nl_code stop; /* the fatal outcome that stopped the run, or NL_OK */
 	char stop_detail[NL_TRANSPORT_REPLY_MAX];
-	int connect_streak;         /* connection failures in a row */
+	int connect_streak; /* connection failures in a row */
 	/* The batch being gathered (outcomes collected, starts picked) and the one being committed. */
 	struct send_batch acc, commit;
 	/* The committer thread and its hand-over (the main thread touches the store only while no
@@ -80,12 +80,12 @@ struct send_run {
 	bool thread_started;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	bool committing;            /* main thread's view: the commit batch is with the committer */
-	bool request, done, quit;   /* under mu */
+	bool committing;          /* main thread's view: the commit batch is with the committer */
+	bool request, done, quit; /* under mu */
 	enum nl_code commit_rc;
 	struct nl_error commit_err;
-	double commit_secs;         /* how long the last commit took */
-	double commit_avg;          /* its moving average: decides inline or threaded commits */
+	double commit_secs; /* how long the last commit took */
+	double commit_avg;  /* its moving average: decides inline or threaded commits */
 	char line[NL_TRANSPORT_REPLY_MAX + 600];
 };
 
@@ -217,8 +217,12 @@ static enum nl_code send_due(struct send_run *r, const char *email, bool *due, i
 		return rc;
 	*attempts = d.attempts;
 	switch (d.state) {
-	case NL_DELIVERY_SENT: r->stats->already_sent++; break;
-	case NL_DELIVERY_FAILED: r->stats->already_failed++; break;
+	case NL_DELIVERY_SENT:
+		r->stats->already_sent++;
+		break;
+	case NL_DELIVERY_FAILED:
+		r->stats->already_failed++;
+		break;
 	case NL_DELIVERY_UNKNOWN:
 		if (r->opt->resend_unknown)
 			*due = true;
@@ -313,10 +317,14 @@ static void send_fill(struct send_run *r)
 static enum nl_delivery_state send_state_of(enum nl_code code)
 {
 	switch (code) {
-	case NL_OK: return NL_DELIVERY_SENT;
-	case NL_ERR_SMTP_PERM: return NL_DELIVERY_FAILED;
-	case NL_ERR_SMTP_UNKNOWN: return NL_DELIVERY_UNKNOWN;
-	default: return NL_DELIVERY_DEFERRED;
+	case NL_OK:
+		return NL_DELIVERY_SENT;
+	case NL_ERR_SMTP_PERM:
+		return NL_DELIVERY_FAILED;
+	case NL_ERR_SMTP_UNKNOWN:
+		return NL_DELIVERY_UNKNOWN;
+	default:
+		return NL_DELIVERY_DEFERRED;
 	}
 }
 
@@ -346,7 +354,9 @@ static void send_outcome(struct send_run *r, struct nl_transport_result *res)
 		snprintf(r->stop_detail, sizeof r->stop_detail, "%s", res->reply);
 	}
 	switch (st) {
-	case NL_DELIVERY_SENT: r->stats->sent++; break;
+	case NL_DELIVERY_SENT:
+		r->stats->sent++;
+		break;
 	case NL_DELIVERY_FAILED:
 		r->stats->failed++;
 		send_log(r, "failed: %s: %s", j->env.rcpt_to, res->reply);
@@ -358,7 +368,8 @@ static void send_outcome(struct send_run *r, struct nl_transport_result *res)
 	default: {
 		bool retry = r->stop == NL_OK && j->tries <= r->retries && r->retry.n < SEND_MAX_RETRY_HELD;
 		j->retry_planned = retry;
-		send_log(r, "deferred: %s: %s%s", j->env.rcpt_to, res->reply, retry ? " (retrying in this run)" : "");
+		send_log(r, "deferred: %s: %s%s", j->env.rcpt_to, res->reply,
+		         retry ? " (retrying in this run)" : "");
 		if (!retry)
 			r->stats->deferred++;
 		break;
@@ -384,11 +395,13 @@ static enum nl_code send_journal(struct send_run *r, const struct send_batch *b,
 		 * is retried as soon as the next run comes. */
 		if (st == NL_DELIVERY_DEFERRED && res->code == NL_ERR_SMTP_TEMP)
 			next = now + nl_send_backoff(j->attempts);
-		rc = nl_store_delivery_finish(r->store, r->opt->campaign, j->env.rcpt_to, st, res->reply, next, err);
+		rc = nl_store_delivery_finish(r->store, r->opt->campaign, j->env.rcpt_to, st, res->reply,
+		                              next, err);
 	}
 	for (size_t i = 0; i < b->nstarts && rc == NL_OK; i++) {
 		struct send_job *j = b->starts[i];
-		rc = nl_store_delivery_start(r->store, r->opt->campaign, j->sub.email, j->sub.name, j->env.token, err);
+		rc = nl_store_delivery_start(r->store, r->opt->campaign, j->sub.email, j->sub.name,
+		                             j->env.token, err);
 	}
 	if (rc == NL_OK)
 		rc = nl_store_commit(r->store, err);
@@ -436,7 +449,8 @@ static void send_commit_start(struct send_run *r)
 	r->acc.nresults = r->acc.nstarts = 0;
 	r->committing = true;
 	if (r->commit_avg < SEND_INLINE_COMMIT) {
-		/* A fast journal (tmpfs, a battery-backed cache): handing over would cost more than it saves. */
+		/* A fast journal (tmpfs, a battery-backed cache): handing over would cost more than it saves.
+		 */
 		double t0 = nl_monotonic();
 		r->commit_rc = send_journal(r, &r->commit, &r->commit_err);
 		r->commit_secs = nl_monotonic() - t0;
@@ -563,8 +577,8 @@ static int send_wait_ms(struct send_run *r)
 	double now = nl_monotonic();
 	double wait = 0.25;
 	double next_due = send_retry_next_due(r);
-	bool startable = (r->ready.head || next_due <= now) &&
-	                 nl_transport_free_slots(r->t) > 0 && r->stop == NL_OK;
+	bool startable =
+	    (r->ready.head || next_due <= now) && nl_transport_free_slots(r->t) > 0 && r->stop == NL_OK;
 	if (startable) {
 		double w = nl_ratelimit_wait(&r->rl, now);
 		if (w < wait)
@@ -624,7 +638,8 @@ static enum nl_code send_commit_finish(struct send_run *r)
 	send_settle(r, &r->commit);
 	for (size_t i = 0; i < r->commit.nstarts; i++) {
 		struct send_job *j = r->commit.starts[i];
-		enum nl_code rc = nl_transport_submit(r->t, j->env.mail_from, j->env.rcpt_to, &j->msg, j, r->err);
+		enum nl_code rc =
+		    nl_transport_submit(r->t, j->env.mail_from, j->env.rcpt_to, &j->msg, j, r->err);
 		if (rc != NL_OK)
 			return rc;
 	}
@@ -714,15 +729,15 @@ enum nl_code nl_send_run(struct nl_store *store, struct nl_composer *composer, s
 	if (!opt->dry_run && (!store || !transport))
 		return nl_fail(err, NL_ERR_USAGE, "sending needs the state and a transport");
 	struct send_run r = {
-		.store = store,
-		.composer = composer,
-		.list = list,
-		.t = transport,
-		.opt = opt,
-		.stats = stats,
-		.err = err,
-		.retries = opt->retries < 0 ? SEND_DEFAULT_RETRIES : opt->retries,
-		.retry_delay = opt->retry_delay > 0 ? opt->retry_delay : 1.0,
+	    .store = store,
+	    .composer = composer,
+	    .list = list,
+	    .t = transport,
+	    .opt = opt,
+	    .stats = stats,
+	    .err = err,
+	    .retries = opt->retries < 0 ? SEND_DEFAULT_RETRIES : opt->retries,
+	    .retry_delay = opt->retry_delay > 0 ? opt->retry_delay : 1.0,
 	};
 	r.columns = nl_subscribers_columns(list, &r.n_columns);
 	r.started = r.last_progress = nl_monotonic();

@@ -25,33 +25,33 @@
 #include "transport.h"
 
 struct nl_send_stats {
-	long listed;           /* valid subscribers read from the list so far */
-	long bad_rows;         /* rows skipped as invalid or duplicate */
-	long suppressed;       /* skipped: unsubscribed, bounced or complained */
-	long already_sent;     /* skipped: sent by an earlier run */
-	long already_failed;   /* skipped: a 5xx in an earlier run */
-	long unknown_skipped;  /* skipped: unknown from an earlier run (see resend_unknown) */
-	long waiting;          /* skipped: deferred, back-off not over yet */
-	long attempted;        /* deliveries started in this run (first attempts; retries not counted) */
-	long sent;             /* outcomes of this run */
-	long deferred;         /* still deferred at the end of the run (retries exhausted or stopped) */
-	long retried;          /* in-run retries */
+	long listed;          /* valid subscribers read from the list so far */
+	long bad_rows;        /* rows skipped as invalid or duplicate */
+	long suppressed;      /* skipped: unsubscribed, bounced or complained */
+	long already_sent;    /* skipped: sent by an earlier run */
+	long already_failed;  /* skipped: a 5xx in an earlier run */
+	long unknown_skipped; /* skipped: unknown from an earlier run (see resend_unknown) */
+	long waiting;         /* skipped: deferred, back-off not over yet */
+	long attempted;       /* deliveries started in this run (first attempts; retries not counted) */
+	long sent;            /* outcomes of this run */
+	long deferred;        /* still deferred at the end of the run (retries exhausted or stopped) */
+	long retried;         /* in-run retries */
 	long failed;
 	long unknown;
-	long composed;         /* with dry_run: messages composed and not sent */
-	double elapsed;        /* seconds since the run started */
-	bool list_done;        /* the whole list was read (no --limit cut, no fatal stop) */
-	bool stopped;          /* a fatal error stopped the run early */
+	long composed;  /* with dry_run: messages composed and not sent */
+	double elapsed; /* seconds since the run started */
+	bool list_done; /* the whole list was read (no --limit cut, no fatal stop) */
+	bool stopped;   /* a fatal error stopped the run early */
 };
 
 struct nl_send_options {
-	const char *campaign;  /* the campaign id (the article's) */
-	bool dry_run;          /* compose everything, send and journal nothing (store may be NULL) */
-	long limit;            /* stop after this many deliveries; 0 = no limit */
-	bool resend_unknown;   /* send again to `unknown` deliveries */
-	double rate;           /* messages per second, 0 = unlimited (token bucket, burst 1) */
-	int retries;           /* in-run retries of a deferred delivery; < 0 means 3 */
-	double retry_delay;    /* seconds before the first in-run retry, doubling after; <= 0 means 1 */
+	const char *campaign; /* the campaign id (the article's) */
+	bool dry_run;         /* compose everything, send and journal nothing (store may be NULL) */
+	long limit;           /* stop after this many deliveries; 0 = no limit */
+	bool resend_unknown;  /* send again to `unknown` deliveries */
+	double rate;          /* messages per second, 0 = unlimited (token bucket, burst 1) */
+	int retries;          /* in-run retries of a deferred delivery; < 0 means 3 */
+	double retry_delay;   /* seconds before the first in-run retry, doubling after; <= 0 means 1 */
 	/* Called about five times a second and once at the end (may be NULL). */
 	void (*progress)(const struct nl_send_stats *stats, void *ud);
 	/* Called with one line per notable event: a bad row, a deferred, failed or unknown delivery,

@@ -49,17 +49,17 @@ struct transport_slot {
 	CURL *easy;
 	enum transport_slot_state state;
 	struct nl_buf msg;
-	size_t off;                 /* read position in msg */
+	size_t off; /* read position in msg */
 	struct curl_slist *rcpt;
 	void *tag;
 	/* What the debug callback saw of this message's conversation. */
-	char last_cmd[12];          /* verb of the last command sent: "MAIL", "RCPT", "DATA", "AUTH", … */
-	bool in_auth;               /* between AUTH and its final reply: lines out are credentials */
-	bool quitting;              /* QUIT went out: replies no longer concern the message */
-	bool body_done;             /* the read callback reported the end of the body */
-	unsigned replies;           /* complete replies received */
-	unsigned replies_at_eob;    /* `replies` when the body ended */
-	bool reply_open;            /* a multi-line reply is being received */
+	char last_cmd[12];       /* verb of the last command sent: "MAIL", "RCPT", "DATA", "AUTH", … */
+	bool in_auth;            /* between AUTH and its final reply: lines out are credentials */
+	bool quitting;           /* QUIT went out: replies no longer concern the message */
+	bool body_done;          /* the read callback reported the end of the body */
+	unsigned replies;        /* complete replies received */
+	unsigned replies_at_eob; /* `replies` when the body ended */
+	bool reply_open;         /* a multi-line reply is being received */
 	char reply[NL_TRANSPORT_REPLY_MAX]; /* the last complete (or current) reply, lines joined by ' ' */
 	size_t reply_len;
 	int reply_code;
@@ -76,15 +76,15 @@ struct nl_transport {
 	char *url;
 	char *user;
 	char *password;
-	char *host;                 /* for messages */
+	char *host; /* for messages */
 	bool trace;
 	struct nl_buf trace_buf;
-	char *trace_out;            /* what nl_transport_trace handed out last */
+	char *trace_out; /* what nl_transport_trace handed out last */
 	/* outbox */
 	char *dir;
 	char *hostname;
 	unsigned long seq;
-	bool dir_dirty;             /* a rename into new/ awaits the directory's fsync */
+	bool dir_dirty; /* a rename into new/ awaits the directory's fsync */
 };
 
 static void transport_wipe(char *s)
@@ -145,7 +145,6 @@ bool nl_transport_url_is_loopback(const char *url)
 }
 
 /* ---- SMTP: callbacks ---- */
-
 
 static size_t transport_read_cb(char *buf, size_t size, size_t nitems, void *ud)
 {
@@ -302,10 +301,10 @@ static enum nl_code transport_setup_easy(struct nl_transport *t, struct transpor
 		return nl_fail(err, NL_ERR_INTERNAL, "libcurl could not create a handle");
 	s->easy = e;
 	CURLcode rc = CURLE_OK;
-#define SET(opt_, val_)                                                                                     \
-	do {                                                                                                \
-		if (rc == CURLE_OK)                                                                         \
-			rc = curl_easy_setopt(e, opt_, val_);                                               \
+#define SET(opt_, val_)                                                                                      \
+	do {                                                                                                 \
+		if (rc == CURLE_OK)                                                                          \
+			rc = curl_easy_setopt(e, opt_, val_);                                                \
 	} while (0)
 	SET(CURLOPT_URL, t->url);
 	SET(CURLOPT_PROTOCOLS_STR, "smtp,smtps");
@@ -334,7 +333,8 @@ static enum nl_code transport_setup_easy(struct nl_transport *t, struct transpor
 	SET(CURLOPT_TCP_KEEPALIVE, 1L);
 #undef SET
 	if (rc != CURLE_OK)
-		return nl_fail(err, NL_ERR_CONFIG, "%s: libcurl refused an option: %s", t->host, curl_easy_strerror(rc));
+		return nl_fail(err, NL_ERR_CONFIG, "%s: libcurl refused an option: %s", t->host,
+		               curl_easy_strerror(rc));
 	return NL_OK;
 }
 
@@ -344,7 +344,8 @@ static enum nl_code transport_open_smtp(struct nl_transport *t, const struct nl_
 	char host[256];
 	bool smtps = strncmp(opt->url, "smtps://", 8) == 0;
 	if (!smtps && strncmp(opt->url, "smtp://", 7) != 0)
-		return nl_fail(err, NL_ERR_CONFIG, "smtp url '%s': use smtp://, smtps:// or outbox:DIR", opt->url);
+		return nl_fail(err, NL_ERR_CONFIG, "smtp url '%s': use smtp://, smtps:// or outbox:DIR",
+		               opt->url);
 	if (!transport_url_host(opt->url, host, sizeof host))
 		return nl_fail(err, NL_ERR_CONFIG, "smtp url '%s' names no host", opt->url);
 	if (strchr(opt->url, '@'))
@@ -569,8 +570,8 @@ int nl_transport_in_flight(const struct nl_transport *t)
 	return t->in_flight;
 }
 
-enum nl_code nl_transport_submit(struct nl_transport *t, const char *from, const char *rcpt, struct nl_buf *msg,
-                                 void *tag, struct nl_error *err)
+enum nl_code nl_transport_submit(struct nl_transport *t, const char *from, const char *rcpt,
+                                 struct nl_buf *msg, void *tag, struct nl_error *err)
 {
 	struct transport_slot *s = NULL;
 	for (int i = 0; i < t->nslots && !s; i++)
@@ -656,13 +657,14 @@ static void transport_classify(struct nl_transport *t, struct transport_slot *s,
 	}
 	if (after_dot && !reply_after_dot) {
 		r->code = NL_ERR_SMTP_UNKNOWN;
-		snprintf(r->reply, sizeof r->reply, "no reply from %s after the final dot (%s)", t->host, why);
+		snprintf(r->reply, sizeof r->reply, "no reply from %s after the final dot (%s)", t->host,
+		         why);
 		return;
 	}
 	if (rc == CURLE_LOGIN_DENIED) {
 		r->code = NL_ERR_AUTH;
-		snprintf(r->reply, sizeof r->reply, "%.100s refused the login for user '%.100s': %.250s", t->host,
-		         t->user ? t->user : "", s->reply_len ? s->reply : why);
+		snprintf(r->reply, sizeof r->reply, "%.100s refused the login for user '%.100s': %.250s",
+		         t->host, t->user ? t->user : "", s->reply_len ? s->reply : why);
 		return;
 	}
 	if (transport_tls_error(rc)) {
@@ -688,8 +690,8 @@ static void transport_classify(struct nl_transport *t, struct transport_slot *s,
 	if (!s->reply_open && s->reply_code >= 400 && s->reply_code < 600)
 		snprintf(r->reply, sizeof r->reply, "%s", s->reply);
 	else
-		snprintf(r->reply, sizeof r->reply, "%s: %s%s%s", t->host, why, s->last_cmd[0] ? " after " : "",
-		         s->last_cmd);
+		snprintf(r->reply, sizeof r->reply, "%s: %s%s%s", t->host, why,
+		         s->last_cmd[0] ? " after " : "", s->last_cmd);
 }
 
 /* Moves finished transfers from the multi handle into their slots. */
@@ -819,7 +821,8 @@ static enum nl_code transport_password_cmd(const char *cmd, char **out, struct n
 		transport_wipe(buf);
 		free(buf);
 		if (status != -1 && WIFEXITED(status))
-			return nl_fail(err, NL_ERR_CONFIG, "password_cmd failed (exit status %d)", WEXITSTATUS(status));
+			return nl_fail(err, NL_ERR_CONFIG, "password_cmd failed (exit status %d)",
+			               WEXITSTATUS(status));
 		return nl_fail(err, NL_ERR_CONFIG, "password_cmd failed (killed or not run)");
 	}
 	if (len == 0) {

@@ -29,16 +29,16 @@
 #define NL_TRANSPORT_REPLY_MAX 512
 
 struct nl_transport_options {
-	const char *url;          /* smtp://host[:port], smtps://host[:port] or outbox:DIR (absolute or as
-	                             the caller wants it resolved) */
-	const char *user;         /* NULL or "" = no AUTH */
-	const char *password;     /* with user; copied, wiped on close, never logged */
-	enum nl_starttls starttls;/* AUTO = required unless the host is loopback */
-	const char *ca_file;      /* NULL = the system's CAs */
-	bool insecure;            /* do not verify certificates (tls_verify = off-i-know-what-i-am-doing) */
-	int connections;          /* parallel SMTP sessions, 1..64 */
-	long timeout;             /* seconds: connect, and each SMTP step; <= 0 means 60 */
-	bool trace;               /* keep a protocol trace of commands and replies for -v (AUTH elided) */
+	const char *url;           /* smtp://host[:port], smtps://host[:port] or outbox:DIR (absolute or as
+	                              the caller wants it resolved) */
+	const char *user;          /* NULL or "" = no AUTH */
+	const char *password;      /* with user; copied, wiped on close, never logged */
+	enum nl_starttls starttls; /* AUTO = required unless the host is loopback */
+	const char *ca_file;       /* NULL = the system's CAs */
+	bool insecure;             /* do not verify certificates (tls_verify = off-i-know-what-i-am-doing) */
+	int connections;           /* parallel SMTP sessions, 1..64 */
+	long timeout;              /* seconds: connect, and each SMTP step; <= 0 means 60 */
+	bool trace;                /* keep a protocol trace of commands and replies for -v (AUTH elided) */
 };
 
 /* One finished delivery.  `code` is
@@ -52,9 +52,9 @@ struct nl_transport_options {
  *   NL_ERR_IO           the outbox could not be written
  * and `reply` holds the server's text or the error. */
 struct nl_transport_result {
-	void *tag;                /* as given to nl_transport_submit */
+	void *tag; /* as given to nl_transport_submit */
 	enum nl_code code;
-	int smtp_code;            /* the last reply code seen (0 if none) */
+	int smtp_code; /* the last reply code seen (0 if none) */
 	char reply[NL_TRANSPORT_REPLY_MAX];
 };
 
@@ -81,8 +81,8 @@ int nl_transport_in_flight(const struct nl_transport *t);
  * stuffing) from the envelope sender `from` to `rcpt`.  The bytes are swapped, not copied: on return
  * *msg holds an empty buffer that keeps the memory of an earlier message, for the caller to compose
  * into next.  `tag` comes back in the result.  Returns NL_OK, or NL_ERR_USAGE if no slot is free. */
-enum nl_code nl_transport_submit(struct nl_transport *t, const char *from, const char *rcpt, struct nl_buf *msg,
-                                 void *tag, struct nl_error *err);
+enum nl_code nl_transport_submit(struct nl_transport *t, const char *from, const char *rcpt,
+                                 struct nl_buf *msg, void *tag, struct nl_error *err);
 
 /* Runs the network for at most `timeout_ms` (0 = just what is ready now), returning as soon as at
  * least one delivery has finished, on any network activity, or on nl_transport_wakeup.  Up to

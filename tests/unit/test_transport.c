@@ -195,7 +195,8 @@ static void test_outbox(void **state)
 	struct nl_buf body = NL_BUF_INIT;
 	assert_int_equal(nl_read_file(path, 0, &body, &err), NL_OK);
 	assert_null(memchr(body.data, '\r', body.len));
-	assert_memory_equal(body.data, "Return-Path: <bounce@example.test>\nDelivered-To: r@example.test\n", 64);
+	assert_memory_equal(body.data, "Return-Path: <bounce@example.test>\nDelivered-To: r@example.test\n",
+	                    64);
 	assert_non_null(strstr(body.data, "\n\n.leading dot line\nbody "));
 	nl_buf_free(&body);
 	nl_buf_free(&msg);
@@ -292,7 +293,8 @@ static int test_free_port(void)
 static bool test_can_connect(int port)
 {
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+	struct sockaddr_in a = {.sin_family = AF_INET,
+	                        .sin_port = htons((uint16_t)port),
 	                        .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	bool ok = connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
 	close(fd);
@@ -383,7 +385,8 @@ static void test_smtp_sink(void **state)
 			char rcpt[64];
 			snprintf(rcpt, sizeof rcpt, "r%d@example.test", submitted);
 			test_synthetic(&msg, submitted);
-			assert_int_equal(nl_transport_submit(t, "bounce@example.test", rcpt, &msg, NULL, &err), NL_OK);
+			assert_int_equal(
+			    nl_transport_submit(t, "bounce@example.test", rcpt, &msg, NULL, &err), NL_OK);
 			submitted++;
 		}
 		size_t n = 0;
@@ -446,10 +449,11 @@ static void test_smtp_rejects(void **state)
 		pid_t pid = fork();
 		if (pid == 0) {
 			if (geteuid() == 0)
-				execl("/usr/sbin/smtp-sink", "smtp-sink", "-u", "nobody", flags[k], "RCPT", listen,
-				      "10", (char *)NULL);
+				execl("/usr/sbin/smtp-sink", "smtp-sink", "-u", "nobody", flags[k], "RCPT",
+				      listen, "10", (char *)NULL);
 			else
-				execl("/usr/sbin/smtp-sink", "smtp-sink", flags[k], "RCPT", listen, "10", (char *)NULL);
+				execl("/usr/sbin/smtp-sink", "smtp-sink", flags[k], "RCPT", listen, "10",
+				      (char *)NULL);
 			_exit(127);
 		}
 		test_server_pid = pid;
@@ -464,8 +468,9 @@ static void test_smtp_rejects(void **state)
 		struct nl_buf msg = NL_BUF_INIT;
 		for (int m = 0; m < 3; m++) {
 			test_synthetic(&msg, m);
-			assert_int_equal(nl_transport_submit(t, "b@example.test", "r@example.test", &msg, NULL, &err),
-			                 NL_OK);
+			assert_int_equal(
+			    nl_transport_submit(t, "b@example.test", "r@example.test", &msg, NULL, &err),
+			    NL_OK);
 			struct nl_transport_result res[1];
 			size_t n = 0;
 			for (int i = 0; i < 50 && n == 0; i++)
@@ -486,18 +491,18 @@ int main(void)
 	signal(SIGPIPE, SIG_IGN);
 	atexit(test_kill_server);
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ratelimit_never_exceeds),
-		cmocka_unit_test(test_ratelimit_no_saving_up),
-		cmocka_unit_test(test_ratelimit_unlimited),
-		cmocka_unit_test(test_loopback),
-		cmocka_unit_test(test_open_errors),
-		cmocka_unit_test(test_outbox),
-		cmocka_unit_test(test_outbox_unwritable),
-		cmocka_unit_test(test_password_cmd_first_line),
-		cmocka_unit_test(test_password_sources),
-		cmocka_unit_test_teardown(test_smtp_sink, test_teardown),
-		cmocka_unit_test(test_smtp_unreachable),
-		cmocka_unit_test_teardown(test_smtp_rejects, test_teardown),
+	    cmocka_unit_test(test_ratelimit_never_exceeds),
+	    cmocka_unit_test(test_ratelimit_no_saving_up),
+	    cmocka_unit_test(test_ratelimit_unlimited),
+	    cmocka_unit_test(test_loopback),
+	    cmocka_unit_test(test_open_errors),
+	    cmocka_unit_test(test_outbox),
+	    cmocka_unit_test(test_outbox_unwritable),
+	    cmocka_unit_test(test_password_cmd_first_line),
+	    cmocka_unit_test(test_password_sources),
+	    cmocka_unit_test_teardown(test_smtp_sink, test_teardown),
+	    cmocka_unit_test(test_smtp_unreachable),
+	    cmocka_unit_test_teardown(test_smtp_rejects, test_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
