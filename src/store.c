@@ -171,6 +171,18 @@ static enum nl_code store_make_secret(struct nl_store *s, struct nl_error *err)
 	return store_done(s, st, err, "creating the token secret");
 }
 
+/* True if the file already holds tables: version 0 with tables is someone else's database. */
+static bool store_has_tables(struct nl_store *s)
+{
+	sqlite3_stmt *st = NULL;
+	bool any = true; /* when in doubt, touch nothing */
+	if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM sqlite_master", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		any = sqlite3_column_int(st, 0) > 0;
+	sqlite3_finalize(st);
+	return any;
+}
+
 static enum nl_code store_migrate(struct nl_store *s, struct nl_error *err)
 {
 	int version = nl_store_schema_version(s);
@@ -212,6 +224,12 @@ enum nl_code nl_store_open(const char *path, struct nl_store **out, struct nl_er
 	}
 	sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
 	sqlite3_extended_result_codes(s->db, 1);
+	/* Someone else's SQLite file is refused before anything (even the journal mode) changes it. */
+	if (nl_store_schema_version(s) == 0 && store_has_tables(s)) {
+		rc = nl_fail(err, NL_ERR_STATE, "%s: an SQLite database of something else, not a mailer state "
+		             "database; refusing to change it", s->path);
+		goto fail;
+	}
 	/* WAL survives a crash of this process with every committed row; FULL makes it survive a
 	 * crash of the machine too. */
 	if ((rc = store_exec(s, "PRAGMA journal_mode=WAL", err, "enabling WAL")) != NL_OK ||

@@ -247,6 +247,21 @@ static void test_corrupt_file_is_a_clear_error(void **state)
 	assert_non_null(strstr(err.detail, "not a mailer state database"));
 }
 
+static void test_foreign_database_is_left_alone(void **state)
+{
+	struct fixture *f = *state;
+	char path[128], cmd[300];
+	snprintf(path, sizeof path, "%s/other.db", f->dir);
+	snprintf(cmd, sizeof cmd, "sqlite3 '%s' 'CREATE TABLE recipes(name TEXT)'", path);
+	assert_int_equal(system(cmd), 0);
+	struct nl_store *s = NULL;
+	struct nl_error err = {0};
+	assert_int_equal(nl_store_open(path, &s, &err), NL_ERR_STATE);
+	assert_non_null(strstr(err.detail, "not a mailer state database"));
+	snprintf(cmd, sizeof cmd, "test \"$(sqlite3 '%s' 'SELECT group_concat(name) FROM sqlite_master')\" = recipes", path);
+	assert_int_equal(system(cmd), 0);
+}
+
 static void test_read_only_file_is_a_clear_error(void **state)
 {
 	struct fixture *f = *state;
@@ -276,6 +291,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_soft_bounces_in_a_row, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_campaign_latest_and_cursor, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_file_is_a_clear_error, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_foreign_database_is_left_alone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_only_file_is_a_clear_error, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
