@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's second command: install, build, and run every test — in the normal build with
-# warnings as errors, then again under AddressSanitizer + UndefinedBehaviorSanitizer.
+# warnings as errors, then again under AddressSanitizer + UndefinedBehaviorSanitizer, then each
+# fuzz target for MAILER_FUZZ_SECONDS (default 60) seconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh --test
@@ -14,5 +15,8 @@ run_suite() { # build-dir build-type
 run_suite build RelWithDebInfo
 if [ "${MAILER_SKIP_ASAN:-}" != 1 ]; then
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 run_suite build-asan Asan
+fi
+if [ "${MAILER_FUZZ_SECONDS:-60}" != 0 ]; then
+  scripts/fuzz.sh "${MAILER_FUZZ_SECONDS:-60}" || status=1
 fi
 exit $status
