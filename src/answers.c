@@ -349,10 +349,31 @@ static bool answer_number_prefix(const struct nl_survey *s, const char *p, const
 {
 	while (p < end && (*p == ' ' || *p == '\t' || *p == '*' || *p == '['))
 		p++;
-	if (end - p >= 9 && nl_ascii_ncasecmp(p, "question ", 9) == 0)
-		p += 9;
-	else if (p < end && (*p == 'q' || *p == 'Q' || *p == '#'))
+	/* a list bullet: "- 1 career", "• 1 career" */
+	if (end - p >= 2 && (*p == '-' || *p == '+') && p[1] == ' ')
+		p += 2;
+	else if (end - p >= 4 && (unsigned char)p[0] == 0xE2 && (unsigned char)p[1] == 0x80 &&
+	         (unsigned char)p[2] == 0xA2 && p[3] == ' ')
+		p += 4;
+	while (p < end && (*p == ' ' || *p == '\t'))
 		p++;
+	/* "(1) career", but not "(1 = least, 5 = most)" */
+	bool paren = p < end && *p == '(';
+	if (paren)
+		p++;
+	/* "Question 1", "Question #1", "Q1", "Q 1", "Q.1", "Q#1", "#1" */
+	if (end - p >= 8 && nl_ascii_ncasecmp(p, "question", 8) == 0 && end - p > 8 &&
+	    (p[8] == ' ' || p[8] == '#')) {
+		p += 8;
+		while (p < end && (*p == ' ' || *p == '#'))
+			p++;
+	} else if (p < end && (*p == 'q' || *p == 'Q')) {
+		p++;
+		if (p + 1 < end && (*p == '.' || *p == ' ' || *p == '#') && p[1] >= '0' && p[1] <= '9')
+			p++;
+	} else if (p < end && *p == '#') {
+		p++;
+	}
 	if (p >= end || *p < '0' || *p > '9')
 		return false;
 	size_t n = 0;
@@ -363,6 +384,8 @@ static bool answer_number_prefix(const struct nl_survey *s, const char *p, const
 		digits++;
 	}
 	if (p < end && *p >= '0' && *p <= '9')
+		return false;
+	if (paren && (p >= end || *p != ')'))
 		return false;
 	if (n == 0 || n > s->n_questions)
 		return false;
@@ -394,27 +417,60 @@ static bool answer_number_prefix(const struct nl_survey *s, const char *p, const
 	return true;
 }
 
-/* "1 career, 2 4, 3 yes": splits at ", N" / "; N" when N is a later question. */
-static size_t answer_numbered(const struct nl_survey *s, const char *line, size_t len,
-                              struct answer_seg *segs)
+/* Splits a numbered line into its answers: at ", N" / "; N" when N is a later question, and, when
+ * `loose`, also at " N" / "/ N" / "| N" when N is the very next question ("1 career 2 4 3 yes",
+ * "1 career / 2 4 / 3 yes"); *soft tells whether a loose split was made. */
+static size_t answer_numbered_split(const struct nl_survey *s, const char *line, size_t len,
+                                    struct answer_seg *segs, bool loose, bool *soft)
 {
 	const char *end = line + len;
 	size_t q;
 	const char *v;
+	*soft = false;
 	if (!answer_number_prefix(s, line, end, &q, &v))
 		return 0;
 	size_t n = 0;
 	segs[n++] = (struct answer_seg){q, v, (size_t)(end - v)};
 	for (const char *p = v; p < end && n < ANSWER_MAX_SEGS; p++) {
-		if (*p != ',' && *p != ';')
+		bool hard = *p == ',' || *p == ';';
+		bool weak = loose && p > segs[n - 1].v && (*p == ' ' || *p == '\t' || *p == '/' || *p == '|');
+		if (!hard && !weak)
 			continue;
 		size_t q2;
 		const char *v2;
 		if (!answer_number_prefix(s, p + 1, end, &q2, &v2) || q2 <= segs[n - 1].q)
 			continue;
-		segs[n - 1].vlen = (size_t)(p - segs[n - 1].v);
+		if (!hard && q2 != segs[n - 1].q + 1)
+			continue;
+		/* the separator and the spaces before it are not part of the value */
+		const char *ve = p;
+		while (ve > segs[n - 1].v && (ve[-1] == ' ' || ve[-1] == '\t' || ve[-1] == '/' || ve[-1] == '|'))
+			ve--;
+		segs[n - 1].vlen = (size_t)(ve - segs[n - 1].v);
 		segs[n++] = (struct answer_seg){q2, v2, (size_t)(end - v2)};
+		*soft |= !hard;
 		p = v2 - 1;
+	}
+	return n;
+}
+
+/* "1 career, 2 4, 3 yes", and without commas "1 career 2 4 3 yes": the loose split is kept only if
+ * every choice, scale and yes/no answer it gives reads cleanly, so "1 job for 2 years" stays one
+ * answer to question 1 and never becomes an unreadable one to question 2. */
+static size_t answer_numbered(const struct nl_survey *s, const char *line, size_t len,
+                              struct answer_seg *segs)
+{
+	bool soft;
+	size_t n = answer_numbered_split(s, line, len, segs, true, &soft);
+	if (!soft)
+		return n;
+	for (size_t k = 0; k < n; k++) {
+		const struct nl_question *q = &s->questions[segs[k].q];
+		char *v = NULL;
+		bool ok = q->type == NL_Q_TEXT || answer_value(q, segs[k].v, segs[k].vlen, &v);
+		free(v);
+		if (!ok)
+			return answer_numbered_split(s, line, len, segs, false, &soft);
 	}
 	return n;
 }

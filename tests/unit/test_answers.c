@@ -127,6 +127,27 @@ static void numbered_forms(void **state)
 	/* commas inside a text answer followed by a smaller number do not split */
 	EXPECT("4 fewer meetings, 2 days remote\n", "change=fewer meetings, 2 days remote");
 	EXPECT("1 – career\n", "work=career");
+	/* more spellings of the number: brackets, bullets, "Q 1", "Q.1", "Question #1" */
+	EXPECT("(1) career\n", "work=career");
+	EXPECT("- 1 career\n", "work=career");
+	EXPECT("\xE2\x80\xA2 1 career\n", "work=career");
+	EXPECT("Q 1 career\n", "work=career");
+	EXPECT("Q.1 career\n", "work=career");
+	EXPECT("Question #1: career\n", "work=career");
+	EXPECT("(1 = least, 5 = most)\n", "");
+	EXPECT("-1 career\n", "");
+	EXPECT("Quite 1 career\n", "");
+	/* several answers on one line without commas: split at the very next question's number,
+	 * and only when every answer then reads cleanly */
+	EXPECT("1 career 2 4 3 yes\n", "work=career;satisfaction=4;consult=yes");
+	EXPECT("1 career / 2 4 / 3 yes 4 fewer meetings\n",
+	       "work=career;satisfaction=4;consult=yes;change=fewer meetings");
+	EXPECT("1. Job. 2. 4. 3. Yes.\n", "work=job;satisfaction=4;consult=yes");
+	EXPECT("1 job 2 3 3 no\n", "work=job;satisfaction=3;consult=no");
+	EXPECT("1 job for 2 years\n", "work=job");
+	EXPECT("2 4 / 5\n", "satisfaction=4");
+	EXPECT("1 career 3 yes\n", "work=career");
+	EXPECT("3 yes 4 work 3 days remote\n", "consult=yes;change=work 3 days remote");
 }
 
 static void by_id(void **state)
