@@ -51,6 +51,20 @@ static bool answer_word_char(unsigned char c)
 	       c >= 0x80;
 }
 
+/* The length of a mark that only changes how the character before it looks, at s[i], or 0:
+ * U+FE0F (variation selector) and U+20E3 (combining keycap), so "4️⃣" is the digit 4, and the skin
+ * tones U+1F3FB–U+1F3FF, so "👍🏽" is "👍". */
+static size_t answer_keycap_mark(const char *s, size_t i, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s + i;
+	if (i + 2 < len && ((u[0] == 0xEF && u[1] == 0xB8 && u[2] == 0x8F) ||
+	                    (u[0] == 0xE2 && u[1] == 0x83 && u[2] == 0xA3)))
+		return 3;
+	if (i + 3 < len && u[0] == 0xF0 && u[1] == 0x9F && u[2] == 0x8F && u[3] >= 0xBB && u[3] <= 0xBF)
+		return 4;
+	return 0;
+}
+
 /* Splits into lower-cased words; '/' is kept as its own word (for "4/5"). */
 static void answer_split(const char *s, size_t len, struct answer_words *out)
 {
@@ -65,6 +79,11 @@ static void answer_split(const char *s, size_t len, struct answer_words *out)
 		/* U+2019 (E2 80 99) as an apostrophe; U+00A0 (C2 A0) as a space */
 		if (c == 0xC2 && i + 1 < len && (unsigned char)s[i + 1] == 0xA0) {
 			i += 2;
+			continue;
+		}
+		size_t mark = answer_keycap_mark(s, i, len);
+		if (mark) {
+			i += mark;
 			continue;
 		}
 		if (c == '/') {
@@ -89,7 +108,8 @@ static void answer_split(const char *s, size_t len, struct answer_words *out)
 		out->w[out->n++] = &out->buf[b];
 		while (i < len && answer_word_char((unsigned char)s[i])) {
 			unsigned char u = (unsigned char)s[i];
-			if (u == 0xC2 && i + 1 < len && (unsigned char)s[i + 1] == 0xA0)
+			if ((u == 0xC2 && i + 1 < len && (unsigned char)s[i + 1] == 0xA0) ||
+			    answer_keycap_mark(s, i, len))
 				break;
 			if (u == 0xE2 && i + 2 < len && (unsigned char)s[i + 1] == 0x80 &&
 			    (unsigned char)s[i + 2] == 0x99) {
@@ -128,12 +148,27 @@ static bool answer_words_match(const struct answer_words *ws, size_t at, const s
 
 static bool answer_is_negation(const char *w)
 {
-	static const char *const neg[] = {"not",     "no",     "never", "isn't", "isnt",    "nor",
-	                                  "neither", "hardly", "don't", "dont",  "without", NULL};
+	static const char *const neg[] = {"not",      "no",      "never",   "isn't",  "isnt",    "nor",
+	                                  "neither",  "hardly",  "don't",   "dont",   "without", "wouldn't",
+	                                  "wouldnt",  "couldn't", "couldnt", "can't",  "cant",    "cannot",
+	                                  "won't",    "wont",    "doesn't", "doesnt", "aren't",  "arent",
+	                                  "wasn't",   "wasnt",   "ain't",   "barely", NULL};
 	for (size_t i = 0; neg[i]; i++)
 		if (strcmp(w, neg[i]) == 0)
 			return true;
 	return false;
+}
+
+/* A negation word at ws->w[i] that denies something, not the doubt: "no doubt", "without a doubt",
+ * "no question". */
+static bool answer_negates(const struct answer_words *ws, size_t i)
+{
+	if (!answer_is_negation(ws->w[i]))
+		return false;
+	size_t j = i + 1;
+	if (j < ws->n && strcmp(ws->w[j], "a") == 0)
+		j++;
+	return !(j < ws->n && (strcmp(ws->w[j], "doubt") == 0 || strcmp(ws->w[j], "question") == 0));
 }
 
 /* ---- values by type ---- */
@@ -164,11 +199,12 @@ static bool answer_choice(const struct nl_question *q, const char *s, size_t len
 					continue;
 				for (size_t k = 0; k < ph.n; k++)
 					used[at + k] = true;
-				if (at > 0 && !used[at - 1] && answer_is_negation(ws.w[at - 1]))
-					ok = false; /* "not a job": never guess the opposite */
-				else if (at > 1 && !used[at - 2] && answer_is_negation(ws.w[at - 2]) &&
-				         (strcmp(ws.w[at - 1], "a") == 0 || strcmp(ws.w[at - 1], "an") == 0 ||
-				          strcmp(ws.w[at - 1], "really") == 0))
+				/* "not a job", "not really a career", "I wouldn't call it a career": a
+				 * negation in the four words before the option; never guess the opposite */
+				bool negated = false;
+				for (size_t k = 1; k <= 4 && k <= at && !used[at - k] && !negated; k++)
+					negated = answer_negates(&ws, at - k);
+				if (negated)
 					ok = false;
 				else if (found >= 0 && found != (long)o)
 					ok = false; /* two different options */
@@ -232,8 +268,10 @@ static bool answer_scale(const struct nl_question *q, const char *s, size_t len,
 		int v = answer_number_word(ws.w[i]);
 		if (v < 0)
 			continue;
-		/* "4/5" and "4 out of 5": the second number must be the scale's top */
-		if (i + 2 < ws.n && strcmp(ws.w[i + 1], "/") == 0) {
+		/* "4/5", "4 of 5" and "4 out of 5": the second number must be the scale's top */
+		size_t at = i;
+		if (i + 2 < ws.n && (strcmp(ws.w[i + 1], "/") == 0 ||
+		                     (strcmp(ws.w[i + 1], "of") == 0 && answer_number_word(ws.w[i + 2]) >= 0))) {
 			if (answer_number_word(ws.w[i + 2]) != q->max)
 				return false;
 			i += 2;
@@ -243,6 +281,9 @@ static bool answer_scale(const struct nl_question *q, const char *s, size_t len,
 				return false;
 			i += 3;
 		}
+		/* "not a 5", "definitely not 1" */
+		if ((at > 0 && answer_negates(&ws, at - 1)) || (at > 1 && answer_negates(&ws, at - 2)))
+			return false;
 		if (found >= 0 && found != v)
 			return false; /* "3 or 4" */
 		found = v;
@@ -257,18 +298,27 @@ static bool answer_yesno(const char *s, size_t len, char **value)
 {
 	static const char *const yes1[] = {
 	    "yes",  "yeah", "yep", "yup", "sure", "please", "absolutely", "definitely", "certainly", "ok",
-	    "okay", "y",    "ja",  "oui", "si",   "sí",     "yea",        "gladly",     "indeed",    NULL};
-	static const char *const no1[] = {"no", "nope", "nah", "n", "nein", "non", "never", NULL};
-	static const char *const yes2[] = {"of course", "why not", "i would", "i'd love", "would love", NULL};
-	static const char *const no2[] = {"not now",        "no thanks",   "not really",
-	                                  "not interested", "not yet",     "no thank",
-	                                  "not today",      "maybe later", NULL};
+	    "okay", "y",    "ja",  "oui", "si",   "sí",     "yea",        "gladly",     "indeed",    "\xF0\x9F\x91\x8D",
+	    NULL}; /* U+1F44D thumbs up */
+	static const char *const no1[] = {"no",  "nope",  "nah", "n", "nein", "non", "never",
+	                                  "\xF0\x9F\x91\x8E", NULL}; /* U+1F44E thumbs down */
+	static const char *const yes2[] = {"of course", "why not", "i would",     "i'd love",     "would love",
+	                                   "count me",  "sign me", "sounds good", "sounds great", NULL};
+	static const char *const no2[] = {"not now",   "no thanks",   "not really",  "not interested", "not yet",
+	                                  "no thank",  "not today",   "maybe later", "not for",        "not at",
+	                                  "i'll pass", "don't think", "dont think",  NULL};
+	/* a yes word that only strengthens what follows: "absolutely not", "please don't", "of course
+	 * not", "I would not" are a no */
+	static const char *const strong[] = {"absolutely", "definitely", "certainly", "please", "gladly",
+	                                     "indeed",     "of course",  "i would",   NULL};
 	struct answer_words ws;
 	answer_split(s, len, &ws);
 	if (ws.truncated || ws.n == 0 || ws.n > ANSWER_SHORT_WORDS)
 		return false;
 	int yes = 0, no = 0;
 	for (size_t i = 0; i < ws.n; i++) {
+		const char *hit = NULL; /* the yes word or pair found at i */
+		size_t next = i + 1;    /* the word after it */
 		bool two = false;
 		if (i + 1 < ws.n) {
 			char pair[128];
@@ -281,22 +331,40 @@ static bool answer_yesno(const char *s, size_t len, char **value)
 					}
 				for (size_t k = 0; yes2[k] && !two; k++)
 					if (strcmp(pair, yes2[k]) == 0) {
-						yes++;
+						hit = yes2[k];
 						two = true;
+						next = i + 2;
 					}
 			}
 		}
-		if (two) {
+		if (two && !hit) {
 			i++;
 			continue;
 		}
-		bool neg_before = i > 0 && answer_is_negation(ws.w[i - 1]);
-		for (size_t k = 0; yes1[k]; k++) {
-			if (strcmp(ws.w[i], yes1[k]) == 0) {
-				if (neg_before)
-					return false; /* "not sure": a maybe, not a yes */
-				yes++;
+		if (!hit) {
+			bool neg_before = i > 0 && answer_is_negation(ws.w[i - 1]);
+			for (size_t k = 0; yes1[k] && !hit; k++) {
+				if (strcmp(ws.w[i], yes1[k]) == 0) {
+					if (neg_before)
+						return false; /* "not sure": a maybe, not a yes */
+					hit = yes1[k];
+				}
 			}
+		}
+		if (hit) {
+			bool flip = false;
+			for (size_t k = 0; strong[k] && !flip; k++)
+				flip = strcmp(hit, strong[k]) == 0 && next < ws.n &&
+				       (strcmp(ws.w[next], "not") == 0 || strcmp(ws.w[next], "don't") == 0 ||
+				        strcmp(ws.w[next], "dont") == 0 || strcmp(ws.w[next], "no") == 0);
+			if (flip) {
+				no++;
+				i = next; /* the negation is spent */
+			} else {
+				yes++;
+				i = next - 1;
+			}
+			continue;
 		}
 		for (size_t k = 0; no1[k]; k++)
 			if (strcmp(ws.w[i], no1[k]) == 0)
@@ -759,10 +827,19 @@ static bool answer_guess_choice(const struct nl_survey *s, struct nl_span t, siz
 	ws.n = k;
 	if (ws.n == 0 || ws.n > ANSWER_GUESS_WORDS)
 		return false;
-	for (size_t i = 0; i < ws.n; i++)
-		if (answer_is_negation(ws.w[i]) || strcmp(ws.w[i], "longer") == 0)
-			return false;
 	bool used[ANSWER_GUESS_WORDS] = {false};
+	for (size_t i = 0; i < ws.n; i++) {
+		if (strcmp(ws.w[i], "longer") == 0 || answer_negates(&ws, i))
+			return false;
+		if (answer_is_negation(ws.w[i])) {
+			/* "no doubt", "without a doubt": words that do not deny, and are not filler */
+			size_t j = i;
+			while (j < ws.n && strcmp(ws.w[j], "doubt") != 0 && strcmp(ws.w[j], "question") != 0)
+				used[j++] = true;
+			if (j < ws.n)
+				used[j] = true;
+		}
+	}
 	size_t fq = (size_t)-1, fo = (size_t)-1;
 	/* options of several words first, so "side job" is not also "job" */
 	for (int pass = 0; pass < 2; pass++) {

@@ -176,6 +176,12 @@ static void choice_values(void **state)
 	/* ambiguous or negated: never guessed */
 	EXPECT("1 a job and a career\n", "work=?[1 a job and a career]");
 	EXPECT("1 not a job\n", "work=?[1 not a job]");
+	/* a negation up to four words before the option; "no doubt" is no negation */
+	EXPECT("1 not really a career\n", "work=?[1 not really a career]");
+	EXPECT("1 I wouldn't call it a career\n", "work=?[1 I wouldn't call it a career]");
+	EXPECT("1 Career, no doubt\n", "work=career");
+	EXPECT("1 without a doubt a job\n", "work=job");
+	EXPECT("1 Not sure, honestly.\n", "work=not sure");
 	EXPECT("1 banana\n", "work=?[1 banana]");
 	EXPECT("1 well it started as a job years ago but by now I would not call it anything but a career\n",
 	       "work=?[1 well it started as a job years ago but by now I would not call it anything but a "
@@ -196,14 +202,25 @@ static void scale_values(void **state)
 	EXPECT("2 3 or 4\n", "satisfaction=?[2 3 or 4]");
 	EXPECT("2 zero\n", "satisfaction=?[2 zero]");
 	EXPECT("2 very\n", "satisfaction=?[2 very]");
+	EXPECT("2 4 of 5\n", "satisfaction=4");
+	EXPECT("2 3 of 10\n", "satisfaction=?[2 3 of 10]");
+	EXPECT("2 one of the best\n", "satisfaction=1");
+	EXPECT("2 Not bad, a 4\n", "satisfaction=4");
+	EXPECT("2 not a 5\n", "satisfaction=?[2 not a 5]");
+	EXPECT("2 definitely not 1\n", "satisfaction=?[2 definitely not 1]");
+	/* keycap digits: "4️⃣" */
+	EXPECT("2 4\xEF\xB8\x8F\xE2\x83\xA3\n", "satisfaction=4");
 }
 
 static void yesno_values(void **state)
 {
 	(void)state;
-	const char *yes[] = {"yes",    "Yeah",       "yep",       "Sure!",
-	                     "please", "Absolutely", "of course", "Yes please, Tuesday"};
-	const char *no[] = {"no", "Nope", "not now", "No thanks", "no, thank you"};
+	const char *yes[] = {"yes",         "Yeah",          "yep",           "Sure!",        "please",
+	                     "Absolutely",  "of course",     "Yes please, Tuesday", "Sure, why not", "Count me in",
+	                     "sounds good", "\xF0\x9F\x91\x8D", "\xF0\x9F\x91\x8D\xF0\x9F\x8F\xBD"};
+	const char *no[] = {"no",           "Nope",          "not now",      "No thanks",        "no, thank you",
+	                    "Absolutely not", "Please don't", "of course not", "I would not",     "Definitely not now",
+	                    "Not for me",   "I'll pass",     "I don't think so", "\xF0\x9F\x91\x8E"};
 	char body[128];
 	for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
 		snprintf(body, sizeof body, "3 %s\n", yes[i]);
@@ -216,6 +233,8 @@ static void yesno_values(void **state)
 	EXPECT("3 yes and no\n", "consult=?[3 yes and no]");
 	EXPECT("3 not sure\n", "consult=?[3 not sure]");
 	EXPECT("3 maybe\n", "consult=?[3 maybe]");
+	EXPECT("3 Yes, not now\n", "consult=?[3 Yes, not now]");
+	EXPECT("3 I'm not sure\n", "consult=?[3 I'm not sure]");
 }
 
 static void text_values(void **state)
@@ -366,6 +385,8 @@ static void unnumbered_choice(void **state)
 	EXPECT("Is it a career?\n", "");
 	EXPECT("Thanks for the career advice\n", "");
 	EXPECT("Take care!\n", "");
+	EXPECT("Career, no doubt\n", "work=career");
+	EXPECT("I doubt it's a career\n", "");
 	EXPECT("car\n", "");
 	EXPECT("Sam Lee, Career Coach\n", "");
 	EXPECT("It's a career, 5/5\n", "");
