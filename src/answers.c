@@ -4,7 +4,9 @@
  * Only the person's lines carry answers; quoted lines only tell which question an inline answer
  * belongs to (a quoted "1. Is your work…" followed by an unquoted "career").  Forms understood:
  *   by number    "1 career", "1: career", "1) Career", "1. career", "Q1 - career", "#1 career",
- *                "Question 1: career", and several on one line: "1 career, 2 4, 3 yes";
+ *                "(1) career", "- 1 career", "Q 1 career", "Question #1: career", and several on one
+ *                line: "1 career, 2 4, 3 yes", or without commas "1 career 2 4 3 yes" when every
+ *                answer then reads cleanly;
  *   by id        "work: career", "work = career";
  *   inline       the first unquoted paragraph after a quoted question line, or a quoted line under
  *                a question that reads cleanly as its answer (typed into an unprefixed original).
@@ -16,9 +18,11 @@
  *                substance ("Definitely a career!"), when the reply does not answer that question
  *                otherwise; never for scale or yes/no questions (answer_guess_choice).
  * Values: choice = an option's words (or an unambiguous prefix of a one-word option) inside a
- * short sentence; scale = digits, "4/5", "4 out of 5", number words one..ten; yes/no = a fixed
- * vocabulary; text = the words as written, trimmed.  Anything ambiguous, negated or out of range is
- * NL_ANSWER_UNREADABLE with the raw line: never guessed.
+ * short sentence; scale = digits (keycap digits too), "4/5", "4 of 5", "4 out of 5", number words
+ * one..ten; yes/no = a fixed vocabulary (answer_yesno); text = the words as written, trimmed (a
+ * text answer by number or id that the client hard-wrapped runs on over its wrapped lines,
+ * answer_wrap_end).  Anything ambiguous, negated or out of range is NL_ANSWER_UNREADABLE with the
+ * raw line: never guessed.
  *
  * Everything is linear in the input; lines longer than ANSWER_LINE_MAX are not answers.
  */
@@ -148,11 +152,11 @@ static bool answer_words_match(const struct answer_words *ws, size_t at, const s
 
 static bool answer_is_negation(const char *w)
 {
-	static const char *const neg[] = {"not",      "no",      "never",   "isn't",  "isnt",    "nor",
-	                                  "neither",  "hardly",  "don't",   "dont",   "without", "wouldn't",
-	                                  "wouldnt",  "couldn't", "couldnt", "can't",  "cant",    "cannot",
-	                                  "won't",    "wont",    "doesn't", "doesnt", "aren't",  "arent",
-	                                  "wasn't",   "wasnt",   "ain't",   "barely", NULL};
+	static const char *const neg[] = {"not",     "no",       "never",   "isn't",  "isnt",    "nor",
+	                                  "neither", "hardly",   "don't",   "dont",   "without", "wouldn't",
+	                                  "wouldnt", "couldn't", "couldnt", "can't",  "cant",    "cannot",
+	                                  "won't",   "wont",     "doesn't", "doesnt", "aren't",  "arent",
+	                                  "wasn't",  "wasnt",    "ain't",   "barely", NULL};
 	for (size_t i = 0; neg[i]; i++)
 		if (strcmp(w, neg[i]) == 0)
 			return true;
@@ -270,8 +274,9 @@ static bool answer_scale(const struct nl_question *q, const char *s, size_t len,
 			continue;
 		/* "4/5", "4 of 5" and "4 out of 5": the second number must be the scale's top */
 		size_t at = i;
-		if (i + 2 < ws.n && (strcmp(ws.w[i + 1], "/") == 0 ||
-		                     (strcmp(ws.w[i + 1], "of") == 0 && answer_number_word(ws.w[i + 2]) >= 0))) {
+		if (i + 2 < ws.n &&
+		    (strcmp(ws.w[i + 1], "/") == 0 ||
+		     (strcmp(ws.w[i + 1], "of") == 0 && answer_number_word(ws.w[i + 2]) >= 0))) {
 			if (answer_number_word(ws.w[i + 2]) != q->max)
 				return false;
 			i += 2;
@@ -296,17 +301,22 @@ static bool answer_scale(const struct nl_question *q, const char *s, size_t len,
 
 static bool answer_yesno(const char *s, size_t len, char **value)
 {
-	static const char *const yes1[] = {
-	    "yes",  "yeah", "yep", "yup", "sure", "please", "absolutely", "definitely", "certainly", "ok",
-	    "okay", "y",    "ja",  "oui", "si",   "sí",     "yea",        "gladly",     "indeed",    "\xF0\x9F\x91\x8D",
-	    NULL}; /* U+1F44D thumbs up */
-	static const char *const no1[] = {"no",  "nope",  "nah", "n", "nein", "non", "never",
-	                                  "\xF0\x9F\x91\x8E", NULL}; /* U+1F44E thumbs down */
-	static const char *const yes2[] = {"of course", "why not", "i would",     "i'd love",     "would love",
-	                                   "count me",  "sign me", "sounds good", "sounds great", NULL};
-	static const char *const no2[] = {"not now",   "no thanks",   "not really",  "not interested", "not yet",
-	                                  "no thank",  "not today",   "maybe later", "not for",        "not at",
-	                                  "i'll pass", "don't think", "dont think",  NULL};
+	static const char *const yes1[] = {"yes",       "yeah",   "yep",        "yup",
+	                                   "sure",      "please", "absolutely", "definitely",
+	                                   "certainly", "ok",     "okay",       "y",
+	                                   "ja",        "oui",    "si",         "sí",
+	                                   "yea",       "gladly", "indeed",     "\xF0\x9F\x91\x8D",
+	                                   NULL}; /* U+1F44D thumbs up */
+	static const char *const no1[] = {"no",   "nope", "nah",   "n",
+	                                  "nein", "non",  "never", "\xF0\x9F\x91\x8E",
+	                                  NULL}; /* U+1F44E thumbs down */
+	static const char *const yes2[] = {"of course",    "why not",  "i would", "i'd love",
+	                                   "would love",   "count me", "sign me", "sounds good",
+	                                   "sounds great", NULL};
+	static const char *const no2[] = {"not now",    "no thanks", "not really", "not interested",
+	                                  "not yet",    "no thank",  "not today",  "maybe later",
+	                                  "not for",    "not at",    "i'll pass",  "don't think",
+	                                  "dont think", NULL};
 	/* a yes word that only strengthens what follows: "absolutely not", "please don't", "of course
 	 * not", "I would not" are a no */
 	static const char *const strong[] = {"absolutely", "definitely", "certainly", "please", "gladly",
@@ -512,7 +522,8 @@ static size_t answer_numbered_split(const struct nl_survey *s, const char *line,
 			continue;
 		/* the separator and the spaces before it are not part of the value */
 		const char *ve = p;
-		while (ve > segs[n - 1].v && (ve[-1] == ' ' || ve[-1] == '\t' || ve[-1] == '/' || ve[-1] == '|'))
+		while (ve > segs[n - 1].v &&
+		       (ve[-1] == ' ' || ve[-1] == '\t' || ve[-1] == '/' || ve[-1] == '|'))
 			ve--;
 		segs[n - 1].vlen = (size_t)(ve - segs[n - 1].v);
 		segs[n++] = (struct answer_seg){q2, v2, (size_t)(end - v2)};
@@ -762,16 +773,16 @@ static struct nl_span answer_tail_after_hint(struct nl_span tail)
 static bool answer_filler(const char *w)
 {
 	static const char *const filler[] = {
-	    "a",        "an",     "the",       "definitely", "def",      "really",   "more",    "mostly",
-	    "most",     "of",     "it",        "it's",       "its",      "is",       "i",       "i'd",
-	    "i'm",      "my",     "me",        "for",        "say",      "would",    "think",   "guess",
-	    "probably", "surely", "certainly", "absolutely", "clearly",  "totally",  "very",    "much",
-	    "like",     "feels",  "rather",    "bit",        "kind",     "sort",     "currently", "now",
-	    "today",    "right",  "at",        "this",       "point",    "moment",   "still",   "actually",
-	    "honestly", "truly",  "just",      "pure",       "purely",   "simply",   "so",      "far",
-	    "in",       "that",   "though",    "well",       "hmm",      "oh",       "as",      "work",
-	    "all",      "way",    "real",      "proper",     "fully",    "entirely", "completely", "am",
-	    "100",      "percent", "one",      "mine",       NULL};
+	    "a",        "an",      "the",       "definitely", "def",     "really",   "more",       "mostly",
+	    "most",     "of",      "it",        "it's",       "its",     "is",       "i",          "i'd",
+	    "i'm",      "my",      "me",        "for",        "say",     "would",    "think",      "guess",
+	    "probably", "surely",  "certainly", "absolutely", "clearly", "totally",  "very",       "much",
+	    "like",     "feels",   "rather",    "bit",        "kind",    "sort",     "currently",  "now",
+	    "today",    "right",   "at",        "this",       "point",   "moment",   "still",      "actually",
+	    "honestly", "truly",   "just",      "pure",       "purely",  "simply",   "so",         "far",
+	    "in",       "that",    "though",    "well",       "hmm",     "oh",       "as",         "work",
+	    "all",      "way",     "real",      "proper",     "fully",   "entirely", "completely", "am",
+	    "100",      "percent", "one",       "mine",       NULL};
 	for (size_t i = 0; filler[i]; i++)
 		if (strcmp(w, filler[i]) == 0)
 			return true;
@@ -861,7 +872,8 @@ static bool answer_guess_choice(const struct nl_survey *s, struct nl_span t, siz
 					if (overlap)
 						continue;
 					if (fq != (size_t)-1 && (fq != i || fo != o))
-						return false; /* a second option, of this question or another */
+						return false; /* a second option, of this question or another
+						               */
 					fq = i;
 					fo = o;
 					for (size_t m = 0; m < ph.n; m++)
@@ -878,6 +890,61 @@ static bool answer_guess_choice(const struct nl_survey *s, struct nl_span t, siz
 	*q = fq;
 	*opt = fo;
 	return true;
+}
+
+/* A text answer by number or id that the client hard-wrapped ("4 I would change how we plan the
+ * quarter: fewer surprise deadlines and" / "more time to do the work properly."): the index of the
+ * last line it runs over, `i` if it does not.  A line continues the one above only when that one
+ * is as long as a wrapped line (60 to 80 characters) and does not end a sentence, and the line is
+ * the person's, not blank, and neither another answer, the survey's own text nor a sign-off. */
+static size_t answer_wrap_end(const struct nl_survey *s, const struct nl_reply_line *lines, size_t n_lines,
+                              size_t i)
+{
+	static const char *const closing[] = {"best",  "thanks", "thank",  "cheers",    "regards",
+	                                      "kind",  "warm",   "warmly", "sincerely", "br",
+	                                      "yours", "sent",   NULL};
+	size_t end = i;
+	while (end + 1 < n_lines && !lines[end + 1].quoted) {
+		struct nl_span prev = nl_span_trim((struct nl_span){lines[end].text, lines[end].len});
+		struct nl_span t = nl_span_trim((struct nl_span){lines[end + 1].text, lines[end + 1].len});
+		if (t.len == 0 || t.len > ANSWER_LINE_MAX || prev.len == 0)
+			break;
+		size_t cp = 0;
+		for (size_t k = 0; k < prev.len; k++)
+			cp += ((unsigned char)prev.ptr[k] & 0xC0) != 0x80;
+		char last = prev.ptr[prev.len - 1];
+		if (cp < 60 || cp > 80 || last == '.' || last == '!' || last == '?')
+			break;
+		struct answer_words ws;
+		answer_split(t.ptr, t.len, &ws);
+		bool signoff = false;
+		for (size_t k = 0; ws.n > 0 && closing[k] && !signoff; k++)
+			signoff = strcmp(ws.w[0], closing[k]) == 0;
+		struct answer_seg segs[ANSWER_MAX_SEGS], seg;
+		struct nl_span tail;
+		bool num;
+		if (signoff || answer_numbered(s, t.ptr, t.len, segs) > 0 ||
+		    answer_by_id(s, t.ptr, t.len, &seg) ||
+		    answer_quoted_question(s, t.ptr, t.len, &tail, &num) != (size_t)-1 ||
+		    answer_furniture(s, t) || answer_example(t.ptr, t.len))
+			break;
+		end++;
+	}
+	return end;
+}
+
+/* The answer `v` of line i joined with the trimmed lines i+1..end, one space between. */
+static char *answer_join(const char *v, size_t vlen, const struct nl_reply_line *lines, size_t i, size_t end)
+{
+	struct nl_buf b = NL_BUF_INIT;
+	struct nl_span first = nl_span_trim((struct nl_span){v, vlen});
+	nl_buf_append(&b, first.ptr, first.len);
+	for (size_t k = i + 1; k <= end; k++) {
+		struct nl_span lt = nl_span_trim((struct nl_span){lines[k].text, lines[k].len});
+		nl_buf_putc(&b, ' ');
+		nl_buf_append(&b, lt.ptr, lt.len);
+	}
+	return nl_buf_detach(&b);
 }
 
 /* ---- the reader ---- */
@@ -979,10 +1046,12 @@ void nl_survey_read_answers(const struct nl_survey *survey, const struct nl_repl
 			 * is never taken (it may be the original's own hint) */
 			char *v = NULL;
 			struct nl_span typed = answer_tail_after_hint(tail);
-			if (!answer_tail_furniture(survey, typed) && survey->questions[asked].type != NL_Q_TEXT &&
+			if (!answer_tail_furniture(survey, typed) &&
+			    survey->questions[asked].type != NL_Q_TEXT &&
 			    !answer_example(typed.ptr, typed.len) &&
 			    answer_value(&survey->questions[asked], typed.ptr, typed.len, &v)) {
-				answer_put(survey, slots, have, asked, typed.ptr, typed.len, t.ptr, t.len, true);
+				answer_put(survey, slots, have, asked, typed.ptr, typed.len, t.ptr, t.len,
+				           true);
 				current = (size_t)-1;
 			}
 			free(v);
@@ -1047,15 +1116,40 @@ void nl_survey_read_answers(const struct nl_survey *survey, const struct nl_repl
 			}
 		}
 		if (ns > 0) {
-			for (size_t k = 0; k < ns; k++)
-				answer_put(survey, slots, have, segs[k].q, segs[k].v, segs[k].vlen,
-				           ns == 1 ? t.ptr : segs[k].v, ns == 1 ? t.len : segs[k].vlen,
+			for (size_t k = 0; k + 1 < ns; k++)
+				answer_put(survey, slots, have, segs[k].q, segs[k].v, segs[k].vlen, segs[k].v,
+				           segs[k].vlen, false);
+			const struct answer_seg *lastseg = &segs[ns - 1];
+			size_t end = survey->questions[lastseg->q].type == NL_Q_TEXT
+			                 ? answer_wrap_end(survey, lines, n_lines, i)
+			                 : i;
+			if (end > i) {
+				char *v = answer_join(lastseg->v, lastseg->vlen, lines, i, end);
+				char *raw =
+				    ns == 1 ? answer_join(t.ptr, t.len, lines, i, end) : nl_xstrdup(v);
+				answer_put(survey, slots, have, lastseg->q, v, strlen(v), raw, strlen(raw),
 				           false);
+				free(v);
+				free(raw);
+				i = end;
+			} else {
+				answer_put(survey, slots, have, lastseg->q, lastseg->v, lastseg->vlen,
+				           ns == 1 ? t.ptr : lastseg->v, ns == 1 ? t.len : lastseg->vlen,
+				           false);
+			}
 			continue;
 		}
 		struct answer_seg seg;
 		if (answer_by_id(survey, t.ptr, t.len, &seg)) {
-			answer_put(survey, slots, have, seg.q, seg.v, seg.vlen, t.ptr, t.len, false);
+			size_t end = survey->questions[seg.q].type == NL_Q_TEXT
+			                 ? answer_wrap_end(survey, lines, n_lines, i)
+			                 : i;
+			char *v = answer_join(seg.v, seg.vlen, lines, i, end);
+			char *raw = answer_join(t.ptr, t.len, lines, i, end);
+			answer_put(survey, slots, have, seg.q, v, strlen(v), raw, strlen(raw), false);
+			free(v);
+			free(raw);
+			i = end;
 			continue;
 		}
 		size_t gq, go;

@@ -215,12 +215,33 @@ static void scale_values(void **state)
 static void yesno_values(void **state)
 {
 	(void)state;
-	const char *yes[] = {"yes",         "Yeah",          "yep",           "Sure!",        "please",
-	                     "Absolutely",  "of course",     "Yes please, Tuesday", "Sure, why not", "Count me in",
-	                     "sounds good", "\xF0\x9F\x91\x8D", "\xF0\x9F\x91\x8D\xF0\x9F\x8F\xBD"};
-	const char *no[] = {"no",           "Nope",          "not now",      "No thanks",        "no, thank you",
-	                    "Absolutely not", "Please don't", "of course not", "I would not",     "Definitely not now",
-	                    "Not for me",   "I'll pass",     "I don't think so", "\xF0\x9F\x91\x8E"};
+	const char *yes[] = {"yes",
+	                     "Yeah",
+	                     "yep",
+	                     "Sure!",
+	                     "please",
+	                     "Absolutely",
+	                     "of course",
+	                     "Yes please, Tuesday",
+	                     "Sure, why not",
+	                     "Count me in",
+	                     "sounds good",
+	                     "\xF0\x9F\x91\x8D",
+	                     "\xF0\x9F\x91\x8D\xF0\x9F\x8F\xBD"};
+	const char *no[] = {"no",
+	                    "Nope",
+	                    "not now",
+	                    "No thanks",
+	                    "no, thank you",
+	                    "Absolutely not",
+	                    "Please don't",
+	                    "of course not",
+	                    "I would not",
+	                    "Definitely not now",
+	                    "Not for me",
+	                    "I'll pass",
+	                    "I don't think so",
+	                    "\xF0\x9F\x91\x8E"};
 	char body[128];
 	for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
 		snprintf(body, sizeof body, "3 %s\n", yes[i]);
@@ -242,6 +263,27 @@ static void text_values(void **state)
 	(void)state;
 	EXPECT("4   Less time in meetings, more time building things.  \n",
 	       "change=Less time in meetings, more time building things.");
+	/* kept verbatim: case, punctuation, inner spacing and non-ASCII as written */
+	EXPECT("4 CAFÉ  au lait — “free”, please!\n", "change=CAFÉ  au lait — “free”, please!");
+	/* a text answer the client hard-wrapped continues on the lines below it */
+	EXPECT("1 career\n4 I would change how we plan the quarter: fewer surprise deadlines and\n"
+	       "more time to do the work properly.\n\nBest,\nSam\n",
+	       "work=career;change=I would change how we plan the quarter: fewer surprise deadlines and more "
+	       "time to do the work properly.");
+	EXPECT("change: I would change how we plan the quarter: fewer surprise deadlines and\nmore focus\n",
+	       "change=I would change how we plan the quarter: fewer surprise deadlines and more focus");
+	EXPECT(
+	    "1 career, 4 I would change how we plan the quarter: fewer surprise deadlines\nand more focus\n",
+	    "work=career;change=I would change how we plan the quarter: fewer surprise deadlines and more "
+	    "focus");
+	/* ... but not after a short line, a finished sentence, into a sign-off or another answer */
+	EXPECT("4 Fewer meetings\nSam\n", "change=Fewer meetings");
+	EXPECT("4 I would change how we plan the quarter: fewer surprise deadlines and more.\nSam\n",
+	       "change=I would change how we plan the quarter: fewer surprise deadlines and more.");
+	EXPECT("4 More time for deep work, fewer meetings, and a clearer path to promotion\nThanks, Sam\n",
+	       "change=More time for deep work, fewer meetings, and a clearer path to promotion");
+	EXPECT("4 I would change how we plan the quarter: fewer surprise deadlines and\n2 four\n",
+	       "satisfaction=4;change=I would change how we plan the quarter: fewer surprise deadlines and");
 }
 
 static void inline_answers(void **state)
@@ -357,7 +399,8 @@ static void question_line_with_tail(void **state)
 	       "3. Would you like a free 15-minute consultation? yes / no\n",
 	       "work=career;satisfaction=4");
 	/* ... never over what the person wrote above it, and never a text question's tail */
-	EXPECT("1 job\n\n1. Is your work today a job or a career? Choose: job, career or not sure\n", "work=job");
+	EXPECT("1 job\n\n1. Is your work today a job or a career? Choose: job, career or not sure\n",
+	       "work=job");
 	EXPECT("1 job\n\n1. Is your work today a job or a career? career\n", "work=job");
 	EXPECT("What one thing would you change about your work? Answer in your own words.\n", "");
 }
@@ -467,11 +510,12 @@ static void read_value(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(numbered_forms), cmocka_unit_test(by_id),        cmocka_unit_test(choice_values),
-	    cmocka_unit_test(scale_values),   cmocka_unit_test(yesno_values), cmocka_unit_test(text_values),
-	    cmocka_unit_test(inline_answers), cmocka_unit_test(question_line_with_tail),
-	    cmocka_unit_test(unnumbered_choice),         cmocka_unit_test(unnumbered_choice_two_questions),
-	    cmocka_unit_test(no_answers),   cmocka_unit_test(read_value),
+	    cmocka_unit_test(numbered_forms),    cmocka_unit_test(by_id),
+	    cmocka_unit_test(choice_values),     cmocka_unit_test(scale_values),
+	    cmocka_unit_test(yesno_values),      cmocka_unit_test(text_values),
+	    cmocka_unit_test(inline_answers),    cmocka_unit_test(question_line_with_tail),
+	    cmocka_unit_test(unnumbered_choice), cmocka_unit_test(unnumbered_choice_two_questions),
+	    cmocka_unit_test(no_answers),        cmocka_unit_test(read_value),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
