@@ -1038,24 +1038,29 @@ void nl_survey_read_answers(const struct nl_survey *survey, const struct nl_repl
 		bool tnum;
 		size_t asked = answer_quoted_question(survey, t.ptr, t.len, &tail, &tnum);
 		if (asked != (size_t)-1) {
-			current = asked;
-			after = 0;
-			pasted = true;
 			/* an answer typed after the question on its own line ("1. Is your work…? career")
 			 * counts when it reads cleanly, as one typed under it does; a text question's tail
 			 * is never taken (it may be the original's own hint) */
 			char *v = NULL;
 			struct nl_span typed = answer_tail_after_hint(tail);
-			if (!answer_tail_furniture(survey, typed) &&
-			    survey->questions[asked].type != NL_Q_TEXT &&
-			    !answer_example(typed.ptr, typed.len) &&
-			    answer_value(&survey->questions[asked], typed.ptr, typed.len, &v)) {
-				answer_put(survey, slots, have, asked, typed.ptr, typed.len, t.ptr, t.len,
-				           true);
-				current = (size_t)-1;
-			}
+			bool clean = !answer_tail_furniture(survey, typed) &&
+			             survey->questions[asked].type != NL_Q_TEXT &&
+			             !answer_example(typed.ptr, typed.len) &&
+			             answer_value(&survey->questions[asked], typed.ptr, typed.len, &v);
 			free(v);
-			continue;
+			/* unnumbered and followed by other words: the person's prose that starts with the
+			 * question, as for a quoted line */
+			if (!tnum && !clean && !answer_tail_furniture(survey, tail))
+				asked = (size_t)-1;
+			if (asked != (size_t)-1) {
+				current = clean ? (size_t)-1 : asked;
+				after = 0;
+				pasted = true;
+				if (clean)
+					answer_put(survey, slots, have, asked, typed.ptr, typed.len, t.ptr,
+					           t.len, true);
+				continue;
+			}
 		}
 		if (answer_furniture(survey, t))
 			continue;

@@ -403,6 +403,10 @@ static void question_line_with_tail(void **state)
 	       "work=job");
 	EXPECT("1 job\n\n1. Is your work today a job or a career? career\n", "work=job");
 	EXPECT("What one thing would you change about your work? Answer in your own words.\n", "");
+	/* unnumbered with a clean answer after it: read; with prose after it: the person's own
+	 * sentence, not the original's question, so the next line is no inline answer */
+	EXPECT("Is your work today a job or a career? Career!\n", "work=career");
+	EXPECT("Is your work today a job or a career? I never asked myself.\nNot sure\n", "");
 }
 
 /* A choice answered without its number in the person's own text (answer_guess_choice). */
