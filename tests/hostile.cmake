@@ -21,3 +21,8 @@ target_link_libraries(state_faults_helper PRIVATE nl_store)
 nl_e2e_test(state_faults /bin/bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/state_faults_test.sh
   $<TARGET_FILE:state_faults_helper>)
 set_tests_properties(state_faults PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77)
+
+# Every bound one past its limit through `mailer collect` from a Maildir: recorded as unreadable
+# with the reason, the good reply beside them still counted.
+nl_e2e_test(pathological_collect /bin/bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/pathological_collect.sh)
+set_tests_properties(pathological_collect PROPERTIES TIMEOUT 300)
