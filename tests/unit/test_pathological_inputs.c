@@ -334,6 +334,26 @@ static void bad_03_04_body_lines(void **state)
 	nl_buf_free(&back);
 	nl_buf_free(&want);
 	nl_buf_free(&out);
+	/* Headers too: a 5,000-character word in a subject or a display name, and the longest URL the
+	 * composer accepts (900 characters, compose.c) as a raw value, never make a line over 998
+	 * octets (RFC 5322 §2.1.1).  (nl_mime_header_raw itself does not break a longer unbreakable
+	 * value: its callers bound what they pass.) */
+	char *word = repeat("x", 5000);
+	nl_mime_header_text(&out, "Subject", word, 5000);
+	nl_mime_header_mailbox(&out, "To", word, "a@example.test");
+	char *url = nl_xasprintf("<https://example.test/%.*s>", 900 - 21, word);
+	nl_mime_header_raw(&out, "List-Unsubscribe", url);
+	size_t col = 0, longest = 0;
+	for (size_t i = 0; i < out.len; i++) {
+		col = out.data[i] == '\n' ? 0 : col + 1;
+		if (col > longest)
+			longest = col;
+	}
+	printf("  longest header line for 5,000-character words: %zu octets\n", longest);
+	assert_true(longest <= 998);
+	free(url);
+	free(word);
+	nl_buf_free(&out);
 	/* The same in a whole multipart/alternative body. */
 	nl_mime_alternative(&out, "=_b", body.data, body.len, "<p>.</p>\n.\n", 11);
 	assert_smtp_safe(&out);
