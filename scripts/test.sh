@@ -14,7 +14,7 @@ run_suite() { # build-dir build-type
 }
 run_suite build RelWithDebInfo
 # The end-to-end tests once more with every mailer process under valgrind memcheck.
-ctest --test-dir build --output-on-failure -L valgrind -j2 || status=1
+ctest --test-dir build --output-on-failure -L valgrind || status=1
 if [ "${MAILER_SKIP_ASAN:-}" != 1 ]; then
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 run_suite build-asan Asan
 fi
