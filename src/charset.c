@@ -126,27 +126,7 @@ static const uint16_t charset_cp1252_high[32] = {
 static void charset_put_cp(struct nl_buf *out, uint32_t cp)
 {
 	char s[4];
-	size_t n;
-	if (cp < 0x80) {
-		s[0] = (char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		s[0] = (char)(0xC0 | (cp >> 6));
-		s[1] = (char)(0x80 | (cp & 0x3F));
-		n = 2;
-	} else if (cp < 0x10000) {
-		s[0] = (char)(0xE0 | (cp >> 12));
-		s[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		s[2] = (char)(0x80 | (cp & 0x3F));
-		n = 3;
-	} else {
-		s[0] = (char)(0xF0 | (cp >> 18));
-		s[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-		s[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		s[3] = (char)(0x80 | (cp & 0x3F));
-		n = 4;
-	}
-	nl_buf_append(out, s, n);
+	nl_buf_append(out, s, nl_utf8_encode(cp, s));
 }
 
 #define CHARSET_REPLACEMENT "\xEF\xBF\xBD"

@@ -145,27 +145,7 @@ static void html_put_cp(struct html *h, uint32_t cp)
 	if (cp == 0 || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF || (cp < 0x20 && cp != '\t'))
 		cp = 0xFFFD;
 	char s[4];
-	size_t n;
-	if (cp < 0x80) {
-		s[0] = (char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		s[0] = (char)(0xC0 | (cp >> 6));
-		s[1] = (char)(0x80 | (cp & 0x3F));
-		n = 2;
-	} else if (cp < 0x10000) {
-		s[0] = (char)(0xE0 | (cp >> 12));
-		s[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		s[2] = (char)(0x80 | (cp & 0x3F));
-		n = 3;
-	} else {
-		s[0] = (char)(0xF0 | (cp >> 18));
-		s[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-		s[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		s[3] = (char)(0x80 | (cp & 0x3F));
-		n = 4;
-	}
-	html_char(h, s, n);
+	html_char(h, s, nl_utf8_encode(cp, s));
 }
 
 static const struct {

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "buf.h"
@@ -49,6 +50,9 @@ char *nl_ascii_lower(char *s);
 
 /* True if `s` (len bytes) is valid UTF-8. */
 bool nl_utf8_valid(const char *s, size_t len);
+/* Writes code point `cp` (at most U+10FFFF, not a surrogate) as UTF-8 into out; returns its length
+ * (1 to 4). */
+size_t nl_utf8_encode(uint32_t cp, char out[4]);
 /* Display width in terminal columns of a UTF-8 string: East Asian wide characters and most emoji
  * count two, combining marks zero.  Invalid bytes count one. */
 size_t nl_utf8_width(const char *s, size_t len);

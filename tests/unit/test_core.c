@@ -114,6 +114,14 @@ static void test_utf8(void **state)
 	assert_false(nl_utf8_valid("\xed\xa0\x80", 3)); /* a surrogate */
 	assert_int_equal(nl_utf8_width("Zoë", strlen("Zoë")), 3);
 	assert_int_equal(nl_utf8_width("日本", strlen("日本")), 4);
+	char out[4];
+	assert_int_equal(nl_utf8_encode('A', out), 1);
+	assert_int_equal(nl_utf8_encode(0xE9, out), 2);
+	assert_memory_equal(out, "é", 2);
+	assert_int_equal(nl_utf8_encode(0x65E5, out), 3);
+	assert_memory_equal(out, "日", 3);
+	assert_int_equal(nl_utf8_encode(0x1F389, out), 4);
+	assert_memory_equal(out, "🎉", 4);
 }
 
 static void test_paths(void **state)
