@@ -469,10 +469,14 @@ static bool answer_number_prefix(const struct nl_survey *s, const char *p, const
 		return false;
 	bool sep = false;
 	const char *before = p;
+	/* "**1** career": the bold markers closing the number, then a blank or a separator */
+	while (p < end && *p == '*')
+		p++;
+	const char *stars = p;
 	while (p < end && (*p == ' ' || *p == '\t'))
 		p++;
-	/* "1.5" or "1/5" is a number, not a question number */
-	if (p == before && p < end && !(answer_sep(*p)))
+	/* "1.5" or "1/5" is a number, not a question number; so is "1*5" */
+	if (p == stars && p < end && !answer_sep(*p))
 		return false;
 	if (p < end && answer_sep(*p)) {
 		if (*p == '.' && p + 1 < end && p[1] >= '0' && p[1] <= '9')
@@ -485,8 +489,14 @@ static bool answer_number_prefix(const struct nl_survey *s, const char *p, const
 		sep = true;
 		p += 3;
 	}
-	(void)sep;
-	while (p < end && (*p == ' ' || *p == '\t' || *p == '*'))
+	/* after the separator: a doubled one ("--", "...") and the bold markers closing the number
+	 * ("**1.** career"), then blanks; a value's own "*" or quotes are kept as written */
+	if (sep) {
+		char c = p[-1];
+		while (p < end && (*p == c || *p == '*'))
+			p++;
+	}
+	while (p < end && (*p == ' ' || *p == '\t'))
 		p++;
 	if (p >= end || p == before)
 		return false;

@@ -265,6 +265,11 @@ static void text_values(void **state)
 	       "change=Less time in meetings, more time building things.");
 	/* kept verbatim: case, punctuation, inner spacing and non-ASCII as written */
 	EXPECT("4 CAFÉ  au lait — “free”, please!\n", "change=CAFÉ  au lait — “free”, please!");
+	EXPECT("4 *really* fewer meetings\n", "change=*really* fewer meetings");
+	EXPECT("4 -- fewer meetings\n", "change=fewer meetings");
+	EXPECT("**4.** fewer meetings\n", "change=fewer meetings");
+	EXPECT("**4** fewer meetings\n", "change=fewer meetings");
+	EXPECT("1*5\n", "");
 	/* a text answer the client hard-wrapped continues on the lines below it */
 	EXPECT("1 career\n4 I would change how we plan the quarter: fewer surprise deadlines and\n"
 	       "more time to do the work properly.\n\nBest,\nSam\n",
