@@ -2,6 +2,7 @@
  * the options, the run lock, a progress line on a terminal, the summary and the exit code.  The
  * work is nl_send_run (src/send.c). */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -218,6 +219,8 @@ int cmd_send(struct tool *t, int argc, char **argv)
 		return code;
 	if (!tool_load_config(t))
 		return EXIT_CONFIG;
+	/* A server that closes its end must cost one delivery (an error), not the process. */
+	signal(SIGPIPE, SIG_IGN);
 	const struct nl_config *cfg = &t->cfg;
 	if ((rc = nl_article_load(o.article, &article, &err)) != NL_OK)
 		goto out;

@@ -667,6 +667,15 @@ static void transport_classify(struct nl_transport *t, struct transport_slot *s,
 		         t->host, t->user ? t->user : "", s->reply_len ? s->reply : why);
 		return;
 	}
+	if (rc == CURLE_USE_SSL_FAILED) {
+		r->code = NL_ERR_TLS;
+		snprintf(
+		    r->reply, sizeof r->reply,
+		    "%s does not offer STARTTLS, which is required for it (only `starttls = never` in [smtp] "
+		    "would allow plain text)",
+		    t->host);
+		return;
+	}
 	if (transport_tls_error(rc)) {
 		r->code = NL_ERR_TLS;
 		snprintf(r->reply, sizeof r->reply, "TLS with %s failed: %s", t->host, why);

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """send_smtp.py SCENARIO - `mailer send` against the scripted aiosmtpd server (send_server.py).
 
-Scenarios: starttls, smtps, badcert, auth, authfail, defer, reject, drop, rate, unknown, exits.  Each
+Scenarios: starttls, smtps, badcert, nostarttls, auth, authfail, defer, reject, drop, rate, unknown,
+exits.  Each
 generates what it needs (a test CA with openssl, a subscriber list), starts the server on a free
 loopback port (a server that does not come up fails the test), runs mailer and checks the exit code,
 what the server received and what the journal says.  Environment: MAILER, SRC.
@@ -290,6 +291,16 @@ def scenario_unknown(env):
     p = env.send("--resend-unknown")
     check(p.returncode == 0 and per_rcpt(env.received()).get("sub2@example.test") == 1, "--resend-unknown sends it")
     check(all_once(env, env.received()), "in the end everyone has exactly one copy")
+
+
+def scenario_nostarttls(env):
+    """A remote-looking requirement on a server without STARTTLS: refused, nothing sent in clear."""
+    env.subscribers(3)
+    env.start()
+    env.conf(f"smtp://127.0.0.1:{env.port}", "starttls = required")
+    p = env.send()
+    check(p.returncode == 78 and "does not offer STARTTLS" in p.stderr, "no STARTTLS offered: exit 78, said so")
+    check(env.received() == [], "nothing went out in plain text")
 
 
 def scenario_exits(env):
