@@ -103,40 +103,11 @@ void nl_report_write_all(struct nl_tally *const *t, size_t n, enum nl_report_for
 
 size_t nl_report_utf8_next(const char *s, size_t len, unsigned *cp)
 {
-	const unsigned char *u = (const unsigned char *)s;
-	unsigned c = u[0];
-	size_t n;
-	unsigned min;
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	} else if (c >= 0xc2 && c <= 0xdf) {
-		n = 2, min = 0x80, c &= 0x1f;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		n = 3, min = 0x800, c &= 0x0f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		n = 4, min = 0x10000, c &= 0x07;
-	} else {
-		*cp = 0xfffd;
-		return 1;
-	}
-	if (len < n) {
-		*cp = 0xfffd;
-		return 1;
-	}
-	for (size_t i = 1; i < n; i++) {
-		if ((u[i] & 0xc0) != 0x80) {
-			*cp = 0xfffd;
-			return 1;
-		}
-		c = (c << 6) | (u[i] & 0x3f);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff)) {
-		*cp = 0xfffd;
-		return 1;
-	}
-	*cp = c;
-	return n;
+	size_t n = nl_utf8_decode(s, len, cp);
+	if (n)
+		return n;
+	*cp = 0xfffd; /* an invalid byte stands for itself as U+FFFD and is skipped alone */
+	return 1;
 }
 
 void nl_report_put_cp(struct nl_buf *b, unsigned cp)

@@ -245,9 +245,9 @@ char *nl_ascii_lower(char *s)
 	return s;
 }
 
-/* Decodes one UTF-8 sequence at s; returns its length (0 if invalid) and the code point. */
-static size_t util_utf8_decode(const unsigned char *s, size_t len, unsigned *cp)
+size_t nl_utf8_decode(const char *str, size_t len, unsigned *cp)
 {
+	const unsigned char *s = (const unsigned char *)str;
 	unsigned c = s[0];
 	size_t n;
 	unsigned min;
@@ -278,10 +278,9 @@ static size_t util_utf8_decode(const unsigned char *s, size_t len, unsigned *cp)
 
 bool nl_utf8_valid(const char *s, size_t len)
 {
-	const unsigned char *p = (const unsigned char *)s;
 	for (size_t i = 0; i < len;) {
 		unsigned cp;
-		size_t n = util_utf8_decode(p + i, len - i, &cp);
+		size_t n = nl_utf8_decode(s + i, len - i, &cp);
 		if (!n)
 			return false;
 		i += n;
@@ -328,11 +327,10 @@ static int util_cp_width(unsigned cp)
 
 size_t nl_utf8_width(const char *s, size_t len)
 {
-	const unsigned char *p = (const unsigned char *)s;
 	size_t width = 0;
 	for (size_t i = 0; i < len;) {
 		unsigned cp;
-		size_t n = util_utf8_decode(p + i, len - i, &cp);
+		size_t n = nl_utf8_decode(s + i, len - i, &cp);
 		if (!n) {
 			width++;
 			i++;

@@ -50,6 +50,9 @@ char *nl_ascii_lower(char *s);
 
 /* True if `s` (len bytes) is valid UTF-8. */
 bool nl_utf8_valid(const char *s, size_t len);
+/* Decodes the UTF-8 sequence at the start of `s` (`len` > 0 bytes available) into *cp; returns its
+ * length, or 0 if it is not valid UTF-8 (overlong, surrogate, truncated, over U+10FFFF). */
+size_t nl_utf8_decode(const char *s, size_t len, unsigned *cp);
 /* Writes code point `cp` (at most U+10FFFF, not a surrogate) as UTF-8 into out; returns its length
  * (1 to 4). */
 size_t nl_utf8_encode(uint32_t cp, char out[4]);
