@@ -332,17 +332,6 @@ bool nl_charset_known(const char *charset)
 
 /* ---- RFC 2047 ---- */
 
-static int charset_hex(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static int charset_b64(unsigned char c)
 {
 	if (c >= 'A' && c <= 'Z')
@@ -394,10 +383,10 @@ static void charset_word_decode(struct nl_buf *out, char enc, const char *t, siz
 		unsigned char c = (unsigned char)t[i];
 		if (c == '_') {
 			nl_buf_putc(out, ' ');
-		} else if (c == '=' && i + 2 < n && charset_hex((unsigned char)t[i + 1]) >= 0 &&
-		           charset_hex((unsigned char)t[i + 2]) >= 0) {
-			nl_buf_putc(out, (char)(charset_hex((unsigned char)t[i + 1]) * 16 +
-			                        charset_hex((unsigned char)t[i + 2])));
+		} else if (c == '=' && i + 2 < n && nl_hex_value((unsigned char)t[i + 1]) >= 0 &&
+		           nl_hex_value((unsigned char)t[i + 2]) >= 0) {
+			nl_buf_putc(out, (char)(nl_hex_value((unsigned char)t[i + 1]) * 16 +
+			                        nl_hex_value((unsigned char)t[i + 2])));
 			i += 2;
 		} else {
 			nl_buf_putc(out, (char)c);

@@ -445,17 +445,6 @@ static enum nl_code msg_entity(struct msg_parser *p, size_t start, size_t end, i
 
 /* ---- Decoding ---- */
 
-static int msg_hex(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Quoted-printable (RFC 2045 §6.7), leniently: "=ZZ" and a lone "=" stay as they are. */
 static void msg_qp_decode(struct nl_buf *out, const char *s, size_t n)
 {
@@ -473,10 +462,10 @@ static void msg_qp_decode(struct nl_buf *out, const char *s, size_t n)
 			i = k;
 		} else if (k == n) {
 			i = n - 1; /* "=" at the end: a soft break */
-		} else if (i + 2 < n && msg_hex((unsigned char)s[i + 1]) >= 0 &&
-		           msg_hex((unsigned char)s[i + 2]) >= 0) {
-			nl_buf_putc(out, (char)(msg_hex((unsigned char)s[i + 1]) * 16 +
-			                        msg_hex((unsigned char)s[i + 2])));
+		} else if (i + 2 < n && nl_hex_value((unsigned char)s[i + 1]) >= 0 &&
+		           nl_hex_value((unsigned char)s[i + 2]) >= 0) {
+			nl_buf_putc(out, (char)(nl_hex_value((unsigned char)s[i + 1]) * 16 +
+			                        nl_hex_value((unsigned char)s[i + 2])));
 			i += 2;
 		} else {
 			nl_buf_putc(out, '=');

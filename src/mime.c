@@ -7,6 +7,7 @@
  * cleaned of control characters first.
  */
 #include "mime.h"
+#include "util.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -278,17 +279,6 @@ void nl_mime_qp_encode_cached(struct nl_mime_qp_cache *c, struct nl_buf *out, co
 	}
 }
 
-static int mime_hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 bool nl_mime_qp_decode(struct nl_buf *out, const char *s, size_t len)
 {
 	bool ok = true;
@@ -317,8 +307,8 @@ bool nl_mime_qp_decode(struct nl_buf *out, const char *s, size_t len)
 				soft = true;
 				break;
 			}
-			int hi = j + 2 < text_end ? mime_hexval((unsigned char)s[j + 1]) : -1;
-			int lo = j + 2 < text_end ? mime_hexval((unsigned char)s[j + 2]) : -1;
+			int hi = j + 2 < text_end ? nl_hex_value((unsigned char)s[j + 1]) : -1;
+			int lo = j + 2 < text_end ? nl_hex_value((unsigned char)s[j + 2]) : -1;
 			if (hi < 0 || lo < 0) {
 				ok = false;
 				nl_buf_putc(out, '=');

@@ -214,6 +214,17 @@ enum nl_code nl_mkdirs(const char *dir, struct nl_error *err)
 	return rc;
 }
 
+int nl_hex_value(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 static int util_lower(int c)
 {
 	return c >= 'A' && c <= 'Z' ? c + 32 : c;

@@ -42,6 +42,9 @@ char *nl_path_relative_to(const char *file, const char *rel);
 /* Creates `dir` and its parents (mode 0755 or as umask allows). Returns NL_OK or NL_ERR_IO. */
 enum nl_code nl_mkdirs(const char *dir, struct nl_error *err);
 
+/* The value of hexadecimal digit `c` (either case), or -1. */
+int nl_hex_value(unsigned char c);
+
 /* ASCII case-insensitive comparisons, independent of the locale. */
 int nl_ascii_casecmp(const char *a, const char *b);
 int nl_ascii_ncasecmp(const char *a, const char *b, size_t n);
