@@ -68,5 +68,21 @@ n=$(sqlite3 state.db "SELECT count(*) FROM inbound")
 "$mailer" -q -c mailer.conf collect >/dev/null 2>&1
 [ "$(sqlite3 state.db "SELECT count(*) FROM inbound")" = "$n" ] && pass "a second collect records nothing twice" ||
 	fail "a second collect added rows"
+# Things that are not mail files in the Maildir (only a local user can put them there): a FIFO,
+# a link to an endless device.  A cron job must not hang on them: each is unreadable, the run ends.
+mkfifo inbox/new/a-fifo
+ln -s /dev/zero inbox/new/a-zero
+cp inbox/new/good inbox/new/good-again-but-new
+sed -i 's/^Subject: .*/Subject: Re: again/' inbox/new/good-again-but-new
+timeout 60 "$mailer" -q -c mailer.conf collect >/dev/null 2>&1
+rc=$?
+[ $rc != 124 ] && pass "a FIFO and a link to /dev/zero in the Maildir: collect ends (exit $rc)" ||
+	fail "collect hangs on a FIFO or /dev/zero in the Maildir"
+for k in a-fifo a-zero; do
+	row=$(sqlite3 state.db "SELECT class || '|' || reason FROM inbound WHERE location = '$k'")
+	[[ $row == 7\|* ]] && pass "$k: unreadable, reason '${row#7|}'" || fail "$k: recorded as '$row'"
+done
+[ "$(sqlite3 state.db "SELECT class FROM inbound WHERE location = 'good-again-but-new'")" = 1 ] &&
+	pass "the reply after them is still read" || fail "the reply after the FIFO was not read"
 echo "pathological collect: $failures failure(s)"
 [ $failures = 0 ]
