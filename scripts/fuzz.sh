@@ -15,7 +15,11 @@ build=${FUZZ_BUILD:-build-fuzz}
 cmake -S . -B "$build" -DCMAKE_C_COMPILER=clang -DMAILER_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	-DCMAKE_C_FLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -Wno-unused-command-line-argument" \
 	>/dev/null
-cmake --build "$build" -j2 --target $(printf 'fuzz_%s ' "${targets[@]}") >/dev/null
+if ! cmake --build "$build" -j2 --target $(printf 'fuzz_%s ' "${targets[@]}") >"$build/fuzz-build.log" 2>&1; then
+	tail -30 "$build/fuzz-build.log"
+	echo "fuzz.sh: the fuzz targets did not build (log: $build/fuzz-build.log)"
+	exit 1
+fi
 tests/fuzz/seeds.sh "$build/fuzz-corpus" >/dev/null
 
 dict_of() {
