@@ -8,14 +8,14 @@ crash, more; the duplicates caused by one crash must not exceed the number of co
 transaction cut off by the kill leaves a truncated capture file (smtp-sink writes as data arrives):
 the MTA never accepted it, so it is counted apart, not as a delivery.  Prints the counts.
 
-Environment: MAILER, SRC (as for every e2e test); SEED to repeat a run; KILLS, SUBSCRIBERS.
+Environment: MAILER, SRC (as for every e2e test); SEED to repeat a run; KILLS, SUBSCRIBERS, CONNECTIONS.
 """
 import collections, csv, email, email.policy, os, random, shutil, signal, socket, sqlite3, subprocess
 import sys, tempfile, time
 
 MAILER = os.environ["MAILER"]
 SRC = os.environ["SRC"]
-CONNECTIONS = 4
+CONNECTIONS = int(os.environ.get("CONNECTIONS", "4"))
 N = int(os.environ.get("SUBSCRIBERS", "5000"))
 KILLS = int(os.environ.get("KILLS", "12"))
 seed = int(os.environ.get("SEED", str(int(time.time()))))
@@ -82,12 +82,15 @@ def main():
     try:
         wait_port(port)
         cmd = [MAILER, "-c", os.path.join(work, "mailer.conf"), "send", article]
-        # Kill points spread over the send: when the sink has seen a random number of messages, plus
-        # a random few milliseconds, so the kill lands anywhere in a transaction or between two.
-        targets = sorted(rng.sample(range(N // 50, N - N // 50), KILLS))
+        # Each run is killed once the sink has seen a random number (50 to N / KILLS) of NEW
+        # messages from it, plus a random few milliseconds, so the kill lands anywhere in a
+        # transaction or between two, and always while that run is sending.
         kills, runs, per_crash = 0, 0, []
         prev_dups = 0
-        for target in targets:
+        for _ in range(KILLS):
+            target = len(os.listdir(dump)) + rng.randint(50, max(51, N // KILLS))
+            if target >= N:
+                break
             runs += 1
             p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             deadline = time.time() + 120
