@@ -1,6 +1,7 @@
 # Sending (issue 3): the transport and rate limiter as units (with a real smtp-sink), and end-to-end
 # runs of `mailer send` against smtp-sink and scripted aiosmtpd servers on loopback.
 nl_unit_test(test_transport SOURCES unit/test_transport.c LIBS nl_transport)
+nl_unit_test(test_transport_send SOURCES unit/test_transport_send.c LIBS nl_send)
 set_tests_properties(test_transport PROPERTIES TIMEOUT 120)
 nl_e2e_test(send_sink bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/send_sink.sh)
 set_tests_properties(send_sink PROPERTIES TIMEOUT 300)
