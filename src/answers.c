@@ -17,12 +17,12 @@
  *   unnumbered   a short own line naming one option of one choice question and nothing else of
  *                substance ("Definitely a career!"), when the reply does not answer that question
  *                otherwise; never for scale or yes/no questions (answer_guess_choice).
- * Values: choice = an option's words (or an unambiguous prefix of a one-word option) inside a
- * short sentence; scale = digits (keycap digits too), "4/5", "4 of 5", "4 out of 5", number words
- * one..ten; yes/no = a fixed vocabulary (answer_yesno); text = the words as written, trimmed (a
- * text answer by number or id that the client hard-wrapped runs on over its wrapped lines,
- * answer_wrap_end).  Anything ambiguous, negated or out of range is NL_ANSWER_UNREADABLE with the
- * raw line: never guessed.
+ * Values: choice = an option's words inside a short sentence, or alone an unambiguous prefix of
+ * a one-word option ("car"); scale = digits (keycap digits too), "4/5", "4 of 5", "4 out of 5",
+ * number words one..ten; yes/no = a fixed vocabulary (answer_yesno); text = the words as written,
+ * trimmed (a text answer by number or id that the client hard-wrapped runs on over its wrapped
+ * lines, answer_wrap_end).  Anything ambiguous, negated or out of range is NL_ANSWER_UNREADABLE
+ * with the raw line: never guessed.
  *
  * Everything is linear in the input; lines longer than ANSWER_LINE_MAX are not answers.
  */
@@ -217,8 +217,9 @@ static bool answer_choice(const struct nl_question *q, const char *s, size_t len
 			}
 		}
 	}
-	/* an unambiguous prefix of a one-word option ("car" for career), when nothing matched whole */
-	if (ok && found < 0) {
+	/* an unambiguous prefix of a one-word option ("car" for career), when nothing matched whole and
+	 * the answer is that one word: inside a sentence a prefix is a word of its own ("I care") */
+	if (ok && found < 0 && ws.n == 1) {
 		for (size_t at = 0; at < ws.n && ok; at++) {
 			size_t wl = strlen(ws.w[at]);
 			if (wl < 3)

@@ -172,6 +172,9 @@ static void choice_values(void **state)
 	EXPECT("1 not sure\n", "work=not sure");
 	EXPECT("1 Not sure, honestly.\n", "work=not sure");
 	EXPECT("1 car\n", "work=career");
+	EXPECT("1 Car.\n", "work=career");
+	/* a prefix inside a sentence is a word of its own */
+	EXPECT("1 I care a lot\n", "work=?[1 I care a lot]");
 	EXPECT("1 CAREER.\n", "work=career");
 	/* ambiguous or negated: never guessed */
 	EXPECT("1 a job and a career\n", "work=?[1 a job and a career]");
