@@ -599,12 +599,9 @@ static enum nl_code send_collect(struct send_run *r, int timeout_ms)
 	size_t n = 0;
 	struct nl_transport_result *out = r->acc.results + r->acc.nresults;
 	enum nl_code rc = nl_transport_wait(r->t, timeout_ms, out, max, &n, r->err);
-	for (size_t i = 0; i < n; i++)
-		send_outcome(r, &out[i]);
-	r->acc.nresults += n;
 	if (r->opt->log) {
+		/* The conversation first, one log line per protocol line, then what it came to. */
 		const char *trace = nl_transport_trace(r->t);
-		/* one log line per protocol line */
 		for (const char *p = trace; *p;) {
 			const char *nl = strchr(p, '\n');
 			size_t len = nl ? (size_t)(nl - p) : strlen(p);
@@ -612,6 +609,9 @@ static enum nl_code send_collect(struct send_run *r, int timeout_ms)
 			p += len + (nl ? 1 : 0);
 		}
 	}
+	for (size_t i = 0; i < n; i++)
+		send_outcome(r, &out[i]);
+	r->acc.nresults += n;
 	return rc;
 }
 
