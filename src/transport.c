@@ -663,8 +663,9 @@ static void transport_classify(struct nl_transport *t, struct transport_slot *s,
 	}
 	if (rc == CURLE_LOGIN_DENIED) {
 		r->code = NL_ERR_AUTH;
-		snprintf(r->reply, sizeof r->reply, "%.100s refused the login for user '%.100s': %.250s",
-		         t->host, t->user ? t->user : "", s->reply_len ? s->reply : why);
+		snprintf(r->reply, sizeof r->reply,
+		         "authentication failed: %.100s refused the login for user '%.100s': %.250s", t->host,
+		         t->user ? t->user : "", s->reply_len ? s->reply : why);
 		return;
 	}
 	if (rc == CURLE_USE_SSL_FAILED) {
@@ -678,7 +679,13 @@ static void transport_classify(struct nl_transport *t, struct transport_slot *s,
 	}
 	if (transport_tls_error(rc)) {
 		r->code = NL_ERR_TLS;
-		snprintf(r->reply, sizeof r->reply, "TLS with %s failed: %s", t->host, why);
+		if (rc == CURLE_PEER_FAILED_VERIFICATION)
+			snprintf(r->reply, sizeof r->reply,
+			         "TLS with %s failed: its certificate is not trusted (%s); for a private CA "
+			         "set ca_file",
+			         t->host, why);
+		else
+			snprintf(r->reply, sizeof r->reply, "TLS with %s failed: %s", t->host, why);
 		return;
 	}
 	if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
