@@ -832,7 +832,9 @@ static bool answer_emoji(const char *w)
  *  - every other word is filler (answer_filler).
  * Scale and yes/no questions are never guessed: "Yes, I loved it" is no answer to "would you like
  * a consultation?", nor "5 stars for this one" one to a scale; their words are too common in
- * ordinary replies, and nothing on an unnumbered line says which question they answer.
+ * ordinary replies, and nothing on an unnumbered line says which question they answer.  For the
+ * same reason a line naming a choice's option that is a yes/no word or a number ("yes / no /
+ * maybe", "1-2 years") is not guessed.
  * On success *q is the question and *opt the option's index. */
 static bool answer_guess_choice(const struct nl_survey *s, struct nl_span t, size_t *q, size_t *opt)
 {
@@ -882,9 +884,19 @@ static bool answer_guess_choice(const struct nl_survey *s, struct nl_span t, siz
 						overlap |= used[at + m];
 					if (overlap)
 						continue;
+					/* a second option, of this question or another */
 					if (fq != (size_t)-1 && (fq != i || fo != o))
-						return false; /* a second option, of this question or another
-						               */
+						return false;
+					/* an option that is a yes/no word or a number ("yes / no / maybe",
+					 * "1-2 years"): as risky as guessing a yes/no or scale question */
+					char *yn = NULL;
+					bool risky =
+					    answer_yesno(cq->options[o], strlen(cq->options[o]), &yn);
+					free(yn);
+					for (size_t m = 0; m < ph.n && !risky; m++)
+						risky = answer_number_word(ph.w[m]) >= 0;
+					if (risky)
+						return false;
 					fq = i;
 					fo = o;
 					for (size_t m = 0; m < ph.n; m++)

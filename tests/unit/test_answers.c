@@ -488,6 +488,23 @@ static void unnumbered_choice_two_questions(void **state)
 	EXPECT("A side job really\n", "place=side job");
 	survey = one;
 	nl_survey_free(two);
+
+	/* a choice whose options are yes/no words or numbers is as risky as a yes/no or scale question */
+	struct nl_survey *three = make_survey();
+	q = &three->questions[0];
+	for (size_t i = 0; i < q->n_options; i++)
+		free(q->options[i]);
+	q->options[0] = nl_xstrdup("yes");
+	q->options[1] = nl_xstrdup("maybe");
+	q->options[2] = nl_xstrdup("2 years");
+	survey = three;
+	EXPECT("Yes!\n", "");
+	EXPECT("2 years\n", "satisfaction=?[2 years]");
+	EXPECT("Definitely 2 years\n", "");
+	EXPECT("Maybe.\n", "work=maybe");
+	EXPECT("1 yes\n", "work=yes");
+	survey = one;
+	nl_survey_free(three);
 }
 
 static void no_answers(void **state)
