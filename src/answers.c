@@ -522,8 +522,9 @@ static size_t answer_numbered_split(const struct nl_survey *s, const char *line,
 	segs[n++] = (struct answer_seg){q, v, (size_t)(end - v)};
 	for (const char *p = v; p < end && n < ANSWER_MAX_SEGS; p++) {
 		bool hard = *p == ',' || *p == ';';
-		bool weak = loose && p > segs[n - 1].v && (*p == ' ' || *p == '\t' || *p == '/' || *p == '|');
-		if (!hard && !weak)
+		bool spaced =
+		    loose && p > segs[n - 1].v && (*p == ' ' || *p == '\t' || *p == '/' || *p == '|');
+		if (!hard && !spaced)
 			continue;
 		size_t q2;
 		const char *v2;
