@@ -14,6 +14,7 @@ bool tool_load_config(struct tool *t)
 	struct nl_error err = {0};
 	if (nl_config_load(&t->cfg, t->config_path, t->config_given, &err) != NL_OK) {
 		tool_report_error(&err);
+		nl_config_free(&t->cfg); /* the defaults and whatever was read before the bad line */
 		return false;
 	}
 	t->cfg_loaded = true;
