@@ -680,7 +680,10 @@ static void msg_add_recipient(struct nl_message *m, char *addr)
 {
 	if (!addr)
 		return;
-	m->recipients = nl_xrealloc(m->recipients, (m->n_recipients + 1) * sizeof *m->recipients);
+	size_t n = m->n_recipients;
+	/* grow by doubling (capacity is the next power of two), so thousands of addresses cost linear time */
+	if (n == 0 || (n >= 4 && (n & (n - 1)) == 0))
+		m->recipients = nl_xrealloc(m->recipients, (n ? 2 * n : 4) * sizeof *m->recipients);
 	m->recipients[m->n_recipients++] = addr;
 }
 

@@ -28,6 +28,7 @@
 
 struct send_job {
 	struct send_job *next;
+	struct send_job *all_next; /* every job ever made, so a stopped run frees those still in flight */
 	struct nl_buf msg; /* the composed message until submitted */
 	struct nl_envelope env;
 	/* A copy of the subscriber's row, to compose again for a retry. */
@@ -64,6 +65,7 @@ struct send_run {
 	size_t n_columns;
 	const char *const *columns;
 	struct send_queue free_jobs, ready, retry;
+	struct send_job *all; /* every job made, linked by all_next */
 	long jobs_alive;
 	struct nl_ratelimit rl;
 	double started, last_progress;
@@ -113,15 +115,18 @@ static struct send_job *send_pop(struct send_queue *q)
 	return j;
 }
 
-static void send_free_queue(struct send_queue *q)
+/* Frees every job: those queued and those a stopped run left with the transport or in a batch. */
+static void send_free_jobs(struct send_run *r)
 {
-	struct send_job *j;
-	while ((j = send_pop(q)) != NULL) {
+	struct send_job *j = r->all, *next;
+	for (; j; j = next) {
+		next = j->all_next;
 		nl_buf_free(&j->msg);
 		nl_buf_free(&j->row);
 		free(j->values);
 		free(j);
 	}
+	r->all = NULL;
 }
 
 static struct send_job *send_job_get(struct send_run *r)
@@ -129,6 +134,8 @@ static struct send_job *send_job_get(struct send_run *r)
 	struct send_job *j = send_pop(&r->free_jobs);
 	if (!j) {
 		j = nl_xcalloc(1, sizeof *j);
+		j->all_next = r->all;
+		r->all = j;
 		nl_buf_init(&j->msg, NL_COMPOSE_MAX_MESSAGE);
 		nl_buf_init(&j->row, 0);
 		j->values = nl_xcalloc(r->n_columns ? r->n_columns : 1, sizeof *j->values);
@@ -787,9 +794,7 @@ enum nl_code nl_send_run(struct nl_store *store, struct nl_composer *composer, s
 	send_progress(&r, true);
 	/* Deferred ones waiting for an in-run retry when the run ended stay deferred in the journal. */
 	stats->deferred += r.retry.n;
-	send_free_queue(&r.ready);
-	send_free_queue(&r.retry);
-	send_free_queue(&r.free_jobs);
+	send_free_jobs(&r);
 	free(r.acc.results);
 	free(r.acc.starts);
 	free(r.commit.results);
