@@ -190,7 +190,9 @@ static enum nl_code send_open_state(struct tool *t, bool dry, struct nl_store **
 
 static int send_exit_code(const struct nl_send_stats *s)
 {
-	if (s->deferred || s->unknown || s->waiting || s->unknown_skipped)
+	/* Unknown outcomes of earlier runs were reported then and wait for a person's decision
+	 * (--resend-unknown); they do not make every later run a failure. */
+	if (s->deferred || s->unknown || s->waiting)
 		return EXIT_TEMPFAIL;
 	if (s->failed)
 		return EXIT_DATAERR;
@@ -296,11 +298,6 @@ int cmd_send(struct tool *t, int argc, char **argv)
 	rc = nl_send_run(store, composer, list, transport, &sopt, &stats, &err);
 	send_clear_line(&ui);
 	int status = rc == NL_OK ? send_exit_code(&stats) : tool_exit_code(rc);
-	/* Complete: the whole list was gone through and nothing is left to retry.  `run` sends only
-	 * campaigns that are not complete; `send` by hand still reaches subscribers added later. */
-	if (rc == NL_OK && !o.dry_run && stats.list_done && status != EXIT_TEMPFAIL &&
-	    (rc = nl_store_campaign_set_completed(store, article->campaign, nl_now(), &err)) != NL_OK)
-		goto out;
 	bool trouble = status != 0 || stats.bad_rows;
 	if (o.dry_run || (t->tty && !t->quiet))
 		send_print_summary(stdout, article->campaign, o.dry_run, &stats);

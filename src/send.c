@@ -715,7 +715,9 @@ static enum nl_code send_maybe_complete(struct send_run *r)
 	enum nl_code rc = nl_store_delivery_counts(r->store, r->opt->campaign, counts, r->err);
 	if (rc != NL_OK)
 		return rc;
-	if (counts[NL_DELIVERY_SENDING] || counts[NL_DELIVERY_DEFERRED] || counts[NL_DELIVERY_UNKNOWN])
+	/* `unknown` does not hold completion back: resending it is a person's decision (--resend-unknown),
+	 * so `run` leaves the campaign alone and `status` keeps showing the count. */
+	if (counts[NL_DELIVERY_SENDING] || counts[NL_DELIVERY_DEFERRED])
 		return NL_OK;
 	struct nl_campaign c;
 	rc = nl_store_campaign_get(r->store, r->opt->campaign, &c, r->err);
