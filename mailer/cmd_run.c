@@ -123,7 +123,7 @@ static void run_collect(struct tool *t, int *worst)
 struct run_reports {
 	struct tool *t;
 	int worst;
-	char **ids; /* campaigns whose window closed in this run */
+	char **closed; /* campaigns whose window closed in this run */
 	size_t n_closed;
 	char **active;
 	size_t n_active;
@@ -137,8 +137,8 @@ static bool run_pick_campaign(const struct nl_campaign *c, void *ud)
 	r->active = nl_xrealloc(r->active, (r->n_active + 1) * sizeof *r->active);
 	r->active[r->n_active++] = nl_xstrdup(c->id);
 	if (nl_now() >= c->due + r->t->cfg.report_after) {
-		r->ids = nl_xrealloc(r->ids, (r->n_closed + 1) * sizeof *r->ids);
-		r->ids[r->n_closed++] = nl_xstrdup(c->id);
+		r->closed = nl_xrealloc(r->closed, (r->n_closed + 1) * sizeof *r->closed);
+		r->closed[r->n_closed++] = nl_xstrdup(c->id);
 	}
 	return true;
 }
@@ -173,22 +173,22 @@ static void run_reports(struct tool *t, struct nl_store *store, int *worst)
 	for (size_t i = 0; i < r.n_closed; i++) {
 		int code = 0;
 		if (t->cfg.report_to) {
-			char *argv[] = {"report", "--campaign", r.ids[i], "--mail", t->cfg.report_to, NULL};
+			char *argv[] = {"report", "--campaign", r.closed[i], "--mail", t->cfg.report_to, NULL};
 			code = cmd_report(t, 5, argv);
-			tool_log(t, "run: closing report of %s mailed to %s", r.ids[i], t->cfg.report_to);
+			tool_log(t, "run: closing report of %s mailed to %s", r.closed[i], t->cfg.report_to);
 		}
 		run_note(worst, code);
 		/* marked only once it went out, so a failed mail is tried again by the next run */
-		if (code == 0 && nl_store_campaign_set_report_mailed(store, r.ids[i], nl_now(), &err) != NL_OK)
+		if (code == 0 && nl_store_campaign_set_report_mailed(store, r.closed[i], nl_now(), &err) != NL_OK)
 			run_note(worst, tool_report_error(&err));
 	}
 out:
 	for (size_t i = 0; i < r.n_active; i++)
 		free(r.active[i]);
 	for (size_t i = 0; i < r.n_closed; i++)
-		free(r.ids[i]);
+		free(r.closed[i]);
 	free(r.active);
-	free(r.ids);
+	free(r.closed);
 }
 
 int cmd_run(struct tool *t, int argc, char **argv)
