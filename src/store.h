@@ -47,7 +47,9 @@ struct nl_campaign {
 	time_t due;
 	time_t created;
 	time_t completed;    /* 0 while not complete */
-	time_t report_mailed;/* 0 until the collection window closed and `run` wrote (and, with report_to, mailed) the final report */
+	/* 0 until the collection window closed and `run` wrote (and, with report_to, mailed) the
+	 * final report */
+	time_t report_mailed;
 };
 void nl_campaign_clear(struct nl_campaign *c);
 
