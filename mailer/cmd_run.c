@@ -20,34 +20,41 @@
 #include "util.h"
 
 static const char run_help[] =
-	"usage: mailer run\n"
-	"\n"
-	"What cron runs, e.g. every ten minutes:\n"
-	"  1. send every article in the articles directory whose date has come and whose campaign is\n"
-	"     not complete (an interrupted one resumes; deferred deliveries are retried once their\n"
-	"     back-off has passed);\n"
-	"  2. collect replies from the configured inbox ([inbox] url), if there is one;\n"
-	"  3. write each active campaign's report as HTML and JSON into the reports directory;\n"
-	"  4. when a campaign's collection window ([newsletter] report_after after its date) closes,\n"
-	"     write its final reports and, if [newsletter] report_to is set, mail it there, once.\n"
-	"\n"
-	"Takes a lock beside the state file: a run that finds another one running exits 0 at once\n"
-	"(and says so with -v). Prints nothing when all is well, so cron mails only trouble; -v logs\n"
-	"each step with a timestamp. The exit code is the worst step's (see mailer(1)).\n";
+    "usage: mailer run\n"
+    "\n"
+    "What cron runs, e.g. every ten minutes:\n"
+    "  1. send every article in the articles directory whose date has come and whose campaign is\n"
+    "     not complete (an interrupted one resumes; deferred deliveries are retried once their\n"
+    "     back-off has passed);\n"
+    "  2. collect replies from the configured inbox ([inbox] url), if there is one;\n"
+    "  3. write each active campaign's report as HTML and JSON into the reports directory;\n"
+    "  4. when a campaign's collection window ([newsletter] report_after after its date) closes,\n"
+    "     write its final reports and, if [newsletter] report_to is set, mail it there, once.\n"
+    "\n"
+    "Takes a lock beside the state file: a run that finds another one running exits 0 at once\n"
+    "(and says so with -v). Prints nothing when all is well, so cron mails only trouble; -v logs\n"
+    "each step with a timestamp. The exit code is the worst step's (see mailer(1)).\n";
 
 /* How bad an exit code is, for "the worst step" (sysexits are not ordered by number). */
 static int run_rank(int code)
 {
 	switch (code) {
-	case 0: return 0;
-	case EXIT_TEMPFAIL: return 1;
+	case 0:
+		return 0;
+	case EXIT_TEMPFAIL:
+		return 1;
 	case EXIT_DATAERR:
-	case EXIT_NOINPUT: return 2;
-	case EXIT_UNAVAILABLE: return 3;
+	case EXIT_NOINPUT:
+		return 2;
+	case EXIT_UNAVAILABLE:
+		return 3;
 	case EXIT_IOERR:
-	case EXIT_CANTCREAT: return 4;
-	case EXIT_CONFIG: return 5;
-	default: return 6;
+	case EXIT_CANTCREAT:
+		return 4;
+	case EXIT_CONFIG:
+		return 5;
+	default:
+		return 6;
 	}
 }
 
@@ -87,12 +94,14 @@ static void run_send_due(struct tool *t, struct nl_store *store, int *worst)
 		struct nl_error err = {0};
 		struct nl_article *a = NULL;
 		if (nl_article_load(names[i], &a, &err) != NL_OK) {
-			run_note(worst, tool_report_error(&err)); /* one bad article does not stop the others */
+			run_note(worst,
+			         tool_report_error(&err)); /* one bad article does not stop the others */
 		} else if (a->date > nl_now()) {
 			tool_log(t, "run: %s is due at %s, not yet", a->campaign, a->date_text);
 		} else {
 			struct nl_campaign c = {0};
-			bool complete = nl_store_campaign_get(store, a->campaign, &c, &err) == NL_OK && c.completed;
+			bool complete =
+			    nl_store_campaign_get(store, a->campaign, &c, &err) == NL_OK && c.completed;
 			nl_campaign_clear(&c);
 			if (complete) {
 				tool_log(t, "run: %s is complete", a->campaign);
@@ -173,13 +182,15 @@ static void run_reports(struct tool *t, struct nl_store *store, int *worst)
 	for (size_t i = 0; i < r.n_closed; i++) {
 		int code = 0;
 		if (t->cfg.report_to) {
-			char *argv[] = {"report", "--campaign", r.closed[i], "--mail", t->cfg.report_to, NULL};
+			char *argv[] = {"report", "--campaign",     r.closed[i],
+			                "--mail", t->cfg.report_to, NULL};
 			code = cmd_report(t, 5, argv);
 			tool_log(t, "run: closing report of %s mailed to %s", r.closed[i], t->cfg.report_to);
 		}
 		run_note(worst, code);
 		/* marked only once it went out, so a failed mail is tried again by the next run */
-		if (code == 0 && nl_store_campaign_set_report_mailed(store, r.closed[i], nl_now(), &err) != NL_OK)
+		if (code == 0 &&
+		    nl_store_campaign_set_report_mailed(store, r.closed[i], nl_now(), &err) != NL_OK)
 			run_note(worst, tool_report_error(&err));
 	}
 out:

@@ -14,11 +14,11 @@
 #include "util.h"
 
 static const char status_help[] =
-	"usage: mailer status\n"
-	"\n"
-	"Lists each campaign with its delivery counts and state, the next article that is due, the time\n"
-	"of the last collection, how many addresses are suppressed and why, and whether a run holds the\n"
-	"lock. Reads the state only; changes nothing.\n";
+    "usage: mailer status\n"
+    "\n"
+    "Lists each campaign with its delivery counts and state, the next article that is due, the time\n"
+    "of the last collection, how many addresses are suppressed and why, and whether a run holds the\n"
+    "lock. Reads the state only; changes nothing.\n";
 
 static void status_time(time_t t, char out[32])
 {
@@ -96,7 +96,8 @@ static void status_next_due(struct tool *t, struct nl_store *store)
 			continue;
 		}
 		struct nl_campaign c = {0};
-		bool complete = store && nl_store_campaign_get(store, a->campaign, &c, &err) == NL_OK && c.completed;
+		bool complete =
+		    store && nl_store_campaign_get(store, a->campaign, &c, &err) == NL_OK && c.completed;
 		nl_campaign_clear(&c);
 		if (!complete && (!best_path || a->date < best)) {
 			free(best_path);
@@ -113,8 +114,8 @@ static void status_next_due(struct tool *t, struct nl_store *store)
 	if (best_path) {
 		char when[32];
 		status_time(best, when);
-		printf("Next due: %s \"%s\" %s %s\n", best_path, best_subject, best <= nl_now() ? "due since" : "at",
-		       when);
+		printf("Next due: %s \"%s\" %s %s\n", best_path, best_subject,
+		       best <= nl_now() ? "due since" : "at", when);
 	} else {
 		printf("Next due: none%s\n", bad ? " (some articles have errors, see above)" : "");
 	}
@@ -160,8 +161,8 @@ int cmd_status(struct tool *t, int argc, char **argv)
 		}
 		if (nl_store_suppress_counts(store, sup, &err) == NL_OK)
 			printf("Suppressed: %ld (unsubscribed %ld, bounced %ld, complained %ld)\n",
-			       sup[1] + sup[2] + sup[3], sup[NL_SUPPRESS_UNSUBSCRIBED], sup[NL_SUPPRESS_BOUNCED],
-			       sup[NL_SUPPRESS_COMPLAINED]);
+			       sup[1] + sup[2] + sup[3], sup[NL_SUPPRESS_UNSUBSCRIBED],
+			       sup[NL_SUPPRESS_BOUNCED], sup[NL_SUPPRESS_COMPLAINED]);
 	}
 	char *lock_path = nl_xasprintf("%s.lock", t->cfg.state);
 	pid_t pid;

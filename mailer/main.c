@@ -13,12 +13,12 @@ static const struct {
 	int (*run)(struct tool *, int, char **);
 	const char *summary;
 } main_commands[] = {
-	{"send", cmd_send, "compose and send an article to every subscriber"},
-	{"preview", cmd_preview, "write one subscriber's message as .eml and .html"},
-	{"collect", cmd_collect, "read replies, bounces and unsubscribes from the inbox"},
-	{"report", cmd_report, "tally the survey answers of a campaign"},
-	{"run", cmd_run, "what cron runs: send what is due, retry, collect, write reports"},
-	{"status", cmd_status, "campaigns, suppressions, the next due article, the lock"},
+    {"send", cmd_send, "compose and send an article to every subscriber"},
+    {"preview", cmd_preview, "write one subscriber's message as .eml and .html"},
+    {"collect", cmd_collect, "read replies, bounces and unsubscribes from the inbox"},
+    {"report", cmd_report, "tally the survey answers of a campaign"},
+    {"run", cmd_run, "what cron runs: send what is due, retry, collect, write reports"},
+    {"status", cmd_status, "campaigns, suppressions, the next due article, the lock"},
 };
 
 static void main_usage(FILE *out)

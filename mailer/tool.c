@@ -24,27 +24,38 @@ bool tool_load_config(struct tool *t)
 int tool_exit_code(enum nl_code code)
 {
 	switch (code) {
-	case NL_OK: return 0;
-	case NL_ERR_USAGE: return EXIT_USAGE;
-	case NL_ERR_CONFIG: return EXIT_CONFIG;
+	case NL_OK:
+		return 0;
+	case NL_ERR_USAGE:
+		return EXIT_USAGE;
+	case NL_ERR_CONFIG:
+		return EXIT_CONFIG;
 	case NL_ERR_ARTICLE:
 	case NL_ERR_TEMPLATE:
 	case NL_ERR_SUBSCRIBER:
 	case NL_ERR_LIST:
 	case NL_ERR_MESSAGE:
-	case NL_ERR_LIMIT: return EXIT_DATAERR;
-	case NL_ERR_NOT_FOUND: return EXIT_NOINPUT;
+	case NL_ERR_LIMIT:
+		return EXIT_DATAERR;
+	case NL_ERR_NOT_FOUND:
+		return EXIT_NOINPUT;
 	case NL_ERR_SMTP_TEMP:
 	case NL_ERR_SMTP_UNKNOWN:
-	case NL_ERR_LOCKED: return EXIT_TEMPFAIL;
+	case NL_ERR_LOCKED:
+		return EXIT_TEMPFAIL;
 	case NL_ERR_SMTP_CONNECT:
-	case NL_ERR_INBOX: return EXIT_UNAVAILABLE;
+	case NL_ERR_INBOX:
+		return EXIT_UNAVAILABLE;
 	case NL_ERR_TLS:
-	case NL_ERR_AUTH: return EXIT_CONFIG;
-	case NL_ERR_SMTP_PERM: return EXIT_DATAERR;
+	case NL_ERR_AUTH:
+		return EXIT_CONFIG;
+	case NL_ERR_SMTP_PERM:
+		return EXIT_DATAERR;
 	case NL_ERR_IO:
-	case NL_ERR_STATE: return EXIT_IOERR;
-	case NL_ERR_INTERNAL: return EXIT_SOFTWARE;
+	case NL_ERR_STATE:
+		return EXIT_IOERR;
+	case NL_ERR_INTERNAL:
+		return EXIT_SOFTWARE;
 	}
 	return EXIT_SOFTWARE;
 }

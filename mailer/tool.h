@@ -24,13 +24,13 @@ enum {
 };
 
 struct tool {
-	const char *config_path;  /* -c FILE, default "mailer.conf" */
-	bool config_given;        /* -c was used: the file must exist */
-	bool verbose;             /* -v: a timestamped log on stderr */
-	bool quiet;               /* -q: only errors */
-	bool tty;                 /* stdout is a terminal: progress lines */
-	bool lock_held;           /* `run` holds the run lock: send and collect must not take it again */
-	struct nl_config cfg;     /* loaded by tool_load_config() */
+	const char *config_path; /* -c FILE, default "mailer.conf" */
+	bool config_given;       /* -c was used: the file must exist */
+	bool verbose;            /* -v: a timestamped log on stderr */
+	bool quiet;              /* -q: only errors */
+	bool tty;                /* stdout is a terminal: progress lines */
+	bool lock_held;          /* `run` holds the run lock: send and collect must not take it again */
+	struct nl_config cfg;    /* loaded by tool_load_config() */
 	bool cfg_loaded;
 };
 

@@ -31,16 +31,19 @@ bool nl_span_ieq(struct nl_span a, const char *cstr);
 struct nl_span nl_span_trim(struct nl_span s);
 
 struct nl_buf {
-	char *data;    /* owned; NULL until the first append */
+	char *data; /* owned; NULL until the first append */
 	size_t len;
 	size_t cap;
 	size_t max;    /* cap on len; 0 = unlimited */
 	bool overflow; /* an append was refused because of max */
 };
-#define NL_BUF_INIT {NULL, 0, 0, 0, false}
+#define NL_BUF_INIT                                                                                          \
+	{                                                                                                    \
+		NULL, 0, 0, 0, false                                                                         \
+	}
 
 void nl_buf_init(struct nl_buf *b, size_t max);
-void nl_buf_free(struct nl_buf *b); /* NULL accepted */
+void nl_buf_free(struct nl_buf *b);  /* NULL accepted */
 void nl_buf_reset(struct nl_buf *b); /* len = 0, keeps the memory for reuse */
 void nl_buf_append(struct nl_buf *b, const void *p, size_t n);
 void nl_buf_puts(struct nl_buf *b, const char *s);
@@ -51,6 +54,9 @@ void nl_buf_printf(struct nl_buf *b, const char *fmt, ...) __attribute__((format
 const char *nl_buf_cstr(const struct nl_buf *b);
 /* Hands the contents to the caller (who frees them) and resets the buffer. Never NULL. */
 char *nl_buf_detach(struct nl_buf *b);
-static inline bool nl_buf_failed(const struct nl_buf *b) { return b->overflow; }
+static inline bool nl_buf_failed(const struct nl_buf *b)
+{
+	return b->overflow;
+}
 
 #endif

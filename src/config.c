@@ -99,12 +99,24 @@ bool nl_config_parse_duration(const char *s, long *seconds)
 		return false;
 	long unit = 1;
 	switch (*end) {
-	case '\0': case 's': unit = 1; break;
-	case 'm': unit = 60; break;
-	case 'h': unit = 3600; break;
-	case 'd': unit = 86400; break;
-	case 'w': unit = 7 * 86400; break;
-	default: return false;
+	case '\0':
+	case 's':
+		unit = 1;
+		break;
+	case 'm':
+		unit = 60;
+		break;
+	case 'h':
+		unit = 3600;
+		break;
+	case 'd':
+		unit = 86400;
+		break;
+	case 'w':
+		unit = 7 * 86400;
+		break;
+	default:
+		return false;
 	}
 	if (*end && end[1])
 		return false;
@@ -114,9 +126,11 @@ bool nl_config_parse_duration(const char *s, long *seconds)
 
 static bool config_bool(const char *v, bool *out)
 {
-	if (!nl_ascii_casecmp(v, "yes") || !nl_ascii_casecmp(v, "true") || !nl_ascii_casecmp(v, "on") || !strcmp(v, "1"))
+	if (!nl_ascii_casecmp(v, "yes") || !nl_ascii_casecmp(v, "true") || !nl_ascii_casecmp(v, "on") ||
+	    !strcmp(v, "1"))
 		*out = true;
-	else if (!nl_ascii_casecmp(v, "no") || !nl_ascii_casecmp(v, "false") || !nl_ascii_casecmp(v, "off") || !strcmp(v, "0"))
+	else if (!nl_ascii_casecmp(v, "no") || !nl_ascii_casecmp(v, "false") || !nl_ascii_casecmp(v, "off") ||
+	         !strcmp(v, "0"))
 		*out = false;
 	else
 		return false;
@@ -126,9 +140,12 @@ static bool config_bool(const char *v, bool *out)
 /* Returns NULL on success or a description of what is wrong with the value. */
 static const char *config_newsletter(struct nl_config *cfg, const char *key, const char *value)
 {
-	if (!strcmp(key, "from")) config_set(&cfg->from, value);
-	else if (!strcmp(key, "reply_to")) config_set(&cfg->reply_to, value);
-	else if (!strcmp(key, "list_id")) config_set(&cfg->list_id, value);
+	if (!strcmp(key, "from"))
+		config_set(&cfg->from, value);
+	else if (!strcmp(key, "reply_to"))
+		config_set(&cfg->reply_to, value);
+	else if (!strcmp(key, "list_id"))
+		config_set(&cfg->list_id, value);
 	else if (!strcmp(key, "unsubscribe")) {
 		/* one or two URIs, separated by commas or spaces: mailto: and optionally https: */
 		char *copy = nl_xstrdup(value);
@@ -143,13 +160,18 @@ static const char *config_newsletter(struct nl_config *cfg, const char *key, con
 		}
 		free(copy);
 		return problem;
-	}
-	else if (!strcmp(key, "state")) config_set_path(cfg, &cfg->state, value);
-	else if (!strcmp(key, "templates")) config_set_path(cfg, &cfg->templates, value);
-	else if (!strcmp(key, "subscribers")) config_set_path(cfg, &cfg->subscribers, value);
-	else if (!strcmp(key, "articles")) config_set_path(cfg, &cfg->articles, value);
-	else if (!strcmp(key, "reports")) config_set_path(cfg, &cfg->reports, value);
-	else if (!strcmp(key, "report_to")) config_set(&cfg->report_to, value);
+	} else if (!strcmp(key, "state"))
+		config_set_path(cfg, &cfg->state, value);
+	else if (!strcmp(key, "templates"))
+		config_set_path(cfg, &cfg->templates, value);
+	else if (!strcmp(key, "subscribers"))
+		config_set_path(cfg, &cfg->subscribers, value);
+	else if (!strcmp(key, "articles"))
+		config_set_path(cfg, &cfg->articles, value);
+	else if (!strcmp(key, "reports"))
+		config_set_path(cfg, &cfg->reports, value);
+	else if (!strcmp(key, "report_to"))
+		config_set(&cfg->report_to, value);
 	else if (!strcmp(key, "report_after")) {
 		if (!nl_config_parse_duration(value, &cfg->report_after))
 			return "expected a duration such as 7d, 12h or 30m";
@@ -162,17 +184,21 @@ static const char *config_smtp(struct nl_config *cfg, const char *key, const cha
 {
 	if (!strcmp(key, "url")) {
 		if (!nl_ascii_ncasecmp(value, "outbox:", 7)) {
-			char *dir = cfg->path ? nl_path_relative_to(cfg->path, value + 7) : nl_xstrdup(value + 7);
+			char *dir =
+			    cfg->path ? nl_path_relative_to(cfg->path, value + 7) : nl_xstrdup(value + 7);
 			free(cfg->smtp_url);
 			cfg->smtp_url = nl_xasprintf("outbox:%s", dir);
 			free(dir);
-		} else if (!nl_ascii_ncasecmp(value, "smtp://", 7) || !nl_ascii_ncasecmp(value, "smtps://", 8)) {
+		} else if (!nl_ascii_ncasecmp(value, "smtp://", 7) ||
+		           !nl_ascii_ncasecmp(value, "smtps://", 8)) {
 			config_set(&cfg->smtp_url, value);
 		} else {
 			return "expected smtp://, smtps:// or outbox:DIR";
 		}
-	} else if (!strcmp(key, "user")) config_set(&cfg->smtp_user, value);
-	else if (!strcmp(key, "password_cmd")) config_set(&cfg->smtp_password_cmd, value);
+	} else if (!strcmp(key, "user"))
+		config_set(&cfg->smtp_user, value);
+	else if (!strcmp(key, "password_cmd"))
+		config_set(&cfg->smtp_password_cmd, value);
 	else if (!strcmp(key, "password")) {
 		config_set(&cfg->smtp_password, value);
 		cfg->smtp_has_password = true;
@@ -186,7 +212,8 @@ static const char *config_smtp(struct nl_config *cfg, const char *key, const cha
 			cfg->smtp_starttls = NL_STARTTLS_REQUIRED;
 		else
 			return "expected required, auto or never";
-	} else if (!strcmp(key, "ca_file")) config_set_path(cfg, &cfg->smtp_ca_file, value);
+	} else if (!strcmp(key, "ca_file"))
+		config_set_path(cfg, &cfg->smtp_ca_file, value);
 	else if (!strcmp(key, "tls_verify")) {
 		if (!strcmp(value, "off-i-know-what-i-am-doing"))
 			cfg->smtp_insecure = true;
@@ -216,18 +243,23 @@ static const char *config_inbox(struct nl_config *cfg, const char *key, const ch
 	if (!strcmp(key, "url")) {
 		if (!nl_ascii_ncasecmp(value, "maildir:", 8) || !nl_ascii_ncasecmp(value, "mbox:", 5)) {
 			size_t skip = value[0] == 'm' && value[1] == 'b' ? 5 : 8;
-			char *path = cfg->path ? nl_path_relative_to(cfg->path, value + skip) : nl_xstrdup(value + skip);
+			char *path = cfg->path ? nl_path_relative_to(cfg->path, value + skip)
+			                       : nl_xstrdup(value + skip);
 			free(cfg->inbox_url);
 			cfg->inbox_url = nl_xasprintf("%.*s%s", (int)skip, value, path);
 			free(path);
-		} else if (!nl_ascii_ncasecmp(value, "imap://", 7) || !nl_ascii_ncasecmp(value, "imaps://", 8)) {
+		} else if (!nl_ascii_ncasecmp(value, "imap://", 7) ||
+		           !nl_ascii_ncasecmp(value, "imaps://", 8)) {
 			config_set(&cfg->inbox_url, value);
 		} else {
 			return "expected imap://, imaps://, maildir:DIR or mbox:FILE";
 		}
-	} else if (!strcmp(key, "user")) config_set(&cfg->inbox_user, value);
-	else if (!strcmp(key, "password_cmd")) config_set(&cfg->inbox_password_cmd, value);
-	else if (!strcmp(key, "ca_file")) config_set_path(cfg, &cfg->inbox_ca_file, value);
+	} else if (!strcmp(key, "user"))
+		config_set(&cfg->inbox_user, value);
+	else if (!strcmp(key, "password_cmd"))
+		config_set(&cfg->inbox_password_cmd, value);
+	else if (!strcmp(key, "ca_file"))
+		config_set_path(cfg, &cfg->inbox_ca_file, value);
 	else if (!strcmp(key, "after")) {
 		if (!strcmp(value, "keep"))
 			cfg->inbox_after = NL_AFTER_KEEP;
@@ -283,7 +315,8 @@ enum nl_code nl_config_load(struct nl_config *cfg, const char *path, bool must_e
 	if (p.failed)
 		return nl_fail(err, NL_ERR_CONFIG, "%s:%d: %s", path, rc, p.what);
 	if (rc > 0)
-		return nl_fail(err, NL_ERR_CONFIG, "%s:%d: syntax error (expected [section] or key = value)", path, rc);
+		return nl_fail(err, NL_ERR_CONFIG, "%s:%d: syntax error (expected [section] or key = value)",
+		               path, rc);
 	if (!p.unsubscribe_given) {
 		/* default: the reply address with an "unsubscribe" subject, read by `collect` */
 		free(cfg->unsubscribe_mailto);
@@ -313,11 +346,28 @@ void nl_config_free(struct nl_config *cfg)
 {
 	if (!cfg)
 		return;
-	char **strings[] = {&cfg->path, &cfg->from, &cfg->reply_to, &cfg->list_id, &cfg->unsubscribe_mailto,
-	                    &cfg->unsubscribe_https, &cfg->state, &cfg->templates, &cfg->subscribers,
-	                    &cfg->articles, &cfg->reports, &cfg->report_to, &cfg->smtp_url, &cfg->smtp_user,
-	                    &cfg->smtp_password_cmd, &cfg->smtp_password, &cfg->smtp_ca_file, &cfg->inbox_url,
-	                    &cfg->inbox_user, &cfg->inbox_password_cmd, &cfg->inbox_ca_file, &cfg->inbox_move_to};
+	char **strings[] = {&cfg->path,
+	                    &cfg->from,
+	                    &cfg->reply_to,
+	                    &cfg->list_id,
+	                    &cfg->unsubscribe_mailto,
+	                    &cfg->unsubscribe_https,
+	                    &cfg->state,
+	                    &cfg->templates,
+	                    &cfg->subscribers,
+	                    &cfg->articles,
+	                    &cfg->reports,
+	                    &cfg->report_to,
+	                    &cfg->smtp_url,
+	                    &cfg->smtp_user,
+	                    &cfg->smtp_password_cmd,
+	                    &cfg->smtp_password,
+	                    &cfg->smtp_ca_file,
+	                    &cfg->inbox_url,
+	                    &cfg->inbox_user,
+	                    &cfg->inbox_password_cmd,
+	                    &cfg->inbox_ca_file,
+	                    &cfg->inbox_move_to};
 	for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++) {
 		free(*strings[i]);
 		*strings[i] = NULL;

@@ -15,34 +15,35 @@ enum nl_starttls { NL_STARTTLS_AUTO = 0, NL_STARTTLS_REQUIRED, NL_STARTTLS_NEVER
 enum nl_inbox_after { NL_AFTER_KEEP = 0, NL_AFTER_SEEN, NL_AFTER_MOVE };
 
 struct nl_config {
-	char *path;          /* the file read, or NULL when only defaults are in use */
+	char *path; /* the file read, or NULL when only defaults are in use */
 	/* [newsletter] */
-	char *from;          /* "Career Notes <news@example.test>" */
-	char *reply_to;      /* base address; the token goes after a '+' in its local part */
-	char *list_id;       /* "career-notes.example.test" */
+	char *from;               /* "Career Notes <news@example.test>" */
+	char *reply_to;           /* base address; the token goes after a '+' in its local part */
+	char *list_id;            /* "career-notes.example.test" */
 	char *unsubscribe_mailto; /* "mailto:unsubscribe@…" (defaults from reply_to) */
 	char *unsubscribe_https;  /* optional https:// URL; enables RFC 8058 one-click */
-	char *state;         /* SQLite file, default "state.db" */
-	char *templates;     /* directory, default "templates" */
-	char *subscribers;   /* CSV file, default "subscribers/subscribers.csv" */
-	char *articles;      /* directory, default "articles" */
-	char *reports;       /* directory, default "reports" */
-	char *report_to;     /* optional address for the closing report */
-	long report_after;   /* seconds after sending that collection closes, default 7 days */
+	char *state;              /* SQLite file, default "state.db" */
+	char *templates;          /* directory, default "templates" */
+	char *subscribers;        /* CSV file, default "subscribers/subscribers.csv" */
+	char *articles;           /* directory, default "articles" */
+	char *reports;            /* directory, default "reports" */
+	char *report_to;          /* optional address for the closing report */
+	long report_after;        /* seconds after sending that collection closes, default 7 days */
 	/* [smtp] */
-	char *smtp_url;      /* default "outbox:outbox" */
+	char *smtp_url; /* default "outbox:outbox" */
 	char *smtp_user;
 	char *smtp_password_cmd;
-	bool smtp_has_password; /* `password` was set in the file (only allowed when not group/world readable) */
+	bool smtp_has_password; /* `password` was set in the file (only allowed when not group/world readable)
+	                         */
 	char *smtp_password;    /* only when smtp_has_password */
 	enum nl_starttls smtp_starttls;
 	char *smtp_ca_file;
-	bool smtp_insecure;  /* `tls_verify = off-i-know-what-i-am-doing`: loudly named, warned every run */
+	bool smtp_insecure;   /* `tls_verify = off-i-know-what-i-am-doing`: loudly named, warned every run */
 	int smtp_connections; /* default 4 */
-	double smtp_rate;    /* messages per second, 0 = unlimited */
-	long smtp_timeout;   /* seconds, default 60 */
+	double smtp_rate;     /* messages per second, 0 = unlimited */
+	long smtp_timeout;    /* seconds, default 60 */
 	/* [inbox] */
-	char *inbox_url;     /* imap://, imaps://, maildir:DIR, mbox:FILE; NULL = none configured */
+	char *inbox_url; /* imap://, imaps://, maildir:DIR, mbox:FILE; NULL = none configured */
 	char *inbox_user;
 	char *inbox_password_cmd;
 	char *inbox_ca_file; /* a private CA for the IMAP server; default: [smtp] ca_file */

@@ -35,35 +35,37 @@ struct nl_store {
 
 /* Schema version 1.  Each later version appends a migration step to store_migrations. */
 static const char store_schema_v1[] =
-	"CREATE TABLE meta(key TEXT PRIMARY KEY, value BLOB);"
-	"CREATE TABLE campaigns(id TEXT PRIMARY KEY, subject TEXT, article_path TEXT, source TEXT,"
-	" due INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL, completed INTEGER NOT NULL DEFAULT 0,"
-	" report_mailed INTEGER NOT NULL DEFAULT 0);"
-	"CREATE TABLE deliveries(campaign TEXT NOT NULL, email TEXT NOT NULL COLLATE NOCASE, name TEXT,"
-	" token TEXT NOT NULL, state INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,"
-	" next_attempt INTEGER NOT NULL DEFAULT 0, reply TEXT, updated INTEGER NOT NULL,"
-	" PRIMARY KEY(campaign, email));"
-	"CREATE UNIQUE INDEX deliveries_token ON deliveries(token);"
-	"CREATE INDEX deliveries_email ON deliveries(email, updated);"
-	"CREATE TABLE suppressions(email TEXT PRIMARY KEY COLLATE NOCASE, reason INTEGER NOT NULL, detail TEXT,"
-	" at INTEGER NOT NULL);"
-	"CREATE TABLE inbound(id INTEGER PRIMARY KEY, source TEXT, location TEXT, message_id TEXT,"
-	" hash TEXT NOT NULL, class INTEGER NOT NULL, match INTEGER NOT NULL DEFAULT 0, campaign TEXT,"
-	" email TEXT COLLATE NOCASE, from_address TEXT, subject TEXT, reason TEXT, answers INTEGER NOT NULL DEFAULT 0,"
-	" received INTEGER NOT NULL);"
-	"CREATE UNIQUE INDEX inbound_hash ON inbound(hash);"
-	"CREATE INDEX inbound_message_id ON inbound(message_id);"
-	"CREATE INDEX inbound_campaign ON inbound(campaign, class);"
-	"CREATE TABLE answers(campaign TEXT NOT NULL, email TEXT NOT NULL COLLATE NOCASE, question TEXT NOT NULL,"
-	" readable INTEGER NOT NULL, value TEXT, raw TEXT, match INTEGER NOT NULL, inbound_id INTEGER,"
-	" answered INTEGER NOT NULL, PRIMARY KEY(campaign, email, question));"
-	"CREATE TABLE bounces(id INTEGER PRIMARY KEY, campaign TEXT, email TEXT NOT NULL COLLATE NOCASE,"
-	" status TEXT, hard INTEGER NOT NULL, inbound_id INTEGER, at INTEGER NOT NULL);"
-	"CREATE INDEX bounces_email ON bounces(email);"
-	"CREATE TABLE cursors(mailbox TEXT PRIMARY KEY, uidvalidity INTEGER NOT NULL, last_uid INTEGER NOT NULL);";
+    "CREATE TABLE meta(key TEXT PRIMARY KEY, value BLOB);"
+    "CREATE TABLE campaigns(id TEXT PRIMARY KEY, subject TEXT, article_path TEXT, source TEXT,"
+    " due INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL, completed INTEGER NOT NULL DEFAULT 0,"
+    " report_mailed INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE deliveries(campaign TEXT NOT NULL, email TEXT NOT NULL COLLATE NOCASE, name TEXT,"
+    " token TEXT NOT NULL, state INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,"
+    " next_attempt INTEGER NOT NULL DEFAULT 0, reply TEXT, updated INTEGER NOT NULL,"
+    " PRIMARY KEY(campaign, email));"
+    "CREATE UNIQUE INDEX deliveries_token ON deliveries(token);"
+    "CREATE INDEX deliveries_email ON deliveries(email, updated);"
+    "CREATE TABLE suppressions(email TEXT PRIMARY KEY COLLATE NOCASE, reason INTEGER NOT NULL, detail TEXT,"
+    " at INTEGER NOT NULL);"
+    "CREATE TABLE inbound(id INTEGER PRIMARY KEY, source TEXT, location TEXT, message_id TEXT,"
+    " hash TEXT NOT NULL, class INTEGER NOT NULL, match INTEGER NOT NULL DEFAULT 0, campaign TEXT,"
+    " email TEXT COLLATE NOCASE, from_address TEXT, subject TEXT, reason TEXT, answers INTEGER NOT NULL "
+    "DEFAULT 0,"
+    " received INTEGER NOT NULL);"
+    "CREATE UNIQUE INDEX inbound_hash ON inbound(hash);"
+    "CREATE INDEX inbound_message_id ON inbound(message_id);"
+    "CREATE INDEX inbound_campaign ON inbound(campaign, class);"
+    "CREATE TABLE answers(campaign TEXT NOT NULL, email TEXT NOT NULL COLLATE NOCASE, question TEXT NOT NULL,"
+    " readable INTEGER NOT NULL, value TEXT, raw TEXT, match INTEGER NOT NULL, inbound_id INTEGER,"
+    " answered INTEGER NOT NULL, PRIMARY KEY(campaign, email, question));"
+    "CREATE TABLE bounces(id INTEGER PRIMARY KEY, campaign TEXT, email TEXT NOT NULL COLLATE NOCASE,"
+    " status TEXT, hard INTEGER NOT NULL, inbound_id INTEGER, at INTEGER NOT NULL);"
+    "CREATE INDEX bounces_email ON bounces(email);"
+    "CREATE TABLE cursors(mailbox TEXT PRIMARY KEY, uidvalidity INTEGER NOT NULL, last_uid INTEGER NOT "
+    "NULL);";
 
 static const char *const store_migrations[] = {
-	store_schema_v1, /* 0 -> 1 */
+    store_schema_v1, /* 0 -> 1 */
 };
 
 /* ---- errors and statements ---- */
@@ -72,8 +74,10 @@ static enum nl_code store_code(int rc)
 {
 	switch (rc & 0xff) {
 	case SQLITE_BUSY:
-	case SQLITE_LOCKED: return NL_ERR_LOCKED;
-	default: return NL_ERR_STATE;
+	case SQLITE_LOCKED:
+		return NL_ERR_LOCKED;
+	default:
+		return NL_ERR_STATE;
 	}
 }
 
@@ -81,16 +85,27 @@ static enum nl_code store_fail(struct nl_store *s, int rc, struct nl_error *err,
 {
 	const char *hint = "";
 	switch (rc & 0xff) {
-	case SQLITE_READONLY: hint = " (the state file or its directory is read-only)"; break;
-	case SQLITE_FULL: hint = " (the disk is full: nothing was written)"; break;
+	case SQLITE_READONLY:
+		hint = " (the state file or its directory is read-only)";
+		break;
+	case SQLITE_FULL:
+		hint = " (the disk is full: nothing was written)";
+		break;
 	case SQLITE_NOTADB:
-	case SQLITE_CORRUPT: hint = " (the file is not a mailer state database, or it is corrupt)"; break;
+	case SQLITE_CORRUPT:
+		hint = " (the file is not a mailer state database, or it is corrupt)";
+		break;
 	case SQLITE_BUSY:
-	case SQLITE_LOCKED: hint = " (another mailer process holds the state)"; break;
-	case SQLITE_CANTOPEN: hint = " (cannot open the file)"; break;
+	case SQLITE_LOCKED:
+		hint = " (another mailer process holds the state)";
+		break;
+	case SQLITE_CANTOPEN:
+		hint = " (cannot open the file)";
+		break;
 	}
 	const char *msg = s && s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc);
-	return nl_fail(err, store_code(rc), "%s: %s: %s%s", s && s->path ? s->path : "state", what, msg, hint);
+	return nl_fail(err, store_code(rc), "%s: %s: %s%s", s && s->path ? s->path : "state", what, msg,
+	               hint);
 }
 
 /* The cached prepared statement for `sql` (a static string), reset and unbound. */
@@ -189,8 +204,9 @@ static enum nl_code store_migrate(struct nl_store *s, struct nl_error *err)
 	if (version < 0)
 		return store_fail(s, SQLITE_NOTADB, err, "reading the schema version");
 	if (version > NL_STORE_SCHEMA_VERSION)
-		return nl_fail(err, NL_ERR_STATE, "%s: schema version %d is newer than this mailer understands (%d)",
-		               s->path, version, NL_STORE_SCHEMA_VERSION);
+		return nl_fail(err, NL_ERR_STATE,
+		               "%s: schema version %d is newer than this mailer understands (%d)", s->path,
+		               version, NL_STORE_SCHEMA_VERSION);
 	if (version == NL_STORE_SCHEMA_VERSION)
 		return NL_OK;
 	enum nl_code rc = nl_store_begin(s, err);
@@ -217,7 +233,8 @@ enum nl_code nl_store_open(const char *path, struct nl_store **out, struct nl_er
 	struct nl_store *s = nl_xcalloc(1, sizeof *s);
 	s->path = nl_xstrdup(path);
 	enum nl_code rc;
-	int src = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	int src = sqlite3_open_v2(path, &s->db,
+	                          SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (src != SQLITE_OK) {
 		rc = store_fail(s, src, err, "open");
 		goto fail;
@@ -226,8 +243,10 @@ enum nl_code nl_store_open(const char *path, struct nl_store **out, struct nl_er
 	sqlite3_extended_result_codes(s->db, 1);
 	/* Someone else's SQLite file is refused before anything (even the journal mode) changes it. */
 	if (nl_store_schema_version(s) == 0 && store_has_tables(s)) {
-		rc = nl_fail(err, NL_ERR_STATE, "%s: an SQLite database of something else, not a mailer state "
-		             "database; refusing to change it", s->path);
+		rc = nl_fail(err, NL_ERR_STATE,
+		             "%s: an SQLite database of something else, not a mailer state "
+		             "database; refusing to change it",
+		             s->path);
 		goto fail;
 	}
 	/* WAL survives a crash of this process with every committed row; FULL makes it survive a
@@ -260,7 +279,8 @@ int nl_store_schema_version(struct nl_store *s)
 {
 	sqlite3_stmt *st = NULL;
 	int version = -1;
-	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
 		version = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
 	return version;
@@ -333,9 +353,9 @@ enum nl_code nl_store_campaign_ensure(struct nl_store *s, const char *id, const 
                                       struct nl_error *err)
 {
 	static const char sql[] =
-		"INSERT INTO campaigns(id, subject, article_path, source, due, created) VALUES(?, ?, ?, ?, ?, ?)"
-		" ON CONFLICT(id) DO UPDATE SET subject = excluded.subject, article_path = excluded.article_path,"
-		" source = excluded.source, due = excluded.due";
+	    "INSERT INTO campaigns(id, subject, article_path, source, due, created) VALUES(?, ?, ?, ?, ?, ?)"
+	    " ON CONFLICT(id) DO UPDATE SET subject = excluded.subject, article_path = excluded.article_path,"
+	    " source = excluded.source, due = excluded.due";
 	sqlite3_stmt *st = store_stmt(s, sql, err);
 	if (!st)
 		return NL_ERR_STATE;
@@ -364,7 +384,8 @@ static enum nl_code store_campaign_one(struct nl_store *s, sqlite3_stmt *st, str
 	return code;
 }
 
-enum nl_code nl_store_campaign_get(struct nl_store *s, const char *id, struct nl_campaign *out, struct nl_error *err)
+enum nl_code nl_store_campaign_get(struct nl_store *s, const char *id, struct nl_campaign *out,
+                                   struct nl_error *err)
 {
 	static const char sql[] = "SELECT " STORE_CAMPAIGN_COLS " FROM campaigns WHERE id = ?";
 	sqlite3_stmt *st = store_stmt(s, sql, err);
@@ -378,20 +399,21 @@ enum nl_code nl_store_campaign_get(struct nl_store *s, const char *id, struct nl
 
 enum nl_code nl_store_campaign_latest(struct nl_store *s, struct nl_campaign *out, struct nl_error *err)
 {
-	static const char sql[] = "SELECT " STORE_CAMPAIGN_COLS " FROM campaigns ORDER BY created DESC, rowid DESC LIMIT 1";
+	static const char sql[] =
+	    "SELECT " STORE_CAMPAIGN_COLS " FROM campaigns ORDER BY created DESC, rowid DESC LIMIT 1";
 	sqlite3_stmt *st = store_stmt(s, sql, err);
 	if (!st)
 		return NL_ERR_STATE;
 	return store_campaign_one(s, st, out, "yet (nothing has been sent)", err);
 }
 
-enum nl_code nl_store_campaign_each(struct nl_store *s, bool (*fn)(const struct nl_campaign *, void *), void *ud,
-                                    struct nl_error *err)
+enum nl_code nl_store_campaign_each(struct nl_store *s, bool (*fn)(const struct nl_campaign *, void *),
+                                    void *ud, struct nl_error *err)
 {
 	/* Not cached: the callback may call back into the store. */
 	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(s->db, "SELECT " STORE_CAMPAIGN_COLS " FROM campaigns ORDER BY created, rowid",
-	                            -1, &st, NULL);
+	int rc = sqlite3_prepare_v2(
+	    s->db, "SELECT " STORE_CAMPAIGN_COLS " FROM campaigns ORDER BY created, rowid", -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return store_fail(s, rc, err, "listing campaigns");
 	enum nl_code code = NL_OK;
@@ -409,7 +431,8 @@ enum nl_code nl_store_campaign_each(struct nl_store *s, bool (*fn)(const struct 
 	return code;
 }
 
-enum nl_code nl_store_campaign_set_completed(struct nl_store *s, const char *id, time_t when, struct nl_error *err)
+enum nl_code nl_store_campaign_set_completed(struct nl_store *s, const char *id, time_t when,
+                                             struct nl_error *err)
 {
 	static const char sql[] = "UPDATE campaigns SET completed = ? WHERE id = ?";
 	sqlite3_stmt *st = store_stmt(s, sql, err);
@@ -437,12 +460,18 @@ enum nl_code nl_store_campaign_set_report_mailed(struct nl_store *s, const char 
 const char *nl_delivery_state_name(enum nl_delivery_state state)
 {
 	switch (state) {
-	case NL_DELIVERY_NONE: return "none";
-	case NL_DELIVERY_SENDING: return "sending";
-	case NL_DELIVERY_SENT: return "sent";
-	case NL_DELIVERY_DEFERRED: return "deferred";
-	case NL_DELIVERY_FAILED: return "failed";
-	case NL_DELIVERY_UNKNOWN: return "unknown";
+	case NL_DELIVERY_NONE:
+		return "none";
+	case NL_DELIVERY_SENDING:
+		return "sending";
+	case NL_DELIVERY_SENT:
+		return "sent";
+	case NL_DELIVERY_DEFERRED:
+		return "deferred";
+	case NL_DELIVERY_FAILED:
+		return "failed";
+	case NL_DELIVERY_UNKNOWN:
+		return "unknown";
 	}
 	return "invalid";
 }
@@ -494,7 +523,8 @@ static enum nl_code store_delivery_one(struct nl_store *s, sqlite3_stmt *st, str
 enum nl_code nl_store_delivery_get(struct nl_store *s, const char *campaign, const char *email,
                                    struct nl_delivery *out, struct nl_error *err)
 {
-	static const char sql[] = "SELECT " STORE_DELIVERY_COLS " FROM deliveries WHERE campaign = ? AND email = ?";
+	static const char sql[] =
+	    "SELECT " STORE_DELIVERY_COLS " FROM deliveries WHERE campaign = ? AND email = ?";
 	sqlite3_stmt *st = store_stmt(s, sql, err);
 	if (!st)
 		return NL_ERR_STATE;
@@ -504,13 +534,14 @@ enum nl_code nl_store_delivery_get(struct nl_store *s, const char *campaign, con
 	return rc == NL_ERR_NOT_FOUND ? NL_OK : rc; /* state NONE */
 }
 
-enum nl_code nl_store_delivery_start(struct nl_store *s, const char *campaign, const char *email, const char *name,
-                                     const char *token, struct nl_error *err)
+enum nl_code nl_store_delivery_start(struct nl_store *s, const char *campaign, const char *email,
+                                     const char *name, const char *token, struct nl_error *err)
 {
 	static const char sql[] =
-		"INSERT INTO deliveries(campaign, email, name, token, state, attempts, updated) VALUES(?, ?, ?, ?, 1, 1, ?)"
-		" ON CONFLICT(campaign, email) DO UPDATE SET state = 1, attempts = attempts + 1,"
-		" name = excluded.name, updated = excluded.updated";
+	    "INSERT INTO deliveries(campaign, email, name, token, state, attempts, updated) VALUES(?, ?, ?, "
+	    "?, 1, 1, ?)"
+	    " ON CONFLICT(campaign, email) DO UPDATE SET state = 1, attempts = attempts + 1,"
+	    " name = excluded.name, updated = excluded.updated";
 	sqlite3_stmt *st = store_stmt(s, sql, err);
 	if (!st)
 		return NL_ERR_STATE;
@@ -526,8 +557,8 @@ enum nl_code nl_store_delivery_finish(struct nl_store *s, const char *campaign, 
                                       enum nl_delivery_state state, const char *reply, time_t next_attempt,
                                       struct nl_error *err)
 {
-	static const char sql[] =
-		"UPDATE deliveries SET state = ?, reply = ?, next_attempt = ?, updated = ? WHERE campaign = ? AND email = ?";
+	static const char sql[] = "UPDATE deliveries SET state = ?, reply = ?, next_attempt = ?, updated = ? "
+	                          "WHERE campaign = ? AND email = ?";
 	sqlite3_stmt *st = store_stmt(s, sql, err);
 	if (!st)
 		return NL_ERR_STATE;
@@ -539,12 +570,13 @@ enum nl_code nl_store_delivery_finish(struct nl_store *s, const char *campaign, 
 	store_text(st, 6, email);
 	enum nl_code rc = store_done(s, st, err, "recording the delivery outcome");
 	if (rc == NL_OK && sqlite3_changes(s->db) != 1)
-		return nl_fail(err, NL_ERR_INTERNAL, "%s: no delivery of %s to %s was started", s->path, campaign, email);
+		return nl_fail(err, NL_ERR_INTERNAL, "%s: no delivery of %s to %s was started", s->path,
+		               campaign, email);
 	return rc;
 }
 
-enum nl_code nl_store_delivery_counts(struct nl_store *s, const char *campaign, long counts[NL_DELIVERY_STATES],
-                                      struct nl_error *err)
+enum nl_code nl_store_delivery_counts(struct nl_store *s, const char *campaign,
+                                      long counts[NL_DELIVERY_STATES], struct nl_error *err)
 {
 	static const char sql[] = "SELECT state, count(*) FROM deliveries WHERE campaign = ? GROUP BY state";
 	for (int i = 0; i < NL_DELIVERY_STATES; i++)
@@ -577,8 +609,9 @@ enum nl_code nl_store_delivery_by_token(struct nl_store *s, const char *token, s
 enum nl_code nl_store_delivery_by_email(struct nl_store *s, const char *email, struct nl_delivery *out,
                                         struct nl_error *err)
 {
-	static const char sql[] = "SELECT " STORE_DELIVERY_COLS " FROM deliveries WHERE email = ? AND state = 2"
-	                          " ORDER BY updated DESC, rowid DESC LIMIT 1";
+	static const char sql[] =
+	    "SELECT " STORE_DELIVERY_COLS " FROM deliveries WHERE email = ? AND state = 2"
+	    " ORDER BY updated DESC, rowid DESC LIMIT 1";
 	sqlite3_stmt *st = store_stmt(s, sql, err);
 	if (!st)
 		return NL_ERR_STATE;
@@ -587,7 +620,8 @@ enum nl_code nl_store_delivery_by_email(struct nl_store *s, const char *email, s
 }
 
 enum nl_code nl_store_delivery_each(struct nl_store *s, const char *campaign, enum nl_delivery_state state,
-                                    bool (*fn)(const struct nl_delivery *, void *), void *ud, struct nl_error *err)
+                                    bool (*fn)(const struct nl_delivery *, void *), void *ud,
+                                    struct nl_error *err)
 {
 	sqlite3_stmt *st = NULL;
 	int rc = sqlite3_prepare_v2(s->db,
@@ -606,7 +640,8 @@ enum nl_code nl_store_delivery_each(struct nl_store *s, const char *campaign, en
 		if (!more)
 			break;
 	}
-	enum nl_code code = rc == SQLITE_ROW || rc == SQLITE_DONE ? NL_OK : store_fail(s, rc, err, "listing deliveries");
+	enum nl_code code =
+	    rc == SQLITE_ROW || rc == SQLITE_DONE ? NL_OK : store_fail(s, rc, err, "listing deliveries");
 	sqlite3_finalize(st);
 	return code;
 }
@@ -616,9 +651,12 @@ enum nl_code nl_store_delivery_each(struct nl_store *s, const char *campaign, en
 const char *nl_suppress_reason_name(enum nl_suppress_reason reason)
 {
 	switch (reason) {
-	case NL_SUPPRESS_UNSUBSCRIBED: return "unsubscribed";
-	case NL_SUPPRESS_BOUNCED: return "bounced";
-	case NL_SUPPRESS_COMPLAINED: return "complained";
+	case NL_SUPPRESS_UNSUBSCRIBED:
+		return "unsubscribed";
+	case NL_SUPPRESS_BOUNCED:
+		return "bounced";
+	case NL_SUPPRESS_COMPLAINED:
+		return "complained";
 	}
 	return "unknown";
 }
@@ -643,7 +681,8 @@ enum nl_code nl_store_is_suppressed(struct nl_store *s, const char *email, bool 
 enum nl_code nl_store_suppress(struct nl_store *s, const char *email, enum nl_suppress_reason reason,
                                const char *detail, struct nl_error *err)
 {
-	static const char sql[] = "INSERT OR IGNORE INTO suppressions(email, reason, detail, at) VALUES(?, ?, ?, ?)";
+	static const char sql[] =
+	    "INSERT OR IGNORE INTO suppressions(email, reason, detail, at) VALUES(?, ?, ?, ?)";
 	sqlite3_stmt *st = store_stmt(s, sql, err);
 	if (!st)
 		return NL_ERR_STATE;
@@ -677,14 +716,22 @@ enum nl_code nl_store_suppress_counts(struct nl_store *s, long counts[4], struct
 const char *nl_inbound_class_name(enum nl_inbound_class c)
 {
 	switch (c) {
-	case NL_INBOUND_ANSWER: return "reply";
-	case NL_INBOUND_UNSUBSCRIBE: return "unsubscribe";
-	case NL_INBOUND_BOUNCE: return "bounce";
-	case NL_INBOUND_COMPLAINT: return "complaint";
-	case NL_INBOUND_AUTO_REPLY: return "auto-reply";
-	case NL_INBOUND_STRANGER: return "stranger";
-	case NL_INBOUND_UNREADABLE: return "unreadable";
-	case NL_INBOUND_IGNORED: return "ignored";
+	case NL_INBOUND_ANSWER:
+		return "reply";
+	case NL_INBOUND_UNSUBSCRIBE:
+		return "unsubscribe";
+	case NL_INBOUND_BOUNCE:
+		return "bounce";
+	case NL_INBOUND_COMPLAINT:
+		return "complaint";
+	case NL_INBOUND_AUTO_REPLY:
+		return "auto-reply";
+	case NL_INBOUND_STRANGER:
+		return "stranger";
+	case NL_INBOUND_UNREADABLE:
+		return "unreadable";
+	case NL_INBOUND_IGNORED:
+		return "ignored";
 	}
 	return "unknown";
 }
@@ -707,7 +754,8 @@ void nl_inbound_clear(struct nl_inbound *in)
 enum nl_code nl_store_inbound_known(struct nl_store *s, const char *message_id, const char *hash, bool *out,
                                     struct nl_error *err)
 {
-	static const char sql[] = "SELECT 1 FROM inbound WHERE hash = ?1 OR (?2 IS NOT NULL AND message_id = ?2) LIMIT 1";
+	static const char sql[] =
+	    "SELECT 1 FROM inbound WHERE hash = ?1 OR (?2 IS NOT NULL AND message_id = ?2) LIMIT 1";
 	*out = false;
 	sqlite3_stmt *st = store_stmt(s, sql, err);
 	if (!st)
@@ -727,8 +775,9 @@ enum nl_code nl_store_inbound_add(struct nl_store *s, const struct nl_inbound *i
                                   struct nl_error *err)
 {
 	static const char sql[] =
-		"INSERT INTO inbound(source, location, message_id, hash, class, match, campaign, email, from_address,"
-		" subject, reason, answers, received) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	    "INSERT INTO inbound(source, location, message_id, hash, class, match, campaign, email, "
+	    "from_address,"
+	    " subject, reason, answers, received) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 	sqlite3_stmt *st = store_stmt(s, sql, err);
 	if (!st)
 		return NL_ERR_STATE;
@@ -752,14 +801,16 @@ enum nl_code nl_store_inbound_add(struct nl_store *s, const struct nl_inbound *i
 }
 
 enum nl_code nl_store_inbound_each(struct nl_store *s, const char *campaign,
-                                   bool (*fn)(const struct nl_inbound *, void *), void *ud, struct nl_error *err)
+                                   bool (*fn)(const struct nl_inbound *, void *), void *ud,
+                                   struct nl_error *err)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(s->db,
-	                            "SELECT source, location, message_id, hash, class, match, campaign, email,"
-	                            " from_address, subject, reason, answers, received FROM inbound"
-	                            " WHERE campaign IS ?1 ORDER BY id",
-	                            -1, &st, NULL);
+	int rc =
+	    sqlite3_prepare_v2(s->db,
+	                       "SELECT source, location, message_id, hash, class, match, campaign, email,"
+	                       " from_address, subject, reason, answers, received FROM inbound"
+	                       " WHERE campaign IS ?1 ORDER BY id",
+	                       -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return store_fail(s, rc, err, "listing inbound messages");
 	store_text(st, 1, campaign);
@@ -784,13 +835,15 @@ enum nl_code nl_store_inbound_each(struct nl_store *s, const char *campaign,
 		if (!more)
 			break;
 	}
-	enum nl_code code =
-		rc == SQLITE_ROW || rc == SQLITE_DONE ? NL_OK : store_fail(s, rc, err, "listing inbound messages");
+	enum nl_code code = rc == SQLITE_ROW || rc == SQLITE_DONE
+	                        ? NL_OK
+	                        : store_fail(s, rc, err, "listing inbound messages");
 	sqlite3_finalize(st);
 	return code;
 }
 
-enum nl_code nl_store_inbound_counts(struct nl_store *s, const char *campaign, long counts[9], struct nl_error *err)
+enum nl_code nl_store_inbound_counts(struct nl_store *s, const char *campaign, long counts[9],
+                                     struct nl_error *err)
 {
 	static const char sql[] = "SELECT class, count(*) FROM inbound WHERE campaign IS ? GROUP BY class";
 	for (int i = 0; i < 9; i++)
@@ -809,8 +862,8 @@ enum nl_code nl_store_inbound_counts(struct nl_store *s, const char *campaign, l
 	return rc == SQLITE_DONE ? NL_OK : store_fail(s, rc, err, "counting inbound messages");
 }
 
-enum nl_code nl_store_cursor_get(struct nl_store *s, const char *mailbox, uint32_t *uidvalidity, uint32_t *last_uid,
-                                 struct nl_error *err)
+enum nl_code nl_store_cursor_get(struct nl_store *s, const char *mailbox, uint32_t *uidvalidity,
+                                 uint32_t *last_uid, struct nl_error *err)
 {
 	static const char sql[] = "SELECT uidvalidity, last_uid FROM cursors WHERE mailbox = ?";
 	*uidvalidity = 0;
@@ -825,11 +878,12 @@ enum nl_code nl_store_cursor_get(struct nl_store *s, const char *mailbox, uint32
 		*last_uid = (uint32_t)sqlite3_column_int64(st, 1);
 	}
 	sqlite3_reset(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? NL_OK : store_fail(s, rc, err, "reading the mailbox cursor");
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? NL_OK
+	                                             : store_fail(s, rc, err, "reading the mailbox cursor");
 }
 
-enum nl_code nl_store_cursor_set(struct nl_store *s, const char *mailbox, uint32_t uidvalidity, uint32_t last_uid,
-                                 struct nl_error *err)
+enum nl_code nl_store_cursor_set(struct nl_store *s, const char *mailbox, uint32_t uidvalidity,
+                                 uint32_t last_uid, struct nl_error *err)
 {
 	static const char sql[] = "INSERT INTO cursors(mailbox, uidvalidity, last_uid) VALUES(?, ?, ?)"
 	                          " ON CONFLICT(mailbox) DO UPDATE SET uidvalidity = excluded.uidvalidity,"
@@ -854,7 +908,8 @@ enum nl_code nl_store_last_collect(struct nl_store *s, time_t *out, struct nl_er
 	if (rc == SQLITE_ROW)
 		*out = (time_t)sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? NL_OK : store_fail(s, rc, err, "reading the last collection");
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? NL_OK
+	                                             : store_fail(s, rc, err, "reading the last collection");
 }
 
 enum nl_code nl_store_set_last_collect(struct nl_store *s, time_t when, struct nl_error *err)
@@ -887,11 +942,13 @@ enum nl_code nl_store_answer_put(struct nl_store *s, const struct nl_stored_answ
 	/* One person, one voice: the answer from the later message wins, whatever order the
 	 * messages are collected in. */
 	static const char sql[] =
-		"INSERT INTO answers(campaign, email, question, readable, value, raw, match, inbound_id, answered)"
-		" VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(campaign, email, question) DO UPDATE SET"
-		" readable = excluded.readable, value = excluded.value, raw = excluded.raw, match = excluded.match,"
-		" inbound_id = excluded.inbound_id, answered = excluded.answered"
-		" WHERE excluded.answered >= answers.answered";
+	    "INSERT INTO answers(campaign, email, question, readable, value, raw, match, inbound_id, "
+	    "answered)"
+	    " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(campaign, email, question) DO UPDATE SET"
+	    " readable = excluded.readable, value = excluded.value, raw = excluded.raw, match = "
+	    "excluded.match,"
+	    " inbound_id = excluded.inbound_id, answered = excluded.answered"
+	    " WHERE excluded.answered >= answers.answered";
 	sqlite3_stmt *st = store_stmt(s, sql, err);
 	if (!st)
 		return NL_ERR_STATE;
@@ -908,15 +965,17 @@ enum nl_code nl_store_answer_put(struct nl_store *s, const struct nl_stored_answ
 }
 
 enum nl_code nl_store_answer_each(struct nl_store *s, const char *campaign,
-                                  bool (*fn)(const struct nl_stored_answer *, void *), void *ud, struct nl_error *err)
+                                  bool (*fn)(const struct nl_stored_answer *, void *), void *ud,
+                                  struct nl_error *err)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(s->db,
-	                            "SELECT a.campaign, a.email, d.name, a.question, a.readable, a.value, a.raw, a.match,"
-	                            " a.inbound_id, a.answered FROM answers a LEFT JOIN deliveries d"
-	                            " ON d.campaign = a.campaign AND d.email = a.email"
-	                            " WHERE a.campaign = ? ORDER BY a.question, a.email",
-	                            -1, &st, NULL);
+	int rc = sqlite3_prepare_v2(
+	    s->db,
+	    "SELECT a.campaign, a.email, d.name, a.question, a.readable, a.value, a.raw, a.match,"
+	    " a.inbound_id, a.answered FROM answers a LEFT JOIN deliveries d"
+	    " ON d.campaign = a.campaign AND d.email = a.email"
+	    " WHERE a.campaign = ? ORDER BY a.question, a.email",
+	    -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return store_fail(s, rc, err, "listing answers");
 	store_text(st, 1, campaign);
@@ -937,22 +996,24 @@ enum nl_code nl_store_answer_each(struct nl_store *s, const char *campaign,
 		if (!more)
 			break;
 	}
-	enum nl_code code = rc == SQLITE_ROW || rc == SQLITE_DONE ? NL_OK : store_fail(s, rc, err, "listing answers");
+	enum nl_code code =
+	    rc == SQLITE_ROW || rc == SQLITE_DONE ? NL_OK : store_fail(s, rc, err, "listing answers");
 	sqlite3_finalize(st);
 	return code;
 }
 
 /* ---- bounces ---- */
 
-enum nl_code nl_store_bounce_add(struct nl_store *s, const char *campaign, const char *email, const char *status,
-                                 bool hard, int64_t inbound_id, int *soft_in_a_row, struct nl_error *err)
+enum nl_code nl_store_bounce_add(struct nl_store *s, const char *campaign, const char *email,
+                                 const char *status, bool hard, int64_t inbound_id, int *soft_in_a_row,
+                                 struct nl_error *err)
 {
 	static const char insert[] =
-		"INSERT INTO bounces(campaign, email, status, hard, inbound_id, at) VALUES(?, ?, ?, ?, ?, ?)";
+	    "INSERT INTO bounces(campaign, email, status, hard, inbound_id, at) VALUES(?, ?, ?, ?, ?, ?)";
 	/* "In a row": campaigns with a soft bounce since the last reply from that person. */
 	static const char count[] =
-		"SELECT count(DISTINCT ifnull(campaign, '')) FROM bounces WHERE email = ?1 AND hard = 0 AND at >="
-		" ifnull((SELECT max(received) FROM inbound WHERE from_address = ?1 AND class = 1), 0)";
+	    "SELECT count(DISTINCT ifnull(campaign, '')) FROM bounces WHERE email = ?1 AND hard = 0 AND at >="
+	    " ifnull((SELECT max(received) FROM inbound WHERE from_address = ?1 AND class = 1), 0)";
 	sqlite3_stmt *st = store_stmt(s, insert, err);
 	if (!st)
 		return NL_ERR_STATE;

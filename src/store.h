@@ -43,10 +43,10 @@ struct nl_campaign {
 	char *id;
 	char *subject;
 	char *article_path;
-	char *source;        /* the article file as sent (front matter + Markdown) */
+	char *source; /* the article file as sent (front matter + Markdown) */
 	time_t due;
 	time_t created;
-	time_t completed;    /* 0 while not complete */
+	time_t completed; /* 0 while not complete */
 	/* 0 until the collection window closed and `run` wrote (and, with report_to, mailed) the
 	 * final report */
 	time_t report_mailed;
@@ -73,19 +73,19 @@ enum nl_code nl_store_campaign_set_report_mailed(struct nl_store *store, const c
 /* ---- Deliveries (one per campaign and address) ---- */
 
 enum nl_delivery_state {
-	NL_DELIVERY_NONE = 0,    /* no row yet */
-	NL_DELIVERY_SENDING = 1, /* written before the SMTP transaction starts */
-	NL_DELIVERY_SENT = 2,    /* 2xx after the final dot; the server's reply is kept */
-	NL_DELIVERY_DEFERRED = 3,/* 4xx, timeout before the dot, dropped connection: retried */
-	NL_DELIVERY_FAILED = 4,  /* 5xx */
-	NL_DELIVERY_UNKNOWN = 5, /* no answer after the final dot: resent only on request */
+	NL_DELIVERY_NONE = 0,     /* no row yet */
+	NL_DELIVERY_SENDING = 1,  /* written before the SMTP transaction starts */
+	NL_DELIVERY_SENT = 2,     /* 2xx after the final dot; the server's reply is kept */
+	NL_DELIVERY_DEFERRED = 3, /* 4xx, timeout before the dot, dropped connection: retried */
+	NL_DELIVERY_FAILED = 4,   /* 5xx */
+	NL_DELIVERY_UNKNOWN = 5,  /* no answer after the final dot: resent only on request */
 };
 #define NL_DELIVERY_STATES 6
 const char *nl_delivery_state_name(enum nl_delivery_state state);
 
 struct nl_delivery {
 	char *campaign;
-	char *email;         /* as in the list; matched case-insensitively */
+	char *email; /* as in the list; matched case-insensitively */
 	char *name;
 	char token[NL_TOKEN_LEN + 1];
 	enum nl_delivery_state state;
@@ -117,7 +117,8 @@ enum nl_code nl_store_delivery_by_email(struct nl_store *store, const char *emai
                                         struct nl_error *err);
 /* Calls `fn` for each delivery of a campaign in `state` (NL_DELIVERY_NONE = every state), in
  * insertion order; stops early if fn returns false. */
-enum nl_code nl_store_delivery_each(struct nl_store *store, const char *campaign, enum nl_delivery_state state,
+enum nl_code nl_store_delivery_each(struct nl_store *store, const char *campaign,
+                                    enum nl_delivery_state state,
                                     bool (*fn)(const struct nl_delivery *, void *), void *ud,
                                     struct nl_error *err);
 
@@ -131,7 +132,8 @@ enum nl_suppress_reason {
 const char *nl_suppress_reason_name(enum nl_suppress_reason reason);
 
 /* True in *out if the address (case-insensitive) is suppressed. */
-enum nl_code nl_store_is_suppressed(struct nl_store *store, const char *email, bool *out, struct nl_error *err);
+enum nl_code nl_store_is_suppressed(struct nl_store *store, const char *email, bool *out,
+                                    struct nl_error *err);
 /* Suppresses the address; a second call keeps the first reason. */
 enum nl_code nl_store_suppress(struct nl_store *store, const char *email, enum nl_suppress_reason reason,
                                const char *detail, struct nl_error *err);
@@ -141,49 +143,50 @@ enum nl_code nl_store_suppress_counts(struct nl_store *store, long counts[4], st
 /* ---- Inbound messages: every one seen is recorded, whatever it was ---- */
 
 enum nl_inbound_class {
-	NL_INBOUND_ANSWER = 1,      /* a reply from a subscriber (with or without answers) */
+	NL_INBOUND_ANSWER = 1, /* a reply from a subscriber (with or without answers) */
 	NL_INBOUND_UNSUBSCRIBE = 2,
 	NL_INBOUND_BOUNCE = 3,
 	NL_INBOUND_COMPLAINT = 4,
 	NL_INBOUND_AUTO_REPLY = 5,
 	NL_INBOUND_STRANGER = 6,
 	NL_INBOUND_UNREADABLE = 7,
-	NL_INBOUND_IGNORED = 8,     /* delayed/delivered reports, bounces for mail we never sent */
+	NL_INBOUND_IGNORED = 8, /* delayed/delivered reports, bounces for mail we never sent */
 };
 const char *nl_inbound_class_name(enum nl_inbound_class c);
 
 enum nl_match {
 	NL_MATCH_NONE = 0,
-	NL_MATCH_TOKEN = 1,  /* a valid token: plus-address, Message-ID reference or mailto format */
-	NL_MATCH_FROM = 2,   /* only the From address matched a delivery: weaker evidence */
+	NL_MATCH_TOKEN = 1, /* a valid token: plus-address, Message-ID reference or mailto format */
+	NL_MATCH_FROM = 2,  /* only the From address matched a delivery: weaker evidence */
 };
 
 struct nl_inbound {
-	char *source;        /* "imap://host/INBOX", "maildir:/path", "mbox:/path" */
-	char *location;      /* "UIDVALIDITY:UID", a file name, or a byte offset */
-	char *message_id;    /* may be NULL */
+	char *source;          /* "imap://host/INBOX", "maildir:/path", "mbox:/path" */
+	char *location;        /* "UIDVALIDITY:UID", a file name, or a byte offset */
+	char *message_id;      /* may be NULL */
 	char hash[2 * 32 + 1]; /* hex SHA-256 of the raw bytes */
 	enum nl_inbound_class cls;
 	enum nl_match match;
-	char *campaign;      /* NULL if not matched */
-	char *email;         /* the subscriber or bounced address; NULL if none */
+	char *campaign; /* NULL if not matched */
+	char *email;    /* the subscriber or bounced address; NULL if none */
 	char *from_address;
 	char *subject;
-	char *reason;        /* why it was classified so (unreadable: the parse error) */
-	int answers;         /* answers read from it */
+	char *reason; /* why it was classified so (unreadable: the parse error) */
+	int answers;  /* answers read from it */
 	time_t received;
 };
 void nl_inbound_clear(struct nl_inbound *in);
 
 /* True in *out if a message with this Message-ID (when not NULL) or this content hash is known. */
-enum nl_code nl_store_inbound_known(struct nl_store *store, const char *message_id, const char *hash, bool *out,
-                                    struct nl_error *err);
+enum nl_code nl_store_inbound_known(struct nl_store *store, const char *message_id, const char *hash,
+                                    bool *out, struct nl_error *err);
 /* Records a message; *id_out (may be NULL) gets its row id for answers and bounces. */
 enum nl_code nl_store_inbound_add(struct nl_store *store, const struct nl_inbound *in, int64_t *id_out,
                                   struct nl_error *err);
 /* Calls `fn` for each inbound message of a campaign (NULL = those matched to none), oldest first. */
 enum nl_code nl_store_inbound_each(struct nl_store *store, const char *campaign,
-                                   bool (*fn)(const struct nl_inbound *, void *), void *ud, struct nl_error *err);
+                                   bool (*fn)(const struct nl_inbound *, void *), void *ud,
+                                   struct nl_error *err);
 /* Counts per class for one campaign (index = class; NULL campaign = unmatched messages). */
 enum nl_code nl_store_inbound_counts(struct nl_store *store, const char *campaign, long counts[9],
                                      struct nl_error *err);
@@ -202,10 +205,10 @@ enum nl_code nl_store_set_last_collect(struct nl_store *store, time_t when, stru
 struct nl_stored_answer {
 	char *campaign;
 	char *email;
-	char *name;          /* from the delivery, may be NULL */
-	char *question;      /* question id */
-	bool readable;       /* false: `raw` needs a person to settle it */
-	char *value;         /* NULL when unreadable */
+	char *name;     /* from the delivery, may be NULL */
+	char *question; /* question id */
+	bool readable;  /* false: `raw` needs a person to settle it */
+	char *value;    /* NULL when unreadable */
 	char *raw;
 	enum nl_match match;
 	int64_t inbound_id;
@@ -214,7 +217,8 @@ struct nl_stored_answer {
 void nl_stored_answer_clear(struct nl_stored_answer *a);
 
 /* Stores an answer unless a later one for the same (campaign, email, question) is already there. */
-enum nl_code nl_store_answer_put(struct nl_store *store, const struct nl_stored_answer *a, struct nl_error *err);
+enum nl_code nl_store_answer_put(struct nl_store *store, const struct nl_stored_answer *a,
+                                 struct nl_error *err);
 /* Calls `fn` for each answer of a campaign, ordered by question then email. */
 enum nl_code nl_store_answer_each(struct nl_store *store, const char *campaign,
                                   bool (*fn)(const struct nl_stored_answer *, void *), void *ud,
@@ -228,6 +232,7 @@ enum nl_code nl_store_bounce_add(struct nl_store *store, const char *campaign, c
                                  const char *status, bool hard, int64_t inbound_id, int *soft_in_a_row,
                                  struct nl_error *err);
 /* Bounced addresses of a campaign. */
-enum nl_code nl_store_bounce_count(struct nl_store *store, const char *campaign, long *out, struct nl_error *err);
+enum nl_code nl_store_bounce_count(struct nl_store *store, const char *campaign, long *out,
+                                   struct nl_error *err);
 
 #endif
