@@ -12,8 +12,10 @@
  * RFC 2047 words.  Over a bound the message is unreadable with NL_ERR_LIMIT and the reason; nothing
  * recurses deeper than the depth bound.  Accepted deviations (as real mail needs): LF, CRLF or
  * CR-only line ends; a line without a colon ends the header (CPython msg_35) unless a field follows
- * it, when it is a fold without its leading space (MimeKit issue358); a part whose closing
- * delimiter never comes runs to the end; an inner multipart that reuses its parent's boundary is
+ * it, when it is a fold without its leading space (MimeKit issue358), as is a "name=value" line after
+ * a field ending in ';' (sisimai lhost-apachejames-01); a part whose closing delimiter never comes
+ * runs to the end; a multipart with no boundary parameter, or whose boundary never starts a line
+ * (sisimai rfc3464-04, rhost-google-02), is read as text unless its body is blank; an inner multipart that reuses its parent's boundary is
  * empty (CPython msg_15); a UTF-8 byte order mark and "From " (an mbox separator) at the very top
  * are skipped; unknown transfer encodings are read as 8bit.
  */
@@ -44,6 +46,7 @@ struct msg_part {
 	char report_type[40];
 	bool flowed, delsp;
 	bool attachment;
+	bool as_text; /* a multipart without a boundary parameter or delimiter lines, read as text */
 	enum msg_cte cte;
 	int parent, first_child, last_child, next_sibling;
 };
@@ -87,6 +90,18 @@ static bool msg_is_field(const char *s, size_t n)
 	while (k < n && msg_name_char((unsigned char)s[k]))
 		k++;
 	return k > 0 && k < n && s[k] == ':';
+}
+
+/* Does the line s[0..n) read as "name=value", the next parameter of a field `v` that ends in ';'? */
+static bool msg_is_param_fold(struct nl_span v, const char *s, size_t n)
+{
+	v = nl_span_trim(v);
+	if (!v.len || v.ptr[v.len - 1] != ';')
+		return false;
+	size_t k = 0;
+	while (k < n && msg_name_char((unsigned char)s[k]) && s[k] != '=' && s[k] != ';')
+		k++;
+	return k > 0 && k < n && s[k] == '=';
 }
 
 /* Reads the header block at [start, end); returns the offset of the body (after the blank line). */
@@ -136,6 +151,10 @@ static enum nl_code msg_headers(struct msg_parser *p, size_t start, size_t end, 
 				msg_line(d, next, end, &e2);
 				fold = msg_is_field(d + next, e2 - next);
 			}
+			/* A parameter after a field that ends in ';' ("Content-Type: multipart/alternative;"
+			 * then "boundary=…" at the margin, sisimai lhost-apachejames-01) is its fold too. */
+			if (cur && !fold)
+				fold = msg_is_param_fold(cur->value, d + i, eol - i);
 			if (fold) {
 				cur->value.len = eol - (size_t)(cur->value.ptr - d);
 				cur_len += eol - i;
@@ -364,6 +383,12 @@ static bool msg_delimiter(const char *d, size_t i, size_t eol, const char *b, si
 	return true;
 }
 
+/* Is the span only white space? */
+static bool msg_blank(struct nl_span s)
+{
+	return nl_span_trim(s).len == 0;
+}
+
 static enum nl_code msg_multipart(struct msg_parser *p, int self, int depth)
 {
 	struct msg_part *part = &p->parts[self];
@@ -400,6 +425,10 @@ static enum nl_code msg_multipart(struct msg_parser *p, int self, int depth)
 	}
 	if (in_part) /* no closing delimiter: the part runs to the end */
 		return msg_entity(p, part_start, end, self, depth + 1, deflt);
+	/* No delimiter at all (a boundary that never comes or does not match the parts, sisimai
+	 * rfc3464-04, rhost-google-02): the body is read as text, as mutt and Python's email do. */
+	part = &p->parts[self];
+	part->as_text = !msg_blank(part->body);
 	return NL_OK;
 }
 
@@ -438,6 +467,8 @@ static enum nl_code msg_entity(struct msg_parser *p, size_t start, size_t end, i
 	msg_encoding(p, part);
 	if (msg_is_multipart(part) && part->boundary[0])
 		return msg_multipart(p, self, depth);
+	if (msg_is_multipart(part)) /* no boundary parameter: the body is text */
+		part->as_text = !msg_blank(part->body);
 	if (msg_is_embedded(part) && part->cte == MSG_CTE_IDENTITY)
 		return msg_entity(p, body, end, self, depth + 1, "text/plain");
 	return NL_OK;
@@ -605,6 +636,8 @@ static int msg_choose(const struct msg_parser *p, int idx, int depth)
 	const struct msg_part *part = &p->parts[idx];
 	if (depth > NL_MESSAGE_MAX_DEPTH + 1)
 		return -1;
+	if (part->as_text)
+		return part->attachment ? -1 : idx;
 	if (!msg_is_multipart(part)) {
 		if (part->attachment)
 			return -1;

@@ -201,7 +201,7 @@ int main(int argc, char **argv)
 	nl_reply_free(r);
 	fclose(f);
 	printf("sisimai  %3d/%3d rows as expected (recipient, hard/soft, kind) (%.1f%%) in %d files; "
-	       "%d deliberate policy differences; %d known failures of message.c; "
+	       "%d deliberate policy differences; %d known failures (see their notes); "
 	       "%d bounces/auto-replies/complaints, none read as a person's reply\n",
 	       pass, rows, rows ? 100.0 * pass / rows : 0.0, files, policy, known_rows, never_answers);
 	return failures ? 1 : 0;

@@ -329,6 +329,31 @@ static void test_malformed(void **state)
 	assert_string_equal(m->text, "");
 	nl_message_free(m);
 	m = parse_ok("Content-Type: multipart/mixed\n\nno boundary\n");
+	assert_string_equal(m->text, "no boundary\n"); /* read as text, as mutt and Python's email do */
+	assert_string_equal(m->content_type, "multipart/mixed");
+	nl_message_free(m);
+	/* a boundary that never starts a line: the body is text; a blank one stays empty */
+	m = parse_ok("Content-Type: multipart/report; boundary=\"x\"\n\nintro\n--y\nStatus: 5.1.1\n--y--\n");
+	assert_string_equal(m->text, "intro\n--y\nStatus: 5.1.1\n--y--\n");
+	assert_null(m->delivery_status);
+	nl_message_free(m);
+	m = parse_ok("Content-Type: multipart/mixed; boundary=a\n\n--a\nContent-Type: multipart/alternative; "
+	             "boundary=b\n\n\n--a\nContent-Type: text/plain\n\nsecond\n--a--\n");
+	assert_string_equal(m->text, "second\n");
+	nl_message_free(m);
+	m = parse_ok("Content-Type: multipart/mixed; boundary=a\n\n--a\nContent-Type: multipart/alternative; "
+	             "boundary=b\nContent-Disposition: attachment\n\nnot shown\n--a\n\nshown\n--a--\n");
+	assert_string_equal(m->text, "shown\n");
+	nl_message_free(m);
+	/* a parameter at the margin after a field that ends in ';' is that field's fold */
+	m = parse_ok("Content-Type: multipart/mixed;\nboundary=\"b\"\n\n--b\n\ninner\n--b--\n");
+	assert_string_equal(m->text, "inner\n");
+	nl_message_free(m);
+	m = parse_ok("Subject: a;\nb=c\n\n"); /* only after a field ending in ';' ... */
+	assert_string_equal(m->subject, "a;b=c");
+	nl_message_free(m);
+	m = parse_ok("Subject: a\nb=c\n\n"); /* ... otherwise the body starts there */
+	assert_string_equal(m->text, "b=c\n\n");
 	nl_message_free(m);
 	m = parse_ok("");
 	assert_string_equal(m->subject, "");
@@ -530,6 +555,18 @@ static void test_sisimai_line_ends(void **state)
 		nl_message_free(b);
 	}
 	closedir(d);
+	/* multipart trouble read as a mail reader would: an unindented boundary parameter, a boundary
+	 * that never comes, one that does not match the parts */
+	a = corpus_ok("sisimai-set-of-emails/bsd/lhost-apachejames-01.eml");
+	assert_non_null(strstr(a->text, "RCPT TO: 000000000000@vtext.example.com"));
+	nl_message_free(a);
+	a = corpus_ok("sisimai-set-of-emails/bsd/rfc3464-04.eml");
+	assert_non_null(strstr(a->text, "Final-Recipient: RFC822; kijitora@mailx-53.neko.example.edu"));
+	assert_string_equal(a->report_type, "delivery-status");
+	nl_message_free(a);
+	a = corpus_ok("sisimai-set-of-emails/bsd/rhost-google-02.eml");
+	assert_non_null(strstr(a->text, "Final-Recipient: rfc822; neko-nyaan@example.org"));
+	nl_message_free(a);
 }
 
 static void test_talon_standard(void **state)
