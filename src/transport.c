@@ -648,7 +648,12 @@ static void transport_classify(struct nl_transport *t, struct transport_slot *s,
 	struct nl_transport_result *r = &s->result;
 	r->smtp_code = s->reply_code;
 	const char *why = curl_easy_strerror(rc);
-	bool after_dot = s->body_done;
+	/* body_done only says that libcurl has all the bytes, not that they left.  A failed send means
+	 * the end-of-data line did not (completely) leave: libcurl 7.88 writes nothing after it, and
+	 * after an error in the body does not write it at all (smtp_done), so the server cannot have
+	 * taken the message.  Seen when a server closes at the start of DATA: the body goes into the
+	 * socket, the reset comes back, and writing the final dot fails.  Deferred, not unknown. */
+	bool after_dot = s->body_done && rc != CURLE_SEND_ERROR;
 	bool reply_after_dot = after_dot && s->replies > s->replies_at_eob && !s->reply_open;
 	if (rc == CURLE_OK) {
 		r->code = NL_OK;
