@@ -68,6 +68,41 @@ n=$(sqlite3 state.db "SELECT count(*) FROM inbound")
 "$mailer" -q -c mailer.conf collect >/dev/null 2>&1
 [ "$(sqlite3 state.db "SELECT count(*) FROM inbound")" = "$n" ] && pass "a second collect records nothing twice" ||
 	fail "a second collect added rows"
+# RELIABILITY.md §5 #19: a bounce for a message we never sent (backscatter) names no delivery of
+# ours: ignored, and nobody is suppressed.
+cat >inbox/new/backscatter <<'MAIL'
+From: MAILER-DAEMON@mx.elsewhere.test
+To: replies@example.test
+Return-Path: <>
+Subject: Undelivered Mail Returned to Sender
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary=r
+
+--r
+
+The message could not be delivered.
+--r
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.elsewhere.test
+
+Final-Recipient: rfc822; ana@example.test
+Action: failed
+Status: 5.1.1
+--r
+Content-Type: text/rfc822-headers
+
+From: spammer@elsewhere.test
+To: ana@example.test
+Message-ID: <forged@elsewhere.test>
+--r--
+MAIL
+"$mailer" -q -c mailer.conf collect >/dev/null 2>&1
+row=$(sqlite3 state.db "SELECT class || '|' || reason FROM inbound WHERE location = 'backscatter'")
+[[ $row == 8\|* ]] && pass "backscatter: ignored ('${row#8|}')" || fail "backscatter recorded as '$row'"
+[ "$(sqlite3 state.db "SELECT count(*) FROM suppressions")" = 0 ] && pass "backscatter: nobody suppressed" ||
+	fail "backscatter suppressed someone"
+
 # Things that are not mail files in the Maildir (only a local user can put them there): a FIFO,
 # a link to an endless device.  A cron job must not hang on them: each is unreadable, the run ends.
 mkfifo inbox/new/a-fifo
