@@ -660,10 +660,26 @@ static void transport_classify(struct nl_transport *t, struct transport_slot *s,
 		snprintf(r->reply, sizeof r->reply, "%s", s->reply_len ? s->reply : "250 (no text)");
 		return;
 	}
+	/* libcurl 7.88 takes only 250 after the final dot (anything else is CURLE_WEIRD_SERVER_REPLY),
+	 * but any complete 2xx there means the server took the message (RFC 5321 §4.2.1): deferring it
+	 * would send it again. */
+	if (reply_after_dot && s->reply_code >= 200 && s->reply_code < 300) {
+		r->code = NL_OK;
+		snprintf(r->reply, sizeof r->reply, "%s", s->reply);
+		return;
+	}
 	if (after_dot && !reply_after_dot) {
 		r->code = NL_ERR_SMTP_UNKNOWN;
 		snprintf(r->reply, sizeof r->reply, "no reply from %s after the final dot (%s)", t->host,
 		         why);
+		return;
+	}
+	/* Only a 4xx or 5xx says the server did not take it; a reply that is neither (1xx, 3xx) is no
+	 * answer, and deferring would risk a second copy. */
+	if (after_dot && (s->reply_code < 400 || s->reply_code >= 600)) {
+		r->code = NL_ERR_SMTP_UNKNOWN;
+		snprintf(r->reply, sizeof r->reply,
+		         "%s answered the final dot with neither yes nor no: %.300s", t->host, s->reply);
 		return;
 	}
 	if (rc == CURLE_LOGIN_DENIED) {

@@ -45,7 +45,8 @@ struct nl_transport_options {
  *   NL_OK               2xx after the final dot: sent; `reply` is the server's reply ("250 2.0.0 Ok: queued")
  *   NL_ERR_SMTP_TEMP    4xx, a timeout or a dropped connection before the final dot: deferred
  *   NL_ERR_SMTP_PERM    5xx to MAIL, RCPT, DATA or the final dot: failed
- *   NL_ERR_SMTP_UNKNOWN no reply after the final dot: the message may have arrived
+ *   NL_ERR_SMTP_UNKNOWN no reply (or one that is neither 2xx, 4xx nor 5xx) after the final dot:
+ *                       the message may have arrived
  *   NL_ERR_SMTP_CONNECT the server could not be reached (nothing was sent)
  *   NL_ERR_TLS          certificate or handshake failure (nothing was sent)
  *   NL_ERR_AUTH         the login was refused (nothing was sent)

@@ -14,6 +14,9 @@ Scenarios:
   dot421    421 after the final dot, then a close: for one subscriber once (retried in the run), for
             another on every attempt (deferred at the end of the run)
   silent    no reply at all after the final dot
+  endless   a multi-line reply that never ends, to a RCPT and to a final dot
+  dotcode   odd codes after the final dot: a 252 is success (sent, never resent), a 354 is neither
+            yes nor no (unknown)
   middata   a close in the middle of DATA of a 2 MB message (the close lands while mailer is still
             writing the body)
   middata_small  the same with the normal small message (mailer may have written everything,
@@ -95,7 +98,7 @@ class Server:
     target recipient (an address or a tuple of them; every connection with None) at most `times`
     times in all (None: always).
     Hooks: ehlo_bigline, greeting_nocrlf, rcpt_bigline, rcpt_nocrlf, dot_bigline, dot_nocrlf,
-    dot_421, dot_silent, data_close."""
+    dot_421, dot_silent, data_close, rcpt_endless, dot_endless, dot_2xx, dot_3xx."""
 
     def __init__(self, accepted, faults=None, data_close_after=4096):
         self.accepted = accepted  # shared list of (rcpts, hostile?) for messages given a full 250
@@ -187,6 +190,9 @@ class Server:
                     c.send(b"250 2.1.5 Ok but the line never ends")
                     return
                 rcpts.append(a)
+                if self.fire("rcpt_endless", [a]):
+                    self.endless(c)
+                    return
                 if self.fire("rcpt_bigline", [a]):
                     c.send(b"250-" + b"R" * MB + b"\r\n250 2.1.5 Ok after a long story\r\n")
                 else:
@@ -218,6 +224,19 @@ class Server:
                     self.log(rcpts, True)
                     c.send(b"250 2.0.0 queued but the line never ends")
                     return
+                if self.fire("dot_2xx", rcpts):
+                    # Success in an unusual 2xx (RFC 5321 §4.2.1: the first digit decides).
+                    self.log(rcpts, False)
+                    c.send(b"252 2.0.0 queued, said oddly\r\n")
+                    mail_from, rcpts = None, []
+                    continue
+                if self.fire("dot_3xx", rcpts):
+                    c.send(b"354 go ahead, once more\r\n")  # neither yes nor no
+                    return
+                if self.fire("dot_endless", rcpts):
+                    self.log(rcpts, True)
+                    self.endless(c)
+                    return
                 if self.fire("dot_bigline", rcpts):
                     self.log(rcpts, True)
                     c.send(b"250-" + b"D" * MB + b"\r\n250 2.0.0 queued after a long story\r\n")
@@ -235,6 +254,14 @@ class Server:
                 return
             else:
                 c.send(b"502 5.5.2 not here\r\n")
+
+    def endless(self, c):
+        """A multi-line reply that never ends: 250- lines as fast as the client takes them, until it
+        closes the connection (or 60 s pass)."""
+        chunk = b"250-and there is more to say\r\n" * 2048
+        deadline = time.time() + 60
+        while time.time() < deadline and not self.stopping:
+            c.send(chunk)
 
     def log(self, rcpts, hostile):
         with self.lock:
@@ -428,6 +455,24 @@ def scenario_bigline(env):
     allowed = {a: {SENT, DEFERRED} for a in env.addresses}
     allowed["sub5@example.test"] = {SENT, UNKNOWN}  # the long line comes after the final dot
     hostile_then_good(env, faults, allowed, rss_bound=base + 48)
+
+
+def scenario_endless(env):
+    env.subscribers(8)
+    faults = {"rcpt_endless": ("sub2@example.test", None), "dot_endless": ("sub5@example.test", None)}
+    # The reply timeout (3 s here) counts from the command, so a reply that never ends is cut off.
+    # libcurl 7.88 serves no other connection while it waits for the reply to a final dot, so the
+    # other session can time out in that wait too (as in `silent`).
+    allowed = {a: {SENT, DEFERRED, UNKNOWN} for a in env.addresses}
+    allowed["sub2@example.test"] = {DEFERRED}
+    allowed["sub5@example.test"] = {UNKNOWN}
+    hostile_then_good(env, faults, allowed, exits=(75,))
+
+
+def scenario_dotcode(env):
+    env.subscribers(6)
+    faults = {"dot_2xx": ("sub1@example.test", None), "dot_3xx": ("sub3@example.test", None)}
+    hostile_then_good(env, faults, {"sub3@example.test": {UNKNOWN}}, exits=(75,))
 
 
 def scenario_nocrlf(env):
