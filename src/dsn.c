@@ -5,9 +5,15 @@
  * accepted: no blank line between the per-message and per-recipient groups, several blank lines,
  * lower-case field names, "rfc822;addr" without a space, "Status: 5.0.0 (comment)", a missing
  * Action (inferred from the status class).  Bounces without a delivery-status part (qmail, Exim,
- * Sendmail, Postfix, Exchange, Domino, Gmail, …) are recognised by their sender, subject or wording,
- * and their recipients are the addresses named in the human-readable part before the returned
- * message, less our own and the daemon's.
+ * Sendmail, Postfix, Exchange, Domino, Gmail, Apache James, …) are recognised by their sender,
+ * subject or wording (mail from a daemon address such as post_master@ is a bounce only with a bounce
+ * subject, a bounce sentence or a quoted SMTP refusal, so a postmaster's own reply stays a reply), and
+ * their recipients are the addresses named in the human-readable part before the returned message,
+ * less our own, the daemon's and those on sender lines ("MAIL FROM:", "From:").
+ *
+ * The recipient is the address WE sent to, since collect maps a bounce without a token to a delivery
+ * by it: the Original-Recipient when present, else the Final-Recipient unless it is an alias's
+ * expansion whose local part matches exactly one address of the returned original's To/Cc.
  *
  * The reason comes from the diagnostic wording first (a "5.1.1" that says "mailbox full" is a full
  * mailbox) and from the status code second.  Hard = the address is dead (user or host unknown,
@@ -104,19 +110,11 @@ static char *dsn_first_addr(const char *s, size_t len)
 
 static bool dsn_daemon_local(const char *addr)
 {
-	static const char *const daemons[] = {"mailer-daemon@",
-	                                      "postmaster@",
-	                                      "mail-daemon@",
-	                                      "mailerdaemon@",
-	                                      "maildaemon@",
-	                                      "mail.daemon@",
-	                                      "mdaemon@",
-	                                      "bounce@",
-	                                      "bounces@",
-	                                      "noreply@",
-	                                      "no-reply@",
-	                                      "daemon@",
-	                                      NULL};
+	static const char *const daemons[] = {
+	    "mailer-daemon@", "postmaster@",  "post_master@",  "post-master@",
+	    "mailer_daemon@", "mail-daemon@", "mailerdaemon@", "maildaemon@",
+	    "mail.daemon@",   "mdaemon@",     "bounce@",       "bounces@",
+	    "noreply@",       "no-reply@",    "daemon@",       NULL};
 	for (size_t i = 0; daemons[i]; i++)
 		if (nl_ascii_ncasecmp(addr, daemons[i], strlen(daemons[i])) == 0)
 			return true;
@@ -496,8 +494,114 @@ static struct nl_bounce *dsn_add(struct nl_reply *r, const char *recipient)
 }
 
 static size_t dsn_human_end(const char *t, size_t len);
+static char *dsn_field(const char *block, const char *name);
+static bool dsn_is_ours(const struct nl_message *msg, const char *addr);
 
 /* ---- RFC 3464 fields ---- */
+
+#define DSN_MAX_RETURNED 32
+
+/* The addresses of the returned original's To: and Cc: (its headers part, else the text after the
+ * report's words), less our own; at most DSN_MAX_RETURNED, each owned by the caller. */
+static size_t dsn_returned_addrs(const struct nl_message *msg, char **out)
+{
+	const char *block = msg->returned_headers;
+	if (!block && msg->text) {
+		size_t len = strlen(msg->text);
+		size_t human = dsn_human_end(msg->text, len < DSN_SCAN_MAX ? len : DSN_SCAN_MAX);
+		if (human < len)
+			block = msg->text + human;
+	}
+	size_t n = 0;
+	static const char *const names[] = {"To", "Cc", NULL};
+	for (size_t f = 0; block && names[f]; f++) {
+		char *v = dsn_field(block, names[f]);
+		size_t vl = v ? strlen(v) : 0;
+		for (size_t i = 0; i < vl && n < DSN_MAX_RETURNED; i++) {
+			if (v[i] != '@')
+				continue;
+			char *a = dsn_addr_at(v, vl, i);
+			if (a && !dsn_is_ours(msg, a))
+				out[n++] = a;
+			else
+				free(a);
+		}
+		free(v);
+	}
+	return n;
+}
+
+/* The address we sent to, when the report names only where it ended: without an Original-Recipient
+ * the Final-Recipient may be the alias's expansion on the receiving host ("kijitora@mailx-53.neko…"
+ * for our "kijitora@neko…", Sendmail's "expanded from:").  If the returned original's To/Cc does not
+ * hold the final address but holds exactly one address with its local part, that one is ours
+ * (collect maps a bounce without a token to a delivery by this address).  NULL: keep the final. */
+static char *dsn_sent_to(const struct nl_message *msg, const char *final)
+{
+	const char *at = strchr(final, '@');
+	if (!at)
+		return NULL;
+	size_t local = (size_t)(at - final);
+	char *addrs[DSN_MAX_RETURNED];
+	size_t n = dsn_returned_addrs(msg, addrs);
+	char *found = NULL;
+	bool listed = false, ambiguous = false;
+	for (size_t i = 0; i < n; i++) {
+		if (nl_ascii_casecmp(addrs[i], final) == 0)
+			listed = true;
+		else if (strlen(addrs[i]) > local && addrs[i][local] == '@' &&
+		         nl_ascii_ncasecmp(addrs[i], final, local) == 0) {
+			if (found)
+				ambiguous = true;
+			else
+				found = addrs[i], addrs[i] = NULL;
+		}
+		free(addrs[i]);
+	}
+	if (listed || ambiguous) {
+		free(found);
+		return NULL;
+	}
+	return found;
+}
+
+/* Does a line of the report say that the final delivery agent knows no such user, naming this
+ * recipient by its bare local part ("mail.local: unknown user: kijitora", Sendmail's transcript)
+ * or by its address?  Reads the report's words (t, len), at most DSN_SCAN_MAX bytes. */
+static bool dsn_agent_unknown_user(const char *t, size_t len, const char *addr)
+{
+	const char *at = addr ? strchr(addr, '@') : NULL;
+	if (!t || !at || at == addr)
+		return false;
+	size_t local = (size_t)(at - addr);
+	if (len > DSN_SCAN_MAX)
+		len = DSN_SCAN_MAX;
+	static const char *const says[] = {"unknown user", "user unknown", "no such user", NULL};
+	for (size_t w = 0; says[w]; w++) {
+		const char *p = t;
+		const char *hit;
+		while ((hit = dsn_find(p, len - (size_t)(p - t), says[w])) != NULL) {
+			const char *q = hit + strlen(says[w]);
+			const char *eol = memchr(q, '\n', len - (size_t)(q - t));
+			if (!eol)
+				eol = t + len;
+			for (; q + local <= eol; q++) {
+				if ((q > t && dsn_is_local_char(q[-1])) ||
+				    nl_ascii_ncasecmp(q, addr, local) != 0)
+					continue;
+				const char *e = q + local;
+				if (e == eol || (!dsn_is_local_char(*e) && *e != '@'))
+					return true; /* the bare local part */
+				if (*e == '@' && (size_t)(eol - q) >= strlen(addr) &&
+				    nl_ascii_ncasecmp(q, addr, strlen(addr)) == 0 &&
+				    (q + strlen(addr) == eol || !dsn_is_domain_char(q[strlen(addr)])))
+					return true; /* the whole address */
+			}
+			p = eol;
+		}
+	}
+	return false;
+}
 
 struct dsn_rcpt {
 	char *final, *original, *diag, *comment;
@@ -545,9 +649,11 @@ static void dsn_rcpt_flush(struct dsn_rcpt *x, struct nl_reply *r, const struct 
 	}
 	/* the address we sent to: Original-Recipient (ORCPT) when the MTA kept it, since the final one may
 	 * be a local alias (RFC 3464 §2.3.1) */
-	const char *addr = x->original ? x->original : x->final;
+	char *sent = !x->original && x->final ? dsn_sent_to(msg, x->final) : NULL;
+	const char *addr = sent ? sent : x->original ? x->original : x->final;
 	struct nl_bounce *b = dsn_add(r, addr);
 	if (!b) {
+		free(sent);
 		dsn_rcpt_clear(x);
 		return;
 	}
@@ -615,6 +721,13 @@ static void dsn_rcpt_flush(struct dsn_rcpt *x, struct nl_reply *r, const struct 
 			nl_buf_free(&ctx);
 		}
 	}
+	if (msg->text && strcmp(b->reason, "other") == 0 && !x->xunix && !said) {
+		/* "Status: 5.5.0" and a transcript whose local delivery agent knows no such user */
+		size_t human = dsn_human_end(msg->text, strlen(msg->text));
+		if (dsn_agent_unknown_user(msg->text, human, addr) ||
+		    (x->final && addr != x->final && dsn_agent_unknown_user(msg->text, human, x->final)))
+			dsn_settle(b, "userunknown");
+	}
 	if (msg->text)
 		dsn_apply_data_stage(b, msg->text, dsn_human_end(msg->text, strlen(msg->text)));
 	if (x->diag && strcmp(b->reason, "userunknown") == 0 && strcmp(b->status, "5.1.1") != 0 &&
@@ -624,6 +737,7 @@ static void dsn_rcpt_flush(struct dsn_rcpt *x, struct nl_reply *r, const struct 
 		b->hard = false;
 	}
 	nl_buf_free(&t);
+	free(sent);
 	dsn_rcpt_clear(x);
 }
 
@@ -848,6 +962,27 @@ static void dsn_context(const char *t, size_t len, const char *hit, struct nl_bu
 	nl_buf_append(out, hit, (size_t)(end - hit));
 }
 
+/* Is the '@' at t[at] on a line that names the sender, not a recipient ("  MAIL FROM: …",
+ * "From: …", "Sender: …" in a bounce's summary of the message)?  Looks back at most 200 bytes. */
+static bool dsn_sender_line(const char *t, size_t at)
+{
+	size_t s = at;
+	while (s > 0 && t[s - 1] != '\n' && at - s < 200)
+		s--;
+	if (s > 0 && t[s - 1] != '\n')
+		return false;
+	while (s < at && (t[s] == ' ' || t[s] == '\t'))
+		s++;
+	static const char *const names[] = {
+	    "from:", "mail from:", "sender:", "return-path:", "reply-to:", "envelope-from:", NULL};
+	for (size_t i = 0; names[i]; i++) {
+		size_t n = strlen(names[i]);
+		if (at - s >= n && nl_ascii_ncasecmp(t + s, names[i], n) == 0)
+			return true;
+	}
+	return false;
+}
+
 static void dsn_read_plain(const struct nl_message *msg, struct nl_reply *r)
 {
 	const char *t = msg->text ? msg->text : "";
@@ -876,6 +1011,8 @@ static void dsn_read_plain(const struct nl_message *msg, struct nl_reply *r)
 			k--;
 		if (k > 0 && t[k - 1] == ':' && k >= 3 && (t[k - 2] == 'p' || t[k - 2] == 's'))
 			skip = true; /* http://… https://… */
+		if (!skip)
+			skip = dsn_sender_line(t, i);
 		bool known = false;
 		for (size_t j = 0; j < r->n_bounces; j++)
 			known |= r->bounces[j].recipient && strcmp(r->bounces[j].recipient, a) == 0;
@@ -966,6 +1103,38 @@ static bool dsn_text_says_bounce(const char *text)
 	return false;
 }
 
+/* Does the text quote a server's refusal: a line that starts with an SMTP reply code 4xx/5xx
+ * ("550 - Requested action not taken: no such user here", "554-5.1.1 …") and whose words give a
+ * reason (a dead address, a full mailbox, a policy, …)?  Only asked of mail from a daemon address:
+ * a postmaster's own reply ("Re: …", no such line) stays a person's reply. */
+static bool dsn_text_quotes_refusal(const char *text)
+{
+	if (!text)
+		return false;
+	size_t len = strlen(text);
+	if (len > 8192)
+		len = 8192;
+	size_t i = 0;
+	while (i < len) {
+		size_t s = i;
+		while (i < len && text[i] != '\n')
+			i++;
+		size_t e = i;
+		if (i < len)
+			i++;
+		while (s < e && (text[s] == ' ' || text[s] == '\t'))
+			s++;
+		if (e - s < 8 || e - s > 500 || (text[s] != '4' && text[s] != '5') || text[s + 1] < '0' ||
+		    text[s + 1] > '5' || text[s + 2] < '0' || text[s + 2] > '9' ||
+		    (text[s + 3] != ' ' && text[s + 3] != '-'))
+			continue;
+		const char *why = dsn_text_reason(text + s + 4, e - s - 4);
+		if (why && strcmp(why, "vague") != 0)
+			return true;
+	}
+	return false;
+}
+
 bool nl_dsn_read(const struct nl_message *msg, struct nl_reply *r)
 {
 	bool report = msg->report_type && (strcmp(msg->report_type, "delivery-status") == 0 ||
@@ -977,9 +1146,12 @@ bool nl_dsn_read(const struct nl_message *msg, struct nl_reply *r)
 	bool null_sender =
 	    msg->return_path && (msg->return_path[0] == 0 || strcmp(msg->return_path, "<>") == 0);
 	bool subject = dsn_subject_says_bounce(msg->subject);
-	/* the wording is only read when the sender or subject already suggest a bounce (cheap first) */
+	/* the wording is only read when the sender or subject already suggest a bounce (cheap first); a
+	 * daemon's mail is a bounce with a bounce subject, a bounce sentence or a quoted refusal (Apache
+	 * James: From post_master@, Subject "Re:…", "550 - Requested action not taken: no such user") */
 	if (!has_ds && !report &&
-	    !((daemon || null_sender || subject) && ((daemon && subject) || dsn_text_says_bounce(msg->text))))
+	    !((daemon || null_sender || subject) && ((daemon && subject) || dsn_text_says_bounce(msg->text) ||
+	                                             (daemon && dsn_text_quotes_refusal(msg->text)))))
 		return false;
 	if (has_ds)
 		dsn_parse_fields(msg->delivery_status, strlen(msg->delivery_status), r, msg);

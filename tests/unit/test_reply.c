@@ -306,6 +306,76 @@ static void bounces_plain(void **state)
 	nl_reply_free(r);
 }
 
+/* Mail from a daemon address: a bounce only with failure wording; the address we sent to; the local
+ * delivery agent's "unknown user". */
+static void bounces_daemons_and_agents(void **state)
+{
+	(void)state;
+	char *rcpt[] = {(char *)"replies+" TOK "@example.test"};
+	/* a postmaster answering in person, no failure wording: a reply */
+	struct nl_message m =
+	    msg_text("Re: Job or career", "1 career\n2 4\nI run the mail here; 550s are rare for us.\n");
+	m.from_address = (char *)"post_master@example.org";
+	m.recipients = rcpt;
+	m.n_recipients = 1;
+	struct nl_reply *r = analyse(&m, NULL);
+	assert_int_equal(r->kind, NL_REPLY_PERSON);
+	nl_reply_free(r);
+	m.from_address = (char *)"MAILER-DAEMON@example.org";
+	r = analyse(&m, NULL);
+	assert_int_equal(r->kind, NL_REPLY_PERSON);
+	nl_reply_free(r);
+
+	/* Apache James: "Re:" subject, no null sender, the refusal quoted; the From: line is not a
+	 * recipient */
+	m = msg_text("Re:Job or career",
+	             "Error: Invalid user address\n\nError message below:\n"
+	             "550 - Requested action not taken: no such user here\n\nMessage details:\n"
+	             "  Subject: Job or career\n  MAIL FROM: replies+" TOK "@example.test\n"
+	             "  RCPT TO: sam@example.org\n  From: coach@example.test\n");
+	m.from_address = (char *)"post_master@example.org";
+	m.recipients = rcpt;
+	m.n_recipients = 1;
+	r = analyse(&m, NULL);
+	assert_int_equal(r->kind, NL_REPLY_BOUNCE);
+	assert_int_equal(r->n_bounces, 1);
+	assert_string_equal(r->bounces[0].recipient, "sam@example.org");
+	assert_true(r->bounces[0].hard);
+	nl_reply_free(r);
+
+	/* the Final-Recipient is the alias's expansion on the host: ours is the returned To: */
+	r = dsn("Final-Recipient: rfc822; sam@mx1.example.org\nAction: failed\nStatus: 5.5.0\n", NULL);
+	assert_string_equal(r->bounces[0].recipient, "sam@example.org");
+	assert_false(r->bounces[0].hard);
+	nl_reply_free(r);
+	/* an Original-Recipient says it outright; another local part is another address */
+	r = dsn(
+	    "Original-Recipient: rfc822; sam@old.example.org\nFinal-Recipient: rfc822; sam@mx1.example.org\n"
+	    "Action: failed\nStatus: 5.5.0\n",
+	    NULL);
+	assert_string_equal(r->bounces[0].recipient, "sam@old.example.org");
+	nl_reply_free(r);
+	r = dsn("Final-Recipient: rfc822; kim@example.org\nAction: failed\nStatus: 5.5.0\n", NULL);
+	assert_string_equal(r->bounces[0].recipient, "kim@example.org");
+	nl_reply_free(r);
+
+	/* Sendmail's transcript: the local delivery agent knows no such user (hard); another user's line
+	 * says nothing about this one */
+	r = dsn("Final-Recipient: rfc822; <sam@example.org>\nAction: failed\nStatus: 5.5.0\n",
+	        "   ----- The following addresses had permanent fatal errors -----\n<sam@example.org>\n\n"
+	        "   ----- Transcript of session follows -----\nmail.local: unknown user: sam\n"
+	        "554 <sam@example.org>... Service unavailable\n");
+	assert_string_equal(r->bounces[0].reason, "userunknown");
+	assert_true(r->bounces[0].hard);
+	nl_reply_free(r);
+	r = dsn("Final-Recipient: rfc822; <sam@example.org>\nAction: failed\nStatus: 5.5.0\n",
+	        "   ----- The following addresses had permanent fatal errors -----\n<sam@example.org>\n\n"
+	        "   ----- Transcript of session follows -----\nmail.local: unknown user: samuel\n"
+	        "554 <sam@example.org>... Service unavailable\n");
+	assert_false(r->bounces[0].hard);
+	nl_reply_free(r);
+}
+
 static void complaints_and_receipts(void **state)
 {
 	(void)state;
@@ -628,6 +698,7 @@ int main(void)
 	    cmocka_unit_test(tokens),
 	    cmocka_unit_test(bounces_rfc3464),
 	    cmocka_unit_test(bounces_plain),
+	    cmocka_unit_test(bounces_daemons_and_agents),
 	    cmocka_unit_test(complaints_and_receipts),
 	    cmocka_unit_test(bounces_corpus_deviations),
 	    cmocka_unit_test(strip_text),
