@@ -157,8 +157,18 @@ struct collect_bounce {
 	struct nl_delivery d;
 };
 
+/* True if the header block has a Message-ID field. */
+static bool collect_has_message_id(const char *headers)
+{
+	for (const char *p = headers; *p; p++)
+		if ((p == headers || p[-1] == '\n') && nl_ascii_ncasecmp(p, "message-id:", 11) == 0)
+			return true;
+	return false;
+}
+
 /* Maps each failed recipient to a delivery: the returned original's token when it names that
- * recipient (or when there is only one), else the last delivery to the address. */
+ * recipient (or when there is only one), else the last delivery to the address, unless the returned
+ * original shows the message was not ours. */
 static enum nl_code collect_map_bounces(struct nl_collector *col, const struct nl_reply *r,
                                         const struct nl_message *msg, struct collect_bounce *out,
                                         size_t *n_out, struct nl_error *err)
@@ -170,6 +180,10 @@ static enum nl_code collect_map_bounces(struct nl_collector *col, const struct n
 		return rc;
 	if (m != NL_MATCH_TOKEN)
 		nl_delivery_clear(&tok);
+	/* The returned original is there, with its Message-ID, and carries no token of ours: a bounce
+	 * for mail we never sent (backscatter, or forged to suppress someone).  The address alone is
+	 * then no evidence (RELIABILITY.md §5 #19). */
+	bool foreign = m != NL_MATCH_TOKEN && msg->returned_headers && collect_has_message_id(msg->returned_headers);
 	size_t failed = 0;
 	for (size_t i = 0; i < r->n_bounces; i++)
 		failed += r->bounces[i].action == NL_DSN_FAILED;
@@ -184,7 +198,7 @@ static enum nl_code collect_map_bounces(struct nl_collector *col, const struct n
 		if (tok.campaign &&
 		    (failed == 1 || (b->recipient && nl_ascii_casecmp(b->recipient, tok.email) == 0))) {
 			rc = nl_store_delivery_by_token(col->store, tok.token, &cb->d, err);
-		} else if (b->recipient) {
+		} else if (b->recipient && !foreign) {
 			rc = nl_store_delivery_by_email(col->store, b->recipient, &cb->d, err);
 			if (rc == NL_ERR_NOT_FOUND) {
 				nl_delivery_clear(&cb->d);

@@ -158,7 +158,13 @@ static enum nl_code inbox_maildir_next(struct nl_inbox *in, struct nl_inbox_mess
 	msg->uid = 0;
 	char *path = nl_xasprintf("%s/%s", in->path, name);
 	nl_buf_reset(&in->cur);
-	enum nl_code rc = nl_read_file(path, NL_MESSAGE_MAX_SIZE, &in->cur, err);
+	/* Only regular files are mail: opening a FIFO would block the run for good. */
+	struct stat st;
+	enum nl_code rc;
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		rc = nl_fail(err, NL_ERR_MESSAGE, "%s: not a regular file", path);
+	else
+		rc = nl_read_file(path, NL_MESSAGE_MAX_SIZE, &in->cur, err);
 	if (rc == NL_ERR_IO && errno == ENOENT) /* moved by a client meanwhile: look in the other dir */
 		rc = nl_fail(err, NL_ERR_MESSAGE, "%s: gone while reading", path);
 	else if (rc == NL_ERR_IO)
