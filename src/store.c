@@ -104,10 +104,8 @@ static enum nl_code store_fail(struct nl_store *s, int rc, struct nl_error *err,
 		break;
 	}
 	const char *msg = s && s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc);
-	/* SQLite's own words ("disk I/O error") do not say why; the operating system's do. */
-	int sys = s && s->db ? sqlite3_system_errno(s->db) : 0;
-	return nl_fail(err, store_code(rc), "%s: %s: %s%s%s%s", s && s->path ? s->path : "state", what, msg,
-	               sys ? ": " : "", sys ? strerror(sys) : "", hint);
+	return nl_fail(err, store_code(rc), "%s: %s: %s%s", s && s->path ? s->path : "state", what, msg,
+	               hint);
 }
 
 /* The cached prepared statement for `sql` (a static string), reset and unbound. */
