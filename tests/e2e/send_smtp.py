@@ -188,7 +188,6 @@ def scenario_auth(env):
         f.write(SECRET + "\nthis second line is ignored\n")
     env.conf(f"smtp://127.0.0.1:{env.port}", "starttls = required", f"ca_file = {ca}", "user = news",
              f"password_cmd = cat {env.path('pw')}", "connections = 2")
-    p = env.send("-v") if False else None
     p = subprocess.run([MAILER, "-v", "-c", env.path("mailer.conf"), "send", env.article], capture_output=True,
                        text=True, timeout=120)
     msgs = env.received()
