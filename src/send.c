@@ -1,10 +1,13 @@
 /* send.c - sending a campaign: list → skip → compose → journal → transport → journal (see send.h).
  *
- * Never twice, never lost (DESIGN.md §5): a delivery is journaled `sending` before its SMTP
- * transaction and its outcome before the transport slot is used again.  To stay fast with a
- * synchronous SQLite (one fsync per commit), every turn of the loop writes the outcomes that arrived
- * and the starts about to be made in ONE transaction, then submits.  Composing runs after the
- * submissions, while the server works on them, and keeps up to one message per slot ready.
+ * Never twice, never lost (DESIGN.md §5): a delivery is journaled `sending` before its final dot
+ * can leave, and its outcome before the transport slot that produced it can complete another
+ * message.  To stay fast with a synchronous SQLite (one fsync per commit), every turn of the loop
+ * writes the outcomes that arrived and the starts about to be made in ONE transaction.  The starts
+ * are submitted held while it commits (envelope and body go out, the final dot waits) and released
+ * when it has: no server can take a message before its dot, so the commit overlaps the network and
+ * kill -9 can still repeat only the messages in flight.  Composing runs after the submissions,
+ * while the server works on them, and keeps up to one message per slot ready.
  *
  * A delivery deferred in the run is recomposed for its retry from a copy of its row (the message
  * bytes went to the transport), so the list is still read only once and never held.
@@ -23,8 +26,11 @@
 #define SEND_DEFAULT_RETRIES 3
 #define SEND_MAX_RETRY_HELD 1024 /* deliveries waiting for an in-run retry; more wait for the next run */
 #define SEND_PROGRESS_EVERY 0.2
-#define SEND_INLINE_COMMIT 0.0003 /* commits faster than this (on average) run on the main thread */
+#define SEND_INLINE_COMMIT 0.00008 /* commits faster than this (on average: tmpfs, not an fsync) run on
+                                     the main thread, and outcomes are not gathered for them */
 #define SEND_RATE_GUARD 0.002     /* seconds added to each message's share of the rate */
+#define SEND_GATHER_MIN 0.001     /* bounds on waiting for more outcomes before a commit */
+#define SEND_GATHER_MAX 0.005
 
 struct send_job {
 	struct send_job *next;
@@ -71,6 +77,8 @@ struct send_run {
 	double started, last_progress;
 	int retries;
 	double retry_delay;
+	bool hold;         /* submit held, release after the commit (no rate limit) */
+	double acc_since;  /* when the first outcome of the gathering batch came */
 	enum nl_code stop; /* the fatal outcome that stopped the run, or NL_OK */
 	char stop_detail[NL_TRANSPORT_REPLY_MAX];
 	int connect_streak; /* connection failures in a row */
@@ -618,6 +626,8 @@ static enum nl_code send_collect(struct send_run *r, int timeout_ms)
 	}
 	for (size_t i = 0; i < n; i++)
 		send_outcome(r, &out[i]);
+	if (r->acc.nresults == 0 && n > 0)
+		r->acc_since = nl_monotonic();
 	r->acc.nresults += n;
 	return rc;
 }
@@ -645,6 +655,10 @@ static enum nl_code send_commit_finish(struct send_run *r)
 	send_settle(r, &r->commit);
 	for (size_t i = 0; i < r->commit.nstarts; i++) {
 		struct send_job *j = r->commit.starts[i];
+		if (r->hold) {
+			nl_transport_release(r->t, j);
+			continue;
+		}
 		enum nl_code rc =
 		    nl_transport_submit(r->t, j->env.mail_from, j->env.rcpt_to, &j->msg, j, r->err);
 		if (rc != NL_OK)
@@ -652,6 +666,45 @@ static enum nl_code send_commit_finish(struct send_run *r)
 	}
 	r->commit.nstarts = 0;
 	return NL_OK;
+}
+
+/* Without a rate limit, the picked starts go out at once up to their final dot, so the network
+ * works while the batch commits; the dots follow the commit (send_commit_finish).  With a rate
+ * limit the whole message waits for the commit: a dot must not leave later than its token. */
+static enum nl_code send_submit_held(struct send_run *r)
+{
+	if (!r->hold)
+		return NL_OK;
+	for (size_t i = 0; i < r->acc.nstarts; i++) {
+		struct send_job *j = r->acc.starts[i];
+		enum nl_code rc =
+		    nl_transport_submit_held(r->t, j->env.mail_from, j->env.rcpt_to, &j->msg, j, r->err);
+		if (rc != NL_OK)
+			return rc;
+	}
+	return NL_OK;
+}
+
+/* How long to wait for more outcomes before committing those gathered, or -1 to commit now.  The
+ * messages in flight were all released by the last commit and answer within a round trip; when a
+ * commit costs an fsync, taking them into the same commit saves one each, so wait for them about
+ * as long as a commit takes (at least a millisecond, the poll's grain; each reply ends the wait
+ * early, and the last one ends the gathering). */
+static int send_gather_ms(struct send_run *r)
+{
+	if (!r->hold || r->acc.nresults == 0 || r->stop != NL_OK ||
+	    r->commit_avg < SEND_INLINE_COMMIT)
+		return -1;
+	int in_flight = nl_transport_in_flight(r->t);
+	if (in_flight == 0)
+		return -1;
+	double budget = r->commit_avg > SEND_GATHER_MIN ? r->commit_avg : SEND_GATHER_MIN;
+	if (budget > SEND_GATHER_MAX)
+		budget = SEND_GATHER_MAX;
+	double left = r->acc_since + budget - nl_monotonic();
+	if (left <= 0)
+		return -1;
+	return (int)(left * 1000.0 + 0.999);
 }
 
 /* The loop: gather outcomes while the previous batch commits; when it has, submit its starts,
@@ -669,16 +722,19 @@ static enum nl_code send_loop(struct send_run *r)
 			if ((rc = send_collect(r, 0)) != NL_OK)
 				return rc;
 		}
-		if (!r->committing) {
+		int gather = r->committing ? -1 : send_gather_ms(r);
+		if (!r->committing && gather < 0) {
 			send_fill(r);
-			if ((rc = send_pick(r)) != NL_OK)
+			if ((rc = send_pick(r)) != NL_OK || (rc = send_submit_held(r)) != NL_OK)
 				return rc;
 			send_commit_start(r);
 		}
 		send_progress(r, false);
 		if (send_finished(r))
 			return NL_OK;
-		int wait = r->committing ? (outbox ? 0 : 250) : (r->acc.nresults ? 0 : send_wait_ms(r));
+		int wait = r->committing ? (outbox ? 0 : 250)
+		           : gather >= 0 ? gather
+		           : (r->acc.nresults ? 0 : send_wait_ms(r));
 		if (r->committing && send_commit_done(r, false))
 			wait = 0;
 		if ((rc = send_collect(r, wait)) != NL_OK)
@@ -754,6 +810,7 @@ enum nl_code nl_send_run(struct nl_store *store, struct nl_composer *composer, s
 	 * our clock and its timestamps (20/s runs at 19.2/s). */
 	double rate = opt->rate > 0 ? 1.0 / (1.0 / opt->rate + SEND_RATE_GUARD) : 0;
 	nl_ratelimit_init(&r.rl, rate, 1, r.started);
+	r.hold = rate == 0;
 	enum nl_code rc;
 	if (opt->dry_run) {
 		rc = send_dry(&r);

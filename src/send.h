@@ -5,8 +5,9 @@
  * `failed` for this campaign, those `unknown` (unless resend_unknown) and those `deferred` whose
  * back-off has not passed; compose; journal `sending`; deliver; journal the outcome.  Outcomes and
  * starts are committed together, once per turn of the loop (group commit), and always before the
- * transport slot that produced an outcome carries another message: after kill -9 the only
- * deliveries that can be repeated are those in flight.  A deferred delivery is retried within the
+ * transport slot that produced an outcome completes another message (the starts go out held and
+ * their final dots follow the commit): after kill -9 the only deliveries that can be repeated are
+ * those in flight.  A deferred delivery is retried within the
  * run with back-off (1 s, 2 s, 4 s …) a bounded number of times, and its row records when the next
  * run may try again.  One subscriber's failure never stops the others; an unreachable server, a
  * refused login, a certificate that does not verify or an unwritable outbox stops the run.

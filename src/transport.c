@@ -1,21 +1,8 @@
-/* transport.c - SMTP through libcurl's multi interface, and the Maildir outbox (see transport.h).
- *
- * SMTP (RFC 5321) with STARTTLS (RFC 3207) or implicit TLS (RFC 8314), AUTH (RFC 4954) as libcurl
- * negotiates it.  Each slot owns one easy handle that is re-added to the multi handle for every
- * message with a new envelope and read callback; libcurl keeps the SMTP connections in the multi
- * handle's pool, so a connection carries many messages and a dropped one is replaced on the next
- * message.  libcurl does the dot stuffing and the end-of-data line (RFC 5321 §4.5.2).
- *
- * Outcomes follow RFC 5321 §4.2.1: the first digit of the last reply decides (2 sent, 4 deferred,
- * 5 failed).  To tell "no reply to the final dot" (unknown: the message may have arrived, §4.1.1.4
- * and RFC 1047) from a failure before it, the debug callback watches the conversation: the read
- * callback marks the end of the body, and a reply counted after that mark settles the message.
- * libcurl 7.88 waits for the reply to the final dot without serving the other connections, so a
- * server that stalls there for longer than the timeout makes the other sessions time out as well;
- * they are deferred (or, past their own last byte, unknown) and retried, never sent twice.
+/* transport.c - the transport's front: SMTP (smtp.c) or the Maildir outbox, URL checks, passwords.
  *
  * The outbox writes each message into a Maildir (tmp/ then rename into new/, as maildir(5)
- * prescribes), with LF line ends and Return-Path / Delivered-To lines in front.
+ * prescribes), with LF line ends and Return-Path / Delivered-To lines in front; a held message is
+ * written when it is released.
  */
 #include "transport.h"
 
@@ -32,55 +19,35 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
+#include <curl/curl.h> /* CURLUSESSL_* for smtp.c */
 
-#include "ratelimit.h"
+#include "smtp.h"
 #include "util.h"
 
 #define TRANSPORT_MAX_CONNECTIONS 64
 #define TRANSPORT_OUTBOX_SLOTS 32
-#define TRANSPORT_TRACE_MAX (256 * 1024)
 #define TRANSPORT_PASSWORD_MAX 4096
 
 enum transport_slot_state { SLOT_FREE, SLOT_BUSY, SLOT_DONE };
 
+/* An outbox delivery. */
 struct transport_slot {
-	struct nl_transport *t;
-	CURL *easy;
 	enum transport_slot_state state;
 	struct nl_buf msg;
-	size_t off; /* read position in msg */
-	struct curl_slist *rcpt;
+	struct nl_buf addr; /* envelope sender NUL recipient NUL, for a held message */
+	size_t rcpt_off;
 	void *tag;
-	/* What the debug callback saw of this message's conversation. */
-	char last_cmd[12];       /* verb of the last command sent: "MAIL", "RCPT", "DATA", "AUTH", … */
-	bool in_auth;            /* between AUTH and its final reply: lines out are credentials */
-	bool quitting;           /* QUIT went out: replies no longer concern the message */
-	bool body_done;          /* the read callback reported the end of the body */
-	unsigned replies;        /* complete replies received */
-	unsigned replies_at_eob; /* `replies` when the body ended */
-	bool reply_open;         /* a multi-line reply is being received */
-	char reply[NL_TRANSPORT_REPLY_MAX]; /* the last complete (or current) reply, lines joined by ' ' */
-	size_t reply_len;
-	int reply_code;
+	bool held;
 	struct nl_transport_result result;
 };
 
 struct nl_transport {
 	bool outbox;
 	int nslots;
+	struct nl_smtp *smtp; /* SMTP */
+	/* outbox */
 	struct transport_slot *slots;
 	int in_flight;
-	/* SMTP */
-	CURLM *multi;
-	char *url;
-	char *user;
-	char *password;
-	char *host; /* for messages */
-	bool trace;
-	struct nl_buf trace_buf;
-	char *trace_out; /* what nl_transport_trace handed out last */
-	/* outbox */
 	char *dir;
 	char *hostname;
 	unsigned long seq;
@@ -144,199 +111,7 @@ bool nl_transport_url_is_loopback(const char *url)
 	return true;
 }
 
-/* ---- SMTP: callbacks ---- */
-
-static size_t transport_read_cb(char *buf, size_t size, size_t nitems, void *ud)
-{
-	struct transport_slot *s = ud;
-	size_t want = size * nitems;
-	size_t left = s->msg.len - s->off;
-	if (left == 0) {
-		if (!s->body_done) {
-			s->body_done = true;
-			s->replies_at_eob = s->replies;
-		}
-		return 0;
-	}
-	if (want > left)
-		want = left;
-	memcpy(buf, s->msg.data + s->off, want);
-	s->off += want;
-	if (s->off == s->msg.len && !s->body_done) {
-		/* libcurl knows the size and will not ask again: from here on the end of the data may be
-		 * on its way, so a silence now is "unknown", never "deferred" (safe side: never twice). */
-		s->body_done = true;
-		s->replies_at_eob = s->replies;
-	}
-	return want;
-}
-
-static size_t transport_discard_cb(char *ptr, size_t size, size_t nmemb, void *ud)
-{
-	(void)ptr;
-	(void)ud;
-	return size * nmemb;
-}
-
-static void transport_trace_line(struct nl_transport *t, const char *dir, const char *line, size_t len)
-{
-	if (!t->trace || t->trace_buf.len > TRANSPORT_TRACE_MAX)
-		return;
-	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-		len--;
-	nl_buf_puts(&t->trace_buf, dir);
-	nl_buf_append(&t->trace_buf, line, len);
-	nl_buf_putc(&t->trace_buf, '\n');
-}
-
-/* A command went out: remember its verb; AUTH and what follows it until the final reply is elided. */
-static void transport_saw_command(struct transport_slot *s, const char *data, size_t len)
-{
-	if (s->in_auth)
-		return; /* SASL continuation lines carry credentials */
-	if (len >= 4 && nl_ascii_ncasecmp(data, "QUIT", 4) == 0) {
-		/* libcurl closes a failed connection with QUIT before reporting the transfer: keep the
-		 * reply that failed it, not the 221. */
-		s->quitting = true;
-		transport_trace_line(s->t, "> ", data, len);
-		return;
-	}
-	size_t n = 0;
-	while (n < len && n < sizeof s->last_cmd - 1 && isalpha((unsigned char)data[n]))
-		n++;
-	memcpy(s->last_cmd, data, n);
-	s->last_cmd[n] = '\0';
-	nl_ascii_lower(s->last_cmd);
-	if (strcmp(s->last_cmd, "auth") == 0) {
-		s->in_auth = true;
-		transport_trace_line(s->t, "> ", "AUTH (elided)", 13);
-		return;
-	}
-	transport_trace_line(s->t, "> ", data, len);
-}
-
-/* One reply line came in ("250-…" continues, "250 …" ends the reply, RFC 5321 §4.2.1). */
-static void transport_saw_reply_line(struct transport_slot *s, const char *data, size_t len)
-{
-	while (len > 0 && (data[len - 1] == '\n' || data[len - 1] == '\r'))
-		len--;
-	if (s->quitting) {
-		transport_trace_line(s->t, "< ", data, len);
-		return;
-	}
-	if (len < 3 || !isdigit((unsigned char)data[0]) || !isdigit((unsigned char)data[1]) ||
-	    !isdigit((unsigned char)data[2]))
-		return;
-	if (!s->reply_open) {
-		s->reply_len = 0;
-		s->reply[0] = '\0';
-		s->reply_code = (data[0] - '0') * 100 + (data[1] - '0') * 10 + (data[2] - '0');
-	}
-	/* Keep the text of every line, joined by a space, as far as it fits. */
-	const char *text = len > 4 ? data + 4 : "";
-	size_t tlen = len > 4 ? len - 4 : 0;
-	if (s->reply_len == 0) {
-		text = data;
-		tlen = len;
-	}
-	size_t room = sizeof s->reply - 1 - s->reply_len;
-	if (s->reply_len > 0 && room > 0) {
-		s->reply[s->reply_len++] = ' ';
-		room--;
-	}
-	if (tlen > room)
-		tlen = room;
-	for (size_t i = 0; i < tlen; i++)
-		s->reply[s->reply_len++] = (text[i] >= 0x20 && text[i] < 0x7f) ? text[i] : '?';
-	s->reply[s->reply_len] = '\0';
-	bool last = len == 3 || data[3] != '-';
-	s->reply_open = !last;
-	if (last) {
-		s->replies++;
-		if (s->in_auth && s->reply_code != 334)
-			s->in_auth = false;
-	}
-	if (s->in_auth && s->reply_code == 334)
-		transport_trace_line(s->t, "< ", "334 (elided)", 12);
-	else
-		transport_trace_line(s->t, "< ", data, len);
-}
-
-static int transport_debug_cb(CURL *easy, curl_infotype type, char *data, size_t size, void *ud)
-{
-	(void)easy;
-	struct transport_slot *s = ud;
-	switch (type) {
-	case CURLINFO_HEADER_OUT:
-		transport_saw_command(s, data, size);
-		break;
-	case CURLINFO_HEADER_IN: {
-		/* libcurl hands over one line at a time, but be safe with several. */
-		size_t start = 0;
-		for (size_t i = 0; i < size; i++) {
-			if (data[i] == '\n') {
-				transport_saw_reply_line(s, data + start, i + 1 - start);
-				start = i + 1;
-			}
-		}
-		if (start < size)
-			transport_saw_reply_line(s, data + start, size - start);
-		break;
-	}
-	default:
-		break;
-	}
-	return 0;
-}
-
-/* ---- SMTP: setup ---- */
-
-static enum nl_code transport_setup_easy(struct nl_transport *t, struct transport_slot *s,
-                                         const struct nl_transport_options *opt, long use_ssl,
-                                         struct nl_error *err)
-{
-	long timeout = opt->timeout > 0 ? opt->timeout : 60;
-	CURL *e = curl_easy_init();
-	if (!e)
-		return nl_fail(err, NL_ERR_INTERNAL, "libcurl could not create a handle");
-	s->easy = e;
-	CURLcode rc = CURLE_OK;
-#define SET(opt_, val_)                                                                                      \
-	do {                                                                                                 \
-		if (rc == CURLE_OK)                                                                          \
-			rc = curl_easy_setopt(e, opt_, val_);                                                \
-	} while (0)
-	SET(CURLOPT_URL, t->url);
-	SET(CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-	SET(CURLOPT_NOSIGNAL, 1L);
-	SET(CURLOPT_USE_SSL, use_ssl);
-	if (opt->ca_file && *opt->ca_file)
-		SET(CURLOPT_CAINFO, opt->ca_file);
-	SET(CURLOPT_SSL_VERIFYPEER, opt->insecure ? 0L : 1L);
-	SET(CURLOPT_SSL_VERIFYHOST, opt->insecure ? 0L : 2L);
-	if (t->user) {
-		SET(CURLOPT_USERNAME, t->user);
-		SET(CURLOPT_PASSWORD, t->password ? t->password : "");
-	}
-	SET(CURLOPT_CONNECTTIMEOUT, timeout);
-	SET(CURLOPT_SERVER_RESPONSE_TIMEOUT, timeout); /* every reply, the one to the final dot too */
-	SET(CURLOPT_LOW_SPEED_LIMIT, 1L);              /* and a stalled upload of the body */
-	SET(CURLOPT_LOW_SPEED_TIME, timeout);
-	SET(CURLOPT_UPLOAD, 1L);
-	SET(CURLOPT_READFUNCTION, transport_read_cb);
-	SET(CURLOPT_READDATA, s);
-	SET(CURLOPT_WRITEFUNCTION, transport_discard_cb);
-	SET(CURLOPT_VERBOSE, 1L); /* feeds the debug callback, which never prints */
-	SET(CURLOPT_DEBUGFUNCTION, transport_debug_cb);
-	SET(CURLOPT_DEBUGDATA, s);
-	SET(CURLOPT_PRIVATE, s);
-	SET(CURLOPT_TCP_KEEPALIVE, 1L);
-#undef SET
-	if (rc != CURLE_OK)
-		return nl_fail(err, NL_ERR_CONFIG, "%s: libcurl refused an option: %s", t->host,
-		               curl_easy_strerror(rc));
-	return NL_OK;
-}
+/* ---- SMTP ---- */
 
 static enum nl_code transport_open_smtp(struct nl_transport *t, const struct nl_transport_options *opt,
                                         struct nl_error *err)
@@ -360,35 +135,8 @@ static enum nl_code transport_open_smtp(struct nl_transport *t, const struct nl_
 		else if (opt->starttls == NL_STARTTLS_AUTO && !nl_transport_url_is_loopback(opt->url))
 			use_ssl = CURLUSESSL_ALL; /* RFC 8314: no plain text past the loopback */
 	}
-	t->url = nl_xstrdup(opt->url);
-	t->host = nl_xstrdup(host);
-	if (opt->user && *opt->user) {
-		t->user = nl_xstrdup(opt->user);
-		t->password = nl_xstrdup(opt->password ? opt->password : "");
-	}
-	t->trace = opt->trace;
-	static bool global_done;
-	if (!global_done) {
-		/* Once per process; the tool is single-threaded. */
-		curl_global_init(CURL_GLOBAL_DEFAULT);
-		global_done = true;
-	}
-	t->multi = curl_multi_init();
-	if (!t->multi)
-		return nl_fail(err, NL_ERR_INTERNAL, "libcurl could not create a multi handle");
-	curl_multi_setopt(t->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)opt->connections);
-	curl_multi_setopt(t->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)opt->connections);
-	curl_multi_setopt(t->multi, CURLMOPT_MAXCONNECTS, (long)opt->connections);
 	t->nslots = opt->connections;
-	t->slots = nl_xcalloc((size_t)t->nslots, sizeof *t->slots);
-	for (int i = 0; i < t->nslots; i++) {
-		t->slots[i].t = t;
-		nl_buf_init(&t->slots[i].msg, 0);
-		enum nl_code rc = transport_setup_easy(t, &t->slots[i], opt, use_ssl, err);
-		if (rc != NL_OK)
-			return rc;
-	}
-	return NL_OK;
+	return nl_smtp_open(opt, host, use_ssl, &t->smtp, err);
 }
 
 /* ---- outbox ---- */
@@ -419,8 +167,8 @@ static enum nl_code transport_open_outbox(struct nl_transport *t, const char *di
 	t->nslots = TRANSPORT_OUTBOX_SLOTS;
 	t->slots = nl_xcalloc((size_t)t->nslots, sizeof *t->slots);
 	for (int i = 0; i < t->nslots; i++) {
-		t->slots[i].t = t;
 		nl_buf_init(&t->slots[i].msg, 0);
+		nl_buf_init(&t->slots[i].addr, 0);
 	}
 	return NL_OK;
 }
@@ -504,7 +252,6 @@ enum nl_code nl_transport_open(const struct nl_transport_options *opt, struct nl
 	if (!opt->url || !*opt->url)
 		return nl_fail(err, NL_ERR_CONFIG, "no smtp url");
 	struct nl_transport *t = nl_xcalloc(1, sizeof *t);
-	nl_buf_init(&t->trace_buf, 0);
 	enum nl_code rc;
 	if (strncmp(opt->url, "outbox:", 7) == 0)
 		rc = transport_open_outbox(t, opt->url + 7, err);
@@ -522,26 +269,12 @@ void nl_transport_close(struct nl_transport *t)
 {
 	if (!t)
 		return;
-	for (int i = 0; i < t->nslots; i++) {
-		struct transport_slot *s = &t->slots[i];
-		if (s->easy) {
-			if (s->state == SLOT_BUSY && t->multi)
-				curl_multi_remove_handle(t->multi, s->easy);
-			curl_easy_cleanup(s->easy);
-		}
-		curl_slist_free_all(s->rcpt);
-		nl_buf_free(&s->msg);
+	nl_smtp_close(t->smtp);
+	for (int i = 0; t->slots && i < t->nslots; i++) {
+		nl_buf_free(&t->slots[i].msg);
+		nl_buf_free(&t->slots[i].addr);
 	}
-	if (t->multi)
-		curl_multi_cleanup(t->multi); /* QUITs the pooled connections */
 	free(t->slots);
-	free(t->url);
-	free(t->user);
-	transport_wipe(t->password);
-	free(t->password);
-	free(t->host);
-	nl_buf_free(&t->trace_buf);
-	free(t->trace_out);
 	free(t->dir);
 	free(t->hostname);
 	free(t);
@@ -559,6 +292,8 @@ int nl_transport_slots(const struct nl_transport *t)
 
 int nl_transport_free_slots(const struct nl_transport *t)
 {
+	if (!t->outbox)
+		return nl_smtp_free_slots(t->smtp);
 	int n = 0;
 	for (int i = 0; i < t->nslots; i++)
 		n += t->slots[i].state == SLOT_FREE;
@@ -567,12 +302,14 @@ int nl_transport_free_slots(const struct nl_transport *t)
 
 int nl_transport_in_flight(const struct nl_transport *t)
 {
-	return t->in_flight;
+	return t->outbox ? t->in_flight : nl_smtp_in_flight(t->smtp);
 }
 
-enum nl_code nl_transport_submit(struct nl_transport *t, const char *from, const char *rcpt,
-                                 struct nl_buf *msg, void *tag, struct nl_error *err)
+static enum nl_code transport_submit(struct nl_transport *t, const char *from, const char *rcpt,
+                                     struct nl_buf *msg, void *tag, bool hold, struct nl_error *err)
 {
+	if (!t->outbox)
+		return nl_smtp_submit(t->smtp, from, rcpt, msg, tag, hold, err);
 	struct transport_slot *s = NULL;
 	for (int i = 0; i < t->nslots && !s; i++)
 		if (t->slots[i].state == SLOT_FREE)
@@ -586,174 +323,55 @@ enum nl_code nl_transport_submit(struct nl_transport *t, const char *from, const
 	nl_buf_reset(msg);
 	msg->overflow = false;
 	s->tag = tag;
-	s->off = 0;
 	memset(&s->result, 0, sizeof s->result);
 	s->result.tag = tag;
 	t->in_flight++;
-	if (t->outbox) {
-		transport_outbox_deliver(t, s, from, rcpt);
-		s->state = SLOT_DONE;
-		return NL_OK;
-	}
-	s->last_cmd[0] = '\0';
-	s->in_auth = false;
-	s->quitting = false;
-	s->body_done = false;
-	s->replies = s->replies_at_eob = 0;
-	s->reply_open = false;
-	s->reply_len = 0;
-	s->reply[0] = '\0';
-	s->reply_code = 0;
-	curl_slist_free_all(s->rcpt);
-	s->rcpt = curl_slist_append(NULL, rcpt);
-	if (!s->rcpt)
-		abort(); /* out of memory, as nl_xmalloc would */
-	curl_easy_setopt(s->easy, CURLOPT_MAIL_FROM, from);
-	curl_easy_setopt(s->easy, CURLOPT_MAIL_RCPT, s->rcpt);
-	curl_easy_setopt(s->easy, CURLOPT_INFILESIZE_LARGE, (curl_off_t)s->msg.len);
-	CURLMcode mc = curl_multi_add_handle(t->multi, s->easy);
-	if (mc != CURLM_OK) {
-		s->state = SLOT_DONE;
-		s->result.code = NL_ERR_SMTP_TEMP;
-		snprintf(s->result.reply, sizeof s->result.reply, "libcurl: %s", curl_multi_strerror(mc));
-		return NL_OK;
-	}
 	s->state = SLOT_BUSY;
+	s->held = hold;
+	nl_buf_reset(&s->addr);
+	nl_buf_append(&s->addr, from, strlen(from) + 1);
+	s->rcpt_off = s->addr.len;
+	nl_buf_append(&s->addr, rcpt, strlen(rcpt) + 1);
+	if (!hold) {
+		transport_outbox_deliver(t, s, s->addr.data, s->addr.data + s->rcpt_off);
+		s->state = SLOT_DONE;
+	}
 	return NL_OK;
 }
 
-static bool transport_tls_error(CURLcode rc)
+enum nl_code nl_transport_submit(struct nl_transport *t, const char *from, const char *rcpt,
+                                 struct nl_buf *msg, void *tag, struct nl_error *err)
 {
-	switch (rc) {
-	case CURLE_PEER_FAILED_VERIFICATION:
-	case CURLE_SSL_CONNECT_ERROR:
-	case CURLE_USE_SSL_FAILED:
-	case CURLE_SSL_CACERT_BADFILE:
-	case CURLE_SSL_CERTPROBLEM:
-	case CURLE_SSL_CIPHER:
-	case CURLE_SSL_ISSUER_ERROR:
-	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-	case CURLE_SSL_INVALIDCERTSTATUS:
-	case CURLE_SSL_CRL_BADFILE:
-	case CURLE_SSL_ENGINE_INITFAILED:
-		return true;
-	default:
-		return false;
-	}
+	return transport_submit(t, from, rcpt, msg, tag, false, err);
 }
 
-/* Decides the outcome of one finished transfer (see transport.h for the codes). */
-static void transport_classify(struct nl_transport *t, struct transport_slot *s, CURLcode rc)
+enum nl_code nl_transport_submit_held(struct nl_transport *t, const char *from, const char *rcpt,
+                                      struct nl_buf *msg, void *tag, struct nl_error *err)
 {
-	struct nl_transport_result *r = &s->result;
-	r->smtp_code = s->reply_code;
-	const char *why = curl_easy_strerror(rc);
-	/* body_done only says that libcurl has all the bytes, not that they left.  A failed send means
-	 * the end-of-data line did not (completely) leave: libcurl 7.88 writes nothing after it, and
-	 * after an error in the body does not write it at all (smtp_done), so the server cannot have
-	 * taken the message.  Seen when a server closes at the start of DATA: the body goes into the
-	 * socket, the reset comes back, and writing the final dot fails.  Deferred, not unknown. */
-	bool after_dot = s->body_done && rc != CURLE_SEND_ERROR;
-	bool reply_after_dot = after_dot && s->replies > s->replies_at_eob && !s->reply_open;
-	if (rc == CURLE_OK) {
-		r->code = NL_OK;
-		snprintf(r->reply, sizeof r->reply, "%s", s->reply_len ? s->reply : "250 (no text)");
-		return;
-	}
-	/* libcurl 7.88 takes only 250 after the final dot (anything else is CURLE_WEIRD_SERVER_REPLY),
-	 * but any complete 2xx there means the server took the message (RFC 5321 §4.2.1): deferring it
-	 * would send it again. */
-	if (reply_after_dot && s->reply_code >= 200 && s->reply_code < 300) {
-		r->code = NL_OK;
-		snprintf(r->reply, sizeof r->reply, "%s", s->reply);
-		return;
-	}
-	if (after_dot && !reply_after_dot) {
-		r->code = NL_ERR_SMTP_UNKNOWN;
-		snprintf(r->reply, sizeof r->reply, "no reply from %s after the final dot (%s)", t->host,
-		         why);
-		return;
-	}
-	/* Only a 4xx or 5xx says the server did not take it; a reply that is neither (1xx, 3xx) is no
-	 * answer, and deferring would risk a second copy. */
-	if (after_dot && (s->reply_code < 400 || s->reply_code >= 600)) {
-		r->code = NL_ERR_SMTP_UNKNOWN;
-		snprintf(r->reply, sizeof r->reply,
-		         "%s answered the final dot with neither yes nor no: %.300s", t->host, s->reply);
-		return;
-	}
-	if (rc == CURLE_LOGIN_DENIED) {
-		r->code = NL_ERR_AUTH;
-		snprintf(r->reply, sizeof r->reply,
-		         "authentication failed: %.100s refused the login for user '%.100s': %.250s", t->host,
-		         t->user ? t->user : "", s->reply_len ? s->reply : why);
-		return;
-	}
-	if (rc == CURLE_USE_SSL_FAILED) {
-		r->code = NL_ERR_TLS;
-		snprintf(
-		    r->reply, sizeof r->reply,
-		    "%s does not offer STARTTLS, which is required for it (only `starttls = never` in [smtp] "
-		    "would allow plain text)",
-		    t->host);
-		return;
-	}
-	if (transport_tls_error(rc)) {
-		r->code = NL_ERR_TLS;
-		if (rc == CURLE_PEER_FAILED_VERIFICATION)
-			snprintf(r->reply, sizeof r->reply,
-			         "TLS with %s failed: its certificate is not trusted (%s); for a private CA "
-			         "set ca_file",
-			         t->host, why);
-		else
-			snprintf(r->reply, sizeof r->reply, "TLS with %s failed: %s", t->host, why);
-		return;
-	}
-	if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
-	    (rc == CURLE_OPERATION_TIMEDOUT && s->replies == 0 && !s->last_cmd[0])) {
-		r->code = NL_ERR_SMTP_CONNECT;
-		snprintf(r->reply, sizeof r->reply, "cannot reach %s: %s", t->host, why);
-		return;
-	}
-	/* A complete 4xx/5xx reply to the envelope or the data decides (RFC 5321 §4.2.1). */
-	bool envelope = strcmp(s->last_cmd, "mail") == 0 || strcmp(s->last_cmd, "rcpt") == 0 ||
-	                strcmp(s->last_cmd, "data") == 0 || reply_after_dot;
-	if (!s->reply_open && s->reply_code >= 500 && s->reply_code < 600 && envelope) {
-		r->code = NL_ERR_SMTP_PERM;
-		snprintf(r->reply, sizeof r->reply, "%s", s->reply);
-		return;
-	}
-	r->code = NL_ERR_SMTP_TEMP;
-	if (!s->reply_open && s->reply_code >= 400 && s->reply_code < 600)
-		snprintf(r->reply, sizeof r->reply, "%s", s->reply);
-	else
-		snprintf(r->reply, sizeof r->reply, "%s: %s%s%s", t->host, why,
-		         s->last_cmd[0] ? " after " : "", s->last_cmd);
+	return transport_submit(t, from, rcpt, msg, tag, true, err);
 }
 
-/* Moves finished transfers from the multi handle into their slots. */
-static void transport_harvest(struct nl_transport *t)
+void nl_transport_release(struct nl_transport *t, void *tag)
 {
-	CURLMsg *m;
-	int left;
-	while ((m = curl_multi_info_read(t->multi, &left)) != NULL) {
-		if (m->msg != CURLMSG_DONE)
-			continue;
-		struct transport_slot *s = NULL;
-		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&s);
-		CURLcode rc = m->data.result;
-		curl_multi_remove_handle(t->multi, m->easy_handle);
-		if (!s)
-			continue;
-		transport_classify(t, s, rc);
-		s->state = SLOT_DONE;
+	if (!t->outbox) {
+		nl_smtp_release(t->smtp, tag);
+		return;
+	}
+	for (int i = 0; i < t->nslots; i++) {
+		struct transport_slot *s = &t->slots[i];
+		if (s->state == SLOT_BUSY && s->held && s->tag == tag) {
+			s->held = false;
+			transport_outbox_deliver(t, s, s->addr.data, s->addr.data + s->rcpt_off);
+			s->state = SLOT_DONE;
+			return;
+		}
 	}
 }
 
 static size_t transport_collect(struct nl_transport *t, struct nl_transport_result *out, size_t max)
 {
 	size_t n = 0;
-	if (t->outbox && t->dir_dirty) {
+	if (t->dir_dirty) {
 		/* The renames into new/ are durable once the directory is (one fsync per batch). */
 		char *nd = nl_xasprintf("%s/new", t->dir);
 		int fd = open(nd, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -786,48 +404,23 @@ static bool transport_any_done(const struct nl_transport *t)
 enum nl_code nl_transport_wait(struct nl_transport *t, int timeout_ms, struct nl_transport_result *out,
                                size_t max, size_t *n, struct nl_error *err)
 {
-	*n = 0;
-	if (t->outbox) {
-		if (!transport_any_done(t) && timeout_ms > 0)
-			usleep((useconds_t)timeout_ms * 1000);
-		*n = transport_collect(t, out, max);
-		return NL_OK;
-	}
-	/* Perform, and if nothing finished, sleep once until activity, a wakeup or the timeout. */
-	for (int round = 0; round < 2; round++) {
-		int running = 0;
-		CURLMcode mc = curl_multi_perform(t->multi, &running);
-		if (mc != CURLM_OK)
-			return nl_fail(err, NL_ERR_INTERNAL, "libcurl: %s", curl_multi_strerror(mc));
-		transport_harvest(t);
-		if (transport_any_done(t)) {
-			*n = transport_collect(t, out, max);
-			return NL_OK;
-		}
-		if (round == 1 || timeout_ms <= 0)
-			return NL_OK;
-		mc = curl_multi_poll(t->multi, NULL, 0, timeout_ms, NULL);
-		if (mc != CURLM_OK)
-			return nl_fail(err, NL_ERR_INTERNAL, "libcurl: %s", curl_multi_strerror(mc));
-	}
+	if (!t->outbox)
+		return nl_smtp_wait(t->smtp, timeout_ms, out, max, n, err);
+	if (!transport_any_done(t) && timeout_ms > 0)
+		usleep((useconds_t)timeout_ms * 1000);
+	*n = transport_collect(t, out, max);
 	return NL_OK;
 }
 
 void nl_transport_wakeup(struct nl_transport *t)
 {
-	if (t->multi)
-		curl_multi_wakeup(t->multi);
+	if (t->smtp)
+		nl_smtp_wakeup(t->smtp);
 }
 
 const char *nl_transport_trace(struct nl_transport *t)
 {
-	free(t->trace_out);
-	t->trace_out = NULL;
-	if (!t->trace || t->trace_buf.len == 0)
-		return "";
-	/* Hand out the text and start afresh; the old memory lives until the next call. */
-	t->trace_out = nl_buf_detach(&t->trace_buf);
-	return t->trace_out;
+	return t->smtp ? nl_smtp_trace(t->smtp) : "";
 }
 
 /* ---- passwords ---- */

@@ -1,19 +1,21 @@
-/* transport.h - delivering composed messages: SMTP through libcurl's multi interface, or a Maildir
- * outbox (`outbox:DIR`, the default).
+/* transport.h - delivering composed messages: SMTP (libcurl opens the connections, smtp.c speaks the
+ * mail transactions) or a Maildir outbox (`outbox:DIR`, the default).
  *
  * The transport is a non-blocking engine with a fixed number of slots (the `connections` setting;
- * the outbox has one).  The caller's loop is:
+ * the outbox has 32).  The sender's loop is:
  *
  *     while (work) {
- *             nl_transport_wait(t, ms, results, ...);       // run the network, collect outcomes
- *             journal the outcomes and the next starts;     // one transaction (group commit)
- *             nl_transport_submit(...) for each free slot;  // only after that commit
+ *             nl_transport_wait(t, ms, results, ...);         // run the network, collect outcomes
+ *             nl_transport_submit_held(...) per free slot;    // up to the final dot
+ *             journal the outcomes and the starts;            // one transaction (group commit)
+ *             nl_transport_release(...) for each start;       // only after that commit
  *             compose the next messages while the network works;
  *     }
  *
- * so every outcome is durable before the slot that produced it carries another message.  SMTP
- * connections are reused for many messages and re-opened when a server drops one.  No libcurl type
- * appears here.  Passwords are never written into an error detail or a log.
+ * so every outcome is durable before the slot that produced it can complete another message (no
+ * server can take a message before its final dot), and the commit overlaps the next envelope and
+ * body.  SMTP connections are reused for many messages and re-opened when a server drops one.  No
+ * libcurl type appears here.  Passwords are never written into an error detail or a log.
  */
 #ifndef NL_TRANSPORT_H
 #define NL_TRANSPORT_H
@@ -84,6 +86,14 @@ int nl_transport_in_flight(const struct nl_transport *t);
  * into next.  `tag` comes back in the result.  Returns NL_OK, or NL_ERR_USAGE if no slot is free. */
 enum nl_code nl_transport_submit(struct nl_transport *t, const char *from, const char *rcpt,
                                  struct nl_buf *msg, void *tag, struct nl_error *err);
+/* As nl_transport_submit, but the message cannot complete before nl_transport_release(t, tag): SMTP
+ * sends the envelope and the body and keeps back the final dot; the outbox writes nothing yet.  The
+ * slot stays busy until then. */
+enum nl_code nl_transport_submit_held(struct nl_transport *t, const char *from, const char *rcpt,
+                                      struct nl_buf *msg, void *tag, struct nl_error *err);
+/* Lets the held message submitted with `tag` complete; nothing if there is none (it may have
+ * failed already: its outcome comes from nl_transport_wait as usual). */
+void nl_transport_release(struct nl_transport *t, void *tag);
 
 /* Runs the network for at most `timeout_ms` (0 = just what is ready now), returning as soon as at
  * least one delivery has finished, on any network activity, or on nl_transport_wakeup.  Up to
