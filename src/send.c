@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -26,8 +27,8 @@
 #define SEND_DEFAULT_RETRIES 3
 #define SEND_MAX_RETRY_HELD 1024 /* deliveries waiting for an in-run retry; more wait for the next run */
 #define SEND_PROGRESS_EVERY 0.2
-#define SEND_INLINE_COMMIT 0.00008 /* commits faster than this (on average: tmpfs, not an fsync) run on
-                                     the main thread, and outcomes are not gathered for them */
+#define SEND_INLINE_WAIT 0.00005 /* commits that wait less for the disk (on average: tmpfs) run on
+                                   the main thread, and outcomes are not gathered for them */
 #define SEND_RATE_GUARD 0.002     /* seconds added to each message's share of the rate */
 #define SEND_GATHER_MIN 0.001     /* bounds on waiting for more outcomes before a commit */
 #define SEND_GATHER_MAX 0.005
@@ -94,8 +95,10 @@ struct send_run {
 	bool request, done, quit; /* under mu */
 	enum nl_code commit_rc;
 	struct nl_error commit_err;
-	double commit_secs; /* how long the last commit took */
-	double commit_avg;  /* its moving average: decides inline or threaded commits */
+	double commit_secs;     /* how long the last commit took */
+	double commit_avg;      /* its moving average */
+	double commit_waited;   /* how much of it went waiting for the disk */
+	double commit_wait_avg; /* its moving average: decides inline or threaded commits */
 	char line[NL_TRANSPORT_REPLY_MAX + 600];
 };
 
@@ -316,17 +319,24 @@ static void send_fill(struct send_run *r)
 	if (r->stats->list_done || r->stop != NL_OK)
 		return;
 	long want = nl_transport_slots(r->t);
+	if (r->ready.n >= want)
+		return;
+	/* The lookups of a whole fill under one read transaction: SQLite takes its file locks once. */
+	struct nl_error ignored;
+	bool reading = r->store && nl_store_begin_read(r->store, &ignored) == NL_OK;
 	while (r->ready.n < want) {
 		if (r->opt->limit > 0 && r->stats->attempted + r->ready.n >= r->opt->limit)
-			return; /* --limit: the rest waits for a later run */
+			break; /* --limit: the rest waits for a later run */
 		bool end;
 		if (!send_compose_next(r, &end))
-			return;
+			break;
 		if (end) {
 			r->stats->list_done = true;
-			return;
+			break;
 		}
 	}
+	if (reading)
+		nl_store_rollback(r->store);
 }
 
 static enum nl_delivery_state send_state_of(enum nl_code code)
@@ -425,6 +435,27 @@ static enum nl_code send_journal(struct send_run *r, const struct send_batch *b,
 	return rc;
 }
 
+static double send_thread_cpu(void)
+{
+	struct timespec ts;
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+		return 0;
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Journals the batch in r->commit; *took gets the seconds it took, *waited those not spent on the
+ * CPU (waiting for the disk). */
+static enum nl_code send_journal_timed(struct send_run *r, double *took, double *waited)
+{
+	double t0 = nl_monotonic(), c0 = send_thread_cpu();
+	enum nl_code rc = send_journal(r, &r->commit, &r->commit_err);
+	*took = nl_monotonic() - t0;
+	*waited = *took - (send_thread_cpu() - c0);
+	if (*waited < 0)
+		*waited = 0;
+	return rc;
+}
+
 /* The committer: journals each batch handed over, then wakes the main loop.  The fsync of one
  * batch overlaps the SMTP dialogues of the connections that are not waiting for it. */
 static void *send_committer(void *arg)
@@ -437,12 +468,12 @@ static void *send_committer(void *arg)
 		if (r->quit)
 			break;
 		pthread_mutex_unlock(&r->mu);
-		double t0 = nl_monotonic();
-		enum nl_code rc = send_journal(r, &r->commit, &r->commit_err);
-		double took = nl_monotonic() - t0;
+		double took, waited;
+		enum nl_code rc = send_journal_timed(r, &took, &waited);
 		pthread_mutex_lock(&r->mu);
 		r->commit_rc = rc;
 		r->commit_secs = took;
+		r->commit_waited = waited;
 		r->request = false;
 		r->done = true;
 		pthread_cond_broadcast(&r->cv);
@@ -463,12 +494,10 @@ static void send_commit_start(struct send_run *r)
 	r->acc = tmp;
 	r->acc.nresults = r->acc.nstarts = 0;
 	r->committing = true;
-	if (r->commit_avg < SEND_INLINE_COMMIT) {
-		/* A fast journal (tmpfs, a battery-backed cache): handing over would cost more than it saves.
-		 */
-		double t0 = nl_monotonic();
-		r->commit_rc = send_journal(r, &r->commit, &r->commit_err);
-		r->commit_secs = nl_monotonic() - t0;
+	if (r->commit_wait_avg < SEND_INLINE_WAIT) {
+		/* A journal that does not wait for a disk (tmpfs, a battery-backed cache): handing over
+		 * would cost more in thread switches than it saves. */
+		r->commit_rc = send_journal_timed(r, &r->commit_secs, &r->commit_waited);
 		r->done = true;
 		return;
 	}
@@ -648,6 +677,7 @@ static enum nl_code send_commit_finish(struct send_run *r)
 {
 	r->committing = false;
 	r->commit_avg = 0.8 * r->commit_avg + 0.2 * r->commit_secs;
+	r->commit_wait_avg = 0.8 * r->commit_wait_avg + 0.2 * r->commit_waited;
 	if (r->commit_rc != NL_OK) {
 		*r->err = r->commit_err;
 		return r->commit_rc;
@@ -692,8 +722,7 @@ static enum nl_code send_submit_held(struct send_run *r)
  * early, and the last one ends the gathering). */
 static int send_gather_ms(struct send_run *r)
 {
-	if (!r->hold || r->acc.nresults == 0 || r->stop != NL_OK ||
-	    r->commit_avg < SEND_INLINE_COMMIT)
+	if (!r->hold || r->acc.nresults == 0 || r->stop != NL_OK || r->commit_wait_avg < SEND_INLINE_WAIT)
 		return -1;
 	int in_flight = nl_transport_in_flight(r->t);
 	if (in_flight == 0)
@@ -718,7 +747,8 @@ static enum nl_code send_loop(struct send_run *r)
 		if (r->committing && send_commit_done(r, outbox)) {
 			if ((rc = send_commit_finish(r)) != NL_OK)
 				return rc;
-			/* Get the new transactions going before composing. */
+			/* The final dots are out: compose the next messages while the server answers. */
+			send_fill(r);
 			if ((rc = send_collect(r, 0)) != NL_OK)
 				return rc;
 		}

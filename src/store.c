@@ -307,6 +307,11 @@ enum nl_code nl_store_begin(struct nl_store *s, struct nl_error *err)
 	return store_exec(s, "BEGIN IMMEDIATE", err, "begin");
 }
 
+enum nl_code nl_store_begin_read(struct nl_store *s, struct nl_error *err)
+{
+	return store_exec(s, "BEGIN", err, "begin reading");
+}
+
 enum nl_code nl_store_commit(struct nl_store *s, struct nl_error *err)
 {
 	enum nl_code rc = store_exec(s, "COMMIT", err, "commit");

@@ -34,6 +34,9 @@ enum nl_code nl_store_secret(struct nl_store *store, unsigned char out[NL_SECRET
 
 /* Explicit transactions (BEGIN IMMEDIATE … COMMIT); nesting is not supported. */
 enum nl_code nl_store_begin(struct nl_store *store, struct nl_error *err);
+/* A read transaction (BEGIN): many lookups under one snapshot and one set of file locks; end it with
+ * nl_store_rollback (or nl_store_commit). */
+enum nl_code nl_store_begin_read(struct nl_store *store, struct nl_error *err);
 enum nl_code nl_store_commit(struct nl_store *store, struct nl_error *err);
 void nl_store_rollback(struct nl_store *store);
 
