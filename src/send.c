@@ -586,8 +586,9 @@ static enum nl_code send_pick(struct send_run *r)
 	r->acc.nstarts = 0;
 	if (r->stop != NL_OK)
 		return NL_OK;
-	/* Outcomes not yet journaled keep their slots only until this batch commits, and the starts
-	 * are submitted after that commit: every free slot can take one. */
+	/* A slot whose outcome is not journaled yet can take a start: the start cannot complete
+	 * before this batch (that outcome included) has committed, since it is submitted held or,
+	 * with a rate limit, only after the commit. */
 	int free_slots = nl_transport_free_slots(r->t);
 	while ((int)r->acc.nstarts < free_slots) {
 		struct send_job *j = NULL;
@@ -638,8 +639,13 @@ static int send_wait_ms(struct send_run *r)
 static enum nl_code send_collect(struct send_run *r, int timeout_ms)
 {
 	size_t max = (size_t)nl_transport_slots(r->t) - r->acc.nresults;
-	if (max == 0)
+	if (max == 0) {
+		/* Every slot's outcome is in hand, so nothing is in flight: wait for the commit
+		 * instead of spinning. */
+		if (r->committing)
+			send_commit_done(r, true);
 		return NL_OK;
+	}
 	size_t n = 0;
 	struct nl_transport_result *out = r->acc.results + r->acc.nresults;
 	enum nl_code rc = nl_transport_wait(r->t, timeout_ms, out, max, &n, r->err);
@@ -672,7 +678,8 @@ static bool send_finished(struct send_run *r)
 	return r->stats->list_done || (r->opt->limit > 0 && r->stats->attempted >= r->opt->limit);
 }
 
-/* The batch in flight is journaled: settle its outcomes and submit its starts. */
+/* The batch in flight is journaled: settle its outcomes and release its starts (or, with a rate
+ * limit, submit them now). */
 static enum nl_code send_commit_finish(struct send_run *r)
 {
 	r->committing = false;
@@ -736,8 +743,8 @@ static int send_gather_ms(struct send_run *r)
 	return (int)(left * 1000.0 + 0.999);
 }
 
-/* The loop: gather outcomes while the previous batch commits; when it has, submit its starts,
- * compose ahead, pick the next starts and hand over the next batch. */
+/* The loop: gather outcomes while the previous batch commits; when it has, release its starts,
+ * compose ahead, pick the next starts, submit them held and hand over the next batch. */
 static enum nl_code send_loop(struct send_run *r)
 {
 	enum nl_code rc = NL_OK;

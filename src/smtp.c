@@ -472,6 +472,17 @@ static void smtp_on_reply(struct smtp_session *s)
 {
 	int code = s->reply_code;
 	int cls = code / 100;
+	if (s->state == SMTP_BUSY && s->body_queued && !s->dot_sent) {
+		/* An answer while the body is going out (or held): the server did not wait for the end
+		 * of the data.  A yes may stand for a cut message, so it proves nothing either way. */
+		if (cls == 2)
+			smtp_finish(s, NL_ERR_SMTP_UNKNOWN, "%s answered before the end of the message: %.300s",
+			            s->pool->host, s->reply);
+		else
+			smtp_finish(s, cls == 5 ? NL_ERR_SMTP_PERM : NL_ERR_SMTP_TEMP, "%s", s->reply);
+		smtp_drop_link(s);
+		return;
+	}
 	if (s->state != SMTP_BUSY || s->nreplied >= s->nwritten) {
 		/* Nothing was asked: typically 421 before an idle close.  The connection is no good. */
 		smtp_link_failed(s, s->reply_len ? s->reply : "a reply nobody asked for");
@@ -667,6 +678,7 @@ static void smtp_connect_failed(struct smtp_session *s, CURLcode rc)
 {
 	struct nl_smtp *p = s->pool;
 	const char *why = curl_easy_strerror(rc);
+	bool complete_reply = !s->reply_open;
 	smtp_drop_link(s);
 	if (rc == CURLE_LOGIN_DENIED)
 		smtp_finish(s, NL_ERR_AUTH, "authentication failed: %.100s refused the login for user '%.100s': %.250s",
@@ -685,7 +697,7 @@ static void smtp_connect_failed(struct smtp_session *s, CURLcode rc)
 	else if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
 	         (rc == CURLE_OPERATION_TIMEDOUT && s->connect_replies == 0 && !s->last_cmd[0]))
 		smtp_finish(s, NL_ERR_SMTP_CONNECT, "cannot reach %s: %s", p->host, why);
-	else if (!s->reply_open && s->reply_code >= 400 && s->reply_code < 600)
+	else if (complete_reply && s->reply_code >= 400 && s->reply_code < 600)
 		smtp_finish(s, NL_ERR_SMTP_TEMP, "%s", s->reply);
 	else
 		smtp_finish(s, NL_ERR_SMTP_TEMP, "%s: %s%s%s", p->host, why, s->last_cmd[0] ? " after " : "",
@@ -782,6 +794,7 @@ enum nl_code nl_smtp_submit(struct nl_smtp *p, const char *from, const char *rcp
 	nl_buf_append(&s->addr, from, strlen(from) + 1);
 	s->rcpt_off = s->addr.len;
 	nl_buf_append(&s->addr, rcpt, strlen(rcpt) + 1);
+	s->reply_code = 0;
 	if (smtp_bad_address(from) || smtp_bad_address(rcpt) || !*rcpt) {
 		smtp_finish(s, NL_ERR_SMTP_PERM, "an envelope address cannot be sent as it is: <%.200s> to <%.200s>",
 		            from, rcpt);
@@ -810,13 +823,14 @@ void nl_smtp_release(struct nl_smtp *p, void *tag)
 	}
 }
 
-/* Serves one open connection that poll reported. */
+/* Serves one open connection that poll reported: what the server said first, so that an answer
+ * is seen before more of a message goes out. */
 static void smtp_service(struct smtp_session *s, int revents)
 {
-	if (s->link == LINK_UP && (revents & CURL_WAIT_POLLOUT))
-		smtp_flush(s);
 	if (s->link == LINK_UP && (revents & ~CURL_WAIT_POLLOUT))
 		smtp_read(s);
+	if (s->link == LINK_UP && (revents & CURL_WAIT_POLLOUT))
+		smtp_flush(s);
 }
 
 static void smtp_check_deadlines(struct nl_smtp *p, double now)

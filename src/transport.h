@@ -34,7 +34,7 @@ struct nl_transport_options {
 	const char *url;           /* smtp://host[:port], smtps://host[:port] or outbox:DIR (absolute or as
 	                              the caller wants it resolved) */
 	const char *user;          /* NULL or "" = no AUTH */
-	const char *password;      /* with user; copied, wiped on close, never logged */
+	const char *password;      /* with user; libcurl keeps its own copy; never logged */
 	enum nl_starttls starttls; /* AUTO = required unless the host is loopback */
 	const char *ca_file;       /* NULL = the system's CAs */
 	bool insecure;             /* do not verify certificates (tls_verify = off-i-know-what-i-am-doing) */

@@ -21,6 +21,8 @@ Scenarios:
             writing the body)
   middata_small  the same with the normal small message (mailer may have written everything,
             the final dot included, before it learns of the close)
+  early     a 250 in the middle of the body of a 7.5 MB message, before the final dot (unknown,
+            never sent)
 
 Each scenario runs mailer once against the hostile server and checks that the run ended within a
 bound, with exit 0 or 75, and that the journal is consistent: one row per subscriber, none left
@@ -98,7 +100,7 @@ class Server:
     target recipient (an address or a tuple of them; every connection with None) at most `times`
     times in all (None: always).
     Hooks: ehlo_bigline, greeting_nocrlf, greeting_421, rcpt_bigline, rcpt_nocrlf, dot_bigline, dot_nocrlf,
-    dot_421, dot_silent, data_close, rcpt_endless, dot_endless, dot_2xx, dot_3xx."""
+    dot_421, dot_silent, data_close, data_early, rcpt_endless, dot_endless, dot_2xx, dot_3xx."""
 
     def __init__(self, accepted, faults=None, data_close_after=4096):
         self.accepted = accepted  # shared list of (rcpts, hostile?) for messages given a full 250
@@ -205,6 +207,18 @@ class Server:
                     c.send(b"503 5.5.1 need MAIL and RCPT first\r\n")
                     continue
                 c.send(b"354 go ahead\r\n")
+                if self.fire("data_early", rcpts):
+                    # A yes in the middle of the body: the server claims a message it has not seen
+                    # end (it may deliver what it has).  It then reads no more (mailer's writes
+                    # stall, its reads see the yes) and closes after a while.
+                    c.read_data(stop_after=4096)
+                    self.log(rcpts, True)
+                    c.send(b"250 2.0.0 taken before the end, somehow\r\n")
+                    for _ in range(30):
+                        if self.stopping:
+                            break
+                        time.sleep(0.1)
+                    return
                 if self.fire("data_close", rcpts):
                     if self.data_close_after:
                         c.read_data(stop_after=self.data_close_after)
@@ -548,6 +562,16 @@ def scenario_middata_small(env):
     # is one whose send failed.
     allowed = {a: {DEFERRED, UNKNOWN} for a in targets}
     hostile_then_good(env, faults, allowed, exits=(75,), server_kw={"data_close_after": 0})
+
+
+def scenario_early(env):
+    env.subscribers(4)
+    env.big_article(3 * MB + MB // 2)  # the 250 surely comes while mailer is still writing
+    faults = {"data_early": ("sub1@example.test", None)}
+    # A 250 before the final dot answers nothing mailer asked: never `sent`.  The server may deliver
+    # what it read, so `unknown`, resent only with --resend-unknown.
+    allowed = {"sub1@example.test": {UNKNOWN}}
+    hostile_then_good(env, faults, allowed, exits=(75,))
 
 
 def main():
