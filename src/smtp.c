@@ -411,8 +411,6 @@ static void smtp_link_failed(struct smtp_session *s, const char *why)
 	bool busy = s->state == SMTP_BUSY;
 	bool reuse_died = busy && s->txns > 1 && s->nreplied == 0 && !s->restarted && !s->dot_sent;
 	const char *step = s->nreplied < s->nwritten ? smtp_step_name(s->steps[s->nreplied]) : "";
-	char stepbuf[32];
-	snprintf(stepbuf, sizeof stepbuf, "%s", step);
 	smtp_drop_link(s);
 	if (!busy)
 		return;
@@ -427,8 +425,7 @@ static void smtp_link_failed(struct smtp_session *s, const char *why)
 		smtp_finish(s, NL_ERR_SMTP_UNKNOWN, "no reply from %s after the final dot (%s)", s->pool->host,
 		            why);
 	else
-		smtp_finish(s, NL_ERR_SMTP_TEMP, "%s: %s%s%s", s->pool->host, why, stepbuf[0] ? " after " : "",
-		            stepbuf);
+		smtp_finish(s, NL_ERR_SMTP_TEMP, "%s: %s%s%s", s->pool->host, why, step[0] ? " after " : "", step);
 }
 
 static void smtp_flush(struct smtp_session *s)

@@ -15,7 +15,10 @@ Not a test: it prints figures and ratios and decides nothing.  Each throughput f
 2. Memory: peak RSS of `mailer send` for each list size in --rss (smtp-sink, 16 connections,
    state on tmpfs): it must stay flat, since the list is streamed.
 """
-import argparse, csv, os, shutil, socket, subprocess, sys, tempfile, time
+import argparse, os, shutil, subprocess, sys, tempfile, time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
+from nltest import copy_example, free_port, wait_port, write_subscribers  # noqa: E402
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--mailer", default="mailer/mailer")
@@ -34,37 +37,9 @@ for tool in ("/usr/sbin/smtp-sink", "/usr/sbin/smtp-source", "/usr/bin/msmtp"):
         sys.exit(f"{tool} is missing (apt-get install postfix msmtp)")
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
-def wait_port(port):
-    for _ in range(200):
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.2).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    sys.exit("smtp-sink did not start")
-
-
-def make_list(path, n):
-    with open(path, "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(["email", "name"])
-        for i in range(n):
-            w.writerow([f"sub{i}@example.test", f"Subscriber {i}"])
-
-
 work = tempfile.mkdtemp(prefix="nl-bench-send.", dir="/var/tmp")
 shm = tempfile.mkdtemp(prefix="nl-bench-send.", dir="/dev/shm")
-for d in ("articles", "templates"):
-    shutil.copytree(os.path.join(SRC, d), os.path.join(work, d))
-article = os.path.join(work, "articles", "2026-11-job-or-career.md")
+article = copy_example(SRC, work)
 port = free_port()
 user = ["-u", "nobody"] if os.geteuid() == 0 else []
 sink = subprocess.Popen(["/usr/sbin/smtp-sink", *user, "-m", "512", f"127.0.0.1:{port}", "1024"])
@@ -95,9 +70,9 @@ def run_mailer(state, connections, listfile):
 
 
 try:
-    wait_port(port)
+    wait_port(port, "smtp-sink")
     listfile = os.path.join(work, "subscribers.csv")
-    make_list(listfile, args.count)
+    write_subscribers(listfile, args.count)
     # One message as mailer writes it, for smtp-source's size and for msmtp.
     subprocess.run([MAILER, "-c", conf(os.path.join(work, "preview.db"), 1, listfile), "preview", article, "-o",
                     work], check=True, capture_output=True)
@@ -131,7 +106,7 @@ try:
         print("peak RSS of mailer send (16 connections, smtp-sink, state on tmpfs):")
         for n in [int(x) for x in args.rss.split(",")]:
             big = os.path.join(shm, f"list{n}.csv")
-            make_list(big, n)
+            write_subscribers(big, n)
             took, rss = run_mailer(os.path.join(shm, "rss.db"), 16, big)
             print(f"  {n:>8} subscribers: {rss / 1024:6.1f} MiB peak RSS, {took:7.1f} s, {n / took:.0f}/s", flush=True)
             os.unlink(big)

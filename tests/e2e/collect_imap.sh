@@ -15,6 +15,7 @@
 #      UIDs, and without UIDPLUS the originals are only marked \Deleted, never purged.
 # Needs MAILER, BUILD and SRC (set by CTest).  Every server started here is stopped by its PID.
 set -eu
+. "$(dirname "$0")/dovecot_lib.sh" # for dovecot_config
 
 : "${MAILER:?}" "${BUILD:?}" "${SRC:?}"
 FIXTURE="$BUILD/tests/collect_fixture"
@@ -78,46 +79,7 @@ chmod 600 "$TMP/password"
 MAILDIR="$TMP/home/$MAILUSER/Maildir"
 mkdir -p "$TMP/run" "$TMP/state" "$MAILDIR/new" "$MAILDIR/cur" "$MAILDIR/tmp"
 
-cat >"$TMP/dovecot.conf" <<EOF
-protocols = imap
-listen = 127.0.0.1
-base_dir = $TMP/run
-state_dir = $TMP/state
-log_path = $TMP/dovecot.log
-ssl = yes
-ssl_cert = <$TMP/server.pem
-ssl_key = <$TMP/server.key
-disable_plaintext_auth = no
-auth_mechanisms = plain login
-mail_location = maildir:~/Maildir
-first_valid_uid = 1
-first_valid_gid = 1
-passdb {
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%u $TMP/passwd
-}
-userdb {
-  driver = static
-  args = uid=$MAILUID gid=$MAILGID home=$TMP/home/%u
-}
-service imap-login {
-  inet_listener imap {
-    address = 127.0.0.1
-    port = $PORT
-  }
-  inet_listener imaps {
-    address = 127.0.0.1
-    port = $PORT_TLS
-    ssl = yes
-  }
-}
-service anvil {
-  chroot =
-}
-service imap-login {
-  chroot =
-}
-EOF
+dovecot_config "$TMP" "$MAILUID" "$MAILGID" "$PORT" "$PORT_TLS" "$TMP/server.pem" "$TMP/server.key" >"$TMP/dovecot.conf"
 
 # The state: one campaign with N sent deliveries, and one reply per subscriber (every shape).
 "$FIXTURE" "$TMP/seed.db" "$ARTICLE" "$TMP/replies" "$N" || fail "fixture"
@@ -145,7 +107,7 @@ conf move "imap://127.0.0.1:$PORT/INBOX" move:Processed "$TMP/ca.pem"
 conf seen "imap://127.0.0.1:$PORT/INBOX" seen "$TMP/ca.pem"
 sed -i "s/^state = imaps.db/state = imap.db/" "$TMP/imaps.conf"
 
-start_dovecot() {
+run_dovecot() {
 	dovecot -F -c "$1" &
 	DOVECOT_PID=$!
 	i=0
@@ -167,7 +129,7 @@ stop_dovecot() {
 	while /usr/bin/python3 -c "import socket; socket.create_connection(('127.0.0.1', $PORT), 1)" 2>/dev/null &&
 		[ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 }
-start_dovecot "$TMP/dovecot.conf"
+run_dovecot "$TMP/dovecot.conf"
 
 count() { sqlite3 "$TMP/$1.db" "$2"; }
 # What a collection decided, without where the message came from.
@@ -256,7 +218,7 @@ for variant in uidplus plain; do
 	caps="IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE"
 	[ $variant = uidplus ] && caps="$caps UIDPLUS"
 	{ cat "$TMP/dovecot.conf"; printf 'imap_capability = %s\n' "$caps"; } >"$TMP/dovecot-$variant.conf"
-	start_dovecot "$TMP/dovecot-$variant.conf"
+	run_dovecot "$TMP/dovecot-$variant.conf"
 	sqlite3 "$TMP/seed.db" ".backup '$TMP/move-$variant.db'"
 	sed "s/^state = move.db/state = move-$variant.db/" "$TMP/move.conf" >"$TMP/move-$variant.conf"
 	# what is in INBOX now (flagged or not) plus two new messages

@@ -4,6 +4,58 @@
 # free_port, wait_port and SERVER_PIDS, whose trap stops the server by its PID).
 #
 # start_dovecot DIR: sets IMAP_PORT, IMAP_USER, IMAP_PASSWORD_FILE and IMAP_MAILDIR (INBOX).
+#
+# dovecot_config DIR UID GID PORT [TLS_PORT CERT KEY] prints the configuration alone (collect_imap.sh
+# uses it with TLS): base_dir, state, log, passwd file and homes under DIR, mail owned by UID:GID,
+# IMAP on 127.0.0.1:PORT, and with TLS_PORT also STARTTLS and imaps there with CERT and KEY.
+dovecot_config() {
+	if [ -n "${5:-}" ]; then
+		ssl="yes
+ssl_cert = <$6
+ssl_key = <$7"
+		imaps="address = 127.0.0.1
+    port = $5
+    ssl = yes"
+	else
+		ssl=no
+		imaps="port = 0"
+	fi
+	cat <<CONF
+protocols = imap
+listen = 127.0.0.1
+base_dir = $1/run
+state_dir = $1/state
+log_path = $1/dovecot.log
+ssl = $ssl
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+mail_location = maildir:~/Maildir
+first_valid_uid = 1
+first_valid_gid = 1
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u $1/passwd
+}
+userdb {
+  driver = static
+  args = uid=$2 gid=$3 home=$1/home/%u
+}
+service imap-login {
+  chroot =
+  inet_listener imap {
+    address = 127.0.0.1
+    port = $4
+  }
+  inet_listener imaps {
+    $imaps
+  }
+}
+service anvil {
+  chroot =
+}
+CONF
+}
+
 start_dovecot() {
 	dir=$1
 	command -v dovecot >/dev/null || fail "dovecot is not installed (apt-get install dovecot-imapd)"
@@ -25,40 +77,7 @@ start_dovecot() {
 	IMAP_PASSWORD_FILE="$dir/imap-password"
 	printf '%s\n' "$password" >"$IMAP_PASSWORD_FILE"
 	chmod 600 "$IMAP_PASSWORD_FILE"
-	cat >"$dir/dovecot.conf" <<CONF
-protocols = imap
-listen = 127.0.0.1
-base_dir = $dir/run
-state_dir = $dir/state
-log_path = $dir/dovecot.log
-ssl = no
-disable_plaintext_auth = no
-auth_mechanisms = plain login
-mail_location = maildir:~/Maildir
-first_valid_uid = 1
-first_valid_gid = 1
-passdb {
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%u $dir/passwd
-}
-userdb {
-  driver = static
-  args = uid=$uid gid=$gid home=$dir/home/%u
-}
-service imap-login {
-  chroot =
-  inet_listener imap {
-    address = 127.0.0.1
-    port = $IMAP_PORT
-  }
-  inet_listener imaps {
-    port = 0
-  }
-}
-service anvil {
-  chroot =
-}
-CONF
+	dovecot_config "$dir" "$uid" "$gid" "$IMAP_PORT" >"$dir/dovecot.conf"
 	chown -R "$uid:$gid" "$dir/home"
 	chmod 755 "$dir" "$dir/home"
 	dovecot -F -c "$dir/dovecot.conf" &

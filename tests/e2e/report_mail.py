@@ -13,13 +13,14 @@ import email
 import email.policy
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 
 from aiosmtpd.controller import Controller
+
+from nltest import free_port
 
 failures = []
 
@@ -56,14 +57,6 @@ class Sink:
     async def handle_DATA(self, server, session, envelope):
         self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content))
         return "250 2.0.0 Ok: queued"
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def run(mailer, conf, *args):

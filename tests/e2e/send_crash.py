@@ -10,8 +10,9 @@ the MTA never accepted it, so it is counted apart, not as a delivery.  Prints th
 
 Environment: MAILER, SRC (as for every e2e test); SEED to repeat a run; KILLS, SUBSCRIBERS, CONNECTIONS.
 """
-import collections, csv, email, email.policy, os, random, shutil, signal, socket, sqlite3, subprocess
-import sys, tempfile, time
+import collections, email, email.policy, os, random, shutil, signal, sqlite3, subprocess, sys, tempfile, time
+
+from nltest import copy_example, free_port, wait_port, write_subscribers
 
 MAILER = os.environ["MAILER"]
 SRC = os.environ["SRC"]
@@ -20,24 +21,6 @@ N = int(os.environ.get("SUBSCRIBERS", "5000"))
 KILLS = int(os.environ.get("KILLS", "12"))
 seed = int(os.environ.get("SEED", str(int(time.time()))))
 rng = random.Random(seed)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def wait_port(port):
-    for _ in range(200):
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.2).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    sys.exit(f"FAIL: smtp-sink did not come up on port {port}")
 
 
 def scan(dump):
@@ -63,14 +46,8 @@ def main():
     dump = os.path.join(work, "dump")
     os.mkdir(dump)
     os.chmod(dump, 0o777)
-    for d in ("articles", "templates"):
-        shutil.copytree(os.path.join(SRC, d), os.path.join(work, d))
-    article = os.path.join(work, "articles", "2026-11-job-or-career.md")
-    with open(os.path.join(work, "subscribers.csv"), "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(["email", "name"])
-        for i in range(N):
-            w.writerow([f"sub{i}@example.test", f"Subscriber {i}"])
+    article = copy_example(SRC, work)
+    write_subscribers(os.path.join(work, "subscribers.csv"), N)
     port = free_port()
     with open(os.path.join(work, "mailer.conf"), "w") as f:
         f.write("[newsletter]\nfrom = Career Notes <news@example.test>\nreply_to = replies@example.test\n"
@@ -80,7 +57,7 @@ def main():
     sink = subprocess.Popen(["/usr/sbin/smtp-sink", *user, "-m", "512", "-d", dump + "/%H%M%S.",
                              f"127.0.0.1:{port}", "1024"])
     try:
-        wait_port(port)
+        wait_port(port, "smtp-sink")
         cmd = [MAILER, "-c", os.path.join(work, "mailer.conf"), "send", article]
         # Each run is killed once the sink has seen a random number (50 to N / KILLS) of NEW
         # messages from it, plus a random few milliseconds, so the kill lands anywhere in a

@@ -33,11 +33,12 @@ with --resend-unknown must send each unknown exactly once more: in the end every
 exactly one accepted copy, plus the one the hostile server may have accepted without a complete
 reply (that is what `unknown` means).  Environment: MAILER, SRC.
 """
-import csv, os, resource, shutil, socket, sqlite3, subprocess, sys, tempfile, threading, time
+import os, resource, shutil, socket, sqlite3, subprocess, sys, tempfile, threading, time
+
+from nltest import CAMPAIGN, copy_example, write_subscribers
 
 MAILER = os.environ["MAILER"]
 SRC = os.environ["SRC"]
-CAMPAIGN = "2026-11-job-or-career"
 SENDING, SENT, DEFERRED, FAILED, UNKNOWN = 1, 2, 3, 4, 5
 NAMES = {SENDING: "sending", SENT: "sent", DEFERRED: "deferred", FAILED: "failed", UNKNOWN: "unknown"}
 MB = 1024 * 1024
@@ -305,9 +306,7 @@ class Server:
 class Env:
     def __init__(self):
         self.dir = tempfile.mkdtemp(prefix="nl-send-faults.")
-        for d in ("articles", "templates"):
-            shutil.copytree(os.path.join(SRC, d), os.path.join(self.dir, d))
-        self.article = os.path.join(self.dir, "articles", CAMPAIGN + ".md")
+        self.article = copy_example(SRC, self.dir)
         self.accepted = []
         self.server = None
 
@@ -315,12 +314,7 @@ class Env:
         return os.path.join(self.dir, name)
 
     def subscribers(self, n):
-        self.addresses = [f"sub{i}@example.test" for i in range(n)]
-        with open(self.path("subscribers.csv"), "w", newline="") as f:
-            w = csv.writer(f)
-            w.writerow(["email", "name"])
-            for i, a in enumerate(self.addresses):
-                w.writerow([a, f"Subscriber {i}"])
+        self.addresses = write_subscribers(self.path("subscribers.csv"), n)
 
     def big_article(self, size):
         """Makes the article's body about `size` bytes of ordinary paragraphs."""
@@ -513,7 +507,7 @@ def scenario_dot421(env):
     faults = {"dot_421": ("sub2@example.test", None), "greeting_421": (None, 1)}
     allowed = {a: {SENT, DEFERRED} for a in env.addresses}  # the first connection is turned away
     allowed["sub2@example.test"] = {DEFERRED}
-    st = hostile_then_good(env, faults, allowed)
+    hostile_then_good(env, faults, allowed)
     # once, then taken: a second server with a single 421 for sub4
     env2 = Env()
     try:

@@ -7,12 +7,13 @@ generates what it needs (a test CA with openssl, a subscriber list), starts the 
 loopback port (a server that does not come up fails the test), runs mailer and checks the exit code,
 what the server received and what the journal says.  Environment: MAILER, SRC.
 """
-import csv, json, os, shutil, socket, sqlite3, subprocess, sys, tempfile, time
+import json, os, shutil, sqlite3, subprocess, sys, tempfile, time
+
+from nltest import CAMPAIGN, copy_example, free_port, write_subscribers
 
 MAILER = os.environ["MAILER"]
 SRC = os.environ["SRC"]
 PY = "/usr/bin/python3"
-CAMPAIGN = "2026-11-job-or-career"
 SECRET = "Tr0ub4dor&3-not-in-logs"
 
 failures = []
@@ -24,20 +25,10 @@ def check(cond, what):
         failures.append(what)
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
 class Env:
     def __init__(self):
         self.dir = tempfile.mkdtemp(prefix="nl-send-smtp.")
-        for d in ("articles", "templates"):
-            shutil.copytree(os.path.join(SRC, d), os.path.join(self.dir, d))
-        self.article = os.path.join(self.dir, "articles", CAMPAIGN + ".md")
+        self.article = copy_example(SRC, self.dir)
         self.server = None
         self.log = os.path.join(self.dir, "server.jsonl")
 
@@ -45,12 +36,7 @@ class Env:
         return os.path.join(self.dir, name)
 
     def subscribers(self, n):
-        self.addresses = [f"sub{i}@example.test" for i in range(n)]
-        with open(self.path("subscribers.csv"), "w", newline="") as f:
-            w = csv.writer(f)
-            w.writerow(["email", "name"])
-            for i, a in enumerate(self.addresses):
-                w.writerow([a, f"Subscriber {i}"])
+        self.addresses = write_subscribers(self.path("subscribers.csv"), n)
 
     def ca(self, name):
         """A CA and a server certificate for 127.0.0.1 / localhost signed by it."""
