@@ -683,6 +683,9 @@ static bool send_finished(struct send_run *r)
 static enum nl_code send_commit_finish(struct send_run *r)
 {
 	r->committing = false;
+	r->stats->commits++;
+	r->stats->commit_secs += r->commit_secs;
+	r->stats->commit_wait_secs += r->commit_waited;
 	r->commit_avg = 0.8 * r->commit_avg + 0.2 * r->commit_secs;
 	r->commit_wait_avg = 0.8 * r->commit_wait_avg + 0.2 * r->commit_waited;
 	if (r->commit_rc != NL_OK) {

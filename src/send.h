@@ -40,6 +40,11 @@ struct nl_send_stats {
 	long failed;
 	long unknown;
 	long composed;  /* with dry_run: messages composed and not sent */
+	/* The journal's group commits: how many, their total seconds, and how much of that went waiting
+	 * (for the disk's fsync, mostly): what a slow disk costs the run. */
+	long commits;
+	double commit_secs;
+	double commit_wait_secs;
 	double elapsed; /* seconds since the run started */
 	bool list_done; /* the whole list was read (no --limit cut, no fatal stop) */
 	bool stopped;   /* a fatal error stopped the run early */

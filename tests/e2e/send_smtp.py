@@ -7,7 +7,7 @@ generates what it needs (a test CA with openssl, a subscriber list), starts the 
 loopback port (a server that does not come up fails the test), runs mailer and checks the exit code,
 what the server received and what the journal says.  Environment: MAILER, SRC.
 """
-import json, os, shutil, sqlite3, subprocess, sys, tempfile, time
+import json, os, re, shutil, sqlite3, subprocess, sys, tempfile, time
 
 from nltest import CAMPAIGN, copy_example, free_port, write_subscribers
 
@@ -180,6 +180,10 @@ def scenario_auth(env):
     check(p.returncode == 0 and all_once(env, msgs), "AUTH with password_cmd: 10 messages, one each")
     check(all(m["auth"] for m in msgs), "every session was authenticated")
     check("AUTH (elided)" in p.stderr, "the -v trace shows AUTH elided")
+    jl = re.search(r"journal: (\d+) commits for (\d+) outcomes, [\d.]+ ms each on average, [\d.]+ ms of it waiting",
+                   p.stderr)
+    check(jl is not None and int(jl.group(2)) == 10 and 1 <= int(jl.group(1)) <= 20,
+          "-v ends with the journal's commit count and timing")
     check(SECRET not in p.stdout + p.stderr, "the password appears nowhere in the output, even with -v")
     # The config file holding the password itself is refused while others can read it.
     env.conf(f"smtp://127.0.0.1:{env.port}", "starttls = required", f"ca_file = {ca}", "user = news",
@@ -209,7 +213,7 @@ def scenario_defer(env):
     env.subscribers(10)
     env.start("--temp", "sub3@example.test")
     env.conf(f"smtp://127.0.0.1:{env.port}", "connections = 2")
-    p = env.send("-v") if False else env.send()
+    p = env.send()
     msgs = env.received()
     j = env.journal()
     check(p.returncode == 0, "450 then 250: exit 0 after the in-run retry")
