@@ -298,9 +298,13 @@ int cmd_send(struct tool *t, int argc, char **argv)
 	rc = nl_send_run(store, composer, list, transport, &sopt, &stats, &err);
 	send_clear_line(&ui);
 	if (stats.commits > 0)
-		tool_log(t, "journal: %ld commits for %ld outcomes, %.2f ms each on average, %.2f ms of it waiting (fsync)",
-		         stats.commits, stats.sent + stats.deferred + stats.retried + stats.failed + stats.unknown,
-		         1e3 * stats.commit_secs / (double)stats.commits, 1e3 * stats.commit_wait_secs / (double)stats.commits);
+		tool_log(t,
+		         "journal: %ld commits for %ld outcomes, %.2f ms each on average, %.2f ms of it "
+		         "waiting (fsync)",
+		         stats.commits,
+		         stats.sent + stats.deferred + stats.retried + stats.failed + stats.unknown,
+		         1e3 * stats.commit_secs / (double)stats.commits,
+		         1e3 * stats.commit_wait_secs / (double)stats.commits);
 	int status = rc == NL_OK ? send_exit_code(&stats) : tool_exit_code(rc);
 	bool trouble = status != 0 || stats.bad_rows;
 	if (o.dry_run || (t->tty && !t->quiet))

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what mailer needs from Debian 12's archive: build tools and libraries, and with --test the
-# servers and tools the tests start (Postfix's smtp-sink, aiosmtpd, Dovecot, msmtp, Chromium, clang).
+# servers and tools the tests start (Postfix's smtp-sink, aiosmtpd, Dovecot, msmtp, Chromium, clang,
+# strace).
 # Package installs start the postfix and dovecot daemons; the tests start their own on loopback, so
 # the system ones are stopped again.
 set -euo pipefail
@@ -8,7 +9,7 @@ set -euo pipefail
 build_pkgs=(build-essential cmake pkg-config libcmark-dev libetpan-dev libcurl4-gnutls-dev libgnutls28-dev libsqlite3-dev
             libyaml-dev libinih-dev libcsv-dev)
 test_pkgs=(libcmocka-dev postfix python3 python3-aiosmtpd dovecot-imapd msmtp chromium clang
-           libclang-rt-14-dev sqlite3 openssl valgrind procps)
+           libclang-rt-14-dev sqlite3 openssl valgrind procps strace)
 
 want=("${build_pkgs[@]}")
 [ "${1:-}" = "--test" ] && want+=("${test_pkgs[@]}")

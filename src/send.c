@@ -2,11 +2,13 @@
  *
  * Never twice, never lost (DESIGN.md §5): a delivery is journaled `sending` before its final dot
  * can leave, and its outcome before the transport slot that produced it can complete another
- * message.  To stay fast with a synchronous SQLite (one fsync per commit), every turn of the loop
- * writes the outcomes that arrived and the starts about to be made in ONE transaction.  The starts
- * are submitted held while it commits (envelope and body go out, the final dot waits) and released
- * when it has: no server can take a message before its dot, so the commit overlaps the network and
- * kill -9 can still repeat only the messages in flight.  Composing runs after the submissions,
+ * message.  To stay fast although every commit must reach the disk (one fsync), every turn of the
+ * loop writes the outcomes that arrived and the starts about to be made in ONE transaction.  The
+ * starts are submitted held (envelope and body go out, the final dot waits), the main thread
+ * commits, a syncer thread makes the commit durable (nl_store_defer_sync: an fdatasync of the
+ * WAL) while the main thread serves the connections, and the starts are released when it is: no
+ * server can take a message before its dot, so the fsync overlaps the network and kill -9 or a
+ * power cut can still repeat only the messages in flight.  Composing runs after the releases,
  * while the server works on them, and keeps up to one message per slot ready.
  *
  * A delivery deferred in the run is recomposed for its retry from a copy of its row (the message
@@ -27,8 +29,9 @@
 #define SEND_DEFAULT_RETRIES 3
 #define SEND_MAX_RETRY_HELD 1024 /* deliveries waiting for an in-run retry; more wait for the next run */
 #define SEND_PROGRESS_EVERY 0.2
-#define SEND_INLINE_WAIT 0.00005 /* commits that wait less for the disk (on average: tmpfs) run on
-                                   the main thread, and outcomes are not gathered for them */
+#define SEND_INLINE_WAIT                                                                                     \
+	0.00005                   /* commits that wait less for the disk (on average: tmpfs) sync            \
+	                            on the main thread, and outcomes are not gathered for them */
 #define SEND_RATE_GUARD 0.002     /* seconds added to each message's share of the rate */
 #define SEND_GATHER_MIN 0.001     /* bounds on waiting for more outcomes before a commit */
 #define SEND_GATHER_MAX 0.005
@@ -78,27 +81,28 @@ struct send_run {
 	double started, last_progress;
 	int retries;
 	double retry_delay;
-	bool hold;         /* submit held, release after the commit (no rate limit) */
+	bool hold;          /* submit held, release after the commit (no rate limit) */
+	bool deferred_sync; /* commits do not sync themselves: the syncer does (nl_store_defer_sync) */
 	double acc_since;  /* when the first outcome of the gathering batch came */
 	enum nl_code stop; /* the fatal outcome that stopped the run, or NL_OK */
 	char stop_detail[NL_TRANSPORT_REPLY_MAX];
 	int connect_streak; /* connection failures in a row */
 	/* The batch being gathered (outcomes collected, starts picked) and the one being committed. */
 	struct send_batch acc, commit;
-	/* The committer thread and its hand-over (the main thread touches the store only while no
-	 * commit is in flight). */
+	/* The syncer thread and its hand-over (it touches only the WAL's descriptor, never SQLite). */
 	pthread_t thread;
 	bool thread_started;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	bool committing;          /* main thread's view: the commit batch is with the committer */
+	bool committing;          /* main thread's view: the commit batch is not durable yet */
 	bool request, done, quit; /* under mu */
 	enum nl_code commit_rc;
 	struct nl_error commit_err;
-	double commit_secs;     /* how long the last commit took */
+	double commit_secs;     /* how long the last commit took, its sync included */
 	double commit_avg;      /* its moving average */
 	double commit_waited;   /* how much of it went waiting for the disk */
-	double commit_wait_avg; /* its moving average: decides inline or threaded commits */
+	double commit_wait_avg; /* its moving average: decides whether the syncer is worth it */
+	double sync_secs;       /* the syncer's part of the last commit (under mu) */
 	char line[NL_TRANSPORT_REPLY_MAX + 600];
 };
 
@@ -402,7 +406,7 @@ static void send_outcome(struct send_run *r, struct nl_transport_result *res)
 	}
 }
 
-/* One transaction: the outcomes and the starts of batch `b`.  Runs on the committer thread. */
+/* One transaction: the outcomes and the starts of batch `b`. */
 static enum nl_code send_journal(struct send_run *r, const struct send_batch *b, struct nl_error *err)
 {
 	if (b->nresults == 0 && b->nstarts == 0)
@@ -443,12 +447,13 @@ static double send_thread_cpu(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Journals the batch in r->commit; *took gets the seconds it took, *waited those not spent on the
- * CPU (waiting for the disk). */
-static enum nl_code send_journal_timed(struct send_run *r, double *took, double *waited)
+/* Runs `step` (the journal or a sync) for r->commit; *took gets the seconds it took, *waited those
+ * not spent on the CPU (waiting for the disk). */
+static enum nl_code send_timed(struct send_run *r, enum nl_code (*step)(struct send_run *), double *took,
+                               double *waited)
 {
 	double t0 = nl_monotonic(), c0 = send_thread_cpu();
-	enum nl_code rc = send_journal(r, &r->commit, &r->commit_err);
+	enum nl_code rc = step(r);
 	*took = nl_monotonic() - t0;
 	*waited = *took - (send_thread_cpu() - c0);
 	if (*waited < 0)
@@ -456,9 +461,19 @@ static enum nl_code send_journal_timed(struct send_run *r, double *took, double 
 	return rc;
 }
 
-/* The committer: journals each batch handed over, then wakes the main loop.  The fsync of one
- * batch overlaps the SMTP dialogues of the connections that are not waiting for it. */
-static void *send_committer(void *arg)
+static enum nl_code send_journal_step(struct send_run *r)
+{
+	return send_journal(r, &r->commit, &r->commit_err);
+}
+
+static enum nl_code send_sync_step(struct send_run *r)
+{
+	return nl_store_sync(r->store, &r->commit_err);
+}
+
+/* The syncer: makes each journaled batch durable (one fdatasync), then wakes the main loop, which
+ * meanwhile serves the connections: the next envelopes and bodies go out during the fsync. */
+static void *send_syncer(void *arg)
 {
 	struct send_run *r = arg;
 	pthread_mutex_lock(&r->mu);
@@ -468,12 +483,12 @@ static void *send_committer(void *arg)
 		if (r->quit)
 			break;
 		pthread_mutex_unlock(&r->mu);
-		double took, waited;
-		enum nl_code rc = send_journal_timed(r, &took, &waited);
+		double t0 = nl_monotonic();
+		enum nl_code rc = nl_store_sync(r->store, &r->commit_err);
+		double took = nl_monotonic() - t0;
 		pthread_mutex_lock(&r->mu);
 		r->commit_rc = rc;
-		r->commit_secs = took;
-		r->commit_waited = waited;
+		r->sync_secs = took;
 		r->request = false;
 		r->done = true;
 		pthread_cond_broadcast(&r->cv);
@@ -484,7 +499,9 @@ static void *send_committer(void *arg)
 	return NULL;
 }
 
-/* Hands the gathered batch to the committer (nothing to do for an empty one). */
+/* Journals the gathered batch (nothing to do for an empty one) and has it made durable: by the
+ * syncer when syncs wait for a disk, else at once, since a thread switch would cost more than
+ * the sync (tmpfs, a battery-backed cache).  Its starts are released when it is durable. */
 static void send_commit_start(struct send_run *r)
 {
 	if (r->acc.nresults == 0 && r->acc.nstarts == 0)
@@ -494,10 +511,16 @@ static void send_commit_start(struct send_run *r)
 	r->acc = tmp;
 	r->acc.nresults = r->acc.nstarts = 0;
 	r->committing = true;
-	if (r->commit_wait_avg < SEND_INLINE_WAIT) {
-		/* A journal that does not wait for a disk (tmpfs, a battery-backed cache): handing over
-		 * would cost more in thread switches than it saves. */
-		r->commit_rc = send_journal_timed(r, &r->commit_secs, &r->commit_waited);
+	r->sync_secs = 0;
+	r->commit_rc = send_timed(r, send_journal_step, &r->commit_secs, &r->commit_waited);
+	bool sync = r->commit_rc == NL_OK && r->deferred_sync;
+	if (!sync || r->commit_wait_avg < SEND_INLINE_WAIT) {
+		if (sync) {
+			double took, waited;
+			r->commit_rc = send_timed(r, send_sync_step, &took, &waited);
+			r->commit_secs += took;
+			r->commit_waited += waited;
+		}
 		r->done = true;
 		return;
 	}
@@ -683,6 +706,9 @@ static bool send_finished(struct send_run *r)
 static enum nl_code send_commit_finish(struct send_run *r)
 {
 	r->committing = false;
+	r->commit_secs += r->sync_secs; /* a sync on the syncer is all waiting */
+	r->commit_waited += r->sync_secs;
+	r->sync_secs = 0;
 	r->stats->commits++;
 	r->stats->commit_secs += r->commit_secs;
 	r->stats->commit_wait_secs += r->commit_waited;
@@ -862,8 +888,11 @@ enum nl_code nl_send_run(struct nl_store *store, struct nl_composer *composer, s
 		r.commit.starts = nl_xcalloc(slots, sizeof *r.commit.starts);
 		pthread_mutex_init(&r.mu, NULL);
 		pthread_cond_init(&r.cv, NULL);
-		if (pthread_create(&r.thread, NULL, send_committer, &r) != 0) {
-			rc = nl_fail(err, NL_ERR_INTERNAL, "cannot start the journal thread");
+		/* If the WAL cannot be opened, every commit syncs itself: slower, as safe. */
+		struct nl_error ignored;
+		r.deferred_sync = nl_store_defer_sync(store, true, &ignored) == NL_OK;
+		if (pthread_create(&r.thread, NULL, send_syncer, &r) != 0) {
+			rc = nl_fail(err, NL_ERR_INTERNAL, "cannot start the journal's sync thread");
 		} else {
 			r.thread_started = true;
 			rc = send_loop(&r);
@@ -880,6 +909,10 @@ enum nl_code nl_send_run(struct nl_store *store, struct nl_composer *composer, s
 		}
 		pthread_cond_destroy(&r.cv);
 		pthread_mutex_destroy(&r.mu);
+		/* Every batch was synced before its starts were released; later commits (the campaign's
+		 * completion, other commands) sync themselves again. */
+		if (r.deferred_sync)
+			nl_store_defer_sync(store, false, &ignored);
 		if (rc == NL_OK && r.stop != NL_OK) {
 			if (r.stop_detail[0])
 				rc = nl_fail(err, r.stop, "%s", r.stop_detail);

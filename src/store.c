@@ -1,11 +1,14 @@
 /* store.c - the SQLite state (DESIGN.md §5).
  *
- * One file in WAL mode with synchronous=FULL, so a commit is on disk before the call returns: the
- * sender's "sent" is durable before the next message on that connection starts.  The schema
- * version is SQLite's user_version; store_migrate() brings any earlier version up to date inside
- * one transaction.  Statements are prepared once and cached: the sender calls a few of them per
- * message.  Addresses compare case-insensitively (COLLATE NOCASE: ASCII, as RFC 5321 domains are;
- * local parts are in practice treated the same by every provider we send to).
+ * One file in WAL mode with synchronous=FULL, so a commit is on disk before the call returns.  The
+ * sender defers that sync (nl_store_defer_sync: NORMAL, plus an fdatasync of the WAL on its own
+ * descriptor from another thread) so that the fsync overlaps its network work; it acts on a commit
+ * only once that sync has returned, so "sent" is still durable before the connection that produced
+ * it may complete another message.  The schema version is SQLite's user_version; store_migrate()
+ * brings any earlier version up to date inside one transaction.  Statements are prepared once and
+ * cached: the sender calls a few of them per message.  Addresses compare case-insensitively
+ * (COLLATE NOCASE: ASCII, as RFC 5321 domains are; local parts are in practice treated the same by
+ * every provider we send to).
  */
 #include "store.h"
 
@@ -31,6 +34,7 @@ struct nl_store {
 		sqlite3_stmt *stmt;
 	} cache[STORE_STMT_CACHE];
 	size_t n_cache;
+	int wal_fd; /* with deferred syncs: the WAL, for nl_store_sync; -1 otherwise */
 };
 
 /* Schema version 1.  Each later version appends a migration step to store_migrations. */
@@ -232,6 +236,7 @@ enum nl_code nl_store_open(const char *path, struct nl_store **out, struct nl_er
 	*out = NULL;
 	struct nl_store *s = nl_xcalloc(1, sizeof *s);
 	s->path = nl_xstrdup(path);
+	s->wal_fd = -1;
 	enum nl_code rc;
 	int src = sqlite3_open_v2(path, &s->db,
 	                          SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
@@ -271,6 +276,8 @@ void nl_store_close(struct nl_store *s)
 	for (size_t i = 0; i < s->n_cache; i++)
 		sqlite3_finalize(s->cache[i].stmt);
 	sqlite3_close(s->db);
+	if (s->wal_fd >= 0)
+		close(s->wal_fd);
 	free(s->path);
 	free(s);
 }
@@ -318,6 +325,47 @@ enum nl_code nl_store_commit(struct nl_store *s, struct nl_error *err)
 	if (rc != NL_OK)
 		nl_store_rollback(s);
 	return rc;
+}
+
+enum nl_code nl_store_defer_sync(struct nl_store *s, bool on, struct nl_error *err)
+{
+	if (!on) {
+		if (s->wal_fd < 0)
+			return NL_OK;
+		close(s->wal_fd);
+		s->wal_fd = -1;
+		return store_exec(s, "PRAGMA synchronous=FULL", err, "setting synchronous");
+	}
+	if (s->wal_fd >= 0)
+		return NL_OK;
+	/* The WAL exists while this connection is open (SQLite removes it only when the last one
+	 * closes), so this descriptor reaches the same file as SQLite's own for the whole run. */
+	char *wal = nl_xasprintf("%s-wal", s->path);
+	int fd = open(wal, O_RDONLY | O_CLOEXEC);
+	int saved = errno;
+	free(wal);
+	if (fd < 0)
+		return nl_fail(err, NL_ERR_STATE, "%s-wal: cannot open the journal: %s", s->path,
+		               strerror(saved));
+	/* NORMAL still syncs the WAL before each checkpoint and the database after it; what it leaves
+	 * out, the sync of the WAL at each commit, nl_store_sync does. */
+	enum nl_code rc = store_exec(s, "PRAGMA synchronous=NORMAL", err, "setting synchronous");
+	if (rc != NL_OK) {
+		close(fd);
+		return rc;
+	}
+	s->wal_fd = fd;
+	return NL_OK;
+}
+
+enum nl_code nl_store_sync(struct nl_store *s, struct nl_error *err)
+{
+	if (s->wal_fd < 0)
+		return NL_OK; /* every commit synced itself */
+	if (fdatasync(s->wal_fd) != 0)
+		return nl_fail(err, NL_ERR_STATE, "%s-wal: cannot make the journal durable: %s", s->path,
+		               strerror(errno));
+	return NL_OK;
 }
 
 void nl_store_rollback(struct nl_store *s)

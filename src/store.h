@@ -1,7 +1,8 @@
 /* store.h - the SQLite state (DESIGN.md §5): campaigns, deliveries, suppressions, inbound
  * messages, answers, bounces and the inbox cursor.
  *
- * One file, WAL journal, synchronous=FULL, a versioned schema migrated on open.  No sqlite3 type
+ * One file, WAL journal, every commit durable (synchronous=FULL, or a deferred sync that the caller
+ * completes: nl_store_defer_sync), a versioned schema migrated on open.  No sqlite3 type
  * appears here.  Strings returned in structs are owned by the struct and freed by its *_clear().
  * Every call that writes is its own transaction unless the caller opened one with
  * nl_store_begin(); the sender groups several deliveries into one commit that way.
@@ -39,6 +40,15 @@ enum nl_code nl_store_begin(struct nl_store *store, struct nl_error *err);
 enum nl_code nl_store_begin_read(struct nl_store *store, struct nl_error *err);
 enum nl_code nl_store_commit(struct nl_store *store, struct nl_error *err);
 void nl_store_rollback(struct nl_store *store);
+/* With `on`, commits no longer wait for the disk: nl_store_commit returns once the transaction is in
+ * the WAL (visible, and safe from a crash of this process, not yet from a power cut), and
+ * nl_store_sync makes everything committed until then durable.  For a caller that overlaps the
+ * fsync with other work and acts on a commit only after its sync.  Off (the default) restores
+ * commits that sync themselves.  NL_ERR_STATE if the WAL cannot be opened (commits stay synced). */
+enum nl_code nl_store_defer_sync(struct nl_store *store, bool on, struct nl_error *err);
+/* One fdatasync of the WAL (nothing unless deferred).  The one store call that is safe from another
+ * thread while this one uses the store. */
+enum nl_code nl_store_sync(struct nl_store *store, struct nl_error *err);
 
 /* ---- Campaigns ---- */
 

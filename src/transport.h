@@ -103,7 +103,7 @@ enum nl_code nl_transport_wait(struct nl_transport *t, int timeout_ms, struct nl
                                size_t max, size_t *n, struct nl_error *err);
 
 /* Makes a running or the next nl_transport_wait return early.  The one call that is safe from
- * another thread (the sender's journal thread uses it when a commit lands). */
+ * another thread (the sender's syncer uses it when a commit is durable). */
 void nl_transport_wakeup(struct nl_transport *t);
 
 /* The protocol trace gathered since the last call (only with opt.trace), NUL-terminated, owned by

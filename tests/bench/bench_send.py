@@ -8,7 +8,7 @@ Not a test: it prints figures and ratios and decides nothing.  Each throughput f
                      [--msmtp 1000] [--rss 10000,1000000] [--skip-rss]
 
 1. Throughput: COUNT deliveries of the example article to Postfix's smtp-sink on loopback, at 1, 4 and
-   16 connections, with the journal (the SQLite state, synchronous=FULL) on the local disk and on
+   16 connections, with the journal (the SQLite state, every commit fsynced) on the local disk and on
    tmpfs; beside `smtp-source -d` (connections reused) sending a message of the same size at the same
    concurrency, and a loop of msmtp with one process per message.  Ratios: mailer / smtp-source
    (target >= 0.7) and mailer / msmtp loop (target >= 100).

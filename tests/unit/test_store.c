@@ -1,5 +1,6 @@
-/* test_store.c - the SQLite state on a real file: schema, secret, deliveries, suppressions,
- * inbound dedupe, answer override, bounces, and the errors for corrupt and read-only files. */
+/* test_store.c - the SQLite state on a real file: schema, secret, deliveries, deferred syncs,
+ * suppressions, inbound dedupe, answer override, bounces, and the errors for corrupt and read-only
+ * files. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -108,6 +109,31 @@ static void test_transaction_rollback(void **state)
 	struct nl_delivery d;
 	assert_int_equal(nl_store_delivery_get(f->store, "c1", "x@example.test", &d, &err), NL_OK);
 	assert_int_equal(d.state, NL_DELIVERY_NONE);
+}
+
+/* Deferred syncs: commits are visible at once (here to a second connection), and the explicit
+ * sync and the switch back succeed; without deferral a sync has nothing to do. */
+static void test_deferred_sync(void **state)
+{
+	struct fixture *f = *state;
+	struct nl_error err = {0};
+	assert_int_equal(nl_store_sync(f->store, &err), NL_OK);
+	assert_int_equal(nl_store_defer_sync(f->store, true, &err), NL_OK);
+	assert_int_equal(nl_store_defer_sync(f->store, true, &err), NL_OK);
+	assert_int_equal(nl_store_begin(f->store, &err), NL_OK);
+	assert_int_equal(
+	    nl_store_delivery_start(f->store, "c1", "d@example.test", NULL, "dddddddddddddddd", &err), NL_OK);
+	assert_int_equal(nl_store_commit(f->store, &err), NL_OK);
+	assert_int_equal(nl_store_sync(f->store, &err), NL_OK);
+	struct nl_store *other = NULL;
+	assert_int_equal(nl_store_open(f->path, &other, &err), NL_OK);
+	struct nl_delivery d;
+	assert_int_equal(nl_store_delivery_get(other, "c1", "d@example.test", &d, &err), NL_OK);
+	assert_int_equal(d.state, NL_DELIVERY_SENDING);
+	nl_delivery_clear(&d);
+	nl_store_close(other);
+	assert_int_equal(nl_store_defer_sync(f->store, false, &err), NL_OK);
+	assert_int_equal(nl_store_sync(f->store, &err), NL_OK);
 }
 
 static void test_suppressions(void **state)
@@ -285,6 +311,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_schema_and_secret_persist, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_delivery_lifecycle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_transaction_rollback, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_deferred_sync, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_suppressions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inbound_dedupe, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_later_answer_overrides, setup, teardown),
