@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -34,7 +35,8 @@ struct nl_store {
 		sqlite3_stmt *stmt;
 	} cache[STORE_STMT_CACHE];
 	size_t n_cache;
-	int wal_fd; /* with deferred syncs: the WAL, for nl_store_sync; -1 otherwise */
+	int wal_fd;     /* with deferred syncs: the WAL, for nl_store_sync; -1 otherwise */
+	char *wal_path; /* and its name */
 };
 
 /* Schema version 1.  Each later version appends a migration step to store_migrations. */
@@ -278,6 +280,7 @@ void nl_store_close(struct nl_store *s)
 	sqlite3_close(s->db);
 	if (s->wal_fd >= 0)
 		close(s->wal_fd);
+	free(s->wal_path);
 	free(s->path);
 	free(s);
 }
@@ -334,27 +337,34 @@ enum nl_code nl_store_defer_sync(struct nl_store *s, bool on, struct nl_error *e
 			return NL_OK;
 		close(s->wal_fd);
 		s->wal_fd = -1;
+		free(s->wal_path);
+		s->wal_path = NULL;
 		return store_exec(s, "PRAGMA synchronous=FULL", err, "setting synchronous");
 	}
 	if (s->wal_fd >= 0)
 		return NL_OK;
 	/* The WAL exists while this connection is open (SQLite removes it only when the last one
-	 * closes), so this descriptor reaches the same file as SQLite's own for the whole run. */
+	 * closes); nl_store_sync checks that it is still the same file. */
 	char *wal = nl_xasprintf("%s-wal", s->path);
 	int fd = open(wal, O_RDONLY | O_CLOEXEC);
-	int saved = errno;
-	free(wal);
-	if (fd < 0)
-		return nl_fail(err, NL_ERR_STATE, "%s-wal: cannot open the journal: %s", s->path,
-		               strerror(saved));
-	/* NORMAL still syncs the WAL before each checkpoint and the database after it; what it leaves
-	 * out, the sync of the WAL at each commit, nl_store_sync does. */
+	if (fd < 0) {
+		enum nl_code rc =
+		    nl_fail(err, NL_ERR_STATE, "%s: cannot open the journal: %s", wal, strerror(errno));
+		free(wal);
+		return rc;
+	}
+	/* In WAL mode NORMAL leaves out one sync of FULL, the WAL's at each commit (checkpoints and the
+	 * header of a restarted WAL are still synced), which nl_store_sync does.  That is all FULL
+	 * adds as long as SQLite assumes powersafe overwrite (its default, never turned off here);
+	 * otherwise FULL would also pad each commit to a sector. */
 	enum nl_code rc = store_exec(s, "PRAGMA synchronous=NORMAL", err, "setting synchronous");
 	if (rc != NL_OK) {
 		close(fd);
+		free(wal);
 		return rc;
 	}
 	s->wal_fd = fd;
+	s->wal_path = wal;
 	return NL_OK;
 }
 
@@ -362,8 +372,15 @@ enum nl_code nl_store_sync(struct nl_store *s, struct nl_error *err)
 {
 	if (s->wal_fd < 0)
 		return NL_OK; /* every commit synced itself */
+	/* A WAL replaced under us (it cannot be while this connection is open) would make the sync
+	 * worthless: refuse rather than trust it. */
+	struct stat ours, now;
+	if (fstat(s->wal_fd, &ours) != 0 || stat(s->wal_path, &now) != 0 || ours.st_dev != now.st_dev ||
+	    ours.st_ino != now.st_ino)
+		return nl_fail(err, NL_ERR_STATE, "%s: the journal was replaced while in use; stopping",
+		               s->wal_path);
 	if (fdatasync(s->wal_fd) != 0)
-		return nl_fail(err, NL_ERR_STATE, "%s-wal: cannot make the journal durable: %s", s->path,
+		return nl_fail(err, NL_ERR_STATE, "%s: cannot make the journal durable: %s", s->wal_path,
 		               strerror(errno));
 	return NL_OK;
 }
