@@ -301,9 +301,7 @@ int cmd_send(struct tool *t, int argc, char **argv)
 		tool_log(t,
 		         "journal: %ld commits for %ld outcomes, %.2f ms each on average, %.2f ms of it "
 		         "waiting (fsync)",
-		         stats.commits,
-		         stats.sent + stats.deferred + stats.retried + stats.failed + stats.unknown,
-		         1e3 * stats.commit_secs / (double)stats.commits,
+		         stats.commits, stats.outcomes, 1e3 * stats.commit_secs / (double)stats.commits,
 		         1e3 * stats.commit_wait_secs / (double)stats.commits);
 	int status = rc == NL_OK ? send_exit_code(&stats) : tool_exit_code(rc);
 	bool trouble = status != 0 || stats.bad_rows;

@@ -29,9 +29,9 @@
 #define SEND_DEFAULT_RETRIES 3
 #define SEND_MAX_RETRY_HELD 1024 /* deliveries waiting for an in-run retry; more wait for the next run */
 #define SEND_PROGRESS_EVERY 0.2
-#define SEND_INLINE_WAIT                                                                                     \
-	0.00005                   /* commits that wait less for the disk (on average: tmpfs) sync            \
-	                            on the main thread, and outcomes are not gathered for them */
+/* Commits whose sync waits less for the disk (on average: tmpfs) sync on the main thread, and
+ * outcomes are not gathered for them. */
+#define SEND_INLINE_WAIT 0.00005
 #define SEND_RATE_GUARD 0.002     /* seconds added to each message's share of the rate */
 #define SEND_GATHER_MIN 0.001     /* bounds on waiting for more outcomes before a commit */
 #define SEND_GATHER_MAX 0.005
@@ -531,7 +531,7 @@ static void send_commit_start(struct send_run *r)
 	pthread_mutex_unlock(&r->mu);
 }
 
-/* True once the batch in flight is journaled (waits for it when `block`). */
+/* True once the batch in flight is durable (waits for it when `block`). */
 static bool send_commit_done(struct send_run *r, bool block)
 {
 	pthread_mutex_lock(&r->mu);
@@ -610,8 +610,8 @@ static enum nl_code send_pick(struct send_run *r)
 	if (r->stop != NL_OK)
 		return NL_OK;
 	/* A slot whose outcome is not journaled yet can take a start: the start cannot complete
-	 * before this batch (that outcome included) has committed, since it is submitted held or,
-	 * with a rate limit, only after the commit. */
+	 * before this batch (that outcome included) is durable, since it is submitted held or, with a
+	 * rate limit, only then. */
 	int free_slots = nl_transport_free_slots(r->t);
 	while ((int)r->acc.nstarts < free_slots) {
 		struct send_job *j = NULL;
@@ -701,7 +701,7 @@ static bool send_finished(struct send_run *r)
 	return r->stats->list_done || (r->opt->limit > 0 && r->stats->attempted >= r->opt->limit);
 }
 
-/* The batch in flight is journaled: settle its outcomes and release its starts (or, with a rate
+/* The batch in flight is durable: settle its outcomes and release its starts (or, with a rate
  * limit, submit them now). */
 static enum nl_code send_commit_finish(struct send_run *r)
 {
@@ -710,6 +710,7 @@ static enum nl_code send_commit_finish(struct send_run *r)
 	r->commit_waited += r->sync_secs;
 	r->sync_secs = 0;
 	r->stats->commits++;
+	r->stats->outcomes += (long)r->commit.nresults;
 	r->stats->commit_secs += r->commit_secs;
 	r->stats->commit_wait_secs += r->commit_waited;
 	r->commit_avg = 0.8 * r->commit_avg + 0.2 * r->commit_secs;
@@ -772,8 +773,9 @@ static int send_gather_ms(struct send_run *r)
 	return (int)(left * 1000.0 + 0.999);
 }
 
-/* The loop: gather outcomes while the previous batch commits; when it has, release its starts,
- * compose ahead, pick the next starts, submit them held and hand over the next batch. */
+/* The loop: gather outcomes while the previous batch is made durable; when it is, release its
+ * starts, compose ahead, pick the next starts, submit them held, commit the next batch and hand
+ * its sync over. */
 static enum nl_code send_loop(struct send_run *r)
 {
 	enum nl_code rc = NL_OK;
@@ -910,9 +912,13 @@ enum nl_code nl_send_run(struct nl_store *store, struct nl_composer *composer, s
 		pthread_cond_destroy(&r.cv);
 		pthread_mutex_destroy(&r.mu);
 		/* Every batch was synced before its starts were released; later commits (the campaign's
-		 * completion, other commands) sync themselves again. */
-		if (r.deferred_sync)
-			nl_store_defer_sync(store, false, &ignored);
+		 * completion, other commands) sync themselves again, or nothing more is written. */
+		struct nl_error restore_err;
+		if (r.deferred_sync && nl_store_defer_sync(store, false, &restore_err) != NL_OK &&
+		    rc == NL_OK) {
+			*err = restore_err;
+			rc = restore_err.code;
+		}
 		if (rc == NL_OK && r.stop != NL_OK) {
 			if (r.stop_detail[0])
 				rc = nl_fail(err, r.stop, "%s", r.stop_detail);

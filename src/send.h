@@ -43,6 +43,7 @@ struct nl_send_stats {
 	/* The journal's group commits: how many, their total seconds, and how much of that went waiting
 	 * (for the disk's fsync, mostly): what a slow disk costs the run. */
 	long commits;
+	long outcomes; /* journaled by those commits */
 	double commit_secs;
 	double commit_wait_secs;
 	double elapsed; /* seconds since the run started */

@@ -335,17 +335,26 @@ enum nl_code nl_store_defer_sync(struct nl_store *s, bool on, struct nl_error *e
 	if (!on) {
 		if (s->wal_fd < 0)
 			return NL_OK;
+		/* Until the pragma holds, syncs stay possible (it fails inside a transaction). */
+		enum nl_code rc = store_exec(s, "PRAGMA synchronous=FULL", err, "setting synchronous");
+		if (rc != NL_OK)
+			return rc;
 		close(s->wal_fd);
 		s->wal_fd = -1;
 		free(s->wal_path);
 		s->wal_path = NULL;
-		return store_exec(s, "PRAGMA synchronous=FULL", err, "setting synchronous");
+		return NL_OK;
 	}
 	if (s->wal_fd >= 0)
 		return NL_OK;
-	/* The WAL exists while this connection is open (SQLite removes it only when the last one
-	 * closes); nl_store_sync checks that it is still the same file. */
-	char *wal = nl_xasprintf("%s-wal", s->path);
+	/* SQLite's own name for the WAL (beside the real file when the state is a symbolic link).  It
+	 * exists while this connection is open (SQLite removes it only when the last one closes);
+	 * nl_store_sync checks that it is still the same file. */
+	const char *db_file = sqlite3_db_filename(s->db, "main");
+	const char *wal_name = db_file && *db_file ? sqlite3_filename_wal(db_file) : NULL;
+	if (!wal_name || !*wal_name)
+		return nl_fail(err, NL_ERR_STATE, "%s: SQLite names no journal file", s->path);
+	char *wal = nl_xstrdup(wal_name);
 	int fd = open(wal, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		enum nl_code rc =

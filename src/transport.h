@@ -8,13 +8,13 @@
  *             nl_transport_wait(t, ms, results, ...);         // run the network, collect outcomes
  *             nl_transport_submit_held(...) per free slot;    // up to the final dot
  *             journal the outcomes and the starts;            // one transaction (group commit)
- *             nl_transport_release(...) for each start;       // only after that commit
+ *             nl_transport_release(...) for each start;       // once that commit is durable
  *             compose the next messages while the network works;
  *     }
  *
  * so every outcome is durable before the slot that produced it can complete another message (no
- * server can take a message before its final dot), and the commit overlaps the next envelope and
- * body.  SMTP connections are reused for many messages and re-opened when a server drops one.  No
+ * server can take a message before its final dot), and the commit's fsync overlaps the next
+ * envelope and body.  SMTP connections are reused for many messages and re-opened when a server drops one. No
  * libcurl type appears here.  Passwords are never written into an error detail or a log.
  */
 #ifndef NL_TRANSPORT_H

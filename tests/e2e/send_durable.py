@@ -2,12 +2,12 @@
 """send_durable.py - the order that makes "never twice" hold after a power cut (DESIGN.md §5).
 
 The sender commits without waiting for the disk and a second thread makes each commit durable with
-an fdatasync of the WAL; a connection's final dot may leave only after the commit that holds its
-predecessor's outcome (and its own start) is durable.  This runs `mailer send` under strace against
-Postfix's smtp-sink, with the state on a real disk, and checks in the trace that:
-- on every connection, each final dot ("." alone) follows an fdatasync of the WAL that completed
-  after the connection's previous final dot (or after the run began, for its first one);
-- every subscriber got the message and the journal says sent.
+an fdatasync of the WAL; a final dot may leave only once every commit before it is durable (the one
+holding the outcome of its connection's previous message and its own start included).  This runs
+`mailer send` under strace against Postfix's smtp-sink, with the state on a real disk, and checks
+in the trace that before every final dot ("." alone, or at the end of a body), every write into the
+WAL so far was followed by an fdatasync of the WAL that began after it and has returned; and that
+every subscriber got the message and the journal says sent.
 
 Environment: MAILER, SRC (as for every e2e test).
 """
@@ -21,11 +21,13 @@ N = 300
 CONNECTIONS = 4
 
 # strace -f -y lines: "PID sendto(FD<socket:[INODE]>, "…\r\n.\r\n", N, ...) = N" (the dot alone, or after
-# the body when the release came before the 354), "PID fdatasync(FD</path/state.db-wal>) = 0", or
-# either split into "<unfinished ...>" and "<... resumed>".
+# the body when the release came before the 354), "PID pwrite64(FD</path/state.db-wal>, ...",
+# "PID fdatasync(FD</path/state.db-wal>) = 0"; a call another thread interrupts is split into
+# "PID name(... <unfinished ...>" and "PID <... name resumed>...".
 SEND = re.compile(r'^(\d+) +sendto\((\d+)<socket:[^>]*>, "(.*)", \d+, MSG_NOSIGNAL')
-SYNC_DONE = re.compile(r'^(\d+) +(?:fdatasync\(\d+<[^>]*-wal>\)|<\.\.\. fdatasync resumed>\)) += 0')
-SYNC_START = re.compile(r'^(\d+) +fdatasync\(\d+<[^>]*-wal> <unfinished')
+WAL_WRITE = re.compile(r'^(\d+) +pwrite64\(\d+<[^>]*-wal>,')
+WAL_SYNC = re.compile(r'^(\d+) +fdatasync\(\d+<[^>]*-wal>\)? *(<unfinished \.\.\.>|= 0)')
+SYNC_RESUMED = re.compile(r'^(\d+) +<\.\.\. fdatasync resumed>\) += 0')
 
 
 def main():
@@ -46,42 +48,52 @@ def main():
         # LeakSanitizer cannot run under ptrace (the ASan build); the other tests look for leaks.
         env = dict(os.environ)
         env["ASAN_OPTIONS"] = ":".join(filter(None, [env.get("ASAN_OPTIONS", ""), "detect_leaks=0"]))
-        p = subprocess.run(["/usr/bin/strace", "-f", "-qq", "-y", "-e", "trace=sendto,fdatasync", "-e", "signal=none", "-s", "65536",
+        p = subprocess.run(["/usr/bin/strace", "-f", "-qq", "-y", "-e", "trace=sendto,pwrite64,fdatasync", "-e", "signal=none", "-s", "65536",
                             "-o", trace, MAILER, "-c", os.path.join(work, "mailer.conf"), "send", article],
                            capture_output=True, text=True, env=env, timeout=600)
         ok = True
         if p.returncode != 0:
             print(f"FAIL: send exited {p.returncode}: {p.stderr}")
             ok = False
-        syncs = 0          # WAL fdatasyncs completed so far
-        last_dot = {}      # connection fd -> syncs completed when its last final dot left
-        dots = pending = 0
+        last_write = -1    # trace line of the latest write into the WAL
+        durable_upto = -1  # latest start of a WAL fdatasync that has returned: writes before it are durable
+        pending = {}       # pid -> trace line where its unfinished WAL fdatasync began
+        syncs = dots = 0
+        conns = set()
         bad = []
         with open(trace) as f:
-            for line in f:
-                if SYNC_START.match(line):
-                    pending += 1
+            for i, line in enumerate(f):
+                if WAL_WRITE.match(line):
+                    last_write = i
                     continue
-                if SYNC_DONE.match(line):
-                    syncs += 1
+                m = WAL_SYNC.match(line)
+                if m:
+                    if m.group(2) == "= 0":
+                        durable_upto, syncs = i, syncs + 1
+                    else:
+                        pending[m.group(1)] = i
+                    continue
+                m = SYNC_RESUMED.match(line)
+                if m:
+                    if m.group(1) in pending:  # a WAL sync (others are not recorded as pending)
+                        durable_upto, syncs = max(durable_upto, pending.pop(m.group(1))), syncs + 1
                     continue
                 m = SEND.match(line)
                 if not m or not (m.group(3) == ".\\r\\n" or m.group(3).endswith("\\r\\n.\\r\\n")):
                     continue
                 dots += 1
-                fd = m.group(2)
-                if syncs <= last_dot.get(fd, 0):
+                conns.add(m.group(2))
+                if last_write >= durable_upto:
                     bad.append(line.strip())
-                last_dot[fd] = syncs
-        print(f"{dots} final dots on {len(last_dot)} connections, {syncs} WAL fdatasyncs")
+        print(f"{dots} final dots on {len(conns)} connections, {syncs} WAL fdatasyncs")
         if dots != N:
             print(f"FAIL: {dots} final dots in the trace, expected {N} (one per message)")
             ok = False
-        if len(last_dot) != CONNECTIONS:
-            print(f"FAIL: {len(last_dot)} connections carried dots, expected {CONNECTIONS}")
+        if len(conns) != CONNECTIONS:
+            print(f"FAIL: {len(conns)} connections carried dots, expected {CONNECTIONS}")
             ok = False
         if bad:
-            print(f"FAIL: {len(bad)} final dots left before the previous outcome on their connection was durable,"
+            print(f"FAIL: {len(bad)} final dots left before every commit ahead of them was durable,"
                   f" e.g. {bad[0][:160]}")
             ok = False
         states = dict(sqlite3.connect(os.path.join(work, "state.db")).execute(
