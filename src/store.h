@@ -44,7 +44,8 @@ void nl_store_rollback(struct nl_store *store);
  * the WAL (visible, and safe from a crash of this process, not yet from a power cut), and
  * nl_store_sync makes everything committed until then durable.  For a caller that overlaps the
  * fsync with other work and acts on a commit only after its sync.  Off (the default) restores
- * commits that sync themselves.  NL_ERR_STATE if the WAL cannot be opened (commits stay synced). */
+ * commits that sync themselves.  NL_ERR_STATE if the WAL cannot be opened (commits stay synced),
+ * or, when turning it off, if the WAL's name led to another file meanwhile. */
 enum nl_code nl_store_defer_sync(struct nl_store *store, bool on, struct nl_error *err);
 /* One fdatasync of the WAL (nothing unless deferred).  The one store call that is safe from another
  * thread while this one uses the store. */

@@ -14,8 +14,9 @@
  *
  * so every outcome is durable before the slot that produced it can complete another message (no
  * server can take a message before its final dot), and the commit's fsync overlaps the next
- * envelope and body.  SMTP connections are reused for many messages and re-opened when a server drops one. No
- * libcurl type appears here.  Passwords are never written into an error detail or a log.
+ * envelope and body.  SMTP connections are reused for many messages and re-opened when a server
+ * drops one.  No libcurl type appears here.  Passwords are never written into an error detail or
+ * a log.
  */
 #ifndef NL_TRANSPORT_H
 #define NL_TRANSPORT_H
