@@ -99,7 +99,8 @@ struct nl_smtp {
 	bool trace;
 	struct nl_buf trace_buf;
 	char *trace_out;
-	struct curl_waitfd *fds;
+	struct curl_waitfd *fds; /* the poll set (smtp_poll_set) */
+	int *owner;              /* owner[k]: the session of fds[k] */
 };
 
 /* ---- trace ---- */
@@ -256,6 +257,7 @@ enum nl_code nl_smtp_open(const struct nl_transport_options *opt, const char *ho
 	p->nslots = opt->connections;
 	p->s = nl_xcalloc((size_t)p->nslots, sizeof *p->s);
 	p->fds = nl_xcalloc((size_t)p->nslots, sizeof *p->fds);
+	p->owner = nl_xcalloc((size_t)p->nslots, sizeof *p->owner);
 	p->multi = curl_multi_init();
 	if (!p->multi) {
 		nl_smtp_close(p);
@@ -881,6 +883,23 @@ static int smtp_poll_ms(const struct nl_smtp *p, int timeout_ms, double now)
 	return ms < (double)timeout_ms ? (int)ms : timeout_ms;
 }
 
+/* Puts every open connection into p->fds: busy ones for their replies (and for room to write when
+ * output waits), idle ones for a server that says goodbye.  Returns how many. */
+static unsigned smtp_poll_set(struct nl_smtp *p)
+{
+	unsigned nfds = 0;
+	for (int i = 0; i < p->nslots; i++) {
+		struct smtp_session *s = &p->s[i];
+		if (s->link != LINK_UP)
+			continue;
+		p->fds[nfds].fd = s->sock;
+		p->fds[nfds].events = CURL_WAIT_POLLIN | (s->out_off < s->out.len ? CURL_WAIT_POLLOUT : 0);
+		p->fds[nfds].revents = 0;
+		p->owner[nfds++] = i;
+	}
+	return nfds;
+}
+
 enum nl_code nl_smtp_wait(struct nl_smtp *p, int timeout_ms, struct nl_transport_result *out, size_t max,
                           size_t *n, struct nl_error *err)
 {
@@ -904,25 +923,13 @@ enum nl_code nl_smtp_wait(struct nl_smtp *p, int timeout_ms, struct nl_transport
 		}
 		if (round == 1 || timeout_ms <= 0)
 			return NL_OK;
-		/* Every open connection is watched: busy ones for their replies (and room to write), idle
-		 * ones for a server that says goodbye. */
-		unsigned nfds = 0;
-		int owner[p->nslots > 0 ? p->nslots : 1];
-		for (int i = 0; i < p->nslots; i++) {
-			struct smtp_session *s = &p->s[i];
-			if (s->link != LINK_UP)
-				continue;
-			p->fds[nfds].fd = s->sock;
-			p->fds[nfds].events = CURL_WAIT_POLLIN | (s->out_off < s->out.len ? CURL_WAIT_POLLOUT : 0);
-			p->fds[nfds].revents = 0;
-			owner[nfds++] = i;
-		}
+		unsigned nfds = smtp_poll_set(p);
 		CURLMcode mc = curl_multi_poll(p->multi, p->fds, nfds, smtp_poll_ms(p, timeout_ms, now), NULL);
 		if (mc != CURLM_OK)
 			return nl_fail(err, NL_ERR_INTERNAL, "libcurl: %s", curl_multi_strerror(mc));
 		for (unsigned k = 0; k < nfds; k++) {
 			if (p->fds[k].revents)
-				smtp_service(&p->s[owner[k]], p->fds[k].revents);
+				smtp_service(&p->s[p->owner[k]], p->fds[k].revents);
 		}
 	}
 	return NL_OK;
@@ -971,21 +978,12 @@ static void smtp_quit_all(struct nl_smtp *p)
 		double now = nl_monotonic();
 		if (now >= until)
 			break;
-		unsigned nfds = 0;
-		int owner[p->nslots > 0 ? p->nslots : 1];
-		for (int i = 0; i < p->nslots; i++) {
-			if (p->s[i].link != LINK_UP)
-				continue;
-			p->fds[nfds].fd = p->s[i].sock;
-			p->fds[nfds].events = CURL_WAIT_POLLIN;
-			p->fds[nfds].revents = 0;
-			owner[nfds++] = i;
-		}
+		unsigned nfds = smtp_poll_set(p);
 		if (nfds == 0 || curl_multi_poll(p->multi, p->fds, nfds, (int)((until - now) * 1000) + 1, NULL) !=
 		                     CURLM_OK)
 			break;
 		for (unsigned k = 0; k < nfds; k++) {
-			struct smtp_session *s = &p->s[owner[k]];
+			struct smtp_session *s = &p->s[p->owner[k]];
 			if (!p->fds[k].revents)
 				continue;
 			smtp_read(s);
@@ -1019,6 +1017,7 @@ void nl_smtp_close(struct nl_smtp *p)
 		curl_multi_cleanup(p->multi);
 	free(p->s);
 	free(p->fds);
+	free(p->owner);
 	free(p->host);
 	free(p->user);
 	nl_buf_free(&p->trace_buf);

@@ -15,10 +15,10 @@ Not a test: it prints figures and ratios and decides nothing.  Each throughput f
 2. Memory: peak RSS of `mailer send` for each list size in --rss (smtp-sink, 16 connections,
    state on tmpfs): it must stay flat, since the list is streamed.
 """
-import argparse, os, shutil, subprocess, sys, tempfile, time
+import argparse, contextlib, os, shutil, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
-from nltest import copy_example, free_port, wait_port, write_subscribers  # noqa: E402
+from nltest import copy_example, smtp_sink, write_subscribers  # noqa: E402
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--mailer", default="mailer/mailer")
@@ -40,9 +40,8 @@ for tool in ("/usr/sbin/smtp-sink", "/usr/sbin/smtp-source", "/usr/bin/msmtp"):
 work = tempfile.mkdtemp(prefix="nl-bench-send.", dir="/var/tmp")
 shm = tempfile.mkdtemp(prefix="nl-bench-send.", dir="/dev/shm")
 article = copy_example(SRC, work)
-port = free_port()
-user = ["-u", "nobody"] if os.geteuid() == 0 else []
-sink = subprocess.Popen(["/usr/sbin/smtp-sink", *user, "-m", "512", f"127.0.0.1:{port}", "1024"])
+servers = contextlib.ExitStack()
+port = servers.enter_context(smtp_sink("-m", "512"))
 
 
 def conf(state, connections, listfile):
@@ -70,7 +69,6 @@ def run_mailer(state, connections, listfile):
 
 
 try:
-    wait_port(port, "smtp-sink")
     listfile = os.path.join(work, "subscribers.csv")
     write_subscribers(listfile, args.count)
     # One message as mailer writes it, for smtp-source's size and for msmtp.
@@ -111,7 +109,6 @@ try:
             print(f"  {n:>8} subscribers: {rss / 1024:6.1f} MiB peak RSS, {took:7.1f} s, {n / took:.0f}/s", flush=True)
             os.unlink(big)
 finally:
-    sink.kill()
-    sink.wait()
+    servers.close()
     shutil.rmtree(work, ignore_errors=True)
     shutil.rmtree(shm, ignore_errors=True)

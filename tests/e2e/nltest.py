@@ -1,10 +1,12 @@
 """nltest.py - helpers shared by the Python end-to-end tests and the benchmarks (run them with
 /usr/bin/python3, which has Debian's modules).  A script in tests/e2e imports it directly; one
 elsewhere puts tests/e2e on sys.path first."""
+import contextlib
 import csv
 import os
 import shutil
 import socket
+import subprocess
 import sys
 import time
 
@@ -49,3 +51,18 @@ def write_subscribers(path, n):
         for i, a in enumerate(addresses):
             w.writerow([a, f"Subscriber {i}"])
     return addresses
+
+
+@contextlib.contextmanager
+def smtp_sink(*options, backlog="1024"):
+    """Runs Postfix's smtp-sink on a free loopback port with `options` (e.g. "-m", "512"), as nobody
+    when we are root; yields the port once it accepts, and stops it by its PID at the end."""
+    port = free_port()
+    user = ["-u", "nobody"] if os.geteuid() == 0 else []
+    sink = subprocess.Popen(["/usr/sbin/smtp-sink", *user, *options, f"127.0.0.1:{port}", backlog])
+    try:
+        wait_port(port, "smtp-sink")
+        yield port
+    finally:
+        sink.kill()
+        sink.wait()

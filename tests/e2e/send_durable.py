@@ -13,7 +13,7 @@ Environment: MAILER, SRC (as for every e2e test).
 """
 import os, re, shutil, sqlite3, subprocess, sys, tempfile
 
-from nltest import copy_example, free_port, wait_port, write_subscribers
+from nltest import copy_example, smtp_sink, write_subscribers
 
 MAILER = os.environ["MAILER"]
 SRC = os.environ["SRC"]
@@ -34,78 +34,73 @@ def main():
     if not os.access("/usr/bin/strace", os.X_OK):
         sys.exit("FAIL: /usr/bin/strace is missing (apt-get install strace)")
     work = tempfile.mkdtemp(prefix="nl-send-durable.", dir="/var/tmp")  # a disk, not tmpfs
-    port = free_port()
-    sink = subprocess.Popen(["/usr/sbin/smtp-sink", *(["-u", "nobody"] if os.geteuid() == 0 else []), "-m", "64",
-                             f"127.0.0.1:{port}", "256"])
     try:
-        wait_port(port, "smtp-sink")
-        article = copy_example(SRC, work)
-        write_subscribers(os.path.join(work, "subscribers.csv"), N)
-        with open(os.path.join(work, "mailer.conf"), "w") as f:
-            f.write("[newsletter]\nsubscribers = subscribers.csv\n"
-                    f"[smtp]\nurl = smtp://127.0.0.1:{port}\nconnections = {CONNECTIONS}\n")
-        trace = os.path.join(work, "trace")
-        # LeakSanitizer cannot run under ptrace (the ASan build); the other tests look for leaks.
-        env = dict(os.environ)
-        env["ASAN_OPTIONS"] = ":".join(filter(None, [env.get("ASAN_OPTIONS", ""), "detect_leaks=0"]))
-        strace = ["/usr/bin/strace", "-f", "-qq", "-y", "-e", "trace=sendto,pwrite64,fdatasync", "-e", "signal=none",
-                  "-s", "65536", "-o", trace]  # whole strings: a dot can end a body
-        p = subprocess.run([*strace, MAILER, "-c", os.path.join(work, "mailer.conf"), "send", article],
-                           capture_output=True, text=True, env=env, timeout=600)
-        ok = True
-        if p.returncode != 0:
-            print(f"FAIL: send exited {p.returncode}: {p.stderr}")
-            ok = False
-        last_write = -1    # trace line of the latest write into the WAL
-        durable_upto = -1  # latest start of a WAL fdatasync that has returned: writes before it are durable
-        pending = {}       # pid -> trace line where its unfinished WAL fdatasync began
-        syncs = dots = 0
-        conns = set()
-        bad = []
-        with open(trace) as f:
-            for i, line in enumerate(f):
-                if WAL_WRITE.match(line):
-                    last_write = i
-                    continue
-                m = WAL_SYNC.match(line)
-                if m:
-                    if m.group(2) == "= 0":
-                        durable_upto, syncs = i, syncs + 1
-                    else:
-                        pending[m.group(1)] = i
-                    continue
-                m = SYNC_RESUMED.match(line)
-                if m:
-                    if m.group(1) in pending:  # a WAL sync (others are not recorded as pending)
-                        durable_upto, syncs = max(durable_upto, pending.pop(m.group(1))), syncs + 1
-                    continue
-                m = SEND.match(line)
-                if not m or not (m.group(3) == ".\\r\\n" or m.group(3).endswith("\\r\\n.\\r\\n")):
-                    continue
-                dots += 1
-                conns.add(m.group(2))
-                if last_write >= durable_upto:
-                    bad.append(line.strip())
-        print(f"{dots} final dots on {len(conns)} connections, {syncs} WAL fdatasyncs")
-        if dots != N:
-            print(f"FAIL: {dots} final dots in the trace, expected {N} (one per message)")
-            ok = False
-        if len(conns) != CONNECTIONS:
-            print(f"FAIL: {len(conns)} connections carried dots, expected {CONNECTIONS}")
-            ok = False
-        if bad:
-            print(f"FAIL: {len(bad)} final dots left before every commit ahead of them was durable,"
-                  f" e.g. {bad[0][:160]}")
-            ok = False
-        states = dict(sqlite3.connect(os.path.join(work, "state.db")).execute(
-            "select state, count(*) from deliveries group by state").fetchall())
-        if states != {2: N}:
-            print(f"FAIL: the journal says {states}, not {N} sent")
-            ok = False
-        sys.exit(0 if ok else 1)
+        with smtp_sink("-m", "64", backlog="256") as port:
+            article = copy_example(SRC, work)
+            write_subscribers(os.path.join(work, "subscribers.csv"), N)
+            with open(os.path.join(work, "mailer.conf"), "w") as f:
+                f.write("[newsletter]\nsubscribers = subscribers.csv\n"
+                        f"[smtp]\nurl = smtp://127.0.0.1:{port}\nconnections = {CONNECTIONS}\n")
+            trace = os.path.join(work, "trace")
+            # LeakSanitizer cannot run under ptrace (the ASan build); the other tests look for leaks.
+            env = dict(os.environ)
+            env["ASAN_OPTIONS"] = ":".join(filter(None, [env.get("ASAN_OPTIONS", ""), "detect_leaks=0"]))
+            strace = ["/usr/bin/strace", "-f", "-qq", "-y", "-e", "trace=sendto,pwrite64,fdatasync",
+                      "-e", "signal=none", "-s", "65536", "-o", trace]  # whole strings: a dot can end a body
+            p = subprocess.run([*strace, MAILER, "-c", os.path.join(work, "mailer.conf"), "send", article],
+                               capture_output=True, text=True, env=env, timeout=600)
+            ok = True
+            if p.returncode != 0:
+                print(f"FAIL: send exited {p.returncode}: {p.stderr}")
+                ok = False
+            last_write = -1    # trace line of the latest write into the WAL
+            durable_upto = -1  # latest start of a WAL fdatasync that has returned: writes before it are durable
+            pending = {}       # pid -> trace line where its unfinished WAL fdatasync began
+            syncs = dots = 0
+            conns = set()
+            bad = []
+            with open(trace) as f:
+                for i, line in enumerate(f):
+                    if WAL_WRITE.match(line):
+                        last_write = i
+                        continue
+                    m = WAL_SYNC.match(line)
+                    if m:
+                        if m.group(2) == "= 0":
+                            durable_upto, syncs = i, syncs + 1
+                        else:
+                            pending[m.group(1)] = i
+                        continue
+                    m = SYNC_RESUMED.match(line)
+                    if m:
+                        if m.group(1) in pending:  # a WAL sync (others are not recorded as pending)
+                            durable_upto, syncs = max(durable_upto, pending.pop(m.group(1))), syncs + 1
+                        continue
+                    m = SEND.match(line)
+                    if not m or not (m.group(3) == ".\\r\\n" or m.group(3).endswith("\\r\\n.\\r\\n")):
+                        continue
+                    dots += 1
+                    conns.add(m.group(2))
+                    if last_write >= durable_upto:
+                        bad.append(line.strip())
+            print(f"{dots} final dots on {len(conns)} connections, {syncs} WAL fdatasyncs")
+            if dots != N:
+                print(f"FAIL: {dots} final dots in the trace, expected {N} (one per message)")
+                ok = False
+            if len(conns) != CONNECTIONS:
+                print(f"FAIL: {len(conns)} connections carried dots, expected {CONNECTIONS}")
+                ok = False
+            if bad:
+                print(f"FAIL: {len(bad)} final dots left before every commit ahead of them was durable,"
+                      f" e.g. {bad[0][:160]}")
+                ok = False
+            states = dict(sqlite3.connect(os.path.join(work, "state.db")).execute(
+                "select state, count(*) from deliveries group by state").fetchall())
+            if states != {2: N}:
+                print(f"FAIL: the journal says {states}, not {N} sent")
+                ok = False
+            sys.exit(0 if ok else 1)
     finally:
-        sink.kill()
-        sink.wait()
         if not os.environ.get("KEEP"):
             shutil.rmtree(work, ignore_errors=True)
 
