@@ -105,7 +105,7 @@ int cmd_collect(struct tool *t, int argc, char **argv)
 	struct nl_error err = {0};
 	struct nl_lock *lock = NULL;
 	struct nl_store *store = NULL;
-	char *password = NULL, *lock_path = NULL;
+	char *password = NULL;
 	int rc = 0;
 	if (!url) {
 		tool_warn("collect: no inbox configured: set [inbox] url in %s, or give --maildir or --mbox",
@@ -118,8 +118,7 @@ int cmd_collect(struct tool *t, int argc, char **argv)
 		rc = tool_report_error(&err);
 		goto out;
 	}
-	lock_path = nl_xasprintf("%s.lock", cfg->state);
-	if ((!t->lock_held && nl_lock_try(lock_path, &lock, &err) != NL_OK) ||
+	if ((!t->lock_held && nl_lock_state(cfg->state, "collect", &lock, NULL, &err) != NL_OK) ||
 	    nl_store_open(cfg->state, &store, &err) != NL_OK) {
 		rc = tool_report_error(&err);
 		goto out;
@@ -162,7 +161,6 @@ out:
 	}
 	nl_store_close(store);
 	nl_lock_release(lock);
-	free(lock_path);
 	free(url);
 	return rc;
 }

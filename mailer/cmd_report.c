@@ -19,12 +19,15 @@ static const char report_help[] =
     "usage: mailer report [--campaign ID | --all] [--format FORMAT] [-o FILE] [--mail ADDRESS]\n"
     "\n"
     "Tallies the survey answers of a campaign and writes the report: the follow-up list (who said\n"
-    "yes), delivery and reply figures, each question's results, the first choice question crossed\n"
-    "with the scale question, and the answers that need a person to read them.\n"
+    "yes to a follow-up question, then who asked to be contacted in their own words), delivery and\n"
+    "reply figures, each question's results, the first choice question crossed with the scale\n"
+    "question, the answers that need a person to read them, and every reply's own words (those that\n"
+    "need a look first).\n"
     "\n"
     "  --campaign ID   the campaign (default: the latest one; 'mailer status' lists them)\n"
     "  --all           every campaign, each question's results side by side\n"
-    "  --format F      text (default), md, html, csv (one row per respondent) or json\n"
+    "  --format F      text (default), md, html, csv (one row per respondent), csv-replies (one\n"
+    "                  row per reply) or json\n"
     "  -o FILE         write to FILE (atomically) instead of standard output\n"
     "  --mail ADDRESS  send the report to ADDRESS through the configured [smtp] transport, as HTML\n"
     "                  with the text version as its alternative; with --mail the report is also\n"
@@ -61,7 +64,8 @@ static int report_parse(int argc, char **argv, struct report_opts *o)
 		} else if (strcmp(a, "--format") == 0) {
 			if (!nl_report_format_parse(v, &o->format))
 				return tool_usage_error(
-				    "report", "unknown format '%s' (text, md, html, csv or json)", v);
+				    "report",
+				    "unknown format '%s' (text, md, html, csv, csv-replies or json)", v);
 			o->format_given = true;
 		} else if (strcmp(a, "-o") == 0) {
 			o->output = v;

@@ -1,17 +1,21 @@
 /* cmd_run.c - `mailer run`, the cron entry point: send every due article whose campaign is not
  * complete (resuming an interrupted one and retrying deferred deliveries whose back-off has passed),
  * collect the replies, write each active campaign's HTML and JSON reports, and mail the closing
- * report once.  One run at a time: an flock beside the state; an overlapping run exits 0 at once.
+ * report once.  One run at a time: an flock beside the state (lock.h); an overlapping run exits 0
+ * at once, unless the holder has held the lock past stale_lock (then once: exit 75 and a line).
  *
  * The steps are the other commands, run in-process with the lock already held, so `run` does
  * exactly what `send`, `collect` and `report` do by hand.  Quiet on success; the exit code is the
  * worst step's.
  */
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "article.h"
 #include "lock.h"
@@ -202,6 +206,49 @@ out:
 	free(r.closed);
 }
 
+/* Another process holds the lock.  Overlapping cron runs are normal (a long send): exit 0 quietly.
+ * One that has held it longer than stale_lock may be hung, and then nothing sends or collects until
+ * it ends: say so once for that holder (the marker file remembers which) and exit 75, so cron mails
+ * it rather than every later run passing in silence. */
+static int run_locked(struct tool *t, const char *lock_path, const char *marker,
+                      const struct nl_lock_holder *h)
+{
+	time_t now = time(NULL);
+	if (!h->since || now - h->since < t->cfg.stale_lock) {
+		tool_log(t, "run: another run holds %s; nothing to do", lock_path);
+		return 0;
+	}
+	char rec[64], seen[64] = "";
+	snprintf(rec, sizeof rec, "%ld %lld\n", (long)h->pid, (long long)h->since);
+	int fd = open(marker, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd >= 0) {
+		ssize_t n = read(fd, seen, sizeof seen - 1);
+		seen[n > 0 ? n : 0] = '\0';
+		close(fd);
+	}
+	if (strcmp(rec, seen) == 0) {
+		tool_log(t, "run: %s is still held by pid %ld (reported already)", lock_path, (long)h->pid);
+		return EXIT_TEMPFAIL;
+	}
+	fd = open(marker, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd >= 0) {
+		if (write(fd, rec, strlen(rec)) < 0) {
+			/* then the next run reports it again: noisy, not silent */
+		}
+		close(fd);
+	}
+	char since[32];
+	struct tm tm;
+	gmtime_r(&h->since, &tm);
+	strftime(since, sizeof since, "%Y-%m-%d %H:%M UTC", &tm);
+	tool_warn("run: %s (pid %ld) has held %s since %s, %.1f hours, longer than stale_lock: it may be "
+	          "hung, and nothing sends or collects until it ends; see what it is doing, and stop it "
+	          "if it is stuck (kill %ld)",
+	          h->what[0] ? h->what : "a mailer", (long)h->pid, lock_path, since,
+	          (double)(now - h->since) / 3600.0, (long)h->pid);
+	return EXIT_TEMPFAIL;
+}
+
 int cmd_run(struct tool *t, int argc, char **argv)
 {
 	if (tool_wants_help(argc, argv)) {
@@ -213,19 +260,22 @@ int cmd_run(struct tool *t, int argc, char **argv)
 	if (!tool_load_config(t))
 		return EXIT_CONFIG;
 	struct nl_error err = {0};
-	char *lock_path = nl_xasprintf("%s.lock", t->cfg.state);
+	char *lock_path = nl_lock_path(t->cfg.state);
+	char *marker = nl_xasprintf("%s.reported", lock_path);
 	struct nl_lock *lock = NULL;
+	struct nl_lock_holder holder;
 	struct nl_store *store = NULL;
 	int worst = 0;
-	enum nl_code rc = nl_lock_try(lock_path, &lock, &err);
+	enum nl_code rc = nl_lock_state(t->cfg.state, "run", &lock, &holder, &err);
 	if (rc == NL_ERR_LOCKED) {
-		tool_log(t, "run: another run holds %s; nothing to do", lock_path);
+		worst = run_locked(t, lock_path, marker, &holder);
 		goto out;
 	}
 	if (rc != NL_OK || nl_store_open(t->cfg.state, &store, &err) != NL_OK) {
 		worst = tool_report_error(&err);
 		goto out;
 	}
+	unlink(marker); /* a hung holder reported earlier is gone */
 	t->lock_held = true;
 	tool_log(t, "run: started");
 	run_send_due(t, store, &worst);
@@ -236,6 +286,7 @@ out:
 	t->lock_held = false;
 	nl_store_close(store);
 	nl_lock_release(lock);
+	free(marker);
 	free(lock_path);
 	return worst;
 }

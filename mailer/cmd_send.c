@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "article.h"
+#include "campaign_survey.h"
 #include "compose.h"
 #include "lock.h"
 #include "send.h"
@@ -194,7 +195,7 @@ static int send_exit_code(const struct nl_send_stats *s)
 	 * (--resend-unknown); they do not make every later run a failure. */
 	if (s->deferred || s->unknown || s->waiting)
 		return EXIT_TEMPFAIL;
-	if (s->failed)
+	if (s->failed || s->unsent_rows)
 		return EXIT_DATAERR;
 	return 0;
 }
@@ -209,7 +210,7 @@ int cmd_send(struct tool *t, int argc, char **argv)
 	struct nl_store *store = NULL;
 	struct nl_transport *transport = NULL;
 	struct nl_lock *lock = NULL;
-	char *list_path = NULL, *lock_path = NULL, *password = NULL;
+	char *list_path = NULL, *password = NULL;
 	enum nl_code rc = NL_OK;
 	int code;
 
@@ -233,8 +234,7 @@ int cmd_send(struct tool *t, int argc, char **argv)
 	if (!o.dry_run && (rc = nl_transport_password(cfg, &password, &err)) != NL_OK)
 		goto out;
 	if (!o.dry_run && !o.to && !t->lock_held) { /* `run` holds it already */
-		lock_path = nl_xasprintf("%s.lock", cfg->state);
-		if ((rc = nl_lock_try(lock_path, &lock, &err)) != NL_OK)
+		if ((rc = nl_lock_state(cfg->state, "send", &lock, NULL, &err)) != NL_OK)
 			goto out;
 	}
 	unsigned char secret[NL_SECRET_LEN];
@@ -275,9 +275,8 @@ int cmd_send(struct tool *t, int argc, char **argv)
 			printf("send %s: test copy to %s: %s\n", article->campaign, o.to, reply);
 		goto out;
 	}
-	if (store && !o.dry_run &&
-	    (rc = nl_store_campaign_ensure(store, article->campaign, article->subject, o.article,
-	                                   article->source, article->date, &err)) != NL_OK)
+	/* The campaign with its parsed survey and title: reports read them, not the article again. */
+	if (store && !o.dry_run && (rc = nl_campaign_record(store, article, o.article, &err)) != NL_OK)
 		goto out;
 
 	struct send_ui ui = {t, article->campaign, 0, false};
@@ -324,6 +323,5 @@ done:
 	nl_subscribers_close(list);
 	nl_article_free(article);
 	free(list_path);
-	free(lock_path);
 	return code;
 }

@@ -164,13 +164,14 @@ int cmd_status(struct tool *t, int argc, char **argv)
 			       sup[1] + sup[2] + sup[3], sup[NL_SUPPRESS_UNSUBSCRIBED],
 			       sup[NL_SUPPRESS_BOUNCED], sup[NL_SUPPRESS_COMPLAINED]);
 	}
-	char *lock_path = nl_xasprintf("%s.lock", t->cfg.state);
-	pid_t pid;
-	if (nl_lock_held(lock_path, &pid))
-		printf("Lock: held by a running mailer (pid %ld)\n", (long)pid);
-	else
+	struct nl_lock_holder h;
+	if (nl_lock_state_held(t->cfg.state, &h)) {
+		char since[32];
+		status_time(h.since, since);
+		printf("Lock: held by a running mailer %s (pid %ld) since %s\n", h.what, (long)h.pid, since);
+	} else {
 		printf("Lock: free\n");
-	free(lock_path);
+	}
 	nl_store_close(store);
 	return rc;
 }

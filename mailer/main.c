@@ -19,6 +19,8 @@ static const struct {
     {"report", cmd_report, "tally the survey answers of a campaign"},
     {"run", cmd_run, "what cron runs: send what is due, retry, collect, write reports"},
     {"status", cmd_status, "campaigns, suppressions, the next due article, the lock"},
+    {"settle", cmd_settle, "record an answer read by a person, or confirm the likely ones"},
+    {"inspect", cmd_inspect, "show what collect would make of messages, changing nothing"},
 };
 
 static void main_usage(FILE *out)

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "buf.h"
 #include "config.h"
 #include "error.h"
 
@@ -15,6 +16,7 @@ enum {
 	EXIT_USAGE = 64,
 	EXIT_DATAERR = 65,
 	EXIT_NOINPUT = 66,
+	EXIT_NOUSER = 67, /* `settle`: the address has no delivery in the campaign */
 	EXIT_UNAVAILABLE = 69,
 	EXIT_SOFTWARE = 70,
 	EXIT_CANTCREAT = 73,
@@ -52,6 +54,7 @@ int tool_usage_error(const char *command, const char *fmt, ...) __attribute__((f
 /* True if argv[i] is "--help" or "-h" for any i in 1..argc-1. */
 bool tool_wants_help(int argc, char **argv);
 
+
 /* Each command: argv[0] is the command name; returns the exit code. */
 int cmd_preview(struct tool *t, int argc, char **argv);
 int cmd_send(struct tool *t, int argc, char **argv);
@@ -59,5 +62,7 @@ int cmd_collect(struct tool *t, int argc, char **argv);
 int cmd_report(struct tool *t, int argc, char **argv);
 int cmd_run(struct tool *t, int argc, char **argv);
 int cmd_status(struct tool *t, int argc, char **argv);
+int cmd_settle(struct tool *t, int argc, char **argv);
+int cmd_inspect(struct tool *t, int argc, char **argv);
 
 #endif

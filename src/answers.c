@@ -26,7 +26,7 @@
  *
  * Everything is linear in the input; lines longer than ANSWER_LINE_MAX are not answers.
  */
-#include "survey.h"
+#include "answers_impl.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -34,6 +34,8 @@
 #include <string.h>
 
 #include "buf.h"
+#include "lexicon.h"
+#include "text.h"
 #include "util.h"
 
 #define ANSWER_LINE_MAX 2000
@@ -49,95 +51,60 @@ struct answer_words {
 	bool truncated;
 };
 
+/* A byte that may be part of a word, for the byte-wise question-text comparison below. */
 static bool answer_word_char(unsigned char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '\'' ||
 	       c >= 0x80;
 }
 
-/* The length of a mark that only changes how the character before it looks, at s[i], or 0:
- * U+FE0F (variation selector) and U+20E3 (combining keycap), so "4️⃣" is the digit 4, and the skin
- * tones U+1F3FB–U+1F3FF, so "👍🏽" is "👍". */
-static size_t answer_keycap_mark(const char *s, size_t i, size_t len)
+#define ANSWER_WRAP_WIDTH 60 /* a quoted line this long may have been wrapped by the client */
+
+/* True when a quoted line looks cut by the client's wrapping, so the next quoted line is its end:
+ * it ends inside a list of options ("yes /", "job, career,", "… or"), or, for the client's ">" copy
+ * (`marked`), it is long.  (An unmarked line under a long ">" line may be the person's, typed there:
+ * reply.c takes such a line for a broken wrap and marks it quoted.) */
+static bool answer_wrapped(struct nl_span prev, bool marked)
 {
-	const unsigned char *u = (const unsigned char *)s + i;
-	if (i + 2 < len && ((u[0] == 0xEF && u[1] == 0xB8 && u[2] == 0x8F) ||
-	                    (u[0] == 0xE2 && u[1] == 0x83 && u[2] == 0xA3)))
-		return 3;
-	if (i + 3 < len && u[0] == 0xF0 && u[1] == 0x9F && u[2] == 0x8F && u[3] >= 0xBB && u[3] <= 0xBF)
-		return 4;
-	return 0;
+	if (prev.len == 0)
+		return false;
+	if (marked && prev.len >= ANSWER_WRAP_WIDTH)
+		return true;
+	char c = prev.ptr[prev.len - 1];
+	if (c == '/' || c == ',' || c == '|' || c == '-' || c == ';')
+		return true;
+	return prev.len >= 3 && nl_ascii_ncasecmp(prev.ptr + prev.len - 3, " or", 3) == 0;
 }
 
-/* Splits into lower-cased words; '/' is kept as its own word (for "4/5"). */
+/* Splits into folded words (text.h: Unicode case folding, accents and typography ignored, words by
+ * Unicode category); '/' and pictographs are words of their own (for "4/5" and "👍"). */
 static void answer_split(const char *s, size_t len, struct answer_words *out)
 {
 	out->n = 0;
 	out->truncated = false;
-	size_t b = 0;
-	size_t i = 0;
 	if (len > ANSWER_LINE_MAX)
 		len = ANSWER_LINE_MAX;
-	while (i < len) {
-		unsigned char c = (unsigned char)s[i];
-		/* U+2019 (E2 80 99) as an apostrophe; U+00A0 (C2 A0) as a space */
-		if (c == 0xC2 && i + 1 < len && (unsigned char)s[i + 1] == 0xA0) {
-			i += 2;
-			continue;
-		}
-		size_t mark = answer_keycap_mark(s, i, len);
-		if (mark) {
-			i += mark;
-			continue;
-		}
-		if (c == '/') {
-			if (out->n == ANSWER_MAX_WORDS) {
-				out->truncated = true;
-				return;
-			}
-			out->w[out->n++] = &out->buf[b];
-			out->buf[b++] = '/';
-			out->buf[b++] = 0;
-			i++;
-			continue;
-		}
-		if (!answer_word_char(c)) {
-			i++;
-			continue;
-		}
-		if (out->n == ANSWER_MAX_WORDS) {
+	struct nl_text_words tw;
+	nl_text_words(s, len, ANSWER_MAX_WORDS + 1, &tw);
+	size_t b = 0;
+	for (size_t k = 0; k < tw.n; k++) {
+		const struct nl_text_word *w = &tw.w[k];
+		if (out->n == ANSWER_MAX_WORDS || b + w->len + 1 > sizeof out->buf) {
 			out->truncated = true;
-			return;
+			break;
 		}
+		const char *p = tw.folded + w->off;
+		size_t wl = w->len;
+		while (wl > 0 && p[wl - 1] == '\'') /* "l'" of "l'appel": the elided article is "l" */
+			wl--;
+		if (wl == 0)
+			continue;
 		out->w[out->n++] = &out->buf[b];
-		while (i < len && answer_word_char((unsigned char)s[i])) {
-			unsigned char u = (unsigned char)s[i];
-			if ((u == 0xC2 && i + 1 < len && (unsigned char)s[i + 1] == 0xA0) ||
-			    answer_keycap_mark(s, i, len))
-				break;
-			if (u == 0xE2 && i + 2 < len && (unsigned char)s[i + 1] == 0x80 &&
-			    (unsigned char)s[i + 2] == 0x99) {
-				out->buf[b++] = '\'';
-				i += 3;
-				continue;
-			}
-			char ch = s[i];
-			if (ch >= 'A' && ch <= 'Z')
-				ch = (char)(ch - 'A' + 'a');
-			out->buf[b++] = ch;
-			i++;
-		}
-		out->buf[b++] = 0;
-		/* strip apostrophes at the ends ("'career'") */
-		char *w = (char *)out->w[out->n - 1];
-		size_t wl = strlen(w);
-		while (wl > 0 && w[wl - 1] == '\'')
-			w[--wl] = 0;
-		while (w[0] == '\'')
-			memmove(w, w + 1, strlen(w));
-		if (!w[0])
-			out->n--;
+		memcpy(&out->buf[b], p, wl);
+		out->buf[b + wl] = 0;
+		b += wl + 1;
 	}
+	nl_text_words_free(&tw);
 }
 
 static bool answer_words_match(const struct answer_words *ws, size_t at, const struct answer_words *phrase)
@@ -506,11 +473,23 @@ static bool answer_number_prefix(const struct nl_survey *s, const char *p, const
 	return true;
 }
 
+/* A question number written as one: "Q4", "#4", "4:", "4)" (after blanks). */
+static bool answer_marked_number(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	if (p < end && (*p == 'q' || *p == 'Q' || *p == '#'))
+		return true;
+	while (p < end && *p >= '0' && *p <= '9')
+		p++;
+	return p < end && (*p == ':' || *p == ')');
+}
+
 /* Splits a numbered line into its answers: at ", N" / "; N" when N is a later question, and, when
  * `loose`, also at " N" / "/ N" / "| N" when N is the very next question ("1 career 2 4 3 yes",
  * "1 career / 2 4 / 3 yes"); *soft tells whether a loose split was made. */
 static size_t answer_numbered_split(const struct nl_survey *s, const char *line, size_t len,
-                                    struct answer_seg *segs, bool loose, bool *soft)
+                                    struct answer_seg *segs, bool loose, bool skip, bool *soft)
 {
 	const char *end = line + len;
 	size_t q;
@@ -530,7 +509,9 @@ static size_t answer_numbered_split(const struct nl_survey *s, const char *line,
 		const char *v2;
 		if (!answer_number_prefix(s, p + 1, end, &q2, &v2) || q2 <= segs[n - 1].q)
 			continue;
-		if (!hard && q2 != segs[n - 1].q + 1)
+		/* loose: the very next question, or a later one marked as a number ("Q4:", "#4",
+		 * "4)") or, in `skip` mode, any later one (the caller then checks each part's shape) */
+		if (!hard && q2 != segs[n - 1].q + 1 && !skip && !answer_marked_number(p + 1, end))
 			continue;
 		/* the separator and the spaces before it are not part of the value */
 		const char *ve = p;
@@ -545,6 +526,22 @@ static size_t answer_numbered_split(const struct nl_survey *s, const char *line,
 	return n;
 }
 
+/* True when `v` has the shape of an answer to q, read or not: a number first for a scale, a
+ * yes/no or option that reads for the others (text: anything). */
+static bool answer_shaped(const struct nl_question *q, const char *v, size_t len)
+{
+	char *value = NULL;
+	bool ok = answer_value(q, v, len, &value);
+	free(value);
+	if (ok || q->type == NL_Q_TEXT)
+		return true;
+	if (q->type != NL_Q_SCALE)
+		return false;
+	struct answer_words ws;
+	answer_split(v, len, &ws);
+	return ws.n == 1 && answer_number_word(ws.w[0]) >= 0;
+}
+
 /* "1 career, 2 4, 3 yes", and without commas "1 career 2 4 3 yes": the loose split is kept only if
  * every choice, scale and yes/no answer it gives reads cleanly, so "1 job for 2 years" stays one
  * answer to question 1 and never becomes an unreadable one to question 2. */
@@ -552,18 +549,39 @@ static size_t answer_numbered(const struct nl_survey *s, const char *line, size_
                               struct answer_seg *segs)
 {
 	bool soft;
-	size_t n = answer_numbered_split(s, line, len, segs, true, &soft);
+	size_t n = answer_numbered_split(s, line, len, segs, true, false, &soft);
 	if (!soft)
 		return n;
-	for (size_t k = 0; k < n; k++) {
+	bool clean = true;
+	for (size_t k = 0; k < n && clean; k++) {
 		const struct nl_question *q = &s->questions[segs[k].q];
 		char *v = NULL;
-		bool ok = q->type == NL_Q_TEXT || answer_value(q, segs[k].v, segs[k].vlen, &v);
+		clean = q->type == NL_Q_TEXT || answer_value(q, segs[k].v, segs[k].vlen, &v);
 		free(v);
-		if (!ok)
-			return answer_numbered_split(s, line, len, segs, false, &soft);
 	}
-	return n;
+	struct answer_seg more[ANSWER_MAX_SEGS];
+	bool more_soft;
+	size_t m = answer_numbered_split(s, line, len, more, true, true, &more_soft);
+	bool shaped = m > 1;
+	for (size_t k = 0; k < m && shaped; k++)
+		shaped = answer_shaped(&s->questions[more[k].q], more[k].v, more[k].vlen);
+	/* "1 job 2 4 4 more time": a skipped number splits further, when every part has its shape */
+	if (shaped && m > n) {
+		memcpy(segs, more, m * sizeof *segs);
+		return m;
+	}
+	if (clean)
+		return n;
+	/* "1 yes 2 7 4 no": a skipped number, or one part that does not read, must not sink the
+	 * line.  Split at every later question number and keep the split when each part has its
+	 * question's shape (a number for a scale, so "2 7" is an out-of-range answer, while "1 job
+	 * for 2 years" stays one answer: "years" is no number); the parts that do not read are
+	 * flagged, the others read. */
+	if (shaped) {
+		memcpy(segs, more, m * sizeof *segs);
+		return m;
+	}
+	return answer_numbered_split(s, line, len, segs, false, false, &soft);
 }
 
 /* "work: career", "work = career"; also "work career" (how collect passes the mailto subject's
@@ -975,41 +993,53 @@ static char *answer_join(const char *v, size_t vlen, const struct nl_reply_line 
 
 /* have[q]: 0 no answer yet, 1 one read from the original's lines (weak), 2 one the person wrote.
  * A later answer of the same strength wins; a weak one never overrides what the person wrote. */
-enum { ANSWER_NONE = 0, ANSWER_WEAK = 1, ANSWER_OWN = 2 };
 #define GUESS_NONE 0
 #define GUESS_CONFLICT SIZE_MAX
 
-static void answer_put(const struct nl_survey *s, struct nl_answer *slots, unsigned char *have, size_t q,
-                       const char *v, size_t vlen, const char *raw, size_t rawlen, bool weak)
+static void answer_put(struct answer_state *st, size_t q, const char *v, size_t vlen, const char *raw,
+                       size_t rawlen, bool weak, const char *rule)
 {
-	if (weak && have[q] == ANSWER_OWN)
+	if (weak && st->have[q] == ANSWER_OWN)
 		return;
 	char *value = NULL;
-	bool ok = answer_value(&s->questions[q], v, vlen, &value);
-	struct nl_answer *a = &slots[q];
+	bool ok = answer_value(&st->survey->questions[q], v, vlen, &value);
+	struct nl_answer *a = &st->slots[q];
 	free(a->value);
 	free(a->raw);
 	a->question = q;
 	a->status = ok ? NL_ANSWER_OK : NL_ANSWER_UNREADABLE;
 	a->value = ok ? value : NULL;
+	a->rule = rule;
 	struct nl_span r = nl_span_trim((struct nl_span){raw, rawlen});
 	a->raw = nl_xstrndup(r.ptr, r.len);
-	have[q] = weak ? ANSWER_WEAK : ANSWER_OWN;
+	st->have[q] = weak ? ANSWER_WEAK : ANSWER_OWN;
+	if (ok) /* a line whose answer does not read stays for the prose reader */
+		st->puts++;
 }
 
-void nl_survey_read_answers(const struct nl_survey *survey, const struct nl_reply_line *lines, size_t n_lines,
-                            struct nl_answers *out)
+void nl_answers_read(const struct nl_survey *survey, const struct nl_reply_line *lines, size_t n_lines,
+                     struct nl_answers *out)
 {
-	out->items = NULL;
-	out->count = 0;
-	if (!survey || survey->n_questions == 0 || !lines)
+	memset(out, 0, sizeof *out);
+	if (!survey || survey->n_questions == 0 || !lines) {
+		static const struct nl_survey none = {0};
+		struct answer_state empty = {survey ? survey : &none, NULL, NULL, 0};
+		if (lines)
+			nl_prose_read(&empty, lines, n_lines, NULL, out);
 		return;
+	}
 	size_t nq = survey->n_questions;
 	struct nl_answer *slots = nl_xcalloc(nq, sizeof *slots);
 	unsigned char *have = nl_xcalloc(nq, sizeof *have);
-	size_t current = (size_t)-1; /* the question a quoted line just asked */
-	size_t after = 0;            /* non-blank quoted lines since it (its options, its hint) */
-	bool pasted = false;         /* that question line was unquoted: the original pasted as is */
+	struct answer_state st = {survey, slots, have, 0};
+	/* used[i]: line i gave an answer to one of the forms below; prose reads the others */
+	bool *used = nl_xcalloc(n_lines ? n_lines : 1, sizeof *used);
+	size_t mark_line = 0;
+	unsigned long mark_puts = 0;
+	struct nl_span prev_quoted = {"", 0}; /* the last quoted line that was not blank */
+	size_t current = (size_t)-1;          /* the question a quoted line just asked */
+	size_t after = 0;                     /* non-blank quoted lines since it (its options, its hint) */
+	bool pasted = false;                  /* that question line was unquoted: the original pasted as is */
 	struct answer_seg segs[ANSWER_MAX_SEGS];
 	/* unnumbered choice answers (answer_guess_choice): per question, the option and the line, or
 	 * GUESS_CONFLICT when two lines name different options (then nothing is guessed) */
@@ -1017,7 +1047,15 @@ void nl_survey_read_answers(const struct nl_survey *survey, const struct nl_repl
 	struct nl_span *guess_line = nl_xcalloc(nq, sizeof *guess_line);
 
 	for (size_t i = 0; i < n_lines; i++) {
+		if (st.puts != mark_puts) /* the lines since the mark gave answers */
+			for (size_t k = mark_line; k < i; k++)
+				used[k] = true;
+		mark_line = i;
+		mark_puts = st.puts;
 		const struct nl_reply_line *ln = &lines[i];
+		if (i > 0 && lines[i - 1].quoted &&
+		    nl_span_trim((struct nl_span){lines[i - 1].text, lines[i - 1].len}).len)
+			prev_quoted = nl_span_trim((struct nl_span){lines[i - 1].text, lines[i - 1].len});
 		if (ln->quoted) {
 			struct nl_span qtail;
 			bool qnum;
@@ -1036,13 +1074,17 @@ void nl_survey_read_answers(const struct nl_survey *survey, const struct nl_repl
 				/* Outlook users type answers into the original itself (in colour, no ">" in
 				 * text): a line under a question that reads cleanly as its answer is one. The
 				 * original's own lines under a question (its options, its scale, "yes / no")
-				 * never read cleanly; text answers are never taken from the original. */
+				 * never read cleanly; text answers are never taken from the original.  A
+				 * client that re-wrapped its copy of the original leaves the end of a line
+				 * alone on the next ("> …consultation? yes /" then "> no"): never an answer.
+				 */
 				char *v = NULL;
 				const struct nl_question *cq = &survey->questions[current];
-				if (cq->type != NL_Q_TEXT && !answer_example(ln->text, ln->len) &&
+				if (cq->type != NL_Q_TEXT && !answer_wrapped(prev_quoted, ln->marked) &&
+				    !answer_example(ln->text, ln->len) &&
 				    answer_value(cq, ln->text, ln->len, &v)) {
-					answer_put(survey, slots, have, current, ln->text, ln->len, ln->text,
-					           ln->len, true);
+					answer_put(&st, current, ln->text, ln->len, ln->text, ln->len, true,
+					           "inline");
 					current = (size_t)-1;
 				} else if (++after > 2) {
 					/* more of the original (the footer, the article): not answering a
@@ -1081,8 +1123,8 @@ void nl_survey_read_answers(const struct nl_survey *survey, const struct nl_repl
 				after = 0;
 				pasted = true;
 				if (clean)
-					answer_put(survey, slots, have, asked, typed.ptr, typed.len, t.ptr,
-					           t.len, true);
+					answer_put(&st, asked, typed.ptr, typed.len, t.ptr, t.len, true,
+					           "inline");
 				continue;
 			}
 		}
@@ -1097,7 +1139,7 @@ void nl_survey_read_answers(const struct nl_survey *survey, const struct nl_repl
 			char *v = NULL;
 			if (survey->questions[q].type != NL_Q_TEXT &&
 			    answer_value(&survey->questions[q], t.ptr, t.len, &v)) {
-				answer_put(survey, slots, have, q, t.ptr, t.len, t.ptr, t.len, true);
+				answer_put(&st, q, t.ptr, t.len, t.ptr, t.len, true, "inline");
 				free(v);
 				continue;
 			}
@@ -1129,25 +1171,24 @@ void nl_survey_read_answers(const struct nl_survey *survey, const struct nl_repl
 							nl_buf_putc(&b, ' ');
 						nl_buf_append(&b, lt.ptr, lt.len);
 					}
-					answer_put(survey, slots, have, q, b.data, b.len, b.data, b.len,
-					           false);
+					answer_put(&st, q, b.data, b.len, b.data, b.len, false, "inline");
 					nl_buf_free(&b);
 					i = end;
 				} else {
-					answer_put(survey, slots, have, q, t.ptr, t.len, t.ptr, t.len, false);
+					answer_put(&st, q, t.ptr, t.len, t.ptr, t.len, false, "inline");
 				}
 				continue;
 			}
 			free(probe);
 			if (ns == 0) {
-				answer_put(survey, slots, have, q, t.ptr, t.len, t.ptr, t.len, false);
+				answer_put(&st, q, t.ptr, t.len, t.ptr, t.len, false, "inline");
 				continue;
 			}
 		}
 		if (ns > 0) {
 			for (size_t k = 0; k + 1 < ns; k++)
-				answer_put(survey, slots, have, segs[k].q, segs[k].v, segs[k].vlen, segs[k].v,
-				           segs[k].vlen, false);
+				answer_put(&st, segs[k].q, segs[k].v, segs[k].vlen, segs[k].v, segs[k].vlen,
+				           false, "numbered");
 			const struct answer_seg *lastseg = &segs[ns - 1];
 			size_t end = survey->questions[lastseg->q].type == NL_Q_TEXT
 			                 ? answer_wrap_end(survey, lines, n_lines, i)
@@ -1156,15 +1197,15 @@ void nl_survey_read_answers(const struct nl_survey *survey, const struct nl_repl
 				char *v = answer_join(lastseg->v, lastseg->vlen, lines, i, end);
 				char *raw =
 				    ns == 1 ? answer_join(t.ptr, t.len, lines, i, end) : nl_xstrdup(v);
-				answer_put(survey, slots, have, lastseg->q, v, strlen(v), raw, strlen(raw),
-				           false);
+				answer_put(&st, lastseg->q, v, strlen(v), raw, strlen(raw), false,
+				           "numbered");
 				free(v);
 				free(raw);
 				i = end;
 			} else {
-				answer_put(survey, slots, have, lastseg->q, lastseg->v, lastseg->vlen,
+				answer_put(&st, lastseg->q, lastseg->v, lastseg->vlen,
 				           ns == 1 ? t.ptr : lastseg->v, ns == 1 ? t.len : lastseg->vlen,
-				           false);
+				           false, "numbered");
 			}
 			continue;
 		}
@@ -1175,7 +1216,7 @@ void nl_survey_read_answers(const struct nl_survey *survey, const struct nl_repl
 			                 : i;
 			char *v = answer_join(seg.v, seg.vlen, lines, i, end);
 			char *raw = answer_join(t.ptr, t.len, lines, i, end);
-			answer_put(survey, slots, have, seg.q, v, strlen(v), raw, strlen(raw), false);
+			answer_put(&st, seg.q, v, strlen(v), raw, strlen(raw), false, "by id");
 			free(v);
 			free(raw);
 			i = end;
@@ -1191,6 +1232,9 @@ void nl_survey_read_answers(const struct nl_survey *survey, const struct nl_repl
 			}
 		}
 	}
+	if (st.puts != mark_puts)
+		for (size_t k = mark_line; k < n_lines; k++)
+			used[k] = true;
 	/* an unnumbered answer only where the reply answers the question nowhere else: what the
 	 * person wrote by number, id or inline (or typed into the original) wins */
 	for (size_t q = 0; q < nq; q++) {
@@ -1200,10 +1244,15 @@ void nl_survey_read_answers(const struct nl_survey *survey, const struct nl_repl
 		slots[q].status = NL_ANSWER_OK;
 		slots[q].value = nl_xstrdup(survey->questions[q].options[guess[q] - 1]);
 		slots[q].raw = nl_xstrndup(guess_line[q].ptr, guess_line[q].len);
+		slots[q].rule = "unnumbered";
 		have[q] = ANSWER_OWN;
+		/* its line stays for the prose reader: "career\n4\nyes" is answers in order */
 	}
 	free(guess);
 	free(guess_line);
+	/* what the forms left: answers in the questions' order, and prose (prose.c) */
+	nl_prose_read(&st, lines, n_lines, used, out);
+	free(used);
 
 	size_t count = 0;
 	for (size_t q = 0; q < nq; q++)
@@ -1218,8 +1267,8 @@ void nl_survey_read_answers(const struct nl_survey *survey, const struct nl_repl
 	free(have);
 }
 
-bool nl_survey_read_value(const struct nl_survey *survey, size_t question, const char *value, size_t len,
-                          struct nl_answer *out)
+bool nl_answers_read_value(const struct nl_survey *survey, size_t question, const char *value, size_t len,
+                           struct nl_answer *out)
 {
 	memset(out, 0, sizeof *out);
 	if (!survey || question >= survey->n_questions || !value)
@@ -1243,6 +1292,36 @@ void nl_answers_free(struct nl_answers *answers)
 		free(answers->items[i].raw);
 	}
 	free(answers->items);
-	answers->items = NULL;
-	answers->count = 0;
+	free(answers->contact);
+	memset(answers, 0, sizeof *answers);
+}
+
+const char *nl_answer_level_name(enum nl_answer_status status)
+{
+	switch (status) {
+	case NL_ANSWER_OK:
+		return "sure";
+	case NL_ANSWER_LIKELY:
+		return "likely";
+	case NL_ANSWER_UNREADABLE:
+	default:
+		return "unreadable";
+	}
+}
+
+bool nl_answers_value(const struct nl_question *q, const char *s, size_t len, char **value)
+{
+	return answer_value(q, s, len, value);
+}
+
+bool nl_answers_furniture(const struct nl_survey *s, struct nl_span t)
+{
+	return answer_furniture(s, t) || answer_example(t.ptr, t.len);
+}
+
+bool nl_answers_question_line(const struct nl_survey *s, struct nl_span t)
+{
+	struct nl_span tail;
+	bool numbered;
+	return answer_quoted_question(s, t.ptr, t.len, &tail, &numbered) != (size_t)-1;
 }

@@ -10,6 +10,11 @@
  * left out: a stray tag in the Markdown cannot break the email's layout or smuggle script into it),
  * and to plain text by textrender.c.  The input is untrusted in the sense that it is fuzzed: every
  * bound below is checked, nothing is assumed about the YAML's shape.
+ *
+ * Besides id, type, text, options and min/max, a question may carry `keywords:` (words that refer
+ * to it), `aliases:` (choice: other words for each option, checked against the other options
+ * folded, as replies are compared) and `follow_up:` (yes/no: whether a "yes" asks to be contacted;
+ * by default, whether the question's words are about being contacted, lexicon.h).
  */
 #include "article.h"
 
@@ -22,6 +27,8 @@
 #include <yaml.h>
 
 #include "buf.h"
+#include "lexicon.h"
+#include "text.h"
 #include "textrender.h"
 #include "util.h"
 
@@ -29,6 +36,9 @@
 #define ARTICLE_MAX_QUESTIONS 50
 #define ARTICLE_MAX_OPTIONS 30
 #define ARTICLE_MAX_SCALE_VALUES 21 /* 0..20; each value becomes a link in the email */
+#define ARTICLE_MAX_KEYWORDS 30
+#define ARTICLE_MAX_ALIASES 100 /* of one question, all options together */
+#define ARTICLE_MAX_WORD 200    /* bytes in one keyword or alias */
 #define ARTICLE_TEXT_WIDTH 72
 
 struct article_ctx {
@@ -168,6 +178,146 @@ static enum nl_code article_options(struct article_ctx *c, yaml_node_t *node, co
 	return NL_OK;
 }
 
+/* One keyword or alias: text on one line, at most ARTICLE_MAX_WORD bytes. */
+static enum nl_code article_word(struct article_ctx *c, yaml_node_t *node, const char *field, char **out)
+{
+	enum nl_code rc = article_string(c, node, field, true, out);
+	if (rc == NL_OK && strlen(*out) > ARTICLE_MAX_WORD) {
+		int shown = (int)nl_utf8_cut(*out, strlen(*out), 40);
+		return article_fail(c, article_line(c, node), field, "\"%.*s...\" is longer than %d bytes",
+		                    shown, *out, ARTICLE_MAX_WORD);
+	}
+	return rc;
+}
+
+/* `keywords: [word, ...]`: other words that refer to the question. */
+static enum nl_code article_keywords(struct article_ctx *c, yaml_node_t *node, const char *field,
+                                     struct nl_question *q)
+{
+	enum nl_code rc = NL_OK;
+	if (node->type != YAML_SEQUENCE_NODE)
+		return article_fail(c, article_line(c, node), field,
+		                    "must be a list of words, e.g. [consultation, call, appointment]");
+	size_t n = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
+	if (n > ARTICLE_MAX_KEYWORDS)
+		return article_fail(c, article_line(c, node), field, "more than %d keywords",
+		                    ARTICLE_MAX_KEYWORDS);
+	q->keywords = nl_xcalloc(n, sizeof *q->keywords);
+	for (size_t i = 0; i < n; i++) {
+		q->n_keywords = i + 1;
+		if ((rc = article_word(c, article_node(c, node->data.sequence.items.start[i]), field,
+		                       &q->keywords[i])) != NL_OK)
+			return rc;
+	}
+	return NL_OK;
+}
+
+/* `aliases: {option: [word, ...], ...}`: other words for an option.  An alias may repeat its own
+ * option (in another case), never another option or another option's alias: compared folded
+ * (case and accents), the way replies are read. */
+static enum nl_code article_aliases(struct article_ctx *c, yaml_node_t *node, const char *field,
+                                    struct nl_question *q)
+{
+	enum nl_code rc = NL_OK;
+	if (node->type != YAML_MAPPING_NODE)
+		return article_fail(
+		    c, article_line(c, node), field,
+		    "must map options to words, e.g. {job: [employment, emploi], career: [vocation]}");
+	size_t total = 0;
+	for (yaml_node_pair_t *p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top; p++) {
+		yaml_node_t *words = article_node(c, p->value);
+		if (!words || words->type != YAML_SEQUENCE_NODE)
+			return article_fail(
+			    c, article_line(c, words ? words : node), field,
+			    "each option's aliases must be a list, e.g. job: [employment, emploi]");
+		total += (size_t)(words->data.sequence.items.top - words->data.sequence.items.start);
+		if (total > ARTICLE_MAX_ALIASES)
+			return article_fail(c, article_line(c, words), field, "more than %d aliases",
+			                    ARTICLE_MAX_ALIASES);
+	}
+	char **fopt = nl_xcalloc(q->n_options, sizeof *fopt);
+	char **falias = nl_xcalloc(total, sizeof *falias);
+	bool *seen = nl_xcalloc(q->n_options, sizeof *seen);
+	char *key = NULL;
+	for (size_t j = 0; j < q->n_options; j++)
+		fopt[j] = nl_text_fold(q->options[j], strlen(q->options[j]), NULL);
+	q->aliases = nl_xcalloc(total, sizeof *q->aliases);
+	for (yaml_node_pair_t *p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = article_node(c, p->key), *words = article_node(c, p->value);
+		if ((rc = article_string(c, k, field, true, &key)) != NL_OK)
+			goto out;
+		size_t opt = q->n_options;
+		for (size_t j = 0; j < q->n_options && opt == q->n_options; j++)
+			if (nl_ascii_casecmp(key, q->options[j]) == 0)
+				opt = j;
+		if (opt == q->n_options) {
+			struct nl_buf known = NL_BUF_INIT;
+			for (size_t j = 0; j < q->n_options; j++)
+				nl_buf_printf(&known, "%s%s", j ? ", " : "", q->options[j]);
+			rc = article_fail(c, article_line(c, k), field,
+			                  "\"%s\" is not one of the options (%s)", key, nl_buf_cstr(&known));
+			nl_buf_free(&known);
+			goto out;
+		}
+		if (seen[opt]) {
+			rc = article_fail(c, article_line(c, k), field, "option \"%s\" given twice",
+			                  q->options[opt]);
+			goto out;
+		}
+		seen[opt] = true;
+		for (yaml_node_item_t *it = words->data.sequence.items.start;
+		     it < words->data.sequence.items.top; it++) {
+			yaml_node_t *w = article_node(c, *it);
+			struct nl_alias *a = &q->aliases[q->n_aliases];
+			a->option = opt;
+			q->n_aliases++;
+			if ((rc = article_word(c, w, field, &a->text)) != NL_OK)
+				goto out;
+			char *f = falias[q->n_aliases - 1] = nl_text_fold(a->text, strlen(a->text), NULL);
+			for (size_t j = 0; j < q->n_options; j++)
+				if (j != opt && strcmp(f, fopt[j]) == 0) {
+					rc = article_fail(c, article_line(c, w), field,
+					                  "alias \"%s\" of \"%s\" is the option \"%s\"",
+					                  a->text, q->options[opt], q->options[j]);
+					goto out;
+				}
+			for (size_t j = 0; j + 1 < q->n_aliases; j++)
+				if (q->aliases[j].option != opt && strcmp(f, falias[j]) == 0) {
+					rc = article_fail(c, article_line(c, w), field,
+					                  "alias \"%s\" of \"%s\" is also an alias of \"%s\"",
+					                  a->text, q->options[opt],
+					                  q->options[q->aliases[j].option]);
+					goto out;
+				}
+		}
+	}
+out:
+	for (size_t j = 0; j < q->n_options; j++)
+		free(fopt[j]);
+	for (size_t j = 0; j < total; j++)
+		free(falias[j]);
+	free(fopt);
+	free(falias);
+	free(seen);
+	free(key);
+	return rc;
+}
+
+/* `follow_up: true|false`. */
+static enum nl_code article_bool(struct article_ctx *c, yaml_node_t *node, const char *field, bool *out)
+{
+	if (node->type == YAML_SCALAR_NODE) {
+		const char *v = (const char *)node->data.scalar.value;
+		bool t = nl_ascii_casecmp(v, "true") == 0 || nl_ascii_casecmp(v, "yes") == 0;
+		bool f = nl_ascii_casecmp(v, "false") == 0 || nl_ascii_casecmp(v, "no") == 0;
+		if ((t || f) && strlen(v) == node->data.scalar.length) {
+			*out = t;
+			return NL_OK;
+		}
+	}
+	return article_fail(c, article_line(c, node), field, "must be true or false");
+}
+
 static enum nl_code article_question(struct article_ctx *c, yaml_node_t *node, size_t index,
                                      struct nl_survey *s)
 {
@@ -254,6 +404,27 @@ static enum nl_code article_question(struct article_ctx *c, yaml_node_t *node, s
 			return article_fail(c, article_line(c, vmax ? vmax : node), ARTICLE_FIELD("max"),
 			                    "a scale has at most %d values", ARTICLE_MAX_SCALE_VALUES);
 	}
+
+	if ((rc = article_get(c, node, "aliases", ARTICLE_FIELD("aliases"), &v)) != NL_OK)
+		return rc;
+	if (v && q->type != NL_Q_CHOICE)
+		return article_fail(c, article_line(c, v), field, "only a choice question has aliases");
+	if (v && (rc = article_aliases(c, v, field, q)) != NL_OK)
+		return rc;
+
+	if ((rc = article_get(c, node, "keywords", ARTICLE_FIELD("keywords"), &v)) != NL_OK)
+		return rc;
+	if (v && (rc = article_keywords(c, v, field, q)) != NL_OK)
+		return rc;
+
+	if ((rc = article_get(c, node, "follow_up", ARTICLE_FIELD("follow_up"), &v)) != NL_OK)
+		return rc;
+	if (v && q->type != NL_Q_YESNO)
+		return article_fail(c, article_line(c, v), field, "only a yes/no question has follow_up");
+	if (v && (rc = article_bool(c, v, field, &q->follow_up)) != NL_OK)
+		return rc;
+	if (!v && q->type == NL_Q_YESNO)
+		q->follow_up = nl_lexicon_contact_question(q->text);
 #undef ARTICLE_FIELD
 	return NL_OK;
 }

@@ -37,6 +37,13 @@ void *nl_xrealloc(void *p, size_t n)
 	return q;
 }
 
+void *nl_xgrow(void *p, size_t n, size_t size)
+{
+	if (n == 0 || (n & (n - 1)) == 0)
+		p = nl_xrealloc(p, (n ? 2 * n : 1) * size);
+	return p;
+}
+
 char *nl_xstrndup(const char *s, size_t n)
 {
 	char *p = nl_xmalloc(n + 1);

@@ -14,6 +14,9 @@
 void *nl_xmalloc(size_t n);
 void *nl_xcalloc(size_t count, size_t size);
 void *nl_xrealloc(void *p, size_t n);
+/* Room for one more element of `size` bytes in the array p of n: it grows by doubling (the
+ * capacity is the next power of two), so appends stay linear. */
+void *nl_xgrow(void *p, size_t n, size_t size);
 char *nl_xstrdup(const char *s);
 char *nl_xstrndup(const char *s, size_t n);
 /* printf into a new string the caller frees. */

@@ -11,11 +11,19 @@
  * address; a failed delivery report suppresses at once when hard, after three soft ones in a row,
  * and never for a 5.7.x policy rejection (that is about us) — a report that maps to none of our
  * deliveries (backscatter) is ignored, as are delayed/delivered reports; an ARF complaint
- * suppresses and counts; auto-replies are recorded and never answered.
+ * suppresses and counts; auto-replies are recorded and never answered.  Each answer is stored with
+ * its level (answers.h) and the rule that read it: sure ones readable (tallied), likely ones with
+ * their proposed value but not readable (the coach confirms them), unreadable ones with the
+ * sentence only.  The own words (reply.h's new text) are kept bounded (store.h), beside the row.
  *
- * Nothing lost: the message row (source, location, hash, class, reason) is written in the same
- * transaction as its effects, before them; the IMAP cursor moves in that transaction too, and the
- * mailbox is touched (\Seen, move) only after the commit.
+ * Nothing lost: the message row (source, location, hash, class, reason, the person's own words) is
+ * written in the same transaction as its effects, before them; the IMAP cursor moves in that
+ * transaction too, and the mailbox is touched (\Seen, move) only after the commit.
+ *
+ * One decision, two uses: collect_understand parses, analyses and decides a message (collect_decide:
+ * class, match, own words, answers, what to suppress and count) reading the state but never
+ * writing; collect_carry_out records that plan.  nl_collector_add does both; nl_collect_inspect
+ * (`mailer inspect`) shows the plan instead, so what inspect says is what collect does.
  */
 #include "collect.h"
 
@@ -23,8 +31,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "article.h"
+#include "answers.h"
 #include "buf.h"
+#include "campaign_survey.h"
 #include "inbox.h"
 #include "message.h"
 #include "reply.h"
@@ -34,11 +43,11 @@
 
 struct collect_survey {
 	char *campaign;
-	struct nl_article *article; /* NULL when the campaign's article cannot be read */
+	struct nl_survey *survey; /* owned; NULL when the campaign has none or it cannot be read */
 };
 
 struct nl_collector {
-	struct nl_store *store;
+	struct nl_store *store; /* NULL for an inspection without a state: nothing matches */
 	char *unsubscribe_address;
 	struct collect_survey *surveys;
 	size_t n_surveys;
@@ -79,39 +88,42 @@ void nl_collector_free(struct nl_collector *col)
 		return;
 	for (size_t i = 0; i < col->n_surveys; i++) {
 		free(col->surveys[i].campaign);
-		nl_article_free(col->surveys[i].article);
+		nl_survey_free(col->surveys[i].survey);
 	}
 	free(col->surveys);
 	free(col->unsubscribe_address);
 	free(col);
 }
 
-/* The survey of a campaign, from the article as it was sent (kept in the store). */
-static const struct nl_survey *collect_survey(struct nl_collector *col, const char *campaign)
+/* The survey of a campaign as it was sent (campaign_survey.h: stored with the campaign, or parsed
+ * from an old campaign's article source), read once per collector.  A campaign whose survey cannot
+ * be read counts as one without a survey: its replies are recorded, their answers not. */
+static struct collect_survey *collect_survey_entry(struct nl_collector *col, const char *campaign)
 {
 	for (size_t i = 0; i < col->n_surveys; i++)
 		if (strcmp(col->surveys[i].campaign, campaign) == 0)
-			return col->surveys[i].article ? col->surveys[i].article->survey : NULL;
+			return &col->surveys[i];
 	struct nl_campaign c = {0};
-	struct nl_article *article = NULL;
-	if (nl_store_campaign_get(col->store, campaign, &c, NULL) == NL_OK && c.source) {
-		char *path = nl_xasprintf("%s.md", campaign); /* the campaign id is the article's base name */
-		if (nl_article_parse(path, c.source, strlen(c.source), &article, NULL) != NL_OK)
-			article = NULL;
-		free(path);
-	}
+	struct nl_survey *survey = NULL;
+	if (col->store && nl_store_campaign_get(col->store, campaign, &c, NULL) == NL_OK &&
+	    nl_campaign_survey(&c, &survey, NULL, NULL) != NL_OK)
+		survey = NULL;
 	nl_campaign_clear(&c);
 	col->surveys = nl_xrealloc(col->surveys, (col->n_surveys + 1) * sizeof *col->surveys);
-	col->surveys[col->n_surveys++] = (struct collect_survey){nl_xstrdup(campaign), article};
-	return article ? article->survey : NULL;
+	col->surveys[col->n_surveys] = (struct collect_survey){nl_xstrdup(campaign), survey};
+	return &col->surveys[col->n_surveys++];
 }
 
-/* The delivery this message answers: by token first, then by From address. */
+/* The delivery this message answers: by token first, then by From address.  *src gets where the
+ * token was found (0 for a From match or none). */
 static enum nl_code collect_match(struct nl_collector *col, const struct nl_reply *r,
                                   const struct nl_message *msg, bool returned_only, struct nl_delivery *d,
-                                  enum nl_match *match, struct nl_error *err)
+                                  enum nl_match *match, enum nl_token_source *src, struct nl_error *err)
 {
 	*match = NL_MATCH_NONE;
+	*src = 0;
+	if (!col->store)
+		return NL_OK;
 	for (size_t i = 0; i < r->n_tokens; i++) {
 		const struct nl_reply_token *t = &r->tokens[i];
 		if (returned_only && t->source != NL_TOKEN_SRC_RETURNED)
@@ -125,6 +137,7 @@ static enum nl_code collect_match(struct nl_collector *col, const struct nl_repl
 		if (t->campaign && strcmp(t->campaign, d->campaign) != 0)
 			continue; /* a token of ours under another campaign's name: not evidence */
 		*match = NL_MATCH_TOKEN;
+		*src = t->source;
 		return NL_OK;
 	}
 	nl_delivery_clear(d);
@@ -136,6 +149,26 @@ static enum nl_code collect_match(struct nl_collector *col, const struct nl_repl
 	else if (rc != NL_ERR_NOT_FOUND)
 		return rc;
 	return NL_OK;
+}
+
+/* How a message matched, for people (nl_inspection.match_how). */
+static const char *collect_match_how(enum nl_match match, enum nl_token_source src)
+{
+	if (match == NL_MATCH_FROM)
+		return "From address";
+	if (match != NL_MATCH_TOKEN)
+		return NULL;
+	switch (src) {
+	case NL_TOKEN_SRC_PLUS_ADDRESS:
+		return "token in the plus-address";
+	case NL_TOKEN_SRC_MESSAGE_ID:
+		return "Message-ID reference";
+	case NL_TOKEN_SRC_MAILTO:
+		return "mailto subject";
+	case NL_TOKEN_SRC_RETURNED:
+		return "token in the returned original";
+	}
+	return "token";
 }
 
 static enum nl_code collect_suppress(struct nl_collector *col, const char *email, enum nl_suppress_reason why,
@@ -173,9 +206,13 @@ static enum nl_code collect_map_bounces(struct nl_collector *col, const struct n
                                         const struct nl_message *msg, struct collect_bounce *out,
                                         size_t *n_out, struct nl_error *err)
 {
+	*n_out = 0;
+	if (!col->store)
+		return NL_OK;
 	struct nl_delivery tok = {0};
 	enum nl_match m;
-	enum nl_code rc = collect_match(col, r, msg, false, &tok, &m, err);
+	enum nl_token_source src;
+	enum nl_code rc = collect_match(col, r, msg, false, &tok, &m, &src, err);
 	if (rc != NL_OK)
 		return rc;
 	if (m != NL_MATCH_TOKEN)
@@ -183,11 +220,11 @@ static enum nl_code collect_map_bounces(struct nl_collector *col, const struct n
 	/* The returned original is there, with its Message-ID, and carries no token of ours: a bounce
 	 * for mail we never sent (backscatter, or forged to suppress someone).  The address alone is
 	 * then no evidence (RELIABILITY.md §5 #19). */
-	bool foreign = m != NL_MATCH_TOKEN && msg->returned_headers && collect_has_message_id(msg->returned_headers);
+	bool foreign =
+	    m != NL_MATCH_TOKEN && msg->returned_headers && collect_has_message_id(msg->returned_headers);
 	size_t failed = 0;
 	for (size_t i = 0; i < r->n_bounces; i++)
 		failed += r->bounces[i].action == NL_DSN_FAILED;
-	*n_out = 0;
 	for (size_t i = 0; i < r->n_bounces && rc == NL_OK; i++) {
 		const struct nl_bounce *b = &r->bounces[i];
 		if (b->action != NL_DSN_FAILED)
@@ -224,6 +261,259 @@ static void collect_hash(const char *data, size_t len, char out[2 * NL_SHA256_LE
 	nl_hex(h, sizeof h, out);
 }
 
+/* The own words to keep (store.h): `text` whole when it fits NL_STORE_OWN_WORDS_MAX bytes, else its
+ * start, cut before a UTF-8 character (never inside one) and marked with how much was left out, the
+ * whole at most NL_STORE_OWN_WORDS_MAX bytes.  NULL for NULL. */
+static char *collect_own_words(const char *text)
+{
+	if (!text)
+		return NULL;
+	size_t len = strlen(text);
+	if (len <= NL_STORE_OWN_WORDS_MAX)
+		return nl_xstrdup(text);
+	/* room for the mark: "\n[… cut: " (11 bytes), at most 20 digits, " more bytes]" (12) */
+	size_t keep = nl_utf8_cut(text, len, NL_STORE_OWN_WORDS_MAX - 48);
+	return nl_xasprintf("%.*s\n[\xe2\x80\xa6 cut: %zu more bytes]", (int)keep, text, len - keep);
+}
+
+/* ---- Deciding what a message is and what it causes (reads the state, never writes) ---- */
+
+/* Everything collect will record for one message, and everything it will do because of it.
+ * Computed by collect_decide, carried out by collect_carry_out; nl_collect_inspect shows it. */
+struct collect_plan {
+	enum nl_inbound_class cls;
+	char *reason; /* owned */
+	enum nl_match match;
+	enum nl_token_source match_src; /* with NL_MATCH_TOKEN: where the token was */
+	struct nl_delivery d;           /* the delivery matched (d.campaign NULL when none) */
+	char *campaign, *email;         /* owned; as the message row records them */
+	char *own_words;                /* owned; NULL when not kept */
+	/* The survey the answers were read with: borrowed from the collector (the campaign's), or
+	 * the inspection's fallback; NULL when none. */
+	const struct nl_survey *survey;
+	bool survey_is_campaigns;
+	struct nl_answers answers; /* a person's reply: read with `survey` (contact/unread_words only
+	                            * when it is NULL) */
+	int n_answers;             /* answers to record: the count on the message row */
+	bool record_answers;       /* a matched reply whose campaign has a survey */
+	const char *suppress;      /* borrowed; the address to suppress, or NULL */
+	enum nl_suppress_reason suppress_why;
+	struct collect_bounce *bounces; /* owned; failed recipients mapped to our deliveries */
+	size_t n_bounces;
+};
+
+static void collect_plan_clear(struct collect_plan *p)
+{
+	free(p->reason);
+	nl_delivery_clear(&p->d);
+	free(p->campaign);
+	free(p->email);
+	free(p->own_words);
+	nl_answers_free(&p->answers);
+	for (size_t i = 0; i < p->n_bounces; i++)
+		nl_delivery_clear(&p->bounces[i].d);
+	free(p->bounces);
+	memset(p, 0, sizeof *p);
+}
+
+/* Reads the answers of a person's reply with `survey` (may be NULL). */
+static void collect_read_answers(const struct nl_reply *r, const struct nl_survey *survey,
+                                 struct nl_answers *ans)
+{
+	memset(ans, 0, sizeof *ans);
+	/* The mailto answer format puts the answer in the subject: read it as a line of its own,
+	 * "QID VALUE", before the body's lines. */
+	size_t n = r->n_lines, k = 0;
+	struct nl_reply_line *lines = nl_xcalloc(n + 1, sizeof *lines);
+	char *mailto = NULL;
+	if (survey && r->mailto_question && r->mailto_value) {
+		mailto = nl_xasprintf("%s %s", r->mailto_question, r->mailto_value);
+		lines[k++] = (struct nl_reply_line){.text = mailto, .len = strlen(mailto)};
+	}
+	if (n)
+		memcpy(lines + k, r->lines, n * sizeof *lines);
+	nl_answers_read(survey, lines, n + k, ans);
+	free(lines);
+	free(mailto);
+}
+
+static void collect_plan_answers(struct collect_plan *p, const struct nl_reply *r,
+                                 const struct nl_survey *survey)
+{
+	p->survey = survey;
+	collect_read_answers(r, survey, &p->answers);
+	for (size_t i = 0; i < p->answers.count; i++)
+		p->n_answers += survey && p->answers.items[i].question < survey->n_questions;
+}
+
+static enum nl_code collect_decide_bounce(struct nl_collector *col, const struct nl_reply *r,
+                                          const struct nl_message *msg, struct collect_plan *p,
+                                          struct nl_error *err)
+{
+	p->cls = NL_INBOUND_BOUNCE;
+	p->bounces = nl_xcalloc(r->n_bounces ? r->n_bounces : 1, sizeof *p->bounces);
+	enum nl_code rc = collect_map_bounces(col, r, msg, p->bounces, &p->n_bounces, err);
+	if (rc != NL_OK)
+		return rc;
+	if (!p->n_bounces) {
+		p->cls = NL_INBOUND_IGNORED;
+		p->reason = nl_xstrdup(!col->store ? "bounce (no state to map its recipients to deliveries)"
+		                       : r->n_bounces ? "bounce for mail we never sent (no delivery matches)"
+		                                      : "bounce naming no recipient");
+		return NL_OK;
+	}
+	/* the message is recorded under the first mapped delivery */
+	p->campaign = nl_xstrdup(p->bounces[0].d.campaign);
+	p->email = nl_xstrdup(p->bounces[0].d.email);
+	p->match = NL_MATCH_TOKEN;
+	p->match_src = NL_TOKEN_SRC_RETURNED;
+	const struct nl_bounce *b0 = p->bounces[0].b;
+	p->reason =
+	    nl_xasprintf("%s %s%s%s%s",
+	                 b0->hard     ? "hard"
+	                 : b0->policy ? "policy"
+	                              : "soft",
+	                 b0->status[0] ? b0->status : "(no status)", b0->reason ? " " : "",
+	                 b0->reason ? b0->reason : "", p->n_bounces > 1 ? " (and more recipients)" : "");
+	return NL_OK;
+}
+
+/* Decides what an analysed message is and what it causes: its class and reason, the delivery it
+ * matches, its own words, the answers it carries, the address to suppress, the bounces to count.
+ * Reads the state (matching, the campaign's survey), never writes.  `fallback` (may be NULL) is
+ * the survey a person's message that matches no campaign is read with: only inspections pass one;
+ * collect never reads answers it cannot attribute. */
+static enum nl_code collect_decide(struct nl_collector *col, const struct nl_reply *r,
+                                   const struct nl_message *msg, const struct nl_survey *fallback,
+                                   struct collect_plan *p, struct nl_error *err)
+{
+	if (r->kind == NL_REPLY_BOUNCE)
+		return collect_decide_bounce(col, r, msg, p, err);
+	bool returned_only = r->kind == NL_REPLY_COMPLAINT;
+	enum nl_code rc = collect_match(col, r, msg, returned_only, &p->d, &p->match, &p->match_src, err);
+	if (rc != NL_OK)
+		return rc;
+	if (p->match != NL_MATCH_NONE) {
+		p->campaign = nl_xstrdup(p->d.campaign);
+		p->email = nl_xstrdup(p->d.email);
+	}
+	switch (r->kind) {
+	case NL_REPLY_PERSON:
+		p->own_words = collect_own_words(r->new_text);
+		if (p->match == NL_MATCH_NONE) {
+			/* without a state nothing can match: the class is that of a reply, unattributed */
+			p->cls = col->store ? NL_INBOUND_STRANGER : NL_INBOUND_ANSWER;
+			p->reason = nl_xstrdup(col->store ? "no token of ours and no delivery to the sender"
+			                                  : "a reply (no state to match it against)");
+			if (fallback)
+				collect_plan_answers(p, r, fallback);
+			break;
+		}
+		p->cls = NL_INBOUND_ANSWER;
+		struct collect_survey *cs = collect_survey_entry(col, p->d.campaign);
+		collect_plan_answers(p, r, cs->survey);
+		p->survey_is_campaigns = cs->survey != NULL;
+		p->record_answers = cs->survey != NULL;
+		p->reason =
+		    nl_xasprintf("%s%s", p->match == NL_MATCH_FROM ? "matched by From address only; " : "",
+		                 p->n_answers ? "answers read"
+		                 : cs->survey ? "no answers (a reply, not a respondent)"
+		                              : "the campaign has no survey");
+		break;
+	case NL_REPLY_UNSUBSCRIBE: {
+		p->cls = NL_INBOUND_UNSUBSCRIBE;
+		p->own_words = collect_own_words(r->new_text);
+		const char *who = p->match != NL_MATCH_NONE ? p->d.email : msg->from_address;
+		if (!p->email && who)
+			p->email = nl_xstrdup(who);
+		p->reason = nl_xstrdup(r->reason ? r->reason : "unsubscribe request");
+		p->suppress = who;
+		p->suppress_why = NL_SUPPRESS_UNSUBSCRIBED;
+		break;
+	}
+	case NL_REPLY_COMPLAINT: {
+		p->cls = NL_INBOUND_COMPLAINT;
+		const char *who = p->match != NL_MATCH_NONE                 ? p->d.email
+		                  : r->n_bounces && r->bounces[0].recipient ? r->bounces[0].recipient
+		                                                            : NULL;
+		if (!p->email && who)
+			p->email = nl_xstrdup(who);
+		p->reason = nl_xasprintf("complaint (%s)%s", r->feedback_type ? r->feedback_type : "abuse",
+		                         who ? "" : ": names no address");
+		p->suppress = who;
+		p->suppress_why = NL_SUPPRESS_COMPLAINED;
+		break;
+	}
+	case NL_REPLY_AUTO:
+		p->cls = NL_INBOUND_AUTO_REPLY;
+		p->own_words = collect_own_words(r->new_text);
+		p->reason = nl_xstrdup(r->reason ? r->reason : "auto-reply");
+		break;
+	case NL_REPLY_IGNORED:
+	default:
+		p->cls = NL_INBOUND_IGNORED;
+		p->reason = nl_xstrdup(r->reason ? r->reason : "report that is not a failure");
+		break;
+	}
+	return NL_OK;
+}
+
+/* One raw message as collect understands it: parsed, analysed and decided, nothing written. */
+struct collect_view {
+	struct nl_message *msg; /* owned; NULL when it does not parse */
+	struct nl_reply *r;     /* owned; NULL when not analysed */
+	char hash[2 * NL_SHA256_LEN + 1];
+	bool known; /* already in the state (by Message-ID or content hash) */
+	struct collect_plan plan;
+};
+
+static void collect_view_clear(struct collect_view *v)
+{
+	collect_plan_clear(&v->plan);
+	nl_reply_free(v->r);
+	nl_message_free(v->msg);
+	memset(v, 0, sizeof *v);
+}
+
+/* Parses, analyses and decides one raw message (untrusted).  With `stop_if_known`, a message
+ * already in the state is left there (v->known, no plan).  A message that cannot be parsed or
+ * analysed is planned as unreadable, with the reason.  Returns NL_OK or the state's error. */
+static enum nl_code collect_understand(struct nl_collector *col, const char *data, size_t len,
+                                       const struct nl_survey *fallback, bool stop_if_known,
+                                       struct collect_view *v, struct nl_error *err)
+{
+	memset(v, 0, sizeof *v);
+	collect_hash(data, len, v->hash);
+	struct nl_error perr = {0};
+	enum nl_code prc = nl_message_parse(data, len, &v->msg, &perr);
+	if (col->store) {
+		enum nl_code rc = nl_store_inbound_known(col->store, v->msg ? v->msg->message_id : NULL,
+		                                         v->hash, &v->known, err);
+		if (rc != NL_OK || (v->known && stop_if_known))
+			return rc;
+	}
+	if (prc != NL_OK) {
+		nl_message_free(v->msg);
+		v->msg = NULL;
+		v->plan.cls = NL_INBOUND_UNREADABLE;
+		v->plan.reason =
+		    nl_xasprintf("unreadable: %s", perr.detail[0] ? perr.detail : nl_strerror(prc));
+		return NL_OK;
+	}
+	struct nl_reply_options ropt = {.unsubscribe_address = col->unsubscribe_address};
+	struct nl_error rerr = {0};
+	if (nl_reply_analyse(v->msg, &ropt, &v->r, &rerr) != NL_OK) {
+		nl_reply_free(v->r);
+		v->r = NULL;
+		v->plan.cls = NL_INBOUND_UNREADABLE;
+		v->plan.reason = nl_xasprintf("cannot analyse: %s", rerr.detail);
+		return NL_OK;
+	}
+	return collect_decide(col, v->r, v->msg, fallback, &v->plan, err);
+}
+
+/* ---- Carrying the plan out (writes; the caller owns the transaction) ---- */
+
 static enum nl_code collect_record(struct nl_collector *col, struct nl_inbound *in, int64_t *id,
                                    struct nl_collect_stats *stats, struct nl_error *err)
 {
@@ -234,55 +524,34 @@ static enum nl_code collect_record(struct nl_collector *col, struct nl_inbound *
 	return rc;
 }
 
-/* Reads the answers of a person's reply (before the message is recorded: the count goes with it). */
-static void collect_read_answers(struct nl_collector *col, const struct nl_reply *r,
-                                 const struct nl_delivery *d, const struct nl_survey **survey,
-                                 struct nl_answers *ans)
-{
-	memset(ans, 0, sizeof *ans);
-	*survey = collect_survey(col, d->campaign);
-	if (!*survey)
-		return;
-	/* The mailto answer format puts the answer in the subject: read it as a line of its own,
-	 * "QID VALUE", before the body's lines. */
-	size_t n = r->n_lines, k = 0;
-	struct nl_reply_line *lines = nl_xcalloc(n + 1, sizeof *lines);
-	char *mailto = NULL;
-	if (r->mailto_question && r->mailto_value) {
-		mailto = nl_xasprintf("%s %s", r->mailto_question, r->mailto_value);
-		lines[k++] = (struct nl_reply_line){mailto, strlen(mailto), false};
-	}
-	if (n)
-		memcpy(lines + k, r->lines, n * sizeof *lines);
-	nl_survey_read_answers(*survey, lines, n + k, ans);
-	free(lines);
-	free(mailto);
-}
-
-static enum nl_code collect_store_answers(struct nl_collector *col, const struct nl_survey *survey,
-                                          const struct nl_answers *ans, const struct nl_message *msg,
-                                          const struct nl_delivery *d, enum nl_match match,
-                                          int64_t inbound_id, struct nl_collect_stats *stats,
-                                          struct nl_error *err)
+static enum nl_code collect_store_answers(struct nl_collector *col, const struct collect_plan *p,
+                                          const struct nl_message *msg, int64_t inbound_id,
+                                          struct nl_collect_stats *stats, struct nl_error *err)
 {
 	time_t now = nl_now();
 	time_t when = msg->date_time && msg->date_time <= now + 86400 ? msg->date_time : now;
+	const struct nl_survey *survey = p->survey;
 	enum nl_code rc = NL_OK;
-	for (size_t i = 0; i < ans->count && rc == NL_OK; i++) {
-		const struct nl_answer *a = &ans->items[i];
+	for (size_t i = 0; i < p->answers.count && rc == NL_OK; i++) {
+		const struct nl_answer *a = &p->answers.items[i];
 		if (a->question >= survey->n_questions)
 			continue;
+		/* sure: tallied; likely: the proposed value kept for the coach, not tallied */
+		bool sure = a->status == NL_ANSWER_OK, likely = a->status == NL_ANSWER_LIKELY;
 		struct nl_stored_answer sa = {
-		    .campaign = d->campaign,
-		    .email = d->email,
-		    .name = d->name,
+		    .campaign = p->d.campaign,
+		    .email = p->d.email,
+		    .name = p->d.name,
 		    .question = survey->questions[a->question].id,
-		    .readable = a->status == NL_ANSWER_OK,
-		    .value = a->status == NL_ANSWER_OK ? a->value : NULL,
+		    .readable = sure,
+		    .value = sure || likely ? a->value : NULL,
 		    .raw = a->raw,
-		    .match = match,
+		    .match = p->match,
 		    .inbound_id = inbound_id,
 		    .answered = when,
+		    .likely = likely,
+		    .rule = (char *)a->rule,
+		    .settled = false,
 		};
 		rc = nl_store_answer_put(col->store, &sa, err);
 		if (rc == NL_OK && stats)
@@ -291,38 +560,13 @@ static enum nl_code collect_store_answers(struct nl_collector *col, const struct
 	return rc;
 }
 
-static enum nl_code collect_bounce(struct nl_collector *col, const struct nl_reply *r,
-                                   const struct nl_message *msg, struct nl_inbound *in,
-                                   struct nl_collect_stats *stats, struct nl_error *err)
+static enum nl_code collect_count_bounces(struct nl_collector *col, const struct collect_plan *p, int64_t id,
+                                          struct nl_collect_stats *stats, struct nl_error *err)
 {
-	struct collect_bounce *map = nl_xcalloc(r->n_bounces ? r->n_bounces : 1, sizeof *map);
-	size_t n = 0;
-	enum nl_code rc = collect_map_bounces(col, r, msg, map, &n, err);
-	if (rc != NL_OK)
-		goto out;
-	int64_t id = 0;
-	if (!n) {
-		in->cls = NL_INBOUND_IGNORED;
-		in->reason = nl_xstrdup(r->n_bounces ? "bounce for mail we never sent (no delivery matches)"
-		                                     : "bounce naming no recipient");
-		rc = collect_record(col, in, &id, stats, err);
-		goto out;
-	}
-	/* the message is recorded under the first mapped delivery */
-	in->campaign = nl_xstrdup(map[0].d.campaign);
-	in->email = nl_xstrdup(map[0].d.email);
-	in->match = NL_MATCH_TOKEN;
-	const struct nl_bounce *b0 = map[0].b;
-	in->reason = nl_xasprintf("%s %s%s%s%s",
-	                          b0->hard     ? "hard"
-	                          : b0->policy ? "policy"
-	                                       : "soft",
-	                          b0->status[0] ? b0->status : "(no status)", b0->reason ? " " : "",
-	                          b0->reason ? b0->reason : "", n > 1 ? " (and more recipients)" : "");
-	rc = collect_record(col, in, &id, stats, err);
-	for (size_t i = 0; i < n && rc == NL_OK; i++) {
-		const struct nl_bounce *b = map[i].b;
-		const struct nl_delivery *d = &map[i].d;
+	enum nl_code rc = NL_OK;
+	for (size_t i = 0; i < p->n_bounces && rc == NL_OK; i++) {
+		const struct nl_bounce *b = p->bounces[i].b;
+		const struct nl_delivery *d = &p->bounces[i].d;
 		if (b->policy)
 			continue; /* about our sending, not the recipient (RELIABILITY.md §2.2) */
 		int soft = 0;
@@ -335,99 +579,35 @@ static enum nl_code collect_bounce(struct nl_collector *col, const struct nl_rep
 			free(why);
 		}
 	}
-out:
-	for (size_t i = 0; i < n; i++)
-		nl_delivery_clear(&map[i].d);
-	free(map);
 	return rc;
 }
 
-/* Applies one analysed message; `in` has source, location, hash, Message-ID, From and subject. */
-static enum nl_code collect_apply(struct nl_collector *col, const struct nl_reply *r,
-                                  const struct nl_message *msg, struct nl_inbound *in,
-                                  struct nl_collect_stats *stats, struct nl_error *err)
+/* Records the message row (`in` has source, location, hash, and the message's Message-ID, From and
+ * subject when it parsed) with what the plan decided, then its effects, in the caller's
+ * transaction. */
+static enum nl_code collect_carry_out(struct nl_collector *col, const struct collect_plan *p,
+                                      const struct nl_message *msg, struct nl_inbound *in,
+                                      struct nl_collect_stats *stats, struct nl_error *err)
 {
-	if (r->kind == NL_REPLY_BOUNCE) {
-		in->cls = NL_INBOUND_BOUNCE;
-		return collect_bounce(col, r, msg, in, stats, err);
-	}
-	struct nl_delivery d = {0};
-	enum nl_match match = NL_MATCH_NONE;
-	bool returned_only = r->kind == NL_REPLY_COMPLAINT;
-	enum nl_code rc = collect_match(col, r, msg, returned_only, &d, &match, err);
-	if (rc != NL_OK)
-		goto out;
-	in->match = match;
-	if (match != NL_MATCH_NONE) {
-		in->campaign = nl_xstrdup(d.campaign);
-		in->email = nl_xstrdup(d.email);
-	}
+	in->cls = p->cls;
+	in->match = p->match;
+	in->campaign = p->campaign;
+	in->email = p->email;
+	in->reason = p->reason;
+	in->answers = p->n_answers;
+	in->own_words = p->own_words;
+	in->contact = p->answers.contact;
+	in->unread_words = p->answers.unread_words;
 	int64_t id = 0;
-	switch (r->kind) {
-	case NL_REPLY_PERSON:
-		if (match == NL_MATCH_NONE) {
-			in->cls = NL_INBOUND_STRANGER;
-			in->reason = nl_xstrdup("no token of ours and no delivery to the sender");
-			rc = collect_record(col, in, &id, stats, err);
-			break;
-		}
-		in->cls = NL_INBOUND_ANSWER;
-		if (match == NL_MATCH_FROM && stats)
-			stats->matched_from++;
-		const struct nl_survey *survey = NULL;
-		struct nl_answers ans;
-		collect_read_answers(col, r, &d, &survey, &ans);
-		for (size_t i = 0; i < ans.count; i++)
-			in->answers += survey && ans.items[i].question < survey->n_questions;
-		in->reason =
-		    nl_xasprintf("%s%s", match == NL_MATCH_FROM ? "matched by From address only; " : "",
-		                 in->answers ? "answers read"
-		                 : survey    ? "no answers (a reply, not a respondent)"
-		                             : "the campaign has no survey");
-		rc = collect_record(col, in, &id, stats, err);
-		if (rc == NL_OK && survey)
-			rc = collect_store_answers(col, survey, &ans, msg, &d, match, id, stats, err);
-		nl_answers_free(&ans);
-		break;
-	case NL_REPLY_UNSUBSCRIBE: {
-		in->cls = NL_INBOUND_UNSUBSCRIBE;
-		const char *who = match != NL_MATCH_NONE ? d.email : msg->from_address;
-		if (!in->email && who)
-			in->email = nl_xstrdup(who);
-		in->reason = nl_xstrdup(r->reason ? r->reason : "unsubscribe request");
-		rc = collect_record(col, in, &id, stats, err);
-		if (rc == NL_OK && who)
-			rc = collect_suppress(col, who, NL_SUPPRESS_UNSUBSCRIBED, in->reason, stats, err);
-		break;
-	}
-	case NL_REPLY_COMPLAINT: {
-		in->cls = NL_INBOUND_COMPLAINT;
-		const char *who = match != NL_MATCH_NONE                    ? d.email
-		                  : r->n_bounces && r->bounces[0].recipient ? r->bounces[0].recipient
-		                                                            : NULL;
-		if (!in->email && who)
-			in->email = nl_xstrdup(who);
-		in->reason = nl_xasprintf("complaint (%s)%s", r->feedback_type ? r->feedback_type : "abuse",
-		                          who ? "" : ": names no address");
-		rc = collect_record(col, in, &id, stats, err);
-		if (rc == NL_OK && who)
-			rc = collect_suppress(col, who, NL_SUPPRESS_COMPLAINED, in->reason, stats, err);
-		break;
-	}
-	case NL_REPLY_AUTO:
-		in->cls = NL_INBOUND_AUTO_REPLY;
-		in->reason = nl_xstrdup(r->reason ? r->reason : "auto-reply");
-		rc = collect_record(col, in, &id, stats, err);
-		break;
-	case NL_REPLY_IGNORED:
-	default:
-		in->cls = NL_INBOUND_IGNORED;
-		in->reason = nl_xstrdup(r->reason ? r->reason : "report that is not a failure");
-		rc = collect_record(col, in, &id, stats, err);
-		break;
-	}
-out:
-	nl_delivery_clear(&d);
+	enum nl_code rc = collect_record(col, in, &id, stats, err);
+	if (rc == NL_OK && p->cls == NL_INBOUND_ANSWER && p->match == NL_MATCH_FROM && stats)
+		stats->matched_from++;
+	if (rc == NL_OK && p->record_answers)
+		rc = collect_store_answers(col, p, msg, id, stats, err);
+	if (rc == NL_OK && p->suppress)
+		rc = collect_suppress(col, p->suppress, p->suppress_why, p->reason, stats, err);
+	if (rc == NL_OK && p->n_bounces)
+		rc = collect_count_bounces(col, p, id, stats, err);
 	return rc;
 }
 
@@ -441,51 +621,26 @@ enum nl_code nl_collector_add(struct nl_collector *col, const char *source, cons
 		stats->seen++;
 		stats->bytes += (double)len;
 	}
+	/* the row borrows every string: from the caller, the message and the plan */
 	struct nl_inbound in = {.source = (char *)source, .location = (char *)location};
-	collect_hash(data, len, in.hash);
-	struct nl_message *msg = NULL;
-	struct nl_reply *r = NULL;
-	struct nl_error perr = {0};
-	enum nl_code prc = nl_message_parse(data, len, &msg, &perr);
-	bool known = false;
-	enum nl_code rc =
-	    nl_store_inbound_known(col->store, msg ? msg->message_id : NULL, in.hash, &known, err);
-	if (rc != NL_OK || known) {
+	struct collect_view v;
+	enum nl_code rc = collect_understand(col, data, len, NULL, true, &v, err);
+	if (rc != NL_OK || v.known) {
 		if (rc == NL_OK && stats)
 			stats->known++;
 		goto out;
 	}
-	if (prc != NL_OK) {
-		in.cls = NL_INBOUND_UNREADABLE;
-		in.reason = nl_xasprintf("unreadable: %s", perr.detail[0] ? perr.detail : nl_strerror(prc));
-		int64_t id;
-		rc = collect_record(col, &in, &id, stats, err);
-		if (rc == NL_OK && cls)
-			*cls = in.cls;
-		free(in.reason);
-		goto out;
+	memcpy(in.hash, v.hash, sizeof in.hash);
+	if (v.msg) {
+		in.message_id = v.msg->message_id;
+		in.from_address = v.msg->from_address;
+		in.subject = v.msg->subject;
 	}
-	in.message_id = msg->message_id;
-	in.from_address = msg->from_address;
-	in.subject = msg->subject;
-	struct nl_reply_options ropt = {.unsubscribe_address = col->unsubscribe_address};
-	struct nl_error rerr = {0};
-	if (nl_reply_analyse(msg, &ropt, &r, &rerr) != NL_OK) {
-		in.cls = NL_INBOUND_UNREADABLE;
-		in.reason = nl_xasprintf("cannot analyse: %s", rerr.detail);
-		int64_t id;
-		rc = collect_record(col, &in, &id, stats, err);
-	} else {
-		rc = collect_apply(col, r, msg, &in, stats, err);
-	}
+	rc = collect_carry_out(col, &v.plan, v.msg, &in, stats, err);
 	if (rc == NL_OK && cls)
 		*cls = in.cls;
-	free(in.campaign);
-	free(in.email);
-	free(in.reason);
 out:
-	nl_reply_free(r);
-	nl_message_free(msg);
+	collect_view_clear(&v);
 	return rc;
 }
 
@@ -514,6 +669,54 @@ enum nl_code nl_collector_add_failed(struct nl_collector *col, const char *sourc
 	rc = collect_record(col, &in, &id, stats, err);
 	free(in.reason);
 	return rc;
+}
+
+/* ---- Inspection: the same understanding, shown instead of recorded ---- */
+
+enum nl_code nl_collect_inspect(struct nl_store *store, const struct nl_survey *fallback_survey,
+                                const char *unsubscribe_mailto, const char *reply_to, const char *data,
+                                size_t len, struct nl_inspection *out, struct nl_error *err)
+{
+	memset(out, 0, sizeof *out);
+	struct nl_collector *col = nl_collector_new(store, unsubscribe_mailto, reply_to);
+	struct collect_view v;
+	enum nl_code rc = collect_understand(col, data, len, fallback_survey, false, &v, err);
+	if (rc == NL_OK) {
+		struct collect_plan *p = &v.plan;
+		out->cls = p->cls;
+		out->known = v.known;
+		out->match = p->match;
+		out->match_how = collect_match_how(p->match, p->match_src);
+		/* the strings move to the inspection */
+		out->reason = p->reason;
+		out->campaign = p->campaign;
+		out->email = p->email;
+		out->own_words = p->own_words;
+		out->answers = p->answers;
+		p->reason = p->campaign = p->email = p->own_words = NULL;
+		memset(&p->answers, 0, sizeof p->answers);
+		if (p->survey_is_campaigns) { /* taken from the collector, which goes now */
+			struct collect_survey *cs = collect_survey_entry(col, p->d.campaign);
+			out->survey = cs->survey;
+			cs->survey = NULL;
+		}
+	}
+	collect_view_clear(&v);
+	nl_collector_free(col);
+	return rc;
+}
+
+void nl_inspection_clear(struct nl_inspection *in)
+{
+	if (!in)
+		return;
+	free(in->reason);
+	free(in->campaign);
+	free(in->email);
+	free(in->own_words);
+	nl_survey_free(in->survey);
+	nl_answers_free(&in->answers);
+	memset(in, 0, sizeof *in);
 }
 
 /* ---- The run ---- */

@@ -2,10 +2,14 @@
  * delivery, and acted on (answers stored, addresses suppressed, bounces counted) (DESIGN.md §2, §4, §5).
  *
  * inbox → message → reply → survey answers → store.  Each message is recorded (source, location,
- * hash, class, reason) in the same transaction as what it causes, so a crash never leaves an answer
- * without its message or a message half applied; a message already known by Message-ID or content
- * hash is skipped, so collecting the same mailbox twice changes nothing.  One unreadable message is
- * recorded as such and the batch goes on; only a failing mailbox or state stops it.
+ * hash, class, reason; for a person's reply, an unsubscribe or an auto-reply also its own words,
+ * and for a reply the request to be contacted in words and whether words were left unread) in the
+ * same transaction as what it causes, so a crash never leaves an answer without its message or a
+ * message half applied; a message already known by Message-ID or content hash is skipped, so
+ * collecting the same mailbox twice changes nothing.  One unreadable message is recorded as such
+ * and the batch goes on; only a failing mailbox or state stops it.  Answers are stored with their
+ * level (answers.h): sure ones readable and tallied, likely ones with their proposed value for the
+ * coach to confirm, unreadable ones with their sentence; each with the rule that read it.
  */
 #ifndef NL_COLLECT_H
 #define NL_COLLECT_H
@@ -14,9 +18,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "answers.h"
 #include "config.h"
 #include "error.h"
 #include "store.h"
+#include "survey.h"
 
 /* What a run did; every message seen lands in exactly one of the class counters or `known`. */
 struct nl_collect_stats {
@@ -52,6 +58,39 @@ enum nl_code nl_collector_add(struct nl_collector *col, const char *source, cons
 enum nl_code nl_collector_add_failed(struct nl_collector *col, const char *source, const char *location,
                                      const char *reason, struct nl_collect_stats *stats,
                                      struct nl_error *err);
+
+/* ---- Inspection (`mailer inspect`): what collect would make of one message, recorded nowhere ---- */
+
+struct nl_inspection {
+	enum nl_inbound_class cls; /* the class collect would record */
+	char *reason;              /* owned; why, as collect would record it */
+	bool known;                /* the state already has this message: collect would skip it */
+	enum nl_match match;
+	/* static; "token in the plus-address", "Message-ID reference", "mailto subject", "token in the
+	 * returned original" (bounces, complaints), "From address", or NULL when nothing matched */
+	const char *match_how;
+	char *campaign;  /* owned; the matched campaign, or NULL */
+	char *email;     /* owned; the subscriber (or the address an unsubscribe names), or NULL */
+	char *own_words; /* owned; as collect would store them (store.h), NULL when it keeps none */
+	/* owned; the matched campaign's survey, which the answers' question indexes refer to; NULL
+	 * when no campaign matched (then the answers, if any, were read with fallback_survey) or the
+	 * campaign has none */
+	struct nl_survey *survey;
+	struct nl_answers answers; /* owned; with contact and unread_words */
+};
+
+/* Shows what nl_collector_add would make of one raw message (untrusted), through the same code:
+ * classification, matching against `store` (borrowed, only read; NULL: nothing matches, and a
+ * person's message is a reply matched to nobody rather than a stranger), the campaign's survey,
+ * the readers.  A person's message that matches no campaign is read with `fallback_survey` (may be
+ * NULL), which collect itself never does.  `unsubscribe_mailto` and `reply_to` as for
+ * nl_collector_new.  A message that does not parse is NL_INBOUND_UNREADABLE with the reason.  *out
+ * is filled (free with nl_inspection_clear) on NL_OK; returns NL_OK or the state's NL_ERR_STATE /
+ * NL_ERR_LOCKED. */
+enum nl_code nl_collect_inspect(struct nl_store *store, const struct nl_survey *fallback_survey,
+                                const char *unsubscribe_mailto, const char *reply_to, const char *data,
+                                size_t len, struct nl_inspection *out, struct nl_error *err);
+void nl_inspection_clear(struct nl_inspection *in); /* NULL accepted */
 
 struct nl_collect_options {
 	const char *url; /* the source: [inbox] url, or "maildir:DIR" / "mbox:FILE" from the command line */

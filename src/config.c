@@ -51,6 +51,7 @@ void nl_config_defaults(struct nl_config *cfg, const char *base_dir)
 	cfg->articles = nl_path_relative_to(anchor, "articles");
 	cfg->reports = nl_path_relative_to(anchor, "reports");
 	cfg->report_after = 7 * 86400L;
+	cfg->stale_lock = 12 * 3600L;
 	char *outbox = nl_path_relative_to(anchor, "outbox");
 	cfg->smtp_url = nl_xasprintf("outbox:%s", outbox);
 	free(outbox);
@@ -175,6 +176,9 @@ static const char *config_newsletter(struct nl_config *cfg, const char *key, con
 	else if (!strcmp(key, "report_after")) {
 		if (!nl_config_parse_duration(value, &cfg->report_after))
 			return "expected a duration such as 7d, 12h or 30m";
+	} else if (!strcmp(key, "stale_lock")) {
+		if (!nl_config_parse_duration(value, &cfg->stale_lock) || cfg->stale_lock <= 0)
+			return "expected a duration such as 12h or 30m";
 	} else
 		return "unknown key";
 	return NULL;

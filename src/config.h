@@ -29,6 +29,7 @@ struct nl_config {
 	char *reports;            /* directory, default "reports" */
 	char *report_to;          /* optional address for the closing report */
 	long report_after;        /* seconds after sending that collection closes, default 7 days */
+	long stale_lock;          /* a run holding the lock longer is reported as hung, default 12 h */
 	/* [smtp] */
 	char *smtp_url; /* default "outbox:outbox" */
 	char *smtp_user;

@@ -3,12 +3,16 @@
  * Two jobs (DESIGN.md §4, issue 4):
  *  - classification: bounce (RFC 3464 and non-standard, see dsn.c), complaint (RFC 5965 ARF),
  *    read receipt (RFC 8098 MDN, ignored), auto-reply (RFC 3834 Auto-Submitted, X-Autoreply,
- *    Precedence, vacation subjects), unsubscribe request, or a person's reply; plus the candidate
+ *    Precedence, vacation subjects), unsubscribe request (a command, or a request in prose:
+ *    unsubscribe.c), or a person's reply; plus the candidate
  *    tokens (plus-address, our Message-ID in In-Reply-To/References, the mailto answer subject);
  *  - quote detection: which lines of a person's reply are the quoted original: ">" quoting,
- *    "On … wrote:" headers (also wrapped over up to four lines and in many languages), Outlook
- *    From:/Sent:/To:/Subject: blocks, "-----Original Message-----" and underscore separators, RFC 3676
- *    "-- " signatures, "Sent from my iPhone" lines and "Regards,"-style sign-offs.
+ *    "On … wrote:" headers (also wrapped over up to four lines), Outlook From:/Sent:/To:/Subject:
+ *    blocks, "-----Original Message-----" and underscore separators, RFC 3676 "-- " signatures,
+ *    "Sent from my iPhone" lines and "Regards,"-style sign-offs.  The words clients write for these
+ *    are data tables (reply_wrote, reply_fields, reply_mobile_prefix, …) covering the twelve
+ *    languages of issue 12 (en fr de es pt it nl pl ru uk tr ja) and a few more, matched ignoring
+ *    case in Latin, Greek and Cyrillic (reply_fold).
  *
  * Everything is a single pass over the lines with a bounded look-around (at most a few lines, and only
  * on lines shorter than LINE_CHECK_MAX), so time is linear in the input: no regular expressions.
@@ -27,6 +31,7 @@
 
 #include "buf.h"
 #include "dsn.h"
+#include "unsubscribe.h"
 #include "util.h"
 
 /* Lines longer than this are never quote headers, separators or signatures (keeps checks O(1)). */
@@ -42,15 +47,18 @@ enum reply_role {
 	ROLE_HIDDEN, /* the unprefixed original below a header */
 };
 
+/* One per line of the body, so kept small (32 bytes): a 25 MB body of empty lines is 25 million of
+ * them.  A line is shorter than NL_MESSAGE_MAX_SIZE, so 32-bit lengths hold it. */
 struct reply_ln {
-	const char *raw; /* the line without its line end */
-	size_t rawlen;
+	const char *raw;  /* the line without its line end */
 	const char *text; /* after the quote markers */
-	size_t len;
-	unsigned depth; /* number of '>' markers */
+	uint32_t rawlen;
+	uint32_t len;
+	uint32_t depth; /* number of '>' markers */
 	bool blank;     /* only white space (after the markers) */
-	enum reply_role role;
+	uint8_t role;   /* enum reply_role */
 };
+_Static_assert(sizeof(struct reply_ln) <= 32, "one struct reply_ln per body line: keep it small");
 
 /* ---- small text helpers ---- */
 
@@ -133,12 +141,86 @@ static size_t reply_count_words(struct nl_span s)
 	return words;
 }
 
-/* True if the span equals one of the NULL-terminated list, ignoring ASCII case. */
+/* ---- case-insensitive matching beyond ASCII ---- */
+
+/* The words matched against the tables below (quote-header verbs, header field names, mobile
+ * footers, sign-offs) are in Latin, Greek and Cyrillic scripts, or in Japanese and Chinese, which
+ * have no case.  So lower-casing ASCII, Latin-1, Latin Extended-A, Greek and Cyrillic is enough
+ * ("От:" is "от:", "WYSŁANO" is "wysłano"); Turkish İ and ı both become i, so "yazdı" matches
+ * "YAZDI".  Every character kept is 1 or 2 bytes long, so folded text is never longer. */
+#define REPLY_FOLD_MAX 64 /* longest table entry, in bytes */
+
+static uint32_t reply_lower_cp(uint32_t c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c + 32;
+	if (c < 0x80)
+		return c;
+	if (c >= 0xC0 && c <= 0xDE && c != 0xD7)
+		return c + 0x20;
+	if (c == 0x130 || c == 0x131)
+		return 'i';
+	if ((c >= 0x100 && c <= 0x137) || (c >= 0x14A && c <= 0x177))
+		return c | 1; /* pairs: upper even, lower odd */
+	if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E))
+		return (c & 1) ? c + 1 : c; /* pairs: upper odd, lower even */
+	if (c == 0x178)
+		return 0xFF;
+	if (c >= 0x391 && c <= 0x3A9 && c != 0x3A2)
+		return c + 0x20;
+	if (c >= 0x400 && c <= 0x40F)
+		return c + 0x50;
+	if (c >= 0x410 && c <= 0x42F)
+		return c + 0x20;
+	if ((c >= 0x460 && c <= 0x481) || (c >= 0x48A && c <= 0x4BF))
+		return c | 1; /* Ѡ…, Ґ… */
+	return c;
+}
+
+/* Writes s[0..n) lower-cased (above) to dst, which has room for n bytes and may be s itself;
+ * returns the length written (at most n).  Other bytes, invalid ones included, are copied. */
+static size_t reply_fold(char *dst, const char *s, size_t n)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < n;) {
+		unsigned char b = (unsigned char)s[i];
+		if (b >= 0xC2 && b <= 0xDF && i + 1 < n && ((unsigned char)s[i + 1] & 0xC0) == 0x80) {
+			uint32_t c =
+			    reply_lower_cp(((uint32_t)(b & 0x1F) << 6) | ((unsigned char)s[i + 1] & 0x3F));
+			if (c < 0x80) {
+				dst[o++] = (char)c;
+			} else {
+				dst[o++] = (char)(0xC0 | (c >> 6));
+				dst[o++] = (char)(0x80 | (c & 0x3F));
+			}
+			i += 2;
+		} else {
+			dst[o++] = (char)(b < 0x80 ? reply_lower_cp(b) : b);
+			i++;
+		}
+	}
+	return o;
+}
+
+/* A table entry folded into buf (REPLY_FOLD_MAX bytes; longer entries are cut). */
+static size_t reply_fold_entry(char *buf, const char *entry)
+{
+	size_t n = strlen(entry);
+	return reply_fold(buf, entry, n < REPLY_FOLD_MAX ? n : REPLY_FOLD_MAX);
+}
+
+/* True if the span equals one of the NULL-terminated list, ignoring case (reply_fold). */
 static bool reply_in_list(struct nl_span s, const char *const *list)
 {
-	for (size_t i = 0; list[i]; i++)
-		if (nl_span_ieq(s, list[i]))
+	char a[2 * REPLY_FOLD_MAX], b[REPLY_FOLD_MAX];
+	if (s.len > sizeof a)
+		return false; /* folding at most halves a length: longer than any entry */
+	size_t an = reply_fold(a, s.ptr, s.len);
+	for (size_t i = 0; list[i]; i++) {
+		size_t bn = reply_fold_entry(b, list[i]);
+		if (an == bn && memcmp(a, b, an) == 0)
 			return true;
+	}
 	return false;
 }
 
@@ -210,51 +292,142 @@ static struct nl_span reply_ln_span(const struct reply_ln *ln)
 
 /* ---- quote headers ("On … wrote:") ---- */
 
-/* Words a quote header ends with (before an optional ':'), lower-case ASCII or UTF-8 as written. */
+/* Words a quote header ends with (before an optional ':'), in any case (reply_fold), by language:
+ * "On … wrote:", fr "Le … a écrit :", de "Am … schrieb …:", es "El … escribió:", pt "Em …
+ * escreveu:", it "Il … ha scritto:", nl "Op … schreef …:" / "… het volgende geschreven:", pl "W
+ * dniu … pisze:" / "… napisał(a):", ru "… написал(а):" / "пишет:", uk "… пише:" / "написав(ла):",
+ * tr "… tarihinde … şunu yazdı:", ja "…のメッセージ:" / "…に … は書きました:", and a few more.  A
+ * verb must follow a space or punctuation, except one in Japanese or Chinese (a 3-byte first
+ * character), which may be glued to the name ("Career Coachのメッセージ:"). */
 static const char *const reply_wrote[] = {
-    "wrote",    "writes",     "said",       "a écrit",    "a ecrit",   "schrieb",  "hat geschrieben",
-    "escribió", "escribio",   "ha escrito", "ha scritto", "scrisse",   "schreef",  "heeft geschreven",
-    "escreveu", "napisał",    "napisała",   "napisał(a)", "napisal",   "napisala", "написал",
-    "написала", "написал(а)", "пишет",      "skrev",      "kirjoitti", "írta",     "irta",
-    "yazdı",    "a scris",    "έγραψε",     "写道",       "寫道",      "wrote on", "skriver",
-    "napsal",   "napísal",    NULL,
+    /* en */ "wrote",
+    "writes",
+    "said",
+    "wrote on",
+    /* fr */ "a écrit",
+    "a ecrit",
+    /* de */ "schrieb",
+    "geschrieben",
+    /* es */ "escribió",
+    "escribio",
+    "ha escrito",
+    /* pt */ "escreveu",
+    /* it */ "ha scritto",
+    "scrisse",
+    /* nl */ "schreef",
+    "geschreven",
+    /* pl */ "napisał",
+    "napisała",
+    "napisał(a)",
+    "napisał(-a)",
+    "napisal",
+    "napisala",
+    "pisze",
+    /* ru */ "написал",
+    "написала",
+    "написал(а)",
+    "написал(-а)",
+    "пишет",
+    /* uk */ "пише",
+    "написав",
+    "написав(ла)",
+    "написав(-ла)",
+    /* tr ("şunu yazdı", "şunları yazdı") */ "yazdı",
+    /* ja */ "のメッセージ",
+    "のメール",
+    "書きました",
+    /* others */ "skrev",
+    "skriver",
+    "kirjoitti",
+    "írta",
+    "irta",
+    "a scris",
+    "έγραψε",
+    "napsal",
+    "napísal",
+    "写道",
+    "寫道",
+    NULL,
 };
 
-/* Lower-case words a wrapped header's first line may start with. */
+/* Verbs written before the name, the header then ending with the name and a colon: de "Am … um
+ * 09:00 schrieb Career Notes:", nl "Op … schreef Career Notes:", sv/da/no "Den … skrev …:". */
+static const char *const reply_wrote_before_name[] = {"schrieb", "schreef", "skrev", NULL};
+
+/* Words a wrapped header's first line may start with ("Wiadomość napisana przez …" is Apple Mail in
+ * Polish). */
 static const char *const reply_lead[] = {
-    "on", "le",   "am",  "el", "il",      "in",      "op",    "em",
-    "w",  "dnia", "den", "da", "quoting", "citando", "zitat", NULL,
+    "on",   "le",        "am",  "el", "il",      "in",      "op",    "em", "w",
+    "dnia", "wiadomość", "den", "da", "quoting", "citando", "zitat", NULL,
 };
 
 static bool reply_ends_with_wrote(struct nl_span t)
 {
+	/* only the tail is folded: the verbs are short */
+	char a[2 * REPLY_FOLD_MAX + 4], b[REPLY_FOLD_MAX];
+	size_t start = t.len > 2 * REPLY_FOLD_MAX ? t.len - 2 * REPLY_FOLD_MAX : 0;
+	/* from a whole character: at most three continuation bytes back (a run of stray ones stays
+	 * cut, within the buffer's four spare bytes) */
+	for (int k = 0; k < 3 && start > 0 && ((unsigned char)t.ptr[start] & 0xC0) == 0x80; k++)
+		start--;
+	size_t an = reply_fold(a, t.ptr + start, t.len - start);
 	for (size_t i = 0; reply_wrote[i]; i++) {
-		const char *w = reply_wrote[i];
-		size_t n = strlen(w);
-		if (t.len < n || nl_ascii_ncasecmp(t.ptr + t.len - n, w, n) != 0)
+		size_t n = reply_fold_entry(b, reply_wrote[i]);
+		if (n == 0 || an < n || memcmp(a + an - n, b, n) != 0)
 			continue;
+		if ((unsigned char)b[0] >= 0xE0)
+			return true; /* Japanese, Chinese */
 		/* the verb must be a whole word */
-		if (t.len == n || !reply_is_alpha(t.ptr[t.len - n - 1]))
+		char prev = an > n ? a[an - n - 1] : start > 0 ? t.ptr[start - 1] : ' ';
+		if (!reply_is_alpha(prev))
 			return true;
 	}
 	return false;
 }
 
-/* A line that may start a quote header: a lead word ("On", "Le", "Am", …) — strong — or a digit
- * near the start (dates: "2017-11-24 16:32 …", "ср, 30 апр. …") — weak. */
-static int reply_header_start(struct nl_span s)
+/* How a line may start a quote header, weakest first: a digit near the start; a date at the start,
+ * after at most a weekday (a digit first, then a year or a time within 40 bytes: "2017-11-24 16:32
+ * …", "пн, 30.11.2026 в 09:00, …", "2026年11月30日(月) 9:00 …"); a lead word ("On", "Le", "Am", …).
+ * A wrapped header's last line has a digit only by chance ("replies+4x…@example.test> пише:"). */
+enum reply_start { START_NONE = 0, START_DIGIT, START_DATE, START_LEAD };
+
+static bool reply_dated(struct nl_span s)
+{
+	size_t i = 0;
+	while (i < s.len && i < 16 && reply_is_alpha(s.ptr[i]))
+		i++; /* "пн", "Pzt", "lun" */
+	if (i > 0)
+		while (i < s.len && (s.ptr[i] == '.' || s.ptr[i] == ',' || s.ptr[i] == ' '))
+			i++;
+	if (i >= s.len || !reply_is_digit(s.ptr[i]))
+		return false;
+	size_t end = s.len < i + 40 ? s.len : i + 40, run = 0;
+	for (size_t k = i; k < end; k++) {
+		run = reply_is_digit(s.ptr[k]) ? run + 1 : 0;
+		if (run == 4)
+			return true; /* a year */
+		if (s.ptr[k] == ':' && k > i && reply_is_digit(s.ptr[k - 1]) && k + 2 < s.len &&
+		    reply_is_digit(s.ptr[k + 1]) && reply_is_digit(s.ptr[k + 2]))
+			return true; /* a time */
+	}
+	return false;
+}
+
+static enum reply_start reply_header_start(struct nl_span s)
 {
 	size_t w = 0;
-	while (w < s.len && reply_is_alpha(s.ptr[w]) && (unsigned char)s.ptr[w] < 0x80)
+	while (w < s.len && w < 2 * REPLY_FOLD_MAX && reply_is_alpha(s.ptr[w]))
 		w++;
 	if (w > 0 && w < s.len && (s.ptr[w] == ' ' || s.ptr[w] == ',')) {
 		struct nl_span word = {s.ptr, w};
 		if (reply_in_list(word, reply_lead))
-			return 2;
+			return START_LEAD;
 	}
+	if (reply_dated(s))
+		return START_DATE;
 	if (reply_has_digit(s, 40))
-		return 1;
-	return 0;
+		return START_DIGIT;
+	return START_NONE;
 }
 
 /* Ends with ':' or the full-width '：' (U+FF1A, Chinese and Japanese clients). */
@@ -264,8 +437,21 @@ static bool reply_ends_colon(struct nl_span t)
 	       (t.len >= 3 && memcmp(t.ptr + t.len - 3, "\xEF\xBC\x9A", 3) == 0);
 }
 
-/* Does the joined text of lines [s, e] (all unquoted, non-blank) read as a quote header? */
-static bool reply_header_text(const struct reply_ln *v, size_t s, size_t e)
+/* Does the folded text t have the table entry w as a whole word? */
+static bool reply_has_word(struct nl_span t, const char *w)
+{
+	char b[REPLY_FOLD_MAX];
+	size_t n = reply_fold_entry(b, w);
+	for (size_t i = 0; n > 0 && i + n <= t.len; i++)
+		if (memcmp(t.ptr + i, b, n) == 0 && (i == 0 || !reply_is_alpha(t.ptr[i - 1])) &&
+		    (i + n == t.len || !reply_is_alpha(t.ptr[i + n])))
+			return true;
+	return false;
+}
+
+/* Does the joined text of lines [s, e] (all unquoted, non-blank) read as a quote header?  lead:
+ * line s starts with a lead word. */
+static bool reply_header_text(const struct reply_ln *v, size_t s, size_t e, bool lead)
 {
 	char buf[HEADER_SPAN * LINE_CHECK_MAX + HEADER_SPAN];
 	size_t n = 0;
@@ -292,12 +478,22 @@ static bool reply_header_text(const struct reply_ln *v, size_t s, size_t e)
 	if (reply_ends_with_wrote(t))
 		return digit || at;
 	/* Gmail in some languages has no verb: "ср, 30 апр. 2025 г. в 15:19, John <j@x.com>:" */
-	return colon && at && digit;
+	if (colon && at && digit)
+		return true;
+	/* "Am 30.11.2026 um 09:00 schrieb Career Notes:": the verb before the name, after a lead word */
+	if (!colon || !digit || !lead)
+		return false;
+	t.len = reply_fold(buf, t.ptr, t.len);
+	for (size_t i = 0; reply_wrote_before_name[i]; i++)
+		if (reply_has_word(t, reply_wrote_before_name[i]))
+			return true;
+	return false;
 }
 
 /* If line e ends a quote header, returns its first line in *start.  Of the possible first lines
  * (up to HEADER_SPAN lines up, none of them ending a sentence), the farthest with a lead word wins,
- * else the nearest with a date; so an answer line just above a header is never swallowed. */
+ * else the nearest starting with a date, else the nearest with a digit; so an answer line just
+ * above a header is never swallowed, and a header wrapped before its address is seen whole. */
 static bool reply_find_header(const struct reply_ln *v, size_t e, size_t *start)
 {
 	struct nl_span last = reply_ln_span(&v[e]);
@@ -305,7 +501,7 @@ static bool reply_find_header(const struct reply_ln *v, size_t e, size_t *start)
 		return false;
 	if (!reply_ends_colon(last) && !reply_ends_with_wrote(last))
 		return false;
-	size_t weak = SIZE_MAX, strong = SIZE_MAX;
+	size_t digit = SIZE_MAX, date = SIZE_MAX, lead = SIZE_MAX;
 	for (size_t k = 0; k < HEADER_SPAN && k <= e; k++) {
 		size_t s = e - k;
 		if (v[s].blank || v[s].depth != v[e].depth || v[s].role != ROLE_OWN)
@@ -314,23 +510,21 @@ static bool reply_find_header(const struct reply_ln *v, size_t e, size_t *start)
 		if (k > 0 && (t.len > 200 || t.ptr[t.len - 1] == '.' || t.ptr[t.len - 1] == '!' ||
 		              t.ptr[t.len - 1] == '?'))
 			break;
-		int st = reply_header_start(t);
-		if (st == 0 || !reply_header_text(v, s, e))
+		enum reply_start st = reply_header_start(t);
+		if (st == START_NONE || !reply_header_text(v, s, e, st == START_LEAD))
 			continue;
-		if (st == 2)
-			strong = s;
-		else if (weak == SIZE_MAX)
-			weak = s;
+		if (st == START_LEAD)
+			lead = s;
+		else if (st == START_DATE && date == SIZE_MAX)
+			date = s;
+		else if (st == START_DIGIT && digit == SIZE_MAX)
+			digit = s;
 	}
-	if (strong != SIZE_MAX) {
-		*start = strong;
-		return true;
-	}
-	if (weak != SIZE_MAX) {
-		*start = weak;
-		return true;
-	}
-	return false;
+	size_t best = lead != SIZE_MAX ? lead : date != SIZE_MAX ? date : digit;
+	if (best == SIZE_MAX)
+		return false;
+	*start = best;
+	return true;
 }
 
 /* ---- header blocks (Outlook "From:/Sent:/To:/Subject:") ---- */
@@ -344,30 +538,127 @@ enum reply_field {
 	FIELD_CC = 16
 };
 
-static const char *const reply_f_from[] = {"from",   "de",        "von",      "van", "da",
-                                           "fra",    "od",        "från",     "от",  "lähettäjä",
-                                           "feladó", "remitente", "mittente", NULL};
-static const char *const reply_f_date[] = {
-    "sent",       "date",       "datum",     "dato",    "data",       "envoyé",  "envoyé le",
-    "envoye le",  "gesendet",   "verzonden", "inviato", "enviado",    "enviada", "enviado el",
-    "sendt",      "skickat",    "wysłano",   "wysłane", "отправлено", "дата",    "lähetetty",
-    "päivämäärä", "message du", "sent at",   "küldve",  "dátum",      NULL};
-static const char *const reply_f_to[] = {"to",      "à",
-                                         "À",       "a",
-                                         "an",      "aan",
-                                         "til",     "para",
-                                         "do",      "till",
-                                         "кому",    "vastaanottaja",
-                                         "címzett", "destinataire",
-                                         "per",     NULL};
-static const char *const reply_f_subject[] = {
-    "subject", "objet", "sujet", "betreff", "onderwerp", "oggetto", "asunto", "assunto",
-    "emne",    "ämne",  "temat", "тема",    "aihe",      "tárgy",   "tema",   NULL};
-static const char *const reply_f_cc[] = {"cc",   "copie à", "copie", "kopie", "copia",
-                                         "kopi", "kopia",   "копия", "bcc",   NULL};
+/* The field names mail clients write in a header block, in any case (reply_fold), by language. */
+static const struct reply_field_name {
+	const char *name;
+	enum reply_field field;
+} reply_fields[] = {
+    /* en */
+    {"from", FIELD_FROM},
+    {"sent", FIELD_DATE},
+    {"sent at", FIELD_DATE},
+    {"date", FIELD_DATE},
+    {"to", FIELD_TO},
+    {"subject", FIELD_SUBJECT},
+    {"cc", FIELD_CC},
+    {"bcc", FIELD_CC},
+    /* fr "De :/Envoyé :/À :/Objet :" */
+    {"de", FIELD_FROM},
+    {"envoyé", FIELD_DATE},
+    {"envoyé le", FIELD_DATE},
+    {"envoye le", FIELD_DATE},
+    {"message du", FIELD_DATE},
+    {"à", FIELD_TO},
+    {"destinataire", FIELD_TO},
+    {"objet", FIELD_SUBJECT},
+    {"sujet", FIELD_SUBJECT},
+    {"copie", FIELD_CC},
+    {"copie à", FIELD_CC},
+    /* de "Von:/Gesendet:/An:/Betreff:" */
+    {"von", FIELD_FROM},
+    {"gesendet", FIELD_DATE},
+    {"datum", FIELD_DATE},
+    {"an", FIELD_TO},
+    {"betreff", FIELD_SUBJECT},
+    {"kopie", FIELD_CC},
+    /* es "De:/Enviado:/Para:/Asunto:" */
+    {"enviado", FIELD_DATE},
+    {"enviado el", FIELD_DATE},
+    {"fecha", FIELD_DATE},
+    {"para", FIELD_TO},
+    {"asunto", FIELD_SUBJECT},
+    {"copia", FIELD_CC},
+    {"remitente", FIELD_FROM},
+    /* pt "De:/Enviada em:/Para:/Assunto:" */
+    {"enviada", FIELD_DATE},
+    {"enviada em", FIELD_DATE},
+    {"enviado em", FIELD_DATE},
+    {"data", FIELD_DATE},
+    {"assunto", FIELD_SUBJECT},
+    /* it "Da:/Inviato:/A:/Oggetto:" */
+    {"da", FIELD_FROM},
+    {"mittente", FIELD_FROM},
+    {"inviato", FIELD_DATE},
+    {"a", FIELD_TO},
+    {"per", FIELD_TO},
+    {"oggetto", FIELD_SUBJECT},
+    /* nl "Van:/Verzonden:/Aan:/Onderwerp:" */
+    {"van", FIELD_FROM},
+    {"verzonden", FIELD_DATE},
+    {"aan", FIELD_TO},
+    {"onderwerp", FIELD_SUBJECT},
+    /* pl "Od:/Wysłano:/Do:/Temat:" */
+    {"od", FIELD_FROM},
+    {"wysłano", FIELD_DATE},
+    {"wysłane", FIELD_DATE},
+    {"do", FIELD_TO},
+    {"temat", FIELD_SUBJECT},
+    {"dw", FIELD_CC},
+    {"kopia", FIELD_CC},
+    /* ru "От:/Отправлено:/Кому:/Тема:" */
+    {"от", FIELD_FROM},
+    {"отправлено", FIELD_DATE},
+    {"дата", FIELD_DATE},
+    {"кому", FIELD_TO},
+    {"тема", FIELD_SUBJECT},
+    {"копия", FIELD_CC},
+    /* uk "Від:/Надіслано:/Кому:/Тема:" */
+    {"від", FIELD_FROM},
+    {"надіслано", FIELD_DATE},
+    {"відправлено", FIELD_DATE},
+    {"копія", FIELD_CC},
+    /* tr "Kimden:/Gönderildi:/Kime:/Konu:" */
+    {"kimden", FIELD_FROM},
+    {"gönderen", FIELD_FROM},
+    {"gönderildi", FIELD_DATE},
+    {"gönderilme tarihi", FIELD_DATE},
+    {"tarih", FIELD_DATE},
+    {"kime", FIELD_TO},
+    {"konu", FIELD_SUBJECT},
+    {"bilgi", FIELD_CC},
+    /* ja "差出人:/送信日時:/宛先:/件名:" */
+    {"差出人", FIELD_FROM},
+    {"送信者", FIELD_FROM},
+    {"送信日時", FIELD_DATE},
+    {"日付", FIELD_DATE},
+    {"宛先", FIELD_TO},
+    {"件名", FIELD_SUBJECT},
+    /* da, no, sv, fi, hu */
+    {"fra", FIELD_FROM},
+    {"från", FIELD_FROM},
+    {"lähettäjä", FIELD_FROM},
+    {"feladó", FIELD_FROM},
+    {"dato", FIELD_DATE},
+    {"sendt", FIELD_DATE},
+    {"skickat", FIELD_DATE},
+    {"lähetetty", FIELD_DATE},
+    {"päivämäärä", FIELD_DATE},
+    {"küldve", FIELD_DATE},
+    {"dátum", FIELD_DATE},
+    {"til", FIELD_TO},
+    {"till", FIELD_TO},
+    {"vastaanottaja", FIELD_TO},
+    {"címzett", FIELD_TO},
+    {"emne", FIELD_SUBJECT},
+    {"ämne", FIELD_SUBJECT},
+    {"aihe", FIELD_SUBJECT},
+    {"tárgy", FIELD_SUBJECT},
+    {"tema", FIELD_SUBJECT},
+    {"kopi", FIELD_CC},
+};
 
-/* If the line starts with a header field name and a colon ("From:", "*Sent:*", "   De : "),
- * returns its class. */
+/* If the line starts with a header field name and a colon ("From:", "*Sent:*", "   De : ",
+ * "件名："), returns its class. */
 static enum reply_field reply_field_of(struct nl_span s)
 {
 	if (s.len == 0 || s.len > LINE_CHECK_MAX)
@@ -377,8 +668,8 @@ static enum reply_field reply_field_of(struct nl_span s)
 		p++;
 	const char *name = p;
 	const char *colon = NULL;
-	for (const char *q = p; q < end && q - p < 24; q++) {
-		if (*q == ':') {
+	for (const char *q = p; q < end && q - p < 40; q++) {
+		if (*q == ':' || (end - q >= 3 && memcmp(q, "\xEF\xBC\x9A", 3) == 0)) {
 			colon = q;
 			break;
 		}
@@ -391,16 +682,13 @@ static enum reply_field reply_field_of(struct nl_span s)
 	f = reply_trim(f.ptr, f.len);
 	if (f.len == 0)
 		return FIELD_NONE;
-	if (reply_in_list(f, reply_f_from))
-		return FIELD_FROM;
-	if (reply_in_list(f, reply_f_date))
-		return FIELD_DATE;
-	if (reply_in_list(f, reply_f_to))
-		return FIELD_TO;
-	if (reply_in_list(f, reply_f_subject))
-		return FIELD_SUBJECT;
-	if (reply_in_list(f, reply_f_cc))
-		return FIELD_CC;
+	char a[40], b[REPLY_FOLD_MAX];
+	size_t an = reply_fold(a, f.ptr, f.len); /* f.len < 40 */
+	for (size_t i = 0; i < sizeof reply_fields / sizeof reply_fields[0]; i++) {
+		size_t bn = reply_fold_entry(b, reply_fields[i].name);
+		if (an == bn && memcmp(a, b, an) == 0)
+			return reply_fields[i].field;
+	}
 	return FIELD_NONE;
 }
 
@@ -493,6 +781,7 @@ static const char *const reply_mobile_prefix[] = {
     "gesendet mit ",
     "enviado desde mi ",
     "enviado do meu ",
+    "enviado a partir do meu ",
     "enviado desde ",
     "inviato da ",
     "inviato dal mio ",
@@ -503,6 +792,8 @@ static const char *const reply_mobile_prefix[] = {
     "wysłano z ",
     "отправлено с ",
     "отправлено из ",
+    "надіслано з ",
+    "відправлено з ",
     "skickat från min ",
     "sendt fra min ",
     "lähetetty ",
@@ -510,16 +801,57 @@ static const char *const reply_mobile_prefix[] = {
     NULL,
 };
 
-/* "Sent from my iPhone", "Get Outlook for iOS<https://…>", "Von meinem iPhone gesendet": a short
- * line with no sentence punctuation inside. */
+/* Footers that name the device first: tr "iPhone'umdan gönderildi", "Galaxy'imden gönderildi",
+ * ja "iPhoneから送信", "Galaxyから送信", "Android端末から送信".  A line ending with one of these and
+ * naming a device or app in the words before it. */
+static const char *const reply_mobile_suffix[] = {
+    " gönderildi", "から送信", "から送信しました", "より送信", " gesendet", NULL,
+};
+static const char *const reply_mobile_device[] = {
+    "iphone",  "ipad",  "galaxy", "samsung", "android", "pixel", "huawei", "xiaomi",
+    "outlook", "yahoo", "mobil",  "cihaz",   "携帯",    "端末",  NULL,
+};
+
+/* Does the folded text (n bytes) start with (or, at_end, end with) the table entry w, folded? */
+static bool reply_fold_affix(const char *folded, size_t n, const char *w, bool at_end)
+{
+	char b[REPLY_FOLD_MAX];
+	size_t bn = reply_fold_entry(b, w);
+	return bn > 0 && bn <= n && memcmp(at_end ? folded + n - bn : folded, b, bn) == 0;
+}
+
+static bool reply_mobile_words(struct nl_span s)
+{
+	char a[101];
+	size_t n = reply_fold(a, s.ptr, s.len); /* s.len <= 100 */
+	a[n] = 0;
+	for (size_t i = 0; reply_mobile_prefix[i]; i++)
+		if (reply_fold_affix(a, n, reply_mobile_prefix[i], false))
+			return true;
+	for (size_t i = 0; reply_mobile_suffix[i]; i++) {
+		if (!reply_fold_affix(a, n, reply_mobile_suffix[i], true))
+			continue;
+		char b[REPLY_FOLD_MAX + 1];
+		struct nl_span head = {a, n - reply_fold_entry(b, reply_mobile_suffix[i])};
+		if (reply_count_words(head) > 4)
+			return false;
+		for (size_t k = 0; reply_mobile_device[k]; k++) {
+			b[reply_fold_entry(b, reply_mobile_device[k])] = 0;
+			if (strstr(a, b))
+				return true;
+		}
+		return false;
+	}
+	return false;
+}
+
+/* "Sent from my iPhone", "Get Outlook for iOS<https://…>", "Von meinem iPhone gesendet",
+ * "Отправлено с iPhone", "iPhoneから送信": a short line with no sentence punctuation inside. */
 static bool reply_mobile_sig(struct nl_span s)
 {
 	if (s.len < 8 || s.len > 100)
 		return false;
-	bool hit = false;
-	for (size_t i = 0; reply_mobile_prefix[i] && !hit; i++)
-		hit = reply_starts(s, reply_mobile_prefix[i]);
-	if (!hit)
+	if (!reply_mobile_words(s))
 		return false;
 	/* drop a trailing "<url>" or "(url)" */
 	struct nl_span t = s;
@@ -897,6 +1229,7 @@ static void reply_split_from(const char *body, size_t len, const char *sender, s
 		out[i].text = own ? v[i].raw : v[i].text;
 		out[i].len = own ? v[i].rawlen : v[i].len;
 		out[i].quoted = !own;
+		out[i].marked = v[i].depth > 0;
 	}
 	free(v);
 	*lines = out;
@@ -1305,6 +1638,9 @@ static char *reply_auto_reason(const struct nl_message *msg)
 	return NULL;
 }
 
+/* How much of a sentence a reason quotes. */
+#define REPLY_REASON_SENTENCE_MAX 200
+
 static bool reply_addr_eq(const char *a, const char *b)
 {
 	return a && b && nl_ascii_casecmp(a, b) == 0;
@@ -1384,6 +1720,18 @@ enum nl_code nl_reply_analyse(const struct nl_message *msg, const struct nl_repl
 				r->reason = nl_xasprintf("asks to unsubscribe: %.*s", (int)ln.len, ln.ptr);
 			p = e ? e + 1 : p + n;
 		}
+	}
+	/* then a request in the person's own words, in prose (unsubscribe.c) */
+	if (!r->reason) {
+		char *sentence = NULL;
+		if (nl_unsubscribe_request(r->new_text, strlen(r->new_text), &sentence))
+			r->reason =
+			    nl_xasprintf("unsubscribe request in words: %.*s",
+			                 (int)nl_utf8_cut(sentence, strlen(sentence), REPLY_REASON_SENTENCE_MAX), sentence);
+		for (char *c = r->reason; c && *c; c++)
+			if (*c == '\n' || *c == '\r' || *c == '\t')
+				*c = ' '; /* a wrapped sentence: the reason is one line */
+		free(sentence);
 	}
 	if (r->reason) {
 		r->kind = NL_REPLY_UNSUBSCRIBE;

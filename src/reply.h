@@ -15,8 +15,16 @@
 
 #include "error.h"
 #include "message.h"
-#include "survey.h"
 #include "token.h"
+
+/* One line of a reply body after quote detection: `quoted` lines belong to the original message
+ * (the questions and the example answers), the others are the person's own. */
+struct nl_reply_line {
+	const char *text; /* UTF-8, without the quote markers, not NUL-terminated */
+	size_t len;
+	bool quoted;
+	bool marked; /* quoted with ">" markers: the client's copy of the original, never typed into */
+};
 
 enum nl_reply_kind {
 	NL_REPLY_PERSON = 0,      /* a person wrote it: read answers from `lines` (may hold none) */

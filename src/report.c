@@ -26,9 +26,10 @@ bool nl_report_format_parse(const char *name, enum nl_report_format *out)
 		const char *name;
 		enum nl_report_format format;
 	} names[] = {
-	    {"text", NL_REPORT_TEXT},   {"txt", NL_REPORT_TEXT},  {"md", NL_REPORT_MD},
-	    {"markdown", NL_REPORT_MD}, {"html", NL_REPORT_HTML}, {"csv", NL_REPORT_CSV},
-	    {"json", NL_REPORT_JSON},
+	    {"text", NL_REPORT_TEXT}, {"txt", NL_REPORT_TEXT},
+	    {"md", NL_REPORT_MD},     {"markdown", NL_REPORT_MD},
+	    {"html", NL_REPORT_HTML}, {"csv", NL_REPORT_CSV},
+	    {"json", NL_REPORT_JSON}, {"csv-replies", NL_REPORT_CSV_REPLIES},
 	};
 	for (size_t i = 0; name && i < sizeof names / sizeof names[0]; i++) {
 		if (strcmp(name, names[i].name) == 0) {
@@ -49,6 +50,7 @@ const char *nl_report_format_ext(enum nl_report_format format)
 	case NL_REPORT_HTML:
 		return "html";
 	case NL_REPORT_CSV:
+	case NL_REPORT_CSV_REPLIES:
 		return "csv";
 	case NL_REPORT_JSON:
 		return "json";
@@ -71,6 +73,9 @@ void nl_report_write(const struct nl_tally *t, enum nl_report_format format, str
 	case NL_REPORT_CSV:
 		nl_report_csv(t, out);
 		break;
+	case NL_REPORT_CSV_REPLIES:
+		nl_report_csv_replies(t, out);
+		break;
 	case NL_REPORT_JSON:
 		nl_report_json(t, out);
 		break;
@@ -92,6 +97,9 @@ void nl_report_write_all(struct nl_tally *const *t, size_t n, enum nl_report_for
 		break;
 	case NL_REPORT_CSV:
 		nl_report_csv_all(t, n, out);
+		break;
+	case NL_REPORT_CSV_REPLIES:
+		nl_report_csv_replies_all(t, n, out);
 		break;
 	case NL_REPORT_JSON:
 		nl_report_json_all(t, n, out);
@@ -551,9 +559,7 @@ char *nl_report_subject(struct nl_tally *const *t, size_t n, bool all)
 	if (all || n != 1)
 		return nl_xasprintf("Survey report across %zu campaign%s", n, n == 1 ? "" : "s");
 	const struct nl_tally *one = t[0];
-	size_t yes = 0;
-	for (size_t i = 0; i < one->n_questions; i++)
-		yes += one->questions[i].n_yes;
+	size_t yes = one->n_follow; /* a yes to a follow-up question, or asked in their own words */
 	struct nl_buf b = NL_BUF_INIT;
 	nl_buf_printf(&b, "Survey report %s: %ld respondent%s", one->campaign, one->respondents,
 	              one->respondents == 1 ? "" : "s");
@@ -586,4 +592,40 @@ enum nl_code nl_report_mail_message(struct nl_tally *const *t, size_t n, bool al
 	nl_buf_free(&text);
 	nl_buf_free(&html);
 	return rc;
+}
+
+void nl_report_put_reading(struct nl_buf *b, const struct nl_tally_reading *g,
+                           const struct nl_report_reading_style *st)
+{
+	nl_buf_puts(b, st->start);
+	st->put(b, g->question, " ");
+	nl_buf_puts(b, st->after_question);
+	switch (g->level) {
+	case NL_TALLY_SURE:
+		st->put(b, g->value, " ");
+		break;
+	case NL_TALLY_LIKELY:
+		nl_buf_puts(b, st->likely);
+		st->put(b, g->value, " ");
+		if (g->raw) {
+			nl_buf_puts(b, " (from \u201c");
+			st->put(b, g->raw, " ");
+			nl_buf_puts(b, "\u201d)");
+		}
+		break;
+	case NL_TALLY_UNREADABLE:
+		nl_buf_puts(b, st->unreadable);
+		nl_buf_puts(b, "\u201c");
+		st->put(b, g->raw ? g->raw : "", " ");
+		nl_buf_puts(b, "\u201d");
+		break;
+	}
+	if (g->settled) {
+		nl_buf_puts(b, " (settled by hand)");
+	} else if (g->rule && g->level != NL_TALLY_UNREADABLE) {
+		nl_buf_puts(b, st->rule_open);
+		st->put(b, g->rule, " ");
+		nl_buf_puts(b, st->rule_close);
+	}
+	nl_buf_putc(b, '\n');
 }

@@ -7,9 +7,12 @@
  * quoted in CSV (RFC 4180), defused in Markdown, and stripped of control characters in text, so a
  * hostile answer can neither run script in the HTML report nor drive the terminal.
  *
- * The single-campaign JSON has exactly the shape of DESIGN.md §3, plus, for each question, the list
- * `unreadable: [{email, name, raw}]` of answers to settle by hand.  The --all JSON is an array of
- * those objects, oldest campaign first.
+ * The single-campaign JSON has the shape of DESIGN.md §3, plus, for each question, the list
+ * `unreadable: [{email, name, raw}]` of answers to settle by hand, and the FOLLOW UP list and every
+ * reply (`follow_up`, `replies`: report_json.c).  The --all JSON is an array of those objects,
+ * oldest campaign first.  Every format shows the replies: their own words, who wrote them and when,
+ * those that need a person first, with the reasons, the values to confirm and the unreadable
+ * sentences; replies matched by the From address only are marked.
  */
 #ifndef NL_REPORT_H
 #define NL_REPORT_H
@@ -27,11 +30,16 @@ enum nl_report_format {
 	NL_REPORT_HTML = 2,
 	NL_REPORT_CSV = 3,
 	NL_REPORT_JSON = 4,
+	/* The replies as CSV, one row per reply (report_csv.c): the CSV report keeps one row per
+	 * respondent, so the replies are a file of their own. */
+	NL_REPORT_CSV_REPLIES = 5,
 };
 
-/* "text", "md" (also "markdown"), "html", "csv", "json" -> *out; false for anything else. */
+/* "text", "md" (also "markdown"), "html", "csv", "json", "csv-replies" -> *out; false for anything
+ * else. */
 bool nl_report_format_parse(const char *name, enum nl_report_format *out);
-/* The file extension for a format, without the dot ("txt", "md", "html", "csv", "json"). */
+/* The file extension for a format, without the dot ("txt", "md", "html", "csv", "json"; "csv" for
+ * csv-replies). */
 const char *nl_report_format_ext(enum nl_report_format format);
 
 /* Appends the report of one campaign in `format` to `out`. */
@@ -50,6 +58,8 @@ void nl_report_html(const struct nl_tally *t, struct nl_buf *out);
 void nl_report_html_all(struct nl_tally *const *t, size_t n, struct nl_buf *out);
 void nl_report_csv(const struct nl_tally *t, struct nl_buf *out);
 void nl_report_csv_all(struct nl_tally *const *t, size_t n, struct nl_buf *out);
+void nl_report_csv_replies(const struct nl_tally *t, struct nl_buf *out);
+void nl_report_csv_replies_all(struct nl_tally *const *t, size_t n, struct nl_buf *out);
 void nl_report_json(const struct nl_tally *t, struct nl_buf *out);
 void nl_report_json_all(struct nl_tally *const *t, size_t n, struct nl_buf *out);
 
@@ -74,5 +84,15 @@ char *nl_report_subject(struct nl_tally *const *t, size_t n, bool all);
 enum nl_code nl_report_mail_message(struct nl_tally *const *t, size_t n, bool all, const char *from_name,
                                     const char *from_addr, const char *to, struct nl_buf *out,
                                     struct nl_error *err);
+
+/* Untrusted text for people and scripts (also used by the mailer commands):
+ * for a terminal or Markdown, valid UTF-8 with every control character (C0, DEL, C1) and the
+ * bidirectional overrides replaced; a newline becomes `newline` (e.g. "\n    " to indent the
+ * continuation of a multi-line answer, or " " to keep one line); a tab becomes a space. */
+void nl_report_put_clean(struct nl_buf *b, const char *s, const char *newline);
+/* A JSON string (RFC 8259 §7) with quotes; control characters, < > & and U+2028/9 as \u escapes. */
+void nl_report_put_json(struct nl_buf *b, const char *s);
+/* A JSON string, or null for NULL. */
+void nl_report_put_json_or_null(struct nl_buf *b, const char *s);
 
 #endif

@@ -7,6 +7,14 @@
  * formula (starting with = + - @, a tab or CR) gets a leading apostrophe (OWASP "CSV injection");
  * that only ever touches free-text answers and names, never an option, number or yes/no.
  * --all adds a first column `campaign` and takes the union of the question ids.
+ *
+ * The replies (format csv-replies) are a file of their own, one row per reply, needs a look first:
+ *   email, name, received (ISO 8601 UTC), matched ("token" or "from"), needs_look ("yes"/"no"),
+ *   reasons (joined by "; "), contact (the sentence asking to be contacted), words (the own words),
+ *   readings (one line per question: "QID: VALUE [sure, RULE]", "QID: VALUE [likely: to confirm,
+ *   RULE] from: SENTENCE", "QID: [unreadable] SENTENCE"; "settled by hand" for a person's answer;
+ *   a line break inside a value or sentence becomes a space)
+ * with a first column `campaign` for --all.
  */
 #include "report.h"
 
@@ -14,6 +22,7 @@
 #include <string.h>
 
 #include "report_impl.h"
+#include "util.h"
 
 static bool csv_is_number(const char *s)
 {
@@ -132,4 +141,90 @@ void nl_report_csv_all(struct nl_tally *const *t, size_t n, struct nl_buf *out)
 		}
 	}
 	free(ids);
+}
+
+/* ---- Replies ---- */
+
+/* `s` on one line: CR and LF become spaces (the readings column has one line per reading). */
+static void csv_one_line(struct nl_buf *b, const char *s)
+{
+	for (; s && *s; s++)
+		nl_buf_putc(b, *s == '\n' || *s == '\r' ? ' ' : *s);
+}
+
+static char *csv_readings(const struct nl_tally_reply *r)
+{
+	struct nl_buf b = NL_BUF_INIT;
+	for (size_t i = 0; i < r->n_readings; i++) {
+		const struct nl_tally_reading *g = &r->readings[i];
+		const char *rule = g->settled ? "settled by hand" : g->rule;
+		if (i)
+			nl_buf_putc(&b, '\n');
+		csv_one_line(&b, g->question);
+		nl_buf_puts(&b, ": ");
+		switch (g->level) {
+		case NL_TALLY_SURE:
+			csv_one_line(&b, g->value);
+			nl_buf_printf(&b, " [sure%s%s]", rule ? ", " : "", rule ? rule : "");
+			break;
+		case NL_TALLY_LIKELY:
+			csv_one_line(&b, g->value);
+			nl_buf_printf(&b, " [likely: to confirm%s%s]", rule ? ", " : "", rule ? rule : "");
+			if (g->raw) {
+				nl_buf_puts(&b, " from: ");
+				csv_one_line(&b, g->raw);
+			}
+			break;
+		case NL_TALLY_UNREADABLE:
+			nl_buf_puts(&b, "[unreadable] ");
+			csv_one_line(&b, g->raw);
+			break;
+		}
+	}
+	return nl_buf_detach(&b);
+}
+
+static void csv_reply_row(struct nl_buf *out, const char *campaign, const struct nl_tally_reply *r)
+{
+	char iso[32];
+	nl_format_iso8601(r->received, iso);
+	if (campaign) {
+		csv_field(out, campaign);
+		nl_buf_putc(out, ',');
+	}
+	csv_field(out, r->email);
+	nl_buf_putc(out, ',');
+	csv_field(out, r->name);
+	nl_buf_printf(out, ",%s,%s,%s,", iso, csv_match(r->match), r->needs_look ? "yes" : "no");
+	struct nl_buf reasons = NL_BUF_INIT;
+	for (size_t i = 0; i < r->n_reasons; i++)
+		nl_buf_printf(&reasons, "%s%s", i ? "; " : "", r->reasons[i]);
+	csv_field(out, nl_buf_cstr(&reasons));
+	nl_buf_free(&reasons);
+	nl_buf_putc(out, ',');
+	csv_field(out, r->contact);
+	nl_buf_putc(out, ',');
+	csv_field(out, r->words);
+	nl_buf_putc(out, ',');
+	char *readings = csv_readings(r);
+	csv_field(out, readings);
+	free(readings);
+	nl_buf_puts(out, "\r\n");
+}
+
+#define CSV_REPLY_COLUMNS "email,name,received,matched,needs_look,reasons,contact,words,readings\r\n"
+
+void nl_report_csv_replies(const struct nl_tally *t, struct nl_buf *out)
+{
+	nl_buf_puts(out, CSV_REPLY_COLUMNS);
+	for (size_t i = 0; i < t->n_replies; i++)
+		csv_reply_row(out, NULL, &t->replies_list[i]);
+}
+
+void nl_report_csv_replies_all(struct nl_tally *const *t, size_t n, struct nl_buf *out)
+{
+	nl_buf_puts(out, "campaign," CSV_REPLY_COLUMNS);
+	for (size_t c = 0; c < n; c++)
+		for (size_t i = 0; i < t[c]->n_replies; i++)
+			csv_reply_row(out, t[c]->campaign, &t[c]->replies_list[i]);
 }

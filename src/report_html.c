@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "report_impl.h"
+#include "util.h"
 
 #define HTML_LABEL_CHARS 18 /* longer chart labels are cut, with the whole label in a <title> */
 
@@ -47,6 +48,16 @@ static const char html_style[] =
     ".who{font-weight:600}\n"
     "blockquote{margin:.2rem 0 0;padding:.3rem .7rem;border-left:4px solid #a1a1aa;background:#fafafa}\n"
     "blockquote.raw{font-family:ui-monospace,monospace;border-color:#ca8a04}\n"
+    ".reply{border:1px solid #d4d4d8;border-radius:10px;padding:.5rem .9rem;margin:.8rem 0}\n"
+    ".reply.look{border:2px solid #c2410c;background:#fff7ed}\n"
+    ".reply .rhead{margin:.1rem 0 .3rem}\n"
+    ".badge{display:inline-block;background:#c2410c;color:#fff;border-radius:4px;padding:0 .4rem;"
+    "font-size:.85rem;font-weight:600}\n"
+    ".reasons{color:#9a3412;margin:.1rem 0 .3rem}\n"
+    ".weak{color:#92400e;font-style:italic}\n"
+    "blockquote.words{white-space:normal;border-color:#2563eb;background:#fff}\n"
+    "ul.readings{margin:.4rem 0 .2rem;padding-left:1.2rem}\n"
+    ".confirm{color:#9a3412;font-weight:600}\n"
     "footer{color:#52525b;font-size:.85rem;margin-top:2rem}\n"
     "@media (max-width:30rem){body{padding:.6rem}th,td{padding:.25rem "
     ".3rem}.fig{font-size:.85rem}.figs{grid-template-columns:"
@@ -54,6 +65,7 @@ static const char html_style[] =
     "@media print{body{max-width:none;padding:0;font-size:11pt}"
     "section{break-inside:avoid}h2{break-after:avoid}"
     ".followup{border-color:#000;background:#fff}.fig.key{background:#fff}"
+    ".replies{break-inside:auto}.reply{break-inside:avoid}.reply.look{background:#fff}"
     "*{-webkit-print-color-adjust:exact;print-color-adjust:exact}}\n";
 
 static void html_begin(struct nl_buf *b, const char *title)
@@ -203,7 +215,7 @@ static void html_followup(struct nl_buf *b, const struct nl_tally *t)
 {
 	for (size_t i = 0; i < t->n_questions; i++) {
 		const struct nl_tally_question *q = &t->questions[i];
-		if (q->type != NL_Q_YESNO)
+		if (q->type != NL_Q_YESNO || !q->follow_up)
 			continue;
 		nl_buf_printf(b, "<section class=\"followup\">\n<h2>Follow up: %zu said yes to \u201c",
 		              q->n_yes);
@@ -221,10 +233,31 @@ static void html_followup(struct nl_buf *b, const struct nl_tally *t)
 			nl_report_put_html(b, q->yes[k].name ? q->yes[k].name : "", " ");
 			nl_buf_puts(b, "</td><td>");
 			html_mailto(b, q->yes[k].email);
+			if (q->yes[k].settled)
+				nl_buf_puts(b, " <i>(settled by hand)</i>");
 			nl_buf_puts(b, "</td></tr>\n");
 		}
 		nl_buf_puts(b, "</tbody></table></div>\n</section>\n");
 	}
+	size_t words = t->n_follow - t->n_follow_yes;
+	if (words == 0)
+		return;
+	nl_buf_printf(b,
+	              "<section class=\"followup words\">\n<h2>Follow up: %zu asked to be contacted in their "
+	              "own words (no clear yes)</h2>\n<div class=\"scroll\"><table>\n<thead><tr><th>Name</th>"
+	              "<th>Email</th><th>What they wrote</th></tr></thead>\n<tbody>\n",
+	              words);
+	for (size_t k = t->n_follow_yes; k < t->n_follow; k++) {
+		const struct nl_tally_follow *f = &t->follow[k];
+		nl_buf_puts(b, "<tr><td>");
+		nl_report_put_html(b, f->name ? f->name : "", " ");
+		nl_buf_puts(b, "</td><td>");
+		html_mailto(b, f->email);
+		nl_buf_puts(b, "</td><td>\u201c");
+		nl_report_put_html(b, f->sentence ? f->sentence : "", " ");
+		nl_buf_puts(b, "\u201d</td></tr>\n");
+	}
+	nl_buf_puts(b, "</tbody></table></div>\n</section>\n");
 }
 
 static void html_fig(struct nl_buf *b, const char *cls, const char *value, const char *label)
@@ -265,6 +298,8 @@ static void html_figures(struct nl_buf *b, const struct nl_tally *t)
 	html_fig_long(b, t->unreadable, "unreadable answers");
 	if (t->unreadable_messages)
 		html_fig_long(b, t->unreadable_messages, "unreadable messages");
+	if (t->likely)
+		html_fig_long(b, t->likely, "to confirm (not tallied)");
 	nl_buf_printf(
 	    b, "</div>\n<p class=\"meta\">Response rate = %ld respondents / %ld delivered.</p>\n</section>\n",
 	    t->respondents, t->sent);
@@ -282,6 +317,8 @@ static void html_entries(struct nl_buf *b, const struct nl_tally_entry *e, size_
 			nl_buf_puts(b, "] ");
 		}
 		html_who(b, e[i].name, e[i].email);
+		if (e[i].settled)
+			nl_buf_puts(b, " <i>(settled by hand)</i>");
 		nl_buf_puts(b, raw ? "<blockquote class=\"raw\">" : "<blockquote>");
 		nl_report_put_html(b, e[i].text ? e[i].text : "", "<br>\n");
 		nl_buf_puts(b, "</blockquote></li>\n");
@@ -319,7 +356,7 @@ static void html_question(struct nl_buf *b, const struct nl_tally_question *q, s
 		break;
 	case NL_Q_YESNO:
 		html_bins_chart(b, q);
-		if (q->n_yes)
+		if (q->n_yes && q->follow_up)
 			nl_buf_printf(
 			    b, "<p>The %zu who said yes are listed under <i>Follow up</i> at the top.</p>\n",
 			    q->n_yes);
@@ -399,6 +436,103 @@ static void html_crosstab(struct nl_buf *b, const struct nl_tally *t)
 	nl_buf_puts(b, "</section>\n");
 }
 
+static void html_reading(struct nl_buf *b, const struct nl_tally_reading *g)
+{
+	nl_buf_puts(b, "<li><b>");
+	nl_report_put_html(b, g->question, " ");
+	nl_buf_puts(b, "</b>: ");
+	switch (g->level) {
+	case NL_TALLY_SURE:
+		nl_report_put_html(b, g->value, " ");
+		break;
+	case NL_TALLY_LIKELY:
+		nl_buf_puts(b, "<span class=\"confirm\">to confirm:</span> ");
+		nl_report_put_html(b, g->value, " ");
+		if (g->raw) {
+			nl_buf_puts(b, " (from <q>");
+			nl_report_put_html(b, g->raw, " ");
+			nl_buf_puts(b, "</q>)");
+		}
+		break;
+	case NL_TALLY_UNREADABLE:
+		nl_buf_puts(b, "<span class=\"confirm\">unreadable:</span> <q>");
+		nl_report_put_html(b, g->raw ? g->raw : "", " ");
+		nl_buf_puts(b, "</q>");
+		break;
+	}
+	if (g->settled) {
+		nl_buf_puts(b, " <i>(settled by hand)</i>");
+	} else if (g->rule && g->level != NL_TALLY_UNREADABLE) {
+		nl_buf_puts(b, " <span class=\"qmeta\">\u00b7 ");
+		nl_report_put_html(b, g->rule, " ");
+		nl_buf_puts(b, "</span>");
+	}
+	nl_buf_puts(b, "</li>\n");
+}
+
+static void html_reply(struct nl_buf *b, const struct nl_tally_reply *r)
+{
+	char when[24], iso[32];
+	nl_report_datetime(r->received, when);
+	nl_format_iso8601(r->received, iso);
+	nl_buf_puts(b, r->needs_look ? "<article class=\"reply look\">\n" : "<article class=\"reply\">\n");
+	nl_buf_puts(b, "<p class=\"rhead\">");
+	if (r->needs_look)
+		nl_buf_puts(b, "<span class=\"badge\">Needs a look</span> ");
+	html_who(b, r->name, r->email);
+	nl_buf_printf(b, " \u00b7 <time datetime=\"%s\">%s</time>", iso, when);
+	if (r->match == NL_MATCH_FROM)
+		nl_buf_puts(b, " \u00b7 <span class=\"weak\">matched by From address only</span>");
+	nl_buf_puts(b, "</p>\n");
+	if (r->needs_look) {
+		nl_buf_puts(b, "<p class=\"reasons\">");
+		for (size_t i = 0; i < r->n_reasons; i++) {
+			if (i)
+				nl_buf_puts(b, " \u00b7 ");
+			nl_report_put_html(b, r->reasons[i], " ");
+		}
+		nl_buf_puts(b, "</p>\n");
+	}
+	if (!r->words) {
+		nl_buf_puts(b, "<p class=\"qmeta\">Own words not kept: collected before this version.</p>\n");
+	} else if (!r->words[0]) {
+		nl_buf_puts(b, "<p class=\"qmeta\">No words of their own.</p>\n");
+	} else {
+		size_t len = strlen(r->words);
+		while (len > 0 && (r->words[len - 1] == '\n' || r->words[len - 1] == '\r'))
+			len--;
+		char *words = nl_xstrndup(r->words, len);
+		nl_buf_puts(b, "<blockquote class=\"words\">");
+		nl_report_put_html(b, words, "<br>\n");
+		nl_buf_puts(b, "</blockquote>\n");
+		free(words);
+	}
+	if (r->contact || r->n_readings) {
+		nl_buf_puts(b, "<ul class=\"readings\">\n");
+		if (r->contact) {
+			nl_buf_puts(b, "<li><span class=\"confirm\">asks to be contacted:</span> <q>");
+			nl_report_put_html(b, r->contact, " ");
+			nl_buf_puts(b, "</q></li>\n");
+		}
+		for (size_t i = 0; i < r->n_readings; i++)
+			html_reading(b, &r->readings[i]);
+		nl_buf_puts(b, "</ul>\n");
+	}
+	nl_buf_puts(b, "</article>\n");
+}
+
+static void html_replies(struct nl_buf *b, const struct nl_tally *t)
+{
+	nl_buf_printf(
+	    b, "<section class=\"replies\" id=\"replies\">\n<h2>Replies: %zu, %ld need%s a look</h2>\n",
+	    t->n_replies, t->needs_look, t->needs_look == 1 ? "s" : "");
+	if (t->n_replies == 0)
+		nl_buf_puts(b, "<p>None yet.</p>\n");
+	for (size_t i = 0; i < t->n_replies; i++)
+		html_reply(b, &t->replies_list[i]);
+	nl_buf_puts(b, "</section>\n");
+}
+
 static void html_header(struct nl_buf *b, const struct nl_tally *t)
 {
 	char due[11], gen[24];
@@ -447,6 +581,7 @@ void nl_report_html(const struct nl_tally *t, struct nl_buf *out)
 				             t->questions[i].id, true);
 		nl_buf_puts(out, "</section>\n");
 	}
+	html_replies(out, t);
 	html_end(out);
 }
 

@@ -19,10 +19,6 @@ size_t nl_report_utf8_next(const char *s, size_t len, unsigned *cp);
 /* Appends the UTF-8 encoding of `cp`. */
 void nl_report_put_cp(struct nl_buf *b, unsigned cp);
 
-/* For a terminal or Markdown: valid UTF-8 with every control character (C0, DEL, C1) and the
- * bidirectional overrides replaced; a newline becomes `newline` (e.g. "\n    " to indent the
- * continuation of a multi-line answer, or " " to keep one line); a tab becomes a space. */
-void nl_report_put_clean(struct nl_buf *b, const char *s, const char *newline);
 /* The display width of what nl_report_put_clean(s, " ") writes. */
 size_t nl_report_clean_width(const char *s);
 /* nl_report_put_clean(s, " ") then spaces up to `width` columns. */
@@ -32,14 +28,23 @@ void nl_report_put_right(struct nl_buf *b, const char *s, size_t width);
 
 /* HTML-escapes & < > " ' (RFC-free, HTML5 §13.1.2.6); a newline becomes `newline` ("\n" or "<br>"). */
 void nl_report_put_html(struct nl_buf *b, const char *s, const char *newline);
-/* A JSON string (RFC 8259 §7) with quotes; control characters, < > & and U+2028/9 as \u escapes. */
-void nl_report_put_json(struct nl_buf *b, const char *s);
-/* A JSON string, or null for NULL. */
-void nl_report_put_json_or_null(struct nl_buf *b, const char *s);
 /* Markdown inline text (CommonMark, GFM tables): & < > as entities so no raw HTML can form,
  * inline punctuation (\\ ` * _ [ ] | ~ #) backslash-escaped, and at the start of a line what would
  * begin a block (- + = "1." "1)") escaped and leading blanks dropped; newlines become `newline`. */
 void nl_report_put_md(struct nl_buf *b, const char *s, const char *newline);
+
+/* How a plain-text format writes one reading of a reply: the escaper and the marks around its
+ * parts (text and Markdown differ only in these). */
+struct nl_report_reading_style {
+	void (*put)(struct nl_buf *b, const char *s, const char *newline);
+	const char *start, *after_question; /* around the question id */
+	const char *likely, *unreadable;    /* the labels before a likely value, an unreadable sentence */
+	const char *rule_open, *rule_close; /* around the rule that read it */
+};
+/* One reading on one line: "QID: VALUE", "QID: to confirm: VALUE (from “RAW”)", "QID: unreadable:
+ * “RAW”", then "(settled by hand)" or the rule. */
+void nl_report_put_reading(struct nl_buf *b, const struct nl_tally_reading *g,
+                           const struct nl_report_reading_style *st);
 
 /* A number with at most `decimals` decimals and no trailing zeros ("3.6", "4", "0.7143"). */
 void nl_report_put_num(struct nl_buf *b, double v, int decimals);

@@ -1,8 +1,9 @@
 /* report_md.c - the report as Markdown (CommonMark with GitHub tables).
  *
  * Same order as the text report: title, the follow-up list, figures, each question, the crosstab,
- * unreadable answers.  Subscriber text goes through nl_report_put_md(), so it renders as the text
- * it is: no raw HTML, link or list can be formed by an answer.  A multi-line answer keeps its line
+ * unreadable answers, then every reply (needs a look first) with its own words as a block quote.
+ * Subscriber text goes through nl_report_put_md(), so it renders as the text it is: no raw HTML,
+ * link or list can be formed by an answer.  A multi-line answer keeps its line
  * breaks as hard breaks (a backslash at the end of the line, CommonMark §6.7).
  */
 #include "report.h"
@@ -39,7 +40,7 @@ static void md_followup(struct nl_buf *b, const struct nl_tally *t)
 {
 	for (size_t i = 0; i < t->n_questions; i++) {
 		const struct nl_tally_question *q = &t->questions[i];
-		if (q->type != NL_Q_YESNO)
+		if (q->type != NL_Q_YESNO || !q->follow_up)
 			continue;
 		nl_buf_printf(b, "## Follow up: %zu said yes to \u201c", q->n_yes);
 		nl_report_put_md(b, q->text, " ");
@@ -54,10 +55,29 @@ static void md_followup(struct nl_buf *b, const struct nl_tally *t)
 			nl_report_put_md(b, q->yes[k].name ? q->yes[k].name : "", " ");
 			nl_buf_puts(b, " | ");
 			nl_report_put_md(b, q->yes[k].email, " ");
+			if (q->yes[k].settled)
+				nl_buf_puts(b, " (settled by hand)");
 			nl_buf_puts(b, " |\n");
 		}
 		nl_buf_putc(b, '\n');
 	}
+	size_t words = t->n_follow - t->n_follow_yes;
+	if (words == 0)
+		return;
+	nl_buf_printf(b, "## Follow up: %zu asked to be contacted in their own words (no clear yes)\n\n",
+	              words);
+	nl_buf_puts(b, "| Name | Email | What they wrote |\n| --- | --- | --- |\n");
+	for (size_t k = t->n_follow_yes; k < t->n_follow; k++) {
+		const struct nl_tally_follow *f = &t->follow[k];
+		nl_buf_puts(b, "| ");
+		nl_report_put_md(b, f->name ? f->name : "", " ");
+		nl_buf_puts(b, " | ");
+		nl_report_put_md(b, f->email, " ");
+		nl_buf_puts(b, " | \u201c");
+		nl_report_put_md(b, f->sentence ? f->sentence : "", " ");
+		nl_buf_puts(b, "\u201d |\n");
+	}
+	nl_buf_putc(b, '\n');
 }
 
 static void md_figures(struct nl_buf *b, const struct nl_tally *t)
@@ -74,8 +94,17 @@ static void md_figures(struct nl_buf *b, const struct nl_tally *t)
 	nl_buf_printf(b, "| complaints | %ld | unreadable answers | %ld |\n", t->complaints, t->unreadable);
 	nl_buf_printf(b, "| unsubscribed | %ld | unreadable messages | %ld |\n", t->unsubscribed,
 	              t->unreadable_messages);
-	if (t->pending)
-		nl_buf_printf(b, "| still sending | %ld | | |\n", t->pending);
+	if (t->pending || t->likely) {
+		nl_buf_puts(b, "| ");
+		if (t->pending)
+			nl_buf_printf(b, "still sending | %ld", t->pending);
+		else
+			nl_buf_puts(b, " |");
+		if (t->likely)
+			nl_buf_printf(b, " | to confirm (not tallied) | %ld |\n", t->likely);
+		else
+			nl_buf_puts(b, " | | |\n");
+	}
 	nl_buf_printf(b, "\nResponse rate = respondents / delivered = %ld / %ld.\n\n", t->respondents,
 	              t->sent);
 }
@@ -105,7 +134,7 @@ static void md_entries(struct nl_buf *b, const struct nl_tally_entry *e, size_t 
 			nl_buf_puts(b, "] ");
 		}
 		md_who(b, e[i].name, e[i].email);
-		nl_buf_puts(b, ":\\\n  ");
+		nl_buf_puts(b, e[i].settled ? " (settled by hand):\\\n  " : ":\\\n  ");
 		nl_report_put_md(b, e[i].text ? e[i].text : "", "\\\n  ");
 		nl_buf_putc(b, '\n');
 	}
@@ -144,7 +173,7 @@ static void md_question(struct nl_buf *b, const struct nl_tally_question *q, siz
 		break;
 	case NL_Q_YESNO:
 		md_bins(b, q);
-		if (q->n_yes)
+		if (q->n_yes && q->follow_up)
 			nl_buf_printf(b, "The %zu who said yes are listed under *Follow up* at the top.\n\n",
 			              q->n_yes);
 		break;
@@ -199,6 +228,86 @@ static void md_crosstab(struct nl_buf *b, const struct nl_tally *t)
 	nl_buf_puts(b, " |\n\n");
 }
 
+static void md_reading(struct nl_buf *b, const struct nl_tally_reading *g)
+{
+	static const struct nl_report_reading_style md = {
+	    nl_report_put_md, "- *", "*: ", "**to confirm:** ", "**unreadable:** ", " \u00b7 ", ""};
+	nl_report_put_reading(b, g, &md);
+}
+
+static void md_reply(struct nl_buf *b, const struct nl_tally_reply *r)
+{
+	char when[24];
+	nl_report_datetime(r->received, when);
+	if (r->needs_look) {
+		nl_buf_puts(b, "**Needs a look** (");
+		for (size_t i = 0; i < r->n_reasons; i++) {
+			if (i)
+				nl_buf_puts(b, "; ");
+			nl_buf_puts(b, r->reasons[i]);
+		}
+		nl_buf_puts(b, "): ");
+	}
+	md_who(b, r->name, r->email);
+	nl_buf_printf(b, " \u00b7 %s", when);
+	if (r->match == NL_MATCH_FROM)
+		nl_buf_puts(b, " \u00b7 *matched by From address only*");
+	nl_buf_puts(b, "\n\n");
+	if (!r->words) {
+		nl_buf_puts(b, "*(own words not kept: collected before this version)*\n\n");
+	} else if (!r->words[0]) {
+		nl_buf_puts(b, "*(no words of their own)*\n\n");
+	} else {
+		/* a block quote: lines joined by hard breaks, a blank line of the reply a new paragraph */
+		const char *p = r->words, *end = p + strlen(p);
+		bool first = true, gap = false;
+		while (p < end) {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			const char *stop = nl ? nl : end;
+			char *line = nl_xstrndup(p, (size_t)(stop - p));
+			size_t n = strlen(line);
+			while (n > 0 && (line[n - 1] == '\r' || line[n - 1] == ' ' || line[n - 1] == '\t'))
+				line[--n] = '\0';
+			if (n == 0) {
+				gap = !first;
+			} else {
+				nl_buf_puts(b, first ? "> " : gap ? "\n>\n> " : "\\\n> ");
+				nl_report_put_md(b, line, " ");
+				first = gap = false;
+			}
+			free(line);
+			p = nl ? nl + 1 : end;
+		}
+		if (!first)
+			nl_buf_puts(b, "\n\n");
+	}
+	if (r->contact || r->n_readings) {
+		if (r->contact) {
+			nl_buf_puts(b, "- asks to be contacted: \u201c");
+			nl_report_put_md(b, r->contact, " ");
+			nl_buf_puts(b, "\u201d\n");
+		}
+		for (size_t i = 0; i < r->n_readings; i++)
+			md_reading(b, &r->readings[i]);
+		nl_buf_putc(b, '\n');
+	}
+}
+
+static void md_replies(struct nl_buf *b, const struct nl_tally *t)
+{
+	nl_buf_printf(b, "## Replies: %zu, %ld need%s a look\n\n", t->n_replies, t->needs_look,
+	              t->needs_look == 1 ? "s" : "");
+	if (t->n_replies == 0) {
+		nl_buf_puts(b, "None yet.\n");
+		return;
+	}
+	for (size_t i = 0; i < t->n_replies; i++) {
+		if (i)
+			nl_buf_puts(b, "---\n\n");
+		md_reply(b, &t->replies_list[i]);
+	}
+}
+
 static void md_header(struct nl_buf *b, const struct nl_tally *t)
 {
 	char due[11], gen[24];
@@ -241,6 +350,7 @@ void nl_report_md(const struct nl_tally *t, struct nl_buf *out)
 			md_entries(out, t->questions[i].unreadable, t->questions[i].n_unreadable,
 			           t->questions[i].id);
 	}
+	md_replies(out, t);
 }
 
 /* ---- Across campaigns ---- */

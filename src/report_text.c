@@ -2,8 +2,9 @@
  *
  * Widths are display columns (nl_utf8_width), so a name in CJK or with emoji lines up like an
  * ASCII one.  Everything from subscribers goes through nl_report_put_clean(): no control
- * character or bidi override reaches the terminal.  The follow-up list (people who said yes) comes
- * right after the title, before any figure.
+ * character or bidi override reaches the terminal.  FOLLOW UP (people who said yes to a follow-up
+ * question, then those who asked to be contacted in their own words) comes right after the title,
+ * before any figure; REPLIES (every reply's own words, those that need a look first) comes last.
  */
 #include "report.h"
 
@@ -101,11 +102,34 @@ static void text_bar(struct nl_buf *b, long count, long total)
 		                          : "\xe2\x96\x91"); /* U+2588 full, U+2591 light shade */
 }
 
+/* "Name  email" lines, the names padded to one width; `marks` (may be NULL) adds a note per line. */
+static void text_people(struct nl_buf *b, const char *const *names, const char *const *emails,
+                        const char *const *notes, size_t n)
+{
+	size_t w = 0;
+	for (size_t k = 0; k < n; k++) {
+		size_t cw = nl_report_clean_width(names[k] ? names[k] : "(no name)");
+		if (cw > w)
+			w = cw;
+	}
+	for (size_t k = 0; k < n; k++) {
+		nl_buf_puts(b, "  ");
+		nl_report_put_padded(b, names[k] ? names[k] : "(no name)", w);
+		nl_buf_puts(b, "  ");
+		nl_report_put_clean(b, emails[k], " ");
+		if (notes && notes[k]) {
+			nl_buf_puts(b, "  ");
+			nl_report_put_clean(b, notes[k], " ");
+		}
+		nl_buf_putc(b, '\n');
+	}
+}
+
 static void text_followup(struct nl_buf *b, const struct nl_tally *t)
 {
 	for (size_t i = 0; i < t->n_questions; i++) {
 		const struct nl_tally_question *q = &t->questions[i];
-		if (q->type != NL_Q_YESNO)
+		if (q->type != NL_Q_YESNO || !q->follow_up)
 			continue;
 		char *title = nl_xasprintf("FOLLOW UP: %zu said yes to \"%s\"", q->n_yes, q->text);
 		text_heading(b, title);
@@ -114,19 +138,32 @@ static void text_followup(struct nl_buf *b, const struct nl_tally *t)
 			nl_buf_puts(b, "  nobody yet\n");
 			continue;
 		}
-		size_t w = 0;
+		const char **names = nl_xcalloc(q->n_yes, sizeof *names);
+		const char **emails = nl_xcalloc(q->n_yes, sizeof *emails);
+		const char **notes = nl_xcalloc(q->n_yes, sizeof *notes);
 		for (size_t k = 0; k < q->n_yes; k++) {
-			size_t cw = nl_report_clean_width(q->yes[k].name ? q->yes[k].name : "(no name)");
-			if (cw > w)
-				w = cw;
+			names[k] = q->yes[k].name;
+			emails[k] = q->yes[k].email;
+			notes[k] = q->yes[k].settled ? "(settled by hand)" : NULL;
 		}
-		for (size_t k = 0; k < q->n_yes; k++) {
-			nl_buf_puts(b, "  ");
-			nl_report_put_padded(b, q->yes[k].name ? q->yes[k].name : "(no name)", w);
-			nl_buf_puts(b, "  ");
-			nl_report_put_clean(b, q->yes[k].email, " ");
-			nl_buf_putc(b, '\n');
-		}
+		text_people(b, names, emails, notes, q->n_yes);
+		free(names);
+		free(emails);
+		free(notes);
+	}
+	size_t words = t->n_follow - t->n_follow_yes;
+	if (words == 0)
+		return;
+	char *title =
+	    nl_xasprintf("FOLLOW UP: %zu asked to be contacted in their own words (no clear yes)", words);
+	text_heading(b, title);
+	free(title);
+	for (size_t k = t->n_follow_yes; k < t->n_follow; k++) {
+		const struct nl_tally_follow *f = &t->follow[k];
+		text_people(b, (const char *const[]){f->name}, (const char *const[]){f->email}, NULL, 1);
+		nl_buf_puts(b, "    \u201c");
+		nl_report_put_clean(b, f->sentence ? f->sentence : "", " ");
+		nl_buf_puts(b, "\u201d\n");
 	}
 }
 
@@ -160,6 +197,9 @@ static void text_figures(struct nl_buf *b, const struct nl_tally *t)
 	if (t->unreadable_messages)
 		text_figure(right[nr++], "unreadable mail", t->unreadable_messages,
 		            nl_xstrdup("(messages that could not be read)"));
+	if (t->likely)
+		text_figure(right[nr++], "to confirm", t->likely,
+		            nl_xstrdup("(proposed answers, not tallied: see REPLIES)"));
 	/* Two blocks side by side: label, number (right-aligned); label, number, note. */
 	size_t rows = nl > nr ? nl : nr, w[4] = {0};
 	for (size_t r = 0; r < rows; r++)
@@ -232,7 +272,7 @@ static void text_entry(struct nl_buf *b, const struct nl_tally_entry *e, const c
 		nl_buf_putc(b, ' ');
 	}
 	nl_report_put_clean(b, who, " ");
-	nl_buf_puts(b, ":\n     ");
+	nl_buf_puts(b, e->settled ? " (settled by hand):\n     " : ":\n     ");
 	nl_report_put_clean(b, e->text ? e->text : "", "\n     ");
 	nl_buf_putc(b, '\n');
 	free(who);
@@ -268,7 +308,7 @@ static void text_question(struct nl_buf *b, const struct nl_tally_question *q, s
 		break;
 	case NL_Q_YESNO:
 		text_bins(b, q);
-		if (q->n_yes)
+		if (q->n_yes && q->follow_up)
 			nl_buf_printf(b, "   the %zu who said yes are listed under FOLLOW UP at the top\n",
 			              q->n_yes);
 		break;
@@ -335,6 +375,81 @@ static void text_unreadable(struct nl_buf *b, const struct nl_tally *t)
 	}
 }
 
+static void text_reading(struct nl_buf *b, const struct nl_tally_reading *g)
+{
+	static const struct nl_report_reading_style text = {
+	    nl_report_put_clean, "    ", ": ", "to confirm: ", "unreadable: ", " [", "]"};
+	nl_report_put_reading(b, g, &text);
+}
+
+static void text_reply(struct nl_buf *b, const struct nl_tally_reply *r)
+{
+	char when[24];
+	nl_report_datetime(r->received, when);
+	nl_buf_putc(b, '\n');
+	if (r->needs_look) {
+		nl_buf_puts(b, "  ! NEEDS A LOOK: ");
+		for (size_t i = 0; i < r->n_reasons; i++) {
+			if (i)
+				nl_buf_puts(b, "; ");
+			nl_buf_puts(b, r->reasons[i]);
+		}
+		nl_buf_putc(b, '\n');
+	}
+	char *who = nl_report_who(r->name, r->email);
+	nl_buf_puts(b, "    ");
+	nl_report_put_clean(b, who, " ");
+	free(who);
+	nl_buf_printf(b, " \u00b7 %s", when);
+	if (r->match == NL_MATCH_FROM)
+		nl_buf_puts(b, " \u00b7 matched by From address only");
+	nl_buf_putc(b, '\n');
+	if (!r->words) {
+		nl_buf_puts(b, "    (own words not kept: collected before this version)\n");
+	} else if (!r->words[0]) {
+		nl_buf_puts(b, "    (no words of their own)\n");
+	} else {
+		/* each line of the reply behind a bar, so it cannot pass for a line of the report */
+		const char *p = r->words, *end = p + strlen(p);
+		while (end > p && (end[-1] == '\n' || end[-1] == '\r'))
+			end--;
+		while (p < end) {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			const char *stop = nl ? nl : end;
+			char *line = nl_xstrndup(p, (size_t)(stop - p));
+			size_t n = strlen(line);
+			while (n > 0 && (line[n - 1] == '\r' || line[n - 1] == ' ' || line[n - 1] == '\t'))
+				line[--n] = '\0';
+			nl_buf_puts(b, n ? "    | " : "    |");
+			nl_report_put_clean(b, line, " ");
+			nl_buf_putc(b, '\n');
+			free(line);
+			p = nl ? nl + 1 : end;
+		}
+	}
+	if (r->contact) {
+		nl_buf_puts(b, "    asks to be contacted: \u201c");
+		nl_report_put_clean(b, r->contact, " ");
+		nl_buf_puts(b, "\u201d\n");
+	}
+	for (size_t i = 0; i < r->n_readings; i++)
+		text_reading(b, &r->readings[i]);
+}
+
+static void text_replies(struct nl_buf *b, const struct nl_tally *t)
+{
+	char *title = nl_xasprintf("REPLIES: %zu, %ld need%s a look (first, newest first)", t->n_replies,
+	                           t->needs_look, t->needs_look == 1 ? "s" : "");
+	text_heading(b, title);
+	free(title);
+	if (t->n_replies == 0) {
+		nl_buf_puts(b, "  none yet\n");
+		return;
+	}
+	for (size_t i = 0; i < t->n_replies; i++)
+		text_reply(b, &t->replies_list[i]);
+}
+
 static void text_header(struct nl_buf *b, const struct nl_tally *t)
 {
 	char due[11], gen[24];
@@ -373,6 +488,7 @@ void nl_report_text(const struct nl_tally *t, struct nl_buf *out)
 		text_question(out, &t->questions[i], i + 1);
 	text_crosstab(out, t);
 	text_unreadable(out, t);
+	text_replies(out, t);
 }
 
 /* ---- Across campaigns ---- */
@@ -461,8 +577,7 @@ void nl_report_text_all(struct nl_tally *const *t, size_t n, struct nl_buf *out)
 				                            : nl_xstrdup("-");
 				break;
 			default:
-				for (size_t i = 0; i < t[c]->n_questions; i++)
-					yes += (long)t[c]->questions[i].n_yes;
+				yes = (long)t[c]->n_follow_yes;
 				row[c + 1] = nl_xasprintf("%ld", yes);
 			}
 		}

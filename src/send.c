@@ -181,6 +181,25 @@ static void send_log(struct send_run *r, const char *fmt, ...)
 	r->opt->log(r->line, r->opt->ud);
 }
 
+/* A row skipped: its reason goes to the log for the first NL_SEND_BAD_ROWS_SHOWN (a list with
+ * 50,000 bad rows must not write 50,000 lines for cron to mail); the rest are counted, and
+ * send_bad_rows_end says how many were not shown.  `unsent` rows (not duplicates) keep the
+ * campaign open. */
+static void send_bad_row(struct send_run *r, bool unsent)
+{
+	r->stats->bad_rows++;
+	r->stats->unsent_rows += unsent;
+	if (r->stats->bad_rows <= NL_SEND_BAD_ROWS_SHOWN)
+		send_log(r, "%s", r->err->detail);
+}
+
+static void send_bad_rows_end(struct send_run *r)
+{
+	if (r->stats->bad_rows > NL_SEND_BAD_ROWS_SHOWN)
+		send_log(r, "... and %ld more bad rows (only the first %d are shown)",
+		         r->stats->bad_rows - NL_SEND_BAD_ROWS_SHOWN, NL_SEND_BAD_ROWS_SHOWN);
+}
+
 static void send_progress(struct send_run *r, bool force)
 {
 	double now = nl_monotonic();
@@ -275,8 +294,7 @@ static bool send_compose_next(struct send_run *r, bool *list_end)
 		const struct nl_subscriber *sub = NULL;
 		enum nl_code rc = nl_subscribers_next(r->list, &sub, r->err);
 		if (rc == NL_ERR_SUBSCRIBER) {
-			r->stats->bad_rows++;
-			send_log(r, "%s", r->err->detail);
+			send_bad_row(r, !nl_subscribers_last_was_duplicate(r->list));
 			continue;
 		}
 		if (rc != NL_OK) {
@@ -299,8 +317,7 @@ static bool send_compose_next(struct send_run *r, bool *list_end)
 		struct send_job *j = send_job_get(r);
 		rc = nl_compose_message(r->composer, sub, &j->msg, &j->env, r->err);
 		if (rc == NL_ERR_SUBSCRIBER) {
-			r->stats->bad_rows++;
-			send_log(r, "%s", r->err->detail);
+			send_bad_row(r, true);
 			send_job_put(r, j);
 			continue;
 		}
@@ -830,11 +847,21 @@ static enum nl_code send_dry(struct send_run *r)
 	}
 }
 
-/* The campaign is complete when the whole list went through and nothing is left to try. */
+/* The campaign is complete when the whole list went through and nothing is left to try.  A bad row
+ * (not a duplicate) keeps it open: once the list is fixed, the next run sends to that row. */
 static enum nl_code send_maybe_complete(struct send_run *r)
 {
 	if (!r->store || r->opt->dry_run || !r->stats->list_done || r->stop != NL_OK)
 		return NL_OK;
+	if (r->stats->unsent_rows) {
+		send_log(r,
+		         "campaign %s stays open: %ld bad row%s of the list %s not sent; fix or remove "
+		         "%s, and the next run sends to %s",
+		         r->opt->campaign, r->stats->unsent_rows, r->stats->unsent_rows == 1 ? "" : "s",
+		         r->stats->unsent_rows == 1 ? "was" : "were", r->stats->unsent_rows == 1 ? "it" : "them",
+		         r->stats->unsent_rows == 1 ? "it" : "them");
+		return NL_OK;
+	}
 	long counts[NL_DELIVERY_STATES];
 	enum nl_code rc = nl_store_delivery_counts(r->store, r->opt->campaign, counts, r->err);
 	if (rc != NL_OK)
@@ -929,6 +956,7 @@ enum nl_code nl_send_run(struct nl_store *store, struct nl_composer *composer, s
 			rc = send_maybe_complete(&r);
 	}
 	stats->stopped = rc != NL_OK;
+	send_bad_rows_end(&r);
 	send_progress(&r, true);
 	/* Deferred ones waiting for an in-run retry when the run ended stay deferred in the journal. */
 	stats->deferred += r.retry.n;

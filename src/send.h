@@ -25,9 +25,13 @@
 #include "subscribers.h"
 #include "transport.h"
 
+/* Bad rows whose reasons reach the log; the rest are counted. */
+#define NL_SEND_BAD_ROWS_SHOWN 20
+
 struct nl_send_stats {
 	long listed;          /* valid subscribers read from the list so far */
 	long bad_rows;        /* rows skipped as invalid or duplicate */
+	long unsent_rows;     /* of them, the invalid ones (not duplicates): the campaign stays open */
 	long suppressed;      /* skipped: unsubscribed, bounced or complained */
 	long already_sent;    /* skipped: sent by an earlier run */
 	long already_failed;  /* skipped: a 5xx in an earlier run */

@@ -5,7 +5,8 @@
  * descriptor from another thread) so that the fsync overlaps its network work; it acts on a commit
  * only once that sync has returned, so "sent" is still durable before the connection that produced
  * it may complete another message.  The schema version is SQLite's user_version; store_migrate()
- * brings any earlier version up to date inside one transaction.  Statements are prepared once and
+ * brings any earlier version up to date inside one transaction (a failed step leaves the file as it
+ * was).  Statements are prepared once and
  * cached: the sender calls a few of them per message.  Addresses compare case-insensitively
  * (COLLATE NOCASE: ASCII, as RFC 5321 domains are; local parts are in practice treated the same by
  * every provider we send to).
@@ -70,9 +71,25 @@ static const char store_schema_v1[] =
     "CREATE TABLE cursors(mailbox TEXT PRIMARY KEY, uidvalidity INTEGER NOT NULL, last_uid INTEGER NOT "
     "NULL);";
 
+/* Version 2 (issue 12): the parsed survey and title with the campaign, a reply's own words with
+ * its message, and the level and rule of each answer.  Columns are added, never rewritten: a
+ * version-1 row reads as "not kept" (NULL) and "no" (0). */
+static const char store_schema_v2[] =
+    "ALTER TABLE campaigns ADD COLUMN survey TEXT;"
+    "ALTER TABLE campaigns ADD COLUMN title TEXT;"
+    "ALTER TABLE inbound ADD COLUMN own_words TEXT;"
+    "ALTER TABLE inbound ADD COLUMN contact TEXT;"
+    "ALTER TABLE inbound ADD COLUMN unread_words INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE answers ADD COLUMN likely INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE answers ADD COLUMN rule TEXT;"
+    "ALTER TABLE answers ADD COLUMN settled INTEGER NOT NULL DEFAULT 0;";
+
 static const char *const store_migrations[] = {
     store_schema_v1, /* 0 -> 1 */
+    store_schema_v2, /* 1 -> 2 */
 };
+_Static_assert(sizeof store_migrations / sizeof *store_migrations == NL_STORE_SCHEMA_VERSION,
+               "one migration step per schema version");
 
 /* ---- errors and statements ---- */
 
@@ -233,6 +250,48 @@ static enum nl_code store_migrate(struct nl_store *s, struct nl_error *err)
 	return rc;
 }
 
+/* Before SQLite sees the file: SQLite takes an empty file for a new database, and opens a truncated
+ * one until a query reaches a missing page.  Ours is never empty (the first open writes the header
+ * before anything else), so an empty or cut state is a damaged one (a full disk, a bad copy, a
+ * `> state.db`), and starting afresh over it would mail every issue again with a new secret. */
+static enum nl_code store_check_file(const char *path, struct nl_error *err)
+{
+	static const char advice[] = "restore it from a backup, or remove it to start afresh on purpose";
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NL_OK; /* missing: a new state; unreadable: SQLite says why */
+	struct stat st, wal;
+	unsigned char h[100];
+	enum nl_code rc = NL_OK;
+	char *wal_path = nl_xasprintf("%s-wal", path);
+	/* Pages not yet checkpointed live in the WAL, and a checkpoint cut short (a full disk) leaves
+	 * the file shorter than its header says: SQLite completes it from the WAL. */
+	bool pending = stat(wal_path, &wal) == 0 && wal.st_size > 0;
+	free(wal_path);
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || pending) {
+		/* not a file (SQLite refuses it), or the WAL has the rest */
+	} else if (st.st_size == 0) {
+		rc = nl_fail(err, NL_ERR_STATE,
+		             "%s: the state is empty (0 bytes): damaged, not new; refusing to start a new "
+		             "one over it, which would send everything again (%s)",
+		             path, advice);
+	} else if (pread(fd, h, sizeof h, 0) == (ssize_t)sizeof h && memcmp(h, "SQLite format 3", 16) == 0) {
+		/* the header's page size (1 means 65536) times its page count: the file is at least that */
+		unsigned long page = (unsigned long)h[16] << 8 | h[17];
+		if (page == 1)
+			page = 65536;
+		unsigned long pages = (unsigned long)h[28] << 24 | (unsigned long)h[29] << 16 |
+		                      (unsigned long)h[30] << 8 | h[31];
+		if ((unsigned long long)st.st_size < (unsigned long long)page * pages)
+			rc = nl_fail(err, NL_ERR_STATE,
+			             "%s: the state is cut short (%lld bytes; its header says %llu): damaged; "
+			             "refusing to use it (%s)",
+			             path, (long long)st.st_size, (unsigned long long)page * pages, advice);
+	}
+	close(fd);
+	return rc;
+}
+
 enum nl_code nl_store_open(const char *path, struct nl_store **out, struct nl_error *err)
 {
 	*out = NULL;
@@ -240,6 +299,11 @@ enum nl_code nl_store_open(const char *path, struct nl_store **out, struct nl_er
 	s->path = nl_xstrdup(path);
 	s->wal_fd = -1;
 	enum nl_code rc;
+	/* SQLite takes an empty file for a new database.  Ours never is one (the first open writes the
+	 * header before anything else), so an empty state is a damaged one — a full disk, a bad copy, a
+	 * `> state.db` — and starting afresh would mail every issue again with a new secret. */
+	if ((rc = store_check_file(path, err)) != NL_OK)
+		goto fail;
 	int src = sqlite3_open_v2(path, &s->db,
 	                          SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (src != SQLITE_OK) {
@@ -421,10 +485,13 @@ void nl_campaign_clear(struct nl_campaign *c)
 	free(c->subject);
 	free(c->article_path);
 	free(c->source);
+	free(c->survey);
+	free(c->title);
 	memset(c, 0, sizeof *c);
 }
 
-#define STORE_CAMPAIGN_COLS "id, subject, article_path, source, due, created, completed, report_mailed"
+#define STORE_CAMPAIGN_COLS                                                                                  \
+	"id, subject, article_path, source, due, created, completed, report_mailed, survey, title"
 
 static void store_read_campaign(sqlite3_stmt *st, struct nl_campaign *c)
 {
@@ -436,6 +503,8 @@ static void store_read_campaign(sqlite3_stmt *st, struct nl_campaign *c)
 	c->created = (time_t)sqlite3_column_int64(st, 5);
 	c->completed = (time_t)sqlite3_column_int64(st, 6);
 	c->report_mailed = (time_t)sqlite3_column_int64(st, 7);
+	c->survey = store_col_text(st, 8);
+	c->title = store_col_text(st, 9);
 }
 
 enum nl_code nl_store_campaign_ensure(struct nl_store *s, const char *id, const char *subject,
@@ -456,6 +525,22 @@ enum nl_code nl_store_campaign_ensure(struct nl_store *s, const char *id, const 
 	sqlite3_bind_int64(st, 5, (sqlite3_int64)due);
 	sqlite3_bind_int64(st, 6, (sqlite3_int64)nl_now());
 	return store_done(s, st, err, "recording the campaign");
+}
+
+enum nl_code nl_store_campaign_set_survey(struct nl_store *s, const char *id, const char *survey_text,
+                                          const char *title, struct nl_error *err)
+{
+	static const char sql[] = "UPDATE campaigns SET survey = ?, title = ? WHERE id = ?";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+	if (!st)
+		return NL_ERR_STATE;
+	store_text(st, 1, survey_text);
+	store_text(st, 2, title);
+	store_text(st, 3, id);
+	enum nl_code rc = store_done(s, st, err, "recording the campaign's survey");
+	if (rc == NL_OK && sqlite3_changes(s->db) == 0)
+		rc = nl_fail(err, NL_ERR_NOT_FOUND, "%s: no campaign '%s'", s->path, id);
+	return rc;
 }
 
 static enum nl_code store_campaign_one(struct nl_store *s, sqlite3_stmt *st, struct nl_campaign *out,
@@ -838,6 +923,8 @@ void nl_inbound_clear(struct nl_inbound *in)
 	free(in->from_address);
 	free(in->subject);
 	free(in->reason);
+	free(in->own_words);
+	free(in->contact);
 	memset(in, 0, sizeof *in);
 }
 
@@ -867,7 +954,8 @@ enum nl_code nl_store_inbound_add(struct nl_store *s, const struct nl_inbound *i
 	static const char sql[] =
 	    "INSERT INTO inbound(source, location, message_id, hash, class, match, campaign, email, "
 	    "from_address,"
-	    " subject, reason, answers, received) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	    " subject, reason, answers, received, own_words, contact, unread_words)"
+	    " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 	sqlite3_stmt *st = store_stmt(s, sql, err);
 	if (!st)
 		return NL_ERR_STATE;
@@ -884,6 +972,9 @@ enum nl_code nl_store_inbound_add(struct nl_store *s, const struct nl_inbound *i
 	store_text(st, 11, in->reason);
 	sqlite3_bind_int(st, 12, in->answers);
 	sqlite3_bind_int64(st, 13, (sqlite3_int64)(in->received ? in->received : nl_now()));
+	store_text(st, 14, in->own_words);
+	store_text(st, 15, in->contact);
+	sqlite3_bind_int(st, 16, in->unread_words);
 	enum nl_code rc = store_done(s, st, err, "recording an inbound message");
 	if (rc == NL_OK && id_out)
 		*id_out = (int64_t)sqlite3_last_insert_rowid(s->db);
@@ -898,7 +989,8 @@ enum nl_code nl_store_inbound_each(struct nl_store *s, const char *campaign,
 	int rc =
 	    sqlite3_prepare_v2(s->db,
 	                       "SELECT source, location, message_id, hash, class, match, campaign, email,"
-	                       " from_address, subject, reason, answers, received FROM inbound"
+	                       " from_address, subject, reason, answers, received, own_words, contact,"
+	                       " unread_words, id FROM inbound"
 	                       " WHERE campaign IS ?1 ORDER BY id",
 	                       -1, &st, NULL);
 	if (rc != SQLITE_OK)
@@ -920,6 +1012,10 @@ enum nl_code nl_store_inbound_each(struct nl_store *s, const char *campaign,
 		in.reason = store_col_text(st, 10);
 		in.answers = sqlite3_column_int(st, 11);
 		in.received = (time_t)sqlite3_column_int64(st, 12);
+		in.own_words = store_col_text(st, 13);
+		in.contact = store_col_text(st, 14);
+		in.unread_words = sqlite3_column_int(st, 15) != 0;
+		in.id = sqlite3_column_int64(st, 16);
 		bool more = fn(&in, ud);
 		nl_inbound_clear(&in);
 		if (!more)
@@ -1024,6 +1120,7 @@ void nl_stored_answer_clear(struct nl_stored_answer *a)
 	free(a->question);
 	free(a->value);
 	free(a->raw);
+	free(a->rule);
 	memset(a, 0, sizeof *a);
 }
 
@@ -1032,12 +1129,12 @@ enum nl_code nl_store_answer_put(struct nl_store *s, const struct nl_stored_answ
 	/* One person, one voice: the answer from the later message wins, whatever order the
 	 * messages are collected in. */
 	static const char sql[] =
-	    "INSERT INTO answers(campaign, email, question, readable, value, raw, match, inbound_id, "
-	    "answered)"
-	    " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(campaign, email, question) DO UPDATE SET"
-	    " readable = excluded.readable, value = excluded.value, raw = excluded.raw, match = "
-	    "excluded.match,"
-	    " inbound_id = excluded.inbound_id, answered = excluded.answered"
+	    "INSERT INTO answers(campaign, email, question, readable, value, raw, match, inbound_id,"
+	    " answered, likely, rule, settled) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+	    " ON CONFLICT(campaign, email, question) DO UPDATE SET readable = excluded.readable,"
+	    " value = excluded.value, raw = excluded.raw, match = excluded.match,"
+	    " inbound_id = excluded.inbound_id, answered = excluded.answered, likely = excluded.likely,"
+	    " rule = excluded.rule, settled = excluded.settled"
 	    " WHERE excluded.answered >= answers.answered";
 	sqlite3_stmt *st = store_stmt(s, sql, err);
 	if (!st)
@@ -1051,7 +1148,30 @@ enum nl_code nl_store_answer_put(struct nl_store *s, const struct nl_stored_answ
 	sqlite3_bind_int(st, 7, (int)a->match);
 	sqlite3_bind_int64(st, 8, a->inbound_id);
 	sqlite3_bind_int64(st, 9, (sqlite3_int64)(a->answered ? a->answered : nl_now()));
+	sqlite3_bind_int(st, 10, a->likely);
+	store_text(st, 11, a->rule);
+	sqlite3_bind_int(st, 12, a->settled);
 	return store_done(s, st, err, "recording an answer");
+}
+
+enum nl_code nl_store_answer_confirm(struct nl_store *s, const char *campaign, const char *email,
+                                     long *n_confirmed, struct nl_error *err)
+{
+	/* The same test as the level "likely" (store.h): a proposed value that is not tallied. */
+	static const char sql[] =
+	    "UPDATE answers SET readable = 1, settled = 1 WHERE campaign = ? AND email = ?"
+	    " AND readable = 0 AND likely != 0 AND value IS NOT NULL";
+	if (n_confirmed)
+		*n_confirmed = 0;
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+	if (!st)
+		return NL_ERR_STATE;
+	store_text(st, 1, campaign);
+	store_text(st, 2, email);
+	enum nl_code rc = store_done(s, st, err, "confirming likely answers");
+	if (rc == NL_OK && n_confirmed)
+		*n_confirmed = (long)sqlite3_changes(s->db);
+	return rc;
 }
 
 enum nl_code nl_store_answer_each(struct nl_store *s, const char *campaign,
@@ -1062,7 +1182,7 @@ enum nl_code nl_store_answer_each(struct nl_store *s, const char *campaign,
 	int rc = sqlite3_prepare_v2(
 	    s->db,
 	    "SELECT a.campaign, a.email, d.name, a.question, a.readable, a.value, a.raw, a.match,"
-	    " a.inbound_id, a.answered FROM answers a LEFT JOIN deliveries d"
+	    " a.inbound_id, a.answered, a.likely, a.rule, a.settled FROM answers a LEFT JOIN deliveries d"
 	    " ON d.campaign = a.campaign AND d.email = a.email"
 	    " WHERE a.campaign = ? ORDER BY a.question, a.email",
 	    -1, &st, NULL);
@@ -1081,6 +1201,9 @@ enum nl_code nl_store_answer_each(struct nl_store *s, const char *campaign,
 		a.match = (enum nl_match)sqlite3_column_int(st, 7);
 		a.inbound_id = (int64_t)sqlite3_column_int64(st, 8);
 		a.answered = (time_t)sqlite3_column_int64(st, 9);
+		a.likely = sqlite3_column_int(st, 10) != 0;
+		a.rule = store_col_text(st, 11);
+		a.settled = sqlite3_column_int(st, 12) != 0;
 		bool more = fn(&a, ud);
 		nl_stored_answer_clear(&a);
 		if (!more)

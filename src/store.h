@@ -18,7 +18,9 @@
 #include "error.h"
 #include "token.h"
 
-#define NL_STORE_SCHEMA_VERSION 1
+/* 1: the first.  2 (issue 12): campaigns.survey and .title, inbound.own_words, .contact and
+ * .unread_words, answers.likely, .rule and .settled.  An older state is migrated on open. */
+#define NL_STORE_SCHEMA_VERSION 2
 
 struct nl_store;
 
@@ -64,6 +66,10 @@ struct nl_campaign {
 	/* 0 until the collection window closed and `run` wrote (and, with report_to, mailed) the
 	 * final report */
 	time_t report_mailed;
+	/* The parsed survey as sent (nl_survey_serialize) and the article's title; NULL for a
+	 * campaign recorded before schema version 2, or before nl_store_campaign_set_survey. */
+	char *survey;
+	char *title;
 };
 void nl_campaign_clear(struct nl_campaign *c);
 
@@ -71,6 +77,11 @@ void nl_campaign_clear(struct nl_campaign *c);
 enum nl_code nl_store_campaign_ensure(struct nl_store *store, const char *id, const char *subject,
                                       const char *article_path, const char *source, time_t due,
                                       struct nl_error *err);
+/* Stores the campaign's parsed survey (`survey_text`, nl_survey_serialize's text; NULL when the
+ * article has none) and its `title` (may be NULL), replacing what was there.  NL_ERR_NOT_FOUND if
+ * there is no such campaign. */
+enum nl_code nl_store_campaign_set_survey(struct nl_store *store, const char *id, const char *survey_text,
+                                          const char *title, struct nl_error *err);
 /* NL_ERR_NOT_FOUND if there is no such campaign. */
 enum nl_code nl_store_campaign_get(struct nl_store *store, const char *id, struct nl_campaign *out,
                                    struct nl_error *err);
@@ -188,7 +199,16 @@ struct nl_inbound {
 	char *reason; /* why it was classified so (unreadable: the parse error) */
 	int answers;  /* answers read from it */
 	time_t received;
+	/* The person's own words (what is left after quotes, quote headers, signatures and footers),
+	 * at most NL_STORE_OWN_WORDS_MAX bytes, cut at a UTF-8 character boundary and then marked
+	 * "\n[… cut: N more bytes]"; "" when they wrote nothing of their own; NULL when not kept
+	 * (bounces, complaints, messages recorded before schema version 2). */
+	char *own_words;
+	char *contact;     /* the sentence in which they ask to be contacted, or NULL */
+	bool unread_words; /* own words that no reader turned into an answer: a person should look */
+	int64_t id;        /* the row id (answers' inbound_id); filled by nl_store_inbound_each only */
 };
+#define NL_STORE_OWN_WORDS_MAX 16384
 void nl_inbound_clear(struct nl_inbound *in);
 
 /* True in *out if a message with this Message-ID (when not NULL) or this content hash is known. */
@@ -221,18 +241,30 @@ struct nl_stored_answer {
 	char *email;
 	char *name;     /* from the delivery, may be NULL */
 	char *question; /* question id */
-	bool readable;  /* false: `raw` needs a person to settle it */
-	char *value;    /* NULL when unreadable */
-	char *raw;
+	bool readable;  /* true: sure, tallied.  false: `raw` needs a person to settle it */
+	char *value;    /* sure: the value; likely: the proposed value; NULL when unreadable */
+	char *raw;      /* the line or sentence it was read from */
 	enum nl_match match;
-	int64_t inbound_id;
+	int64_t inbound_id; /* 0 when settled by hand */
 	time_t answered;
+	/* Schema version 2.  The level is sure when readable; likely when !readable && likely &&
+	 * value != NULL (proposed, not tallied, for the coach to confirm); unreadable otherwise. */
+	bool likely;
+	char *rule;   /* the reader that read it ("numbered", "prose", …, "settled by hand"); NULL
+	               * for answers recorded before version 2 */
+	bool settled; /* a person settled it (mailer settle) or confirmed a likely reading */
 };
 void nl_stored_answer_clear(struct nl_stored_answer *a);
 
-/* Stores an answer unless a later one for the same (campaign, email, question) is already there. */
+/* Stores an answer unless a later one for the same (campaign, email, question) is already there
+ * (`answered` decides; 0 means now).  `name` is not stored (it comes from the delivery). */
 enum nl_code nl_store_answer_put(struct nl_store *store, const struct nl_stored_answer *a,
                                  struct nl_error *err);
+/* Confirms the likely answers of `email` (case-insensitive) in `campaign`: each becomes readable
+ * (sure, tallied) and settled, keeping its value, raw sentence and rule.  *n_confirmed (may be
+ * NULL) gets how many; 0 is not an error. */
+enum nl_code nl_store_answer_confirm(struct nl_store *store, const char *campaign, const char *email,
+                                     long *n_confirmed, struct nl_error *err);
 /* Calls `fn` for each answer of a campaign, ordered by question then email. */
 enum nl_code nl_store_answer_each(struct nl_store *store, const char *campaign,
                                   bool (*fn)(const struct nl_stored_answer *, void *), void *ud,

@@ -36,7 +36,7 @@ struct subscribers_row {
 	size_t first, n; /* fields[first .. first+n) */
 	size_t line;
 	bool too_many; /* more fields than the header; the extra ones were not kept */
-	bool unclosed; /* the file ended inside a quoted field */
+	bool unclosed; /* its line ended inside a quoted field */
 };
 
 #define SEEN_SLOTS 16384           /* the in-memory table: 128 KiB */
@@ -515,6 +515,13 @@ static bool subscribers_blank(const char *p, size_t n)
 	return true;
 }
 
+/* Inside a quoted field?  (libcsv's CSV_STRICT_FINI only reports it at the end of the file, so ask
+ * the parser's state: 2 is FIELD_BEGUN in csv.h's struct.) */
+static bool subscribers_in_quotes(const struct nl_subscribers *l)
+{
+	return l->csv.quoted && l->csv.pstate == 2;
+}
+
 /* Feeds libcsv until at least one record is queued, or the file ends, or a fatal error. */
 static void subscribers_feed(struct nl_subscribers *l)
 {
@@ -522,10 +529,7 @@ static void subscribers_feed(struct nl_subscribers *l)
 		if (!subscribers_fill(l))
 			return;
 		if (l->eof) {
-			/* inside a quoted field at the end of the file?  (libcsv's CSV_STRICT_FINI only
-			 * reports it in strict mode, so ask the parser's state: 2 is FIELD_BEGUN in csv.h's
-			 * struct) */
-			bool unclosed = l->csv.quoted && l->csv.pstate == 2;
+			bool unclosed = subscribers_in_quotes(l);
 			size_t rows = l->n_rows;
 			csv_fini(&l->csv, subscribers_on_field, subscribers_on_row, l);
 			if (unclosed && l->n_rows > rows)
@@ -559,8 +563,19 @@ static void subscribers_feed(struct nl_subscribers *l)
 			return;
 		}
 		l->in_pos += n;
-		if (nl)
+		if (nl) {
 			l->line++;
+			/* A record is one line.  A line break inside a field is refused anyway (it could
+			 * reach a header), so a quote still open at the end of a line is a stray one: that
+			 * line is a bad row and the next starts afresh, rather than the quote swallowing
+			 * the rest of the list (or, past NL_SUBSCRIBERS_MAX_RECORD, stopping it). */
+			if (subscribers_in_quotes(l)) {
+				size_t rows = l->n_rows;
+				csv_fini(&l->csv, subscribers_on_field, subscribers_on_row, l);
+				if (l->n_rows > rows)
+					l->rows[l->n_rows - 1].unclosed = true;
+			}
+		}
 	}
 }
 
@@ -689,8 +704,9 @@ static enum nl_code subscribers_check(struct nl_subscribers *l, struct subscribe
 {
 	if (r->unclosed)
 		return nl_fail(err, NL_ERR_SUBSCRIBER,
-		               "%s:%zu: a quoted field is never closed (the file ends inside it)", l->path,
-		               r->line);
+		               "%s:%zu: a quote opened on this line is never closed (a field cannot span "
+		               "lines)",
+		               l->path, r->line);
 	if (r->too_many)
 		return nl_fail(
 		    err, NL_ERR_SUBSCRIBER,

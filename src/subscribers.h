@@ -13,7 +13,12 @@
  * million addresses the filter fills up and each new address costs a page read or two (from the
  * page cache).  Without a usable temporary directory the table grows in memory instead.
  *
+ * A record is one line: a quoted field may hold commas and doubled quotes, but not a line break, so
+ * a quote left open at the end of a line makes that line a bad row and the next line is read
+ * afresh (one stray quote costs one row, whatever the size of the list).
+ *
  * Handles untrusted input: every row is checked and a bad one is reported and skipped, never fatal:
+ *   - a quote opened and not closed on its line;
  *   - more fields than the header has;
  *   - CR, LF, NUL or another control character (TAB aside) in any field (it could reach a header:
  *     injection), even inside quotes;
@@ -42,7 +47,7 @@
 
 #include "error.h"
 
-/* Bounds on one record: a longer one (an unclosed quote, most likely) ends the list with NL_ERR_LIST. */
+/* Bounds on one record (one line): a longer one ends the list with NL_ERR_LIST. */
 #define NL_SUBSCRIBERS_MAX_RECORD (1024u * 1024)
 #define NL_SUBSCRIBERS_MAX_COLUMNS 256
 

@@ -1,8 +1,9 @@
-/* survey.h - the survey definition carried by an article, and turning reply text into answers.
+/* survey.h - the survey definition carried by an article (DESIGN.md §3).
  *
- * The definition is filled by article.c from the front matter (DESIGN.md §3) and read by the
- * composer (the survey block), the answer reader (below) and the report.  The answer reader takes
- * untrusted text from replies.
+ * The definition is filled by article.c from the front matter, stored with the campaign at send
+ * time (nl_survey_serialize) and read back by collect and tally (nl_survey_deserialize), so a
+ * campaign's report never depends on the article parser again.  It is read by the composer (the
+ * survey block), the answer readers (answers.h, collect side) and the report.
  */
 #ifndef NL_SURVEY_H
 #define NL_SURVEY_H
@@ -19,6 +20,11 @@ enum nl_question_type {
 	NL_Q_TEXT = 3,
 };
 
+struct nl_alias {
+	size_t option;               /* index into options */
+	char *text;                  /* owned; as written in the front matter */
+};
+
 struct nl_question {
 	char *id;                    /* owned; [a-z0-9_-]+, unique within the survey */
 	enum nl_question_type type;
@@ -26,6 +32,16 @@ struct nl_question {
 	char **options;              /* owned; choice only: the option values, in order */
 	size_t n_options;
 	int min, max;                /* scale only: inclusive bounds */
+	/* Other words for an option (synonyms, translations): front matter `aliases:`, a map from
+	 * option value to a list of words.  Choice only. */
+	struct nl_alias *aliases;    /* owned */
+	size_t n_aliases;
+	/* Words that refer to the question besides its own text: front matter `keywords:`. */
+	char **keywords;             /* owned */
+	size_t n_keywords;
+	/* yes/no only: a "yes" asks to be contacted (FOLLOW UP).  Front matter `follow_up:`; when
+	 * absent, true when the question's words are about being contacted (nl_lexicon_contact). */
+	bool follow_up;
 };
 
 struct nl_survey {
@@ -44,44 +60,11 @@ void nl_survey_free(struct nl_survey *survey);
 /* The question with this id, or NULL. */
 const struct nl_question *nl_survey_find(const struct nl_survey *survey, const char *id);
 
-/* ---- Reading answers from a reply (untrusted input) ---- */
-
-enum nl_answer_status {
-	NL_ANSWER_OK = 0,
-	NL_ANSWER_UNREADABLE = 1, /* ambiguous or out of range: kept with the raw line, never guessed */
-};
-
-struct nl_answer {
-	size_t question;             /* index into survey->questions */
-	enum nl_answer_status status;
-	char *value;                 /* owned; OK only: the option value, "yes"/"no", the number, or the text */
-	char *raw;                   /* owned; the line the answer was read from */
-};
-
-struct nl_answers {
-	struct nl_answer *items;     /* owned; at most one per question */
-	size_t count;
-};
-
-/* One line of a reply body after quote detection (see reply.h): `quoted` lines belong to the
- * original message (the questions and the example answers), the others are the person's own. */
-struct nl_reply_line {
-	const char *text;            /* UTF-8, without the quote markers, not NUL-terminated */
-	size_t len;
-	bool quoted;
-};
-
-/* Reads the answers out of `lines`.  Only unquoted lines can carry answers; a quoted line that is
- * one of the survey's questions makes the unquoted lines right after it an inline answer to that
- * question.  `out` is filled (the caller frees it with nl_answers_free) and may be empty. */
-void nl_survey_read_answers(const struct nl_survey *survey, const struct nl_reply_line *lines, size_t n_lines,
-                            struct nl_answers *out);
-void nl_answers_free(struct nl_answers *answers);
-
-/* Reads one value (e.g. the VALUE of a mailto answer subject "[survey TOKEN QID=VALUE]") as an
- * answer to question index `question`.  *out is filled either way (OK with value, or UNREADABLE with
- * the raw text); the caller frees out->value and out->raw.  Returns true when OK. */
-bool nl_survey_read_value(const struct nl_survey *survey, size_t question, const char *value, size_t len,
-                          struct nl_answer *out);
+/* The survey as one self-contained text (every field above), for the state.  Returns a new string
+ * the caller frees.  NULL (no survey) has a text of its own, which reads back as *out == NULL. */
+char *nl_survey_serialize(const struct nl_survey *survey);
+/* Reads what nl_survey_serialize wrote.  On NL_OK *out is a new survey (nl_survey_free).  Returns
+ * NL_ERR_STATE for text it did not write (the detail says where). */
+enum nl_code nl_survey_deserialize(const char *text, struct nl_survey **out, struct nl_error *err);
 
 #endif

@@ -7,6 +7,12 @@
  * the scale's range, yes or no); anything else is shown as unreadable, never guessed.
  * One person, one voice (DESIGN.md §4): the store keeps one answer per person and question; should
  * two differ only in the case of the address, the later one counts.
+ *
+ * Levels (issue 12): a stored answer is sure when the store says readable and its value fits; likely
+ * when the prose reader proposed a value that a person has not confirmed yet (not tallied, not a
+ * respondent by itself); unreadable otherwise.  The replies are read from the inbound messages of
+ * class answer; each answer goes with the message it was read from (its inbound_id), and one settled
+ * by hand (inbound_id 0) with that person's latest reply.
  */
 #include "tally.h"
 
@@ -15,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "article.h"
+#include "campaign_survey.h"
 #include "buf.h"
 #include "util.h"
 
@@ -26,11 +32,17 @@ struct tally_answer {
 	char *key; /* lower-cased address */
 	char *email;
 	char *name;
-	char *value; /* NULL when unreadable */
+	char *question; /* the question id */
+	char *value;    /* sure: canonical; likely: the proposed value (canonical); NULL when unreadable */
 	char *raw;
+	char *rule;
 	size_t q;      /* index into the survey, TALLY_NO_QUESTION if it has none */
-	bool readable; /* the store says readable and the value fits the question */
+	bool readable; /* sure: the store says readable and the value fits the question */
+	bool likely;   /* proposed, not confirmed: not tallied */
+	bool settled;
+	bool current; /* not an older duplicate (set by tally_answers_apply) */
 	enum nl_match match;
+	int64_t inbound_id;
 	time_t answered;
 };
 
@@ -129,20 +141,28 @@ static bool tally_collect_answer(const struct nl_stored_answer *a, void *ud)
 	t->email = nl_xstrdup(a->email ? a->email : "");
 	t->key = nl_ascii_lower(nl_xstrdup(t->email));
 	t->name = a->name && a->name[0] ? nl_xstrdup(a->name) : NULL;
+	t->question = nl_xstrdup(a->question ? a->question : "");
 	t->raw = tally_dup(a->raw);
+	t->rule = tally_dup(a->rule);
+	t->settled = a->settled;
 	t->match = a->match;
+	t->inbound_id = a->inbound_id;
 	t->answered = a->answered;
 	t->q = tally_question_index(as->survey, a->question);
+	bool proposed = !a->readable && a->likely && a->value;
 	if (t->q != TALLY_NO_QUESTION) {
-		t->value = a->readable ? tally_canonical(&as->survey->questions[t->q], a->value) : NULL;
-		t->readable = t->value != NULL;
-		if (!t->readable && !t->raw) /* a stored value that does not fit: show it as the raw line */
+		const struct nl_question *q = &as->survey->questions[t->q];
+		t->value = a->readable || proposed ? tally_canonical(q, a->value) : NULL;
+		t->readable = a->readable && t->value != NULL;
+		t->likely = proposed && t->value != NULL;
+		if (!t->readable && !t->likely && !t->raw) /* a stored value that does not fit */
 			t->raw = tally_dup(a->value);
 	} else {
 		/* Without a survey the answers still make respondents; with one, an answer to a question
 		 * it does not have is left out. */
 		t->value = tally_dup(a->value);
 		t->readable = !as->survey && a->readable && a->value;
+		t->likely = !as->survey && proposed;
 	}
 	return true;
 }
@@ -154,8 +174,10 @@ static void tally_answers_free(struct tally_answers *as)
 		free(t->key);
 		free(t->email);
 		free(t->name);
+		free(t->question);
 		free(t->value);
 		free(t->raw);
+		free(t->rule);
 	}
 	free(as->items);
 }
@@ -174,22 +196,15 @@ static int tally_answer_cmp(const void *pa, const void *pb)
 	return strcmp(a->email, b->email);
 }
 
-/* Room for one more in an array of `n` that grows by doubling (capacity is the next power of two). */
-static void *tally_grow(void *p, size_t n, size_t size)
-{
-	if (n == 0 || (n & (n - 1)) == 0)
-		p = nl_xrealloc(p, (n ? 2 * n : 1) * size);
-	return p;
-}
-
 static void tally_entry_add(struct nl_tally_entry **list, size_t *n, const struct tally_answer *a,
                             const char *text)
 {
-	*list = tally_grow(*list, *n, sizeof **list);
+	*list = nl_xgrow(*list, *n, sizeof **list);
 	struct nl_tally_entry *e = &(*list)[(*n)++];
 	e->email = nl_xstrdup(a->email);
 	e->name = tally_dup(a->name);
 	e->text = tally_dup(text);
+	e->settled = a->settled;
 }
 
 static void tally_questions_init(struct nl_tally *t, const struct nl_survey *survey)
@@ -210,6 +225,7 @@ static void tally_questions_init(struct nl_tally *t, const struct nl_survey *sur
 				tq->bins[o].label = nl_xstrdup(q->options[o]);
 			break;
 		case NL_Q_YESNO:
+			tq->follow_up = q->follow_up;
 			tq->n_bins = 2;
 			tq->bins = nl_xcalloc(2, sizeof *tq->bins);
 			tq->bins[0].label = nl_xstrdup("yes");
@@ -336,8 +352,13 @@ static void tally_answers_apply(struct nl_tally *t, struct tally_answers *as)
 			struct tally_answer *a = &as->items[k];
 			if (k > i && a->q != TALLY_NO_QUESTION && a->q == as->items[k - 1].q)
 				continue; /* an older duplicate: the latest one counted */
+			a->current = true;
 			if (!person.name && a->name)
 				person.name = nl_xstrdup(a->name);
+			if (a->likely) {
+				t->likely++; /* proposed: shown under Replies, never tallied */
+				continue;
+			}
 			if (a->q == TALLY_NO_QUESTION) {
 				if (a->readable) {
 					any = true;
@@ -359,7 +380,7 @@ static void tally_answers_apply(struct nl_tally *t, struct tally_answers *as)
 		if (any) {
 			person.email = nl_xstrdup(as->items[i].email);
 			person.match = weak ? NL_MATCH_FROM : NL_MATCH_TOKEN;
-			t->people = tally_grow(t->people, t->n_people, sizeof *t->people);
+			t->people = nl_xgrow(t->people, t->n_people, sizeof *t->people);
 			t->people[t->n_people++] = person;
 		} else {
 			free(person.name);
@@ -370,6 +391,295 @@ static void tally_answers_apply(struct nl_tally *t, struct tally_answers *as)
 		i = j;
 	}
 	t->respondents = (long)t->n_people;
+}
+
+/* ---- Replies and FOLLOW UP ---- */
+
+/* One inbound message of class answer, copied out of the store's callback. */
+struct tally_inbound {
+	int64_t id;
+	char *key;
+	struct nl_tally_reply r;
+	bool has_follow_yes; /* a sure yes to a follow-up question was read from it */
+};
+
+struct tally_inbounds {
+	struct tally_inbound *items;
+	size_t count, cap;
+};
+
+static bool tally_collect_inbound(const struct nl_inbound *in, void *ud)
+{
+	struct tally_inbounds *ins = ud;
+	if (in->cls != NL_INBOUND_ANSWER)
+		return true;
+	if (ins->count == ins->cap) {
+		ins->cap = ins->cap ? 2 * ins->cap : 64;
+		ins->items = nl_xrealloc(ins->items, ins->cap * sizeof *ins->items);
+	}
+	struct tally_inbound *t = &ins->items[ins->count++];
+	memset(t, 0, sizeof *t);
+	t->id = in->id;
+	t->r.email = nl_xstrdup(in->email ? in->email : in->from_address ? in->from_address : "");
+	t->key = nl_ascii_lower(nl_xstrdup(t->r.email));
+	t->r.received = in->received;
+	t->r.words = tally_dup(in->own_words);
+	t->r.contact = in->contact && in->contact[0] ? nl_xstrdup(in->contact) : NULL;
+	t->r.match = in->match;
+	t->r.needs_look = in->unread_words; /* the reasons are filled later */
+	return true;
+}
+
+static void tally_reply_clear(struct nl_tally_reply *r)
+{
+	free(r->email);
+	free(r->name);
+	free(r->words);
+	free(r->contact);
+	free(r->reasons);
+	for (size_t i = 0; i < r->n_readings; i++) {
+		free(r->readings[i].question);
+		free(r->readings[i].text);
+		free(r->readings[i].value);
+		free(r->readings[i].raw);
+		free(r->readings[i].rule);
+	}
+	free(r->readings);
+}
+
+static void tally_inbounds_free(struct tally_inbounds *ins)
+{
+	for (size_t i = 0; i < ins->count; i++) {
+		free(ins->items[i].key);
+		tally_reply_clear(&ins->items[i].r);
+	}
+	free(ins->items);
+}
+
+static int tally_inbound_id_cmp(const void *pa, const void *pb)
+{
+	const struct tally_inbound *a = pa, *b = pb;
+	return (a->id > b->id) - (a->id < b->id);
+}
+
+/* The message with row id `id`, or NULL (ins sorted by id). */
+static struct tally_inbound *tally_inbound_find(struct tally_inbounds *ins, int64_t id)
+{
+	size_t lo = 0, hi = ins->count;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (ins->items[mid].id == id)
+			return &ins->items[mid];
+		if (ins->items[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* The latest reply of the person with this key: collected last (the highest id on a tie). */
+static struct tally_inbound *tally_inbound_latest(struct tally_inbounds *ins, const char *key)
+{
+	struct tally_inbound *best = NULL;
+	for (size_t i = 0; i < ins->count; i++) {
+		struct tally_inbound *m = &ins->items[i];
+		if (strcmp(m->key, key) != 0)
+			continue;
+		if (!best || m->r.received > best->r.received ||
+		    (m->r.received == best->r.received && m->id > best->id))
+			best = m;
+	}
+	return best;
+}
+
+static enum nl_tally_level tally_answer_level(const struct tally_answer *a)
+{
+	return a->readable ? NL_TALLY_SURE : a->likely ? NL_TALLY_LIKELY : NL_TALLY_UNREADABLE;
+}
+
+static void tally_reading_add(struct nl_tally_reply *r, const struct tally_answer *a,
+                              const struct nl_survey *survey)
+{
+	r->readings = nl_xgrow(r->readings, r->n_readings, sizeof *r->readings);
+	struct nl_tally_reading *g = &r->readings[r->n_readings++];
+	memset(g, 0, sizeof *g);
+	g->question = nl_xstrdup(a->question);
+	g->text = a->q != TALLY_NO_QUESTION ? tally_dup(survey->questions[a->q].text) : NULL;
+	g->level = tally_answer_level(a);
+	g->value = g->level == NL_TALLY_UNREADABLE ? NULL : tally_dup(a->value);
+	g->raw = tally_dup(a->raw);
+	g->rule = tally_dup(a->rule);
+	g->settled = a->settled;
+}
+
+static void tally_reason_add(struct nl_tally_reply *r, const char *reason)
+{
+	for (size_t i = 0; i < r->n_reasons; i++)
+		if (strcmp(r->reasons[i], reason) == 0)
+			return;
+	r->reasons = nl_xrealloc(r->reasons, (r->n_reasons + 1) * sizeof *r->reasons);
+	r->reasons[r->n_reasons++] = reason;
+}
+
+/* Needs a look first; within each part the newest first (received, then the order collected). */
+static int tally_reply_order_cmp(const void *pa, const void *pb)
+{
+	const struct tally_inbound *a = pa, *b = pb;
+	if (a->r.needs_look != b->r.needs_look)
+		return a->r.needs_look ? -1 : 1;
+	if (a->r.received != b->r.received)
+		return a->r.received > b->r.received ? -1 : 1;
+	return (a->id < b->id) - (a->id > b->id);
+}
+
+/* True when answer `a` is a current, sure answer to a follow-up question. */
+static bool tally_is_follow_answer(const struct tally_answer *a, const struct nl_survey *survey)
+{
+	return a->current && a->readable && a->q != TALLY_NO_QUESTION &&
+	       survey->questions[a->q].type == NL_Q_YESNO && survey->questions[a->q].follow_up;
+}
+
+static void tally_follow_add(struct nl_tally *t, const char *email, const char *name, bool in_words,
+                             const char *question, const char *sentence, bool settled)
+{
+	t->follow = nl_xgrow(t->follow, t->n_follow, sizeof *t->follow);
+	struct nl_tally_follow *f = &t->follow[t->n_follow++];
+	f->email = nl_xstrdup(email);
+	f->name = tally_dup(name);
+	f->in_words = in_words;
+	f->question = tally_dup(question);
+	f->sentence = tally_dup(sentence);
+	f->settled = settled;
+}
+
+static int tally_follow_cmp(const void *pa, const void *pb)
+{
+	const struct nl_tally_follow *a = pa, *b = pb;
+	if (a->in_words != b->in_words)
+		return a->in_words ? 1 : -1;
+	char *ka = nl_ascii_lower(nl_xstrdup(a->email)), *kb = nl_ascii_lower(nl_xstrdup(b->email));
+	int c = strcmp(ka, kb);
+	free(ka);
+	free(kb);
+	return c ? c : strcmp(a->email, b->email);
+}
+
+/* FOLLOW UP: the people with a sure yes to a follow-up question (each once, the first such
+ * question in survey order), then those who asked in their own words and gave no sure answer, yes
+ * or no, to any follow-up question (a sure "no" is their answer). */
+static void tally_follow_build(struct nl_tally *t, const struct tally_answers *as, struct tally_inbounds *ins,
+                               const struct nl_survey *survey)
+{
+	/* as->items is sorted by key, then question: one pass finds each person's first yes */
+	for (size_t i = 0; survey && i < as->count;) {
+		size_t j = i;
+		while (j < as->count && strcmp(as->items[j].key, as->items[i].key) == 0)
+			j++;
+		for (size_t k = i; k < j; k++) {
+			const struct tally_answer *a = &as->items[k];
+			if (tally_is_follow_answer(a, survey) && strcmp(a->value, "yes") == 0) {
+				tally_follow_add(t, a->email, a->name, false, a->question, a->raw,
+				                 a->settled);
+				break;
+			}
+		}
+		i = j;
+	}
+	t->n_follow_yes = t->n_follow;
+	/* in words: the latest contact sentence of each person (ins is in the order collected) */
+	for (size_t m = ins->count; m-- > 0;) {
+		const struct tally_inbound *in = &ins->items[m];
+		if (!in->r.contact)
+			continue;
+		bool seen = false, answered = false;
+		for (size_t f = t->n_follow_yes; f < t->n_follow && !seen; f++)
+			seen = nl_ascii_casecmp(t->follow[f].email, in->r.email) == 0;
+		/* as->items is sorted by key: that person's answers are one run, found by bisection */
+		size_t lo = 0, hi = as->count;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (strcmp(as->items[mid].key, in->key) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (size_t k = lo;
+		     survey && k < as->count && !answered && !seen && strcmp(as->items[k].key, in->key) == 0;
+		     k++)
+			answered = tally_is_follow_answer(&as->items[k], survey);
+		if (seen || answered)
+			continue;
+		tally_follow_add(t, in->r.email, in->r.name, true, NULL, in->r.contact, false);
+	}
+	if (t->n_follow > 1)
+		qsort(t->follow, t->n_follow, sizeof *t->follow, tally_follow_cmp);
+}
+
+/* The replies: each message with its readings and reasons, the names from the deliveries. */
+static enum nl_code tally_replies(struct nl_store *store, struct nl_tally *t, struct tally_answers *as,
+                                  struct tally_inbounds *ins, const struct nl_survey *survey,
+                                  struct nl_error *err)
+{
+	enum nl_code rc = nl_store_inbound_each(store, t->campaign, tally_collect_inbound, ins, err);
+	if (rc != NL_OK)
+		return rc;
+	if (ins->count > 1)
+		qsort(ins->items, ins->count, sizeof *ins->items, tally_inbound_id_cmp);
+	/* as->items is sorted by person, then question: each message gets its readings in survey order */
+	for (size_t k = 0; k < as->count; k++) {
+		const struct tally_answer *a = &as->items[k];
+		if (!a->current || (survey && a->q == TALLY_NO_QUESTION))
+			continue;
+		struct tally_inbound *m = a->inbound_id ? tally_inbound_find(ins, a->inbound_id) : NULL;
+		if (m && strcmp(m->key, a->key) != 0)
+			m = NULL; /* not this person's message: should not happen */
+		if (!m)           /* settled by hand, or its message is not in this campaign */
+			m = tally_inbound_latest(ins, a->key);
+		if (!m)
+			continue;
+		tally_reading_add(&m->r, a, survey);
+		if (!m->r.name && a->name)
+			m->r.name = nl_xstrdup(a->name);
+		if (survey && tally_is_follow_answer(a, survey) && strcmp(a->value, "yes") == 0)
+			m->has_follow_yes = true;
+	}
+	for (size_t i = 0; i < ins->count; i++) {
+		struct tally_inbound *m = &ins->items[i];
+		struct nl_tally_reply *r = &m->r;
+		if (!r->name) { /* no answer left to name them: the delivery does (a failed lookup only
+			         * leaves the name out) */
+			struct nl_delivery d = {0};
+			struct nl_error derr = {0};
+			if (nl_store_delivery_get(store, t->campaign, r->email, &d, &derr) == NL_OK &&
+			    d.name && d.name[0])
+				r->name = nl_xstrdup(d.name);
+			nl_delivery_clear(&d);
+		}
+		if (r->needs_look)
+			tally_reason_add(r, NL_TALLY_REASON_UNREAD);
+		for (size_t g = 0; g < r->n_readings; g++) {
+			if (r->readings[g].level == NL_TALLY_UNREADABLE)
+				tally_reason_add(r, NL_TALLY_REASON_UNREADABLE);
+			else if (r->readings[g].level == NL_TALLY_LIKELY)
+				tally_reason_add(r, NL_TALLY_REASON_LIKELY);
+		}
+		if (r->contact && !m->has_follow_yes)
+			tally_reason_add(r, NL_TALLY_REASON_CONTACT);
+		r->needs_look = r->n_reasons > 0;
+	}
+	tally_follow_build(t, as, ins, survey);
+	if (ins->count > 1)
+		qsort(ins->items, ins->count, sizeof *ins->items, tally_reply_order_cmp);
+	t->n_replies = ins->count;
+	t->replies_list = nl_xcalloc(ins->count ? ins->count : 1, sizeof *t->replies_list);
+	for (size_t i = 0; i < ins->count; i++) {
+		t->replies_list[i] = ins->items[i].r;
+		memset(&ins->items[i].r, 0, sizeof ins->items[i].r); /* moved */
+		if (t->replies_list[i].needs_look)
+			t->needs_look++;
+	}
+	return NL_OK;
 }
 
 static enum nl_code tally_figures(struct nl_store *store, struct nl_tally *t, struct nl_error *err)
@@ -402,6 +712,7 @@ enum nl_code nl_tally_build(struct nl_store *store, const struct nl_campaign *ca
 {
 	enum nl_code rc;
 	struct tally_answers as = {.survey = survey};
+	struct tally_inbounds ins = {0};
 	struct nl_tally *t = nl_xcalloc(1, sizeof *t);
 	*out = NULL;
 	t->campaign = nl_xstrdup(campaign->id);
@@ -419,6 +730,8 @@ enum nl_code nl_tally_build(struct nl_store *store, const struct nl_campaign *ca
 	if (as.count)
 		qsort(as.items, as.count, sizeof *as.items, tally_answer_cmp);
 	tally_answers_apply(t, &as);
+	if ((rc = tally_replies(store, t, &as, &ins, survey, err)) != NL_OK)
+		goto out;
 	tally_scale_stats(t);
 	tally_crosstab(t);
 	t->has_rate = t->sent > 0;
@@ -427,6 +740,7 @@ enum nl_code nl_tally_build(struct nl_store *store, const struct nl_campaign *ca
 	t = NULL;
 out:
 	tally_answers_free(&as);
+	tally_inbounds_free(&ins);
 	nl_tally_free(t);
 	return rc;
 }
@@ -435,8 +749,9 @@ enum nl_code nl_tally_campaign(struct nl_store *store, const char *campaign_id, 
                                struct nl_error *err)
 {
 	struct nl_campaign c = {0};
-	struct nl_article *article = NULL;
-	struct nl_error perr = {0};
+	struct nl_survey *survey = NULL;
+	char *title = NULL;
+	struct nl_error serr = {0};
 	enum nl_code rc;
 	*out = NULL;
 	rc = campaign_id ? nl_store_campaign_get(store, campaign_id, &c, err)
@@ -447,19 +762,18 @@ enum nl_code nl_tally_campaign(struct nl_store *store, const char *campaign_id, 
 		rc = nl_fail(err, NL_ERR_NOT_FOUND, "no campaign '%s' (see 'mailer status')", campaign_id);
 	if (rc != NL_OK)
 		goto out;
-	const char *src = c.source ? c.source : "";
-	enum nl_code prc =
-	    nl_article_parse(c.article_path ? c.article_path : c.id, src, strlen(src), &article, &perr);
-	rc = nl_tally_build(store, &c, prc == NL_OK ? article->survey : NULL, out, err);
+	enum nl_code src = nl_campaign_survey(&c, &survey, &title, &serr);
+	rc = nl_tally_build(store, &c, src == NL_OK ? survey : NULL, out, err);
 	if (rc != NL_OK)
 		goto out;
-	if (prc != NL_OK)
-		(*out)->note = nl_xasprintf("the survey could not be read from the stored article: %s",
-		                            perr.detail[0] ? perr.detail : nl_strerror(prc));
-	else if (article->title)
-		(*out)->title = nl_xstrdup(article->title);
+	if (src != NL_OK)
+		(*out)->note = nl_xasprintf("the survey could not be read from the stored campaign: %s",
+		                            serr.detail[0] ? serr.detail : nl_strerror(src));
+	else if (title)
+		(*out)->title = nl_xstrdup(title);
 out:
-	nl_article_free(article);
+	nl_survey_free(survey);
+	free(title);
 	nl_campaign_clear(&c);
 	return rc;
 }
@@ -544,10 +858,33 @@ static void tally_entries_free(struct nl_tally_entry *e, size_t n)
 	free(e);
 }
 
+const char *nl_tally_level_name(enum nl_tally_level level)
+{
+	switch (level) {
+	case NL_TALLY_SURE:
+		return "sure";
+	case NL_TALLY_LIKELY:
+		return "likely";
+	case NL_TALLY_UNREADABLE:
+		return "unreadable";
+	}
+	return "unreadable";
+}
+
 void nl_tally_free(struct nl_tally *t)
 {
 	if (!t)
 		return;
+	for (size_t i = 0; i < t->n_replies; i++)
+		tally_reply_clear(&t->replies_list[i]);
+	free(t->replies_list);
+	for (size_t i = 0; i < t->n_follow; i++) {
+		free(t->follow[i].email);
+		free(t->follow[i].name);
+		free(t->follow[i].question);
+		free(t->follow[i].sentence);
+	}
+	free(t->follow);
 	for (size_t i = 0; i < t->n_questions; i++) {
 		struct nl_tally_question *q = &t->questions[i];
 		free(q->id);

@@ -257,6 +257,15 @@ char *nl_ascii_lower(char *s)
 	return s;
 }
 
+size_t nl_utf8_cut(const char *s, size_t len, size_t max)
+{
+	if (len <= max)
+		return len;
+	while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
+		max--; /* s[max] continues a character: cut before the character starts */
+	return max;
+}
+
 size_t nl_utf8_decode(const char *str, size_t len, unsigned *cp)
 {
 	const unsigned char *s = (const unsigned char *)str;

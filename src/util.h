@@ -53,6 +53,9 @@ char *nl_ascii_lower(char *s);
 
 /* True if `s` (len bytes) is valid UTF-8. */
 bool nl_utf8_valid(const char *s, size_t len);
+/* `max`, or less: the largest length up to `max` at which s (of `len` bytes) may be cut without
+ * splitting a UTF-8 character; `len` when it is not longer. */
+size_t nl_utf8_cut(const char *s, size_t len, size_t max);
 /* Decodes the UTF-8 sequence at the start of `s` (`len` > 0 bytes available) into *cp; returns its
  * length, or 0 if it is not valid UTF-8 (overlong, surrogate, truncated, over U+10FFFF). */
 size_t nl_utf8_decode(const char *s, size_t len, unsigned *cp);

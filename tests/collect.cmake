@@ -18,4 +18,4 @@ nl_unit_test(test_collect SOURCES unit/test_collect.c LIBS nl_collect)
 
 # Benchmark helper (tests/bench/bench_collect.sh runs it; not a test).
 add_executable(bench_collect bench/bench_collect.c)
-target_link_libraries(bench_collect PRIVATE nl_reply nl_message)
+target_link_libraries(bench_collect PRIVATE nl_reply nl_message nl_answers nl_article)

@@ -10,7 +10,7 @@ option(MAILER_FUZZ "Build the libFuzzer targets in tests/fuzz (clang only)" OFF)
 
 set(NL_FUZZ_DIR ${CMAKE_CURRENT_SOURCE_DIR}/fuzz)
 set(NL_FUZZ_TARGETS message dsn article template subscribers decode mbox)
-set(NL_FUZZ_LIBS_message nl_reply nl_survey nl_article)
+set(NL_FUZZ_LIBS_message nl_reply nl_answers nl_article)
 set(NL_FUZZ_LIBS_dsn nl_reply)
 set(NL_FUZZ_LIBS_article nl_article)
 set(NL_FUZZ_LIBS_template nl_template)

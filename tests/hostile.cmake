@@ -4,12 +4,12 @@
 nl_unit_test(test_bounds SOURCES unit/test_bounds.c LIBS nl_reply nl_message)
 set_tests_properties(test_bounds PROPERTIES TIMEOUT 300)
 
-nl_unit_test(test_pathological SOURCES unit/test_pathological.c LIBS nl_reply nl_message nl_survey nl_article)
+nl_unit_test(test_pathological SOURCES unit/test_pathological.c LIBS nl_reply nl_message nl_answers nl_article)
 target_compile_definitions(test_pathological PRIVATE NL_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
 set_tests_properties(test_pathological PROPERTIES TIMEOUT 600)
 
 nl_unit_test(test_pathological_inputs SOURCES unit/test_pathological_inputs.c
-  LIBS nl_reply nl_message nl_survey nl_article nl_subscribers nl_address nl_mime)
+  LIBS nl_reply nl_message nl_answers nl_article nl_subscribers nl_address nl_mime)
 target_compile_definitions(test_pathological_inputs PRIVATE NL_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
 set_tests_properties(test_pathological_inputs PROPERTIES TIMEOUT 300)
 

@@ -25,6 +25,10 @@
 # local delivery agent's "unknown user: NAME" (rfc3464-06), and mail from a daemon address that
 # quotes a server's refusal is a bounce (apachejames-01).
 nl_unit_test(test_corpus_text SOURCES unit/test_corpus_text.c LIBS nl_reply nl_message)
-nl_unit_test(test_answers SOURCES unit/test_answers.c LIBS nl_reply nl_survey)
+nl_unit_test(test_answers SOURCES unit/test_answers.c LIBS nl_reply nl_answers)
 nl_unit_test(test_corpus_bounce SOURCES unit/test_corpus_bounce.c LIBS nl_reply nl_message)
-nl_unit_test(test_reply SOURCES unit/test_reply.c LIBS nl_reply nl_message nl_survey)
+nl_unit_test(test_reply SOURCES unit/test_reply.c LIBS nl_reply nl_message nl_answers)
+# The prose and in-order readers (issue 12) and the Unicode words under them.
+nl_unit_test(test_prose SOURCES unit/test_prose.c LIBS nl_reply nl_answers)
+# Unsubscribe requests in prose (issue 12 §3): the labelled table tests/data/unsubscribe/requests.tsv.
+nl_unit_test(test_unsubscribe SOURCES unit/test_unsubscribe.c LIBS nl_reply nl_message nl_text)

@@ -3,7 +3,7 @@
 # Python's csv module against the JSON).  Included by tests/CMakeLists.txt.
 
 add_library(report_fixture STATIC unit/test_report_fixture.c)
-target_link_libraries(report_fixture PUBLIC nl_store)
+target_link_libraries(report_fixture PUBLIC nl_store nl_campaign nl_tally)
 target_include_directories(report_fixture PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/unit)
 
 nl_unit_test(test_tally SOURCES unit/test_tally.c LIBS nl_tally report_fixture)

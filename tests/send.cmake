@@ -13,3 +13,5 @@ foreach(scenario starttls smtps badcert nostarttls auth authfail defer reject dr
   nl_e2e_test(send_smtp_${scenario} /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/e2e/send_smtp.py ${scenario})
   set_tests_properties(send_smtp_${scenario} PROPERTIES TIMEOUT 180)
 endforeach()
+nl_e2e_test(send_list_rows bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/send_list_rows.sh)
+set_tests_properties(send_list_rows PROPERTIES TIMEOUT 600)

@@ -11,16 +11,28 @@
 #   - Python's email package on the same files: message_from_bytes(policy=default), get_body,
 #     get_content (reading only, so the fair comparison is with the line above);
 # and prints messages/s, MB/s and the ratios.  Then the 767 KB email_long_quote fixture (target:
-# under 50 ms) and the same quote at 0.1x, 1x and 10x its length (reading time should be linear).
+# under 50 ms) and the same quote at 0.1x, 1x and 10x its length (reading time should be linear),
+# and a reply of prose of 10 KB, 100 KB and 1 MB read with the answers (linear too).
 set -eu
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=$(cd "${1:-$SRC/build}" && pwd)
 N=${2:-20000}
-CORPUS=${CORPUS:-$SRC/../shared/corpus}
+CORPUS=${CORPUS:-$SRC/tests/data/corpus}
 MAILER=$BUILD/mailer/mailer
 for b in "$MAILER" "$BUILD/tests/collect_fixture" "$BUILD/tests/bench_collect"; do
 	[ -x "$b" ] || { echo "build first: $b is missing (cmake --build $BUILD)" >&2; exit 1; }
 done
+# "bytes milliseconds" lines, printed with their ratios to the first
+print_scaled() {
+	base=
+	while read -r bytes ms; do
+		[ -n "$base" ] || { base=$ms; bbase=$bytes; }
+		printf '    %10s bytes (%5.1fx)  %9.2f ms (%6.1fx)  %5.2f ns/byte\n' "$bytes" \
+			"$(echo "$bytes / $bbase" | bc -l)" "$ms" "$(echo "$ms / $base" | bc -l)" \
+			"$(echo "$ms * 1000000 / $bytes" | bc -l)"
+	done
+}
+
 TMP=$(mktemp -d /tmp/bench-collect.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT INT TERM
 
@@ -77,12 +89,6 @@ LQ="$CORPUS/github-email_reply_parser/emails/email_long_quote.txt"
 set -- $("$BUILD/tests/bench_collect" file "$LQ")
 printf '  email_long_quote.txt (%s bytes): read in %.2f ms (target < 50 ms)\n' "$1" "$2"
 echo "  the same quote scaled (reading time should grow linearly):"
-"$BUILD/tests/bench_collect" scale "$LQ" | {
-	base=
-	while read -r bytes ms; do
-		[ -n "$base" ] || { base=$ms; bbase=$bytes; }
-		printf '    %10s bytes (%5.1fx)  %9.2f ms (%6.1fx)  %5.2f ns/byte\n' "$bytes" \
-			"$(echo "$bytes / $bbase" | bc -l)" "$ms" "$(echo "$ms / $base" | bc -l)" \
-			"$(echo "$ms * 1000000 / $bytes" | bc -l)"
-	done
-}
+"$BUILD/tests/bench_collect" scale "$LQ" | print_scaled
+echo "  a reply of prose, own words and answers read (time should grow linearly):"
+"$BUILD/tests/bench_collect" prose "$SRC/articles/2026-11-job-or-career.md" | print_scaled

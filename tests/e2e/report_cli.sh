@@ -21,9 +21,10 @@ M > "$WORK/default.txt" 2> "$WORK/err" || no "default report exited $?: $(cat "$
 cmp -s "$WORK/default.txt" "$GOLDEN/career-2026-11.txt" || no "default output is not the text golden file"
 [ -s "$WORK/err" ] && no "stderr not empty on success: $(cat "$WORK/err")"
 
-# every format, one campaign and --all, through stdout and through -o
-for f in txt md html csv json; do
-	fmt=$f; [ $f = txt ] && fmt=text
+# every format (csv-replies: the replies, a CSV of their own), one campaign and --all, through stdout
+# and through -o
+for f in txt md html csv json replies.csv; do
+	fmt=$f; [ $f = txt ] && fmt=text; [ $f = replies.csv ] && fmt=csv-replies
 	M --campaign career-2026-11 --format $fmt > "$WORK/out.$f" || no "--format $fmt exited $?"
 	cmp -s "$WORK/out.$f" "$GOLDEN/career-2026-11.$f" || no "--format $fmt differs from career-2026-11.$f"
 	M --all --format $fmt -o "$WORK/all.$f" > "$WORK/stdout" || no "--all --format $fmt -o exited $?"

@@ -64,7 +64,7 @@ def main():
         sats = [SHAPES[i % 11][1] for i in answered if SHAPES[i % 11][1] is not None]
         count = lambda kind: sum(1 for i in range(N) if SHAPES[i % 11] == kind)
         want = {
-            "sent": N, "respondents": len(answered), "replies": len(answered),
+            "sent": N, "respondents": len(answered), "reply_count": len(answered),
             "unsubscribed": count("unsubscribe"), "bounced": count("bounce"), "unmatched": count("stranger"),
             "complaints": 0, "unreadable": 0, "deferred": 0, "failed": 0,
             "response_rate": round(len(answered) / N, 4),

@@ -5,7 +5,10 @@ the fixed state (tests/unit/test_report_fixture.c).
 
 From the CSV alone: respondents = rows; per question answered = non-empty cells; choice and yes/no
 counts per option; the scale histogram, mean and median; the yes list (the follow-up people); the
-authors of text answers.  Each must equal the JSON's.  Usage: report_csv_json.py MKSTATE (env MAILER).
+authors of text answers.  Each must equal the JSON's.  The replies (issue 12): the CSV of replies
+(--format csv-replies) row for row equals the JSON's replies list, on the main fixture and on the
+replies fixture (test_report_mkstate --replies), whose FOLLOW UP and replies are checked against the
+hand-computed lists of tests/unit/test_report_fixture.h.  Usage: report_csv_json.py MKSTATE (env MAILER).
 """
 import csv
 import io
@@ -78,6 +81,36 @@ def compare(rep, rows, label):
                     check(cell == a["text"], "%s/%s: %s: %r vs %r" % (label, qid, a["email"], cell, a["text"]))
 
 
+def compare_replies(rep, rows, label):
+    """The CSV of replies `rows` against the JSON's replies list."""
+    lst = rep["replies"]
+    check(len(lst) == len(rows) == rep["reply_count"], "%s: %d replies in JSON, %d CSV rows, count %d"
+          % (label, len(lst), len(rows), rep["reply_count"]))
+    check(sum(1 for r in lst if r["needs_look"]) == rep["needs_look"], "%s: needs_look count" % label)
+    for j, c in zip(lst, rows):
+        who = "%s: %s" % (label, j["email"])
+        check(c["email"] == j["email"], "%s: CSV row %s out of order" % (who, c["email"]))
+        check(c["matched"] == j["matched"], "%s: matched %s vs %s" % (who, c["matched"], j["matched"]))
+        check(c["received"] == j["received"], "%s: received" % who)
+        check(c["needs_look"] == ("yes" if j["needs_look"] else "no"), "%s: needs_look" % who)
+        check(c["reasons"] == "; ".join(j["reasons"]), "%s: reasons %r vs %r" % (who, c["reasons"], j["reasons"]))
+        check(c["contact"] == (j["contact"] or ""), "%s: contact" % who)
+        if not c["words"].startswith("'") and "\ufffd" not in c["words"]:
+            check(c["words"] == (j["words"] or ""), "%s: words %r vs %r" % (who, c["words"], j["words"]))
+        lines = [x for x in c["readings"].split("\n") if x]
+        check(len(lines) == len(j["readings"]), "%s: %d readings in CSV, %d in JSON" % (who, len(lines), len(j["readings"])))
+        for line, g in zip(lines, j["readings"]):
+            check(line.startswith(g["question"] + ": "), "%s: reading %r is not %s" % (who, line, g["question"]))
+            check(("[%s" % g["level"]) in line, "%s: reading %r has not the level %s" % (who, line, g["level"]))
+            value = " ".join((g["value"] or "").splitlines())  # one line per reading in the CSV
+            if value and not any(ord(ch) < 0x20 for ch in value):
+                check(value in line, "%s: reading %r lacks %r" % (who, line, value))
+    seen_plain = False
+    for j in lst:  # needs a look first
+        check(not (j["needs_look"] and seen_plain), "%s: %s needs a look but comes late" % (label, j["email"]))
+        seen_plain |= not j["needs_look"]
+
+
 def main():
     mkstate = sys.argv[1]
     mailer = os.environ["MAILER"]
@@ -115,15 +148,53 @@ def main():
         oct_sat = next(q for q in reps[0]["questions"] if q["id"] == "satisfaction")
         check((oct_sat["mean"], oct_sat["median"]) == (3.5, 3.5), "October: mean 3.5, median 3.5")
 
+        # the replies: their CSV against the JSON, for the main fixture and --all
+        replies_rows = list(csv.DictReader(io.StringIO(report(mailer, conf, "--format", "csv-replies").decode("utf-8"),
+                                                       newline="")))
+        compare_replies(rep, replies_rows, rep["campaign"])
+        check([r["email"] for r in rep["replies"][:3]] == ["dave@example.test", "emile@example.test",
+                                                             "bob@example.test"], "main fixture: needs a look first")
+        all_replies = list(csv.DictReader(io.StringIO(
+            report(mailer, conf, "--all", "--format", "csv-replies").decode("utf-8"), newline="")))
+        for r in reps:
+            compare_replies(r, [x for x in all_replies if x["campaign"] == r["campaign"]], "all:" + r["campaign"])
+
+        # the replies fixture: FOLLOW UP, likely answers left out, the replies in order
+        subprocess.run([mkstate, "--replies", os.path.join(work, "replies.db")], check=True)
+        rconf = os.path.join(work, "replies.conf")
+        with open(rconf, "w") as f:
+            f.write("[newsletter]\nstate = replies.db\n")
+        rrep = json.loads(report(mailer, rconf, "--format", "json"))
+        rrows = list(csv.DictReader(io.StringIO(report(mailer, rconf, "--format", "csv").decode("utf-8"), newline="")))
+        compare(rrep, rrows, "replies")
+        compare_replies(rrep, list(csv.DictReader(io.StringIO(
+            report(mailer, rconf, "--format", "csv-replies").decode("utf-8"), newline=""))), "replies")
+        check([(f["email"], f["how"]) for f in rrep["follow_up"]] ==
+              [("kim@replies.test", "yes"), ("oli@replies.test", "yes"), ("lee@replies.test", "in words"),
+               ("quinn@replies.test", "in words")], "replies: follow_up %r" % rrep["follow_up"])
+        qs = {q["id"]: q for q in rrep["questions"]}
+        check(qs["changing"]["follow_up"] is False and qs["consult"]["follow_up"] is True, "follow_up flags")
+        check([p["email"] for p in qs["changing"]["yes"]] == ["max@replies.test"], "changing: yes list kept")
+        check((rrep["likely"], rrep["needs_look"], rrep["respondents"]) == (1, 4, 5), "replies: likely, needs_look, respondents")
+        kim = next(r for r in rrows if r["email"] == "kim@replies.test")
+        check(kim["satisfaction"] == "", "a likely answer is not in the CSV of respondents")
+        check([r["email"] for r in rrep["replies"]] ==
+              ["quinn@replies.test", "nia@replies.test", "lee@replies.test", "kim@replies.test", "sam@replies.test",
+               "oli@replies.test", "rae@replies.test", "pat@replies.test", "oli@replies.test", "max@replies.test"],
+              "replies: order %r" % [r["email"] for r in rrep["replies"]])
+
         # a deliberately wrong CSV must be caught (the comparison can fail)
         global quiet
         before, quiet = len(failures), True
         compare(rep, rows[1:], "negative-control")
-        caught, quiet = len(failures) > before, False
+        caught, mid = len(failures) > before, len(failures)
+        compare_replies(rep, replies_rows[::-1], "negative-control")
+        caught_replies, quiet = len(failures) > mid, False
         del failures[before:]
         check(caught, "the negative control (a CSV row removed) was not caught")
-        if caught:
-            print("negative control (one CSV row removed) caught")
+        check(caught_replies, "the negative control (CSV replies reversed) was not caught")
+        if caught and caught_replies:
+            print("negative controls (one CSV row removed, the CSV replies reversed) caught")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     if failures:

@@ -38,7 +38,7 @@ json="$W/reports/2026-11-job-or-career.json"
 "$PY" - "$json" "$n" <<'PYEOF' || fail "the JSON report is wrong"
 import json, sys
 d = json.load(open(sys.argv[1]))
-want = {"sent": int(sys.argv[2]), "replies": 8, "respondents": 7, "unsubscribed": 1, "failed": 0}
+want = {"sent": int(sys.argv[2]), "reply_count": 8, "respondents": 7, "unsubscribed": 1, "failed": 0}
 got = {k: d[k] for k in want}
 assert got == want, got
 work = next(q for q in d["questions"] if q["id"] == "work")

@@ -119,7 +119,17 @@ db=$work/truncated.db
 "$helper" write "$db" 0 300 >/dev/null || fail "corrupt: setup"
 sqlite3 "$db" "PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null
 truncate -s $(($(stat -c %s "$db") / 2)) "$db"
-expect "corrupt: truncated file" 14 "truncated.db.*(corrupt|malformed)" "$helper" count "$db"
+expect "corrupt: truncated file" 14 "truncated.db: the state is cut short" "$helper" count "$db"
+expect "corrupt: mailer status on a truncated file, exit 74" 74 "truncated.db: the state is cut short" \
+	"$mailer" -c "$(conf "$db")" status
+
+# ---- empty: a 0-byte state is damaged, not new (a new secret would mail everyone again) ----
+db=$work/empty.db
+: >"$db"
+expect "empty: a 0-byte state is refused" 14 "empty.db: the state is empty \(0 bytes\): damaged, not new" \
+	"$helper" open "$db"
+expect "empty: mailer status refuses it, exit 74" 74 "empty.db: the state is empty" "$mailer" -c "$(conf "$db")" status
+[ "$(stat -c %s "$db")" = 0 ] && pass "empty: left as it was" || fail "empty: the 0-byte state was written to"
 
 db=$work/newer.db
 "$helper" open "$db" >/dev/null || fail "corrupt: setup"

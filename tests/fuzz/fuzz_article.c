@@ -1,6 +1,6 @@
 /* fuzz_article.c - an article file: YAML front matter (libyaml) and Markdown (cmark) rendered to
  * HTML and plain text, as nl_article_parse does for `mailer send` and `preview`; and the terminal
- * renderer. */
+ * renderer; and the survey's stored form (nl_survey_serialize) reading back the same. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +26,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				if (!a->survey->questions[i].id || !a->survey->questions[i].text)
 					abort();
 		}
+		/* What send stores with the campaign reads back as the same survey. */
+		char *stored = nl_survey_serialize(a->survey);
+		struct nl_survey *back = NULL;
+		if (nl_survey_deserialize(stored, &back, &err) != NL_OK ||
+		    (a->survey != NULL) != (back != NULL))
+			abort();
+		char *again = nl_survey_serialize(back);
+		if (strcmp(stored, again) != 0)
+			abort();
+		free(again);
+		free(stored);
+		nl_survey_free(back);
 		nl_article_free(a);
 	} else if (!err.detail[0]) {
 		abort(); /* an error must say what is wrong */

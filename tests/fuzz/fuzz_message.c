@@ -1,6 +1,6 @@
 /* fuzz_message.c - inbound message bytes through the whole collect path after the mailbox:
  * nl_message_parse -> nl_reply_analyse -> nl_reply_split / nl_reply_strip_text ->
- * nl_survey_read_answers with the survey of the example article (articles/), and the mailto answer
+ * nl_answers_read with the survey of the example article (articles/), and the mailto answer
  * reader.  Nothing touches the store. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +9,7 @@
 #include "article.h"
 #include "fuzz.h"
 #include "message.h"
+#include "answers.h"
 #include "reply.h"
 #include "survey.h"
 
@@ -30,7 +31,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 static void fuzz_answers(const struct nl_survey *survey, const struct nl_reply_line *lines, size_t n)
 {
 	struct nl_answers a;
-	nl_survey_read_answers(survey, lines, n, &a);
+	nl_answers_read(survey, lines, n, &a);
 	for (size_t i = 0; i < a.count; i++)
 		if (a.items[i].question >= survey->n_questions)
 			abort(); /* an answer to a question that does not exist */
@@ -56,7 +57,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const struct nl_question *q = nl_survey_find(survey, reply->mailto_question);
 		if (q) {
 			struct nl_answer one;
-			nl_survey_read_value(survey, (size_t)(q - survey->questions), reply->mailto_value,
+			nl_answers_read_value(survey, (size_t)(q - survey->questions), reply->mailto_value,
 			                     strlen(reply->mailto_value), &one);
 			free(one.value);
 			free(one.raw);

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # seeds.sh OUT_DIR - builds the seed corpus of every fuzz target under OUT_DIR/<target>/ from the
-# real-world mail in ../shared/corpus (or $CORPUS) and from the repository's own data, at run time:
+# real-world mail in tests/data/corpus (or $CORPUS) and from the repository's own data, at run time:
 # nothing from the corpus is copied into the repository.  Existing files in OUT_DIR are kept (the
 # corpus a previous run grew), and every regression input is added as a seed too.
 set -euo pipefail
 out=${1:?usage: seeds.sh OUT_DIR}
 src=$(cd "$(dirname "$0")/../.." && pwd)
-corpus=${CORPUS:-$src/../shared/corpus}
+corpus=${CORPUS:-$src/tests/data/corpus}
 [ -d "$corpus" ] || { echo "seeds.sh: no corpus at $corpus" >&2; exit 1; }
 
 # copy TARGET FILE...: one seed per file, named after its path so re-runs do not duplicate it.

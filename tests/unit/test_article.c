@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "article.h"
+#include "buf.h"
 #include "survey.h"
 #include "util.h"
 
@@ -327,6 +328,144 @@ static void test_error_survey(void **state)
 	nl_article_free(a);
 }
 
+/* keywords:, aliases: and follow_up: (issue 12). */
+static void test_aliases_keywords_follow_up(void **state)
+{
+	(void)state;
+	struct nl_error err = {0};
+	const char *src =
+	    "---\ntitle: T\nsubject: S\ndate: 2026-12-01\nsurvey:\n  id: s\n  questions:\n"
+	    "    - id: work\n"
+	    "      type: choice\n"
+	    "      text: Is your work today a job or a career?\n"
+	    "      options: [job, career, not sure]\n"
+	    "      aliases: {job: [employment, \"just a job\", emploi, Job], career: [vocation, "
+	    "carri\xC3\xA8re],\n"
+	    "                \"Not Sure\": [unsure, \"don't know\"]}\n"
+	    "      keywords: [work, profession]\n"
+	    "    - {id: consult, type: yesno, text: Would you like a free 15-minute consultation?}\n"
+	    "    - {id: change, type: yesno, text: Are you thinking about changing jobs?, keywords: [move]}\n"
+	    "    - {id: talk, type: yesno, text: Shall we?, follow_up: true}\n"
+	    "    - {id: callme, type: yesno, text: Would you like a call?, follow_up: false}\n"
+	    "    - {id: sat, type: scale, text: Satisfied?, keywords: []}\n"
+	    "---\nBody\n";
+	struct nl_article *a = parse(src, &err);
+	if (!a)
+		print_error("%s\n", err.detail);
+	assert_non_null(a);
+	const struct nl_question *q = &a->survey->questions[0];
+	const char *want[][2] = {{"employment", "job"},  {"just a job", "job"},
+	                         {"emploi", "job"},      {"Job", "job"},
+	                         {"vocation", "career"}, {"carri\xC3\xA8re", "career"},
+	                         {"unsure", "not sure"}, {"don't know", "not sure"}};
+	assert_int_equal(q->n_aliases, sizeof want / sizeof want[0]);
+	for (size_t i = 0; i < q->n_aliases; i++) {
+		assert_string_equal(q->aliases[i].text, want[i][0]);
+		assert_string_equal(q->options[q->aliases[i].option], want[i][1]);
+	}
+	assert_int_equal(q->n_keywords, 2);
+	assert_string_equal(q->keywords[0], "work");
+	assert_string_equal(q->keywords[1], "profession");
+	assert_false(q->follow_up);
+	/* follow_up: by default when the question is about being contacted, else as written. */
+	assert_true(a->survey->questions[1].follow_up);
+	assert_false(a->survey->questions[2].follow_up);
+	assert_int_equal(a->survey->questions[2].n_keywords, 1);
+	assert_string_equal(a->survey->questions[2].keywords[0], "move");
+	assert_int_equal(a->survey->questions[2].n_aliases, 0);
+	assert_true(a->survey->questions[3].follow_up);
+	assert_false(a->survey->questions[4].follow_up);
+	assert_int_equal(a->survey->questions[5].n_keywords, 0);
+	nl_article_free(a);
+
+	const char *head = "---\ntitle: T\nsubject: S\ndate: 2026-12-01\nsurvey:\n  id: s\n  questions:\n";
+	struct {
+		const char *question;
+		const char *detail;
+	} cases[] = {
+	    {"    - {id: a, type: choice, text: Q, options: [job, career],\n       aliases: {jobs: "
+	     "[work]}}\n",
+	     "dir/t.md:9: survey.questions[1].aliases: \"jobs\" is not one of the options (job, career)"},
+	    {"    - {id: a, type: choice, text: Q, options: [job, career], aliases: {job: [Career]}}\n",
+	     "dir/t.md:8: survey.questions[1].aliases: alias \"Career\" of \"job\" is the option \"career\""},
+	    {"    - {id: a, type: choice, text: Q, options: [job, career],\n"
+	     "       aliases: {job: [work, gig], career: [vocation,\n          GIG]}}\n",
+	     "dir/t.md:10: survey.questions[1].aliases: alias \"GIG\" of \"career\" is also an alias of "
+	     "\"job\""},
+	    {"    - {id: a, type: choice, text: Q, options: [job, \"carri\xC3\xA8re\"], aliases: {job: "
+	     "[CARRIERE]}}\n",
+	     "dir/t.md:8: survey.questions[1].aliases: alias \"CARRIERE\" of \"job\" is the option "
+	     "\"carri\xC3\xA8re\""},
+	    {"    - {id: a, type: choice, text: Q, options: [job, career], aliases: {job: [x], JOB: [y]}}\n",
+	     "dir/t.md:8: survey.questions[1].aliases: option \"job\" given twice"},
+	    {"    - {id: a, type: choice, text: Q, options: [job], aliases: [work]}\n",
+	     "dir/t.md:8: survey.questions[1].aliases: must map options to words, e.g. {job: [employment, "
+	     "emploi], career: [vocation]}"},
+	    {"    - {id: a, type: choice, text: Q, options: [job], aliases: {job: work}}\n",
+	     "dir/t.md:8: survey.questions[1].aliases: each option's aliases must be a list, e.g. job: "
+	     "[employment, emploi]"},
+	    {"    - {id: a, type: choice, text: Q, options: [job], aliases: {job: [\"\"]}}\n",
+	     "dir/t.md:8: survey.questions[1].aliases: is empty"},
+	    {"    - {id: a, type: choice, text: Q, options: [job], aliases: {job: [[x]]}}\n",
+	     "dir/t.md:8: survey.questions[1].aliases: must be text, not a list"},
+	    {"    - {id: a, type: yesno, text: Q, aliases: {yes: [yep]}}\n",
+	     "dir/t.md:8: survey.questions[1].aliases: only a choice question has aliases"},
+	    {"    - {id: a, type: text, text: Q, keywords: travel}\n",
+	     "dir/t.md:8: survey.questions[1].keywords: must be a list of words, e.g. [consultation, call, "
+	     "appointment]"},
+	    {"    - {id: a, type: text, text: Q, keywords: [\"two\\nlines\"]}\n",
+	     "dir/t.md:8: survey.questions[1].keywords: must be on one line"},
+	    {"    - {id: a, type: text, text: Q, keywords: [a], keywords: [b]}\n",
+	     "dir/t.md:8: survey.questions[1].keywords: given twice"},
+	    {"    - {id: a, type: scale, text: Q, follow_up: true}\n",
+	     "dir/t.md:8: survey.questions[1].follow_up: only a yes/no question has follow_up"},
+	    {"    - {id: a, type: yesno, text: Q, follow_up: sometimes}\n",
+	     "dir/t.md:8: survey.questions[1].follow_up: must be true or false"},
+	    {"    - {id: a, type: yesno, text: Q, follow_up: [true]}\n",
+	     "dir/t.md:8: survey.questions[1].follow_up: must be true or false"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char buf[1024];
+		snprintf(buf, sizeof buf, "%s%s---\nBody\n", head, cases[i].question);
+		assert_null(parse(buf, &err));
+		if (strcmp(err.detail, cases[i].detail) != 0)
+			print_error("case %zu\n", i);
+		assert_string_equal(err.detail, cases[i].detail);
+	}
+
+	/* Bounds: 30 keywords, 100 aliases, 200 bytes a word. */
+	struct nl_buf b = NL_BUF_INIT;
+	for (int round = 0; round < 3; round++) {
+		nl_buf_reset(&b);
+		nl_buf_puts(&b, head);
+		if (round == 0) {
+			nl_buf_puts(&b, "    - {id: a, type: text, text: Q, keywords: [");
+			for (int i = 0; i < 31; i++)
+				nl_buf_printf(&b, "%sk%d", i ? ", " : "", i);
+			nl_buf_puts(&b, "]}\n");
+		} else if (round == 1) {
+			nl_buf_puts(&b, "    - {id: a, type: choice, text: Q, options: [x], aliases: {x: [");
+			for (int i = 0; i < 101; i++)
+				nl_buf_printf(&b, "%sa%d", i ? ", " : "", i);
+			nl_buf_puts(&b, "]}}\n");
+		} else {
+			nl_buf_puts(&b, "    - {id: a, type: text, text: Q, keywords: [");
+			for (int i = 0; i < 201; i++)
+				nl_buf_putc(&b, 'w');
+			nl_buf_puts(&b, "]}\n");
+		}
+		nl_buf_puts(&b, "---\n");
+		assert_null(parse(nl_buf_cstr(&b), &err));
+		const char *expect[] = {
+		    "dir/t.md:8: survey.questions[1].keywords: more than 30 keywords",
+		    "dir/t.md:8: survey.questions[1].aliases: more than 100 aliases",
+		    "dir/t.md:8: survey.questions[1].keywords: \"wwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwww"
+		    "...\" is longer than 200 bytes"};
+		assert_string_equal(err.detail, expect[round]);
+	}
+	nl_buf_free(&b);
+}
+
 static void test_survey_helpers(void **state)
 {
 	(void)state;
@@ -405,6 +544,7 @@ int main(void)
 	    cmocka_unit_test(test_error_field_shapes),
 	    cmocka_unit_test(test_error_date),
 	    cmocka_unit_test(test_error_survey),
+	    cmocka_unit_test(test_aliases_keywords_follow_up),
 	    cmocka_unit_test(test_survey_helpers),
 	    cmocka_unit_test(test_load_missing_file),
 	    cmocka_unit_test(test_garbage_never_crashes),

@@ -1,7 +1,9 @@
 /* test_collect.c - the collector against a real (temporary) state: matching by token and by From,
  * answers and the later-reply rule, strangers, unreadable messages kept with the reason, idempotence,
  * unsubscribes, hard/soft/policy bounces and backscatter, delayed reports, complaints, auto-replies,
- * and a whole run over a Maildir where one message is over a bound. */
+ * and a whole run over a Maildir where one message is over a bound; the reply's own words kept
+ * (bounded, cut at a character), answers stored with their level and rule, and the inspection
+ * (nl_collect_inspect) agreeing with what collect records, without writing. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "answers.h"
+#include "article.h"
 #include "collect.h"
 #include "message.h"
 #include "store.h"
@@ -369,6 +373,405 @@ static void test_run_maildir(void **state)
 	free(md);
 }
 
+/* ---- own words, levels, inspection (issue 12) ---- */
+
+struct row {
+	const char *message_id;
+	bool seen;
+	struct nl_inbound in; /* copies */
+};
+
+static bool find_row(const struct nl_inbound *in, void *ud)
+{
+	struct row *w = ud;
+	if (in->message_id && strcmp(in->message_id, w->message_id) == 0) {
+		w->seen = true;
+		w->in = *in;
+		w->in.source = w->in.location = w->in.from_address = w->in.subject = NULL;
+		w->in.message_id = nl_xstrdup(in->message_id);
+		w->in.campaign = in->campaign ? nl_xstrdup(in->campaign) : NULL;
+		w->in.email = in->email ? nl_xstrdup(in->email) : NULL;
+		w->in.reason = in->reason ? nl_xstrdup(in->reason) : NULL;
+		w->in.own_words = in->own_words ? nl_xstrdup(in->own_words) : NULL;
+		w->in.contact = in->contact ? nl_xstrdup(in->contact) : NULL;
+	}
+	return true;
+}
+
+/* The message row recorded for `message_id` (in campaign c1, c2 or none); fails if there is none.
+ * The caller clears it. */
+static struct nl_inbound row(struct fx *f, const char *message_id)
+{
+	struct row w = {.message_id = message_id};
+	static const char *const camps[] = {"c1", "c2", NULL};
+	for (size_t i = 0; i < 3 && !w.seen; i++)
+		assert_int_equal(nl_store_inbound_each(f->store, camps[i], find_row, &w, NULL), NL_OK);
+	if (!w.seen)
+		fail_msg("no row for %s", message_id);
+	return w.in;
+}
+
+static void test_own_words_kept(void **state)
+{
+	struct fx *f = *state;
+	char *m =
+	    nl_xasprintf("From: Someone <other@elsewhere.test>\nTo: replies+%s@news.test\nSubject: Re: S\n"
+	                 "Message-ID: <w1@x>\nDate: Tue, 01 Dec 2026 10:00:00 +0000\n\n"
+	                 "1 career\n2 4\n\nLove the issue.\n\nOn Mon, 30 Nov 2026 at 09:00, Career Notes "
+	                 "<news@news.test> wrote:\n"
+	                 "> 1 job\n> Example: 1 career\n",
+	                 tok(f, "c1", "ann@example.test"));
+	assert_int_equal(add(f, m), NL_INBOUND_ANSWER);
+	free(m);
+	struct nl_inbound in = row(f, "w1@x");
+	assert_non_null(in.own_words);
+	assert_string_equal(in.own_words, "1 career\n2 4\n\nLove the issue.");
+	nl_inbound_clear(&in);
+	/* an unsubscribe and an auto-reply keep theirs too; a bounce keeps none */
+	m = nl_xasprintf("From: bob@example.test\nTo: replies+%s@news.test\nMessage-ID: <w2@x>\n"
+	                 "Subject: unsubscribe\n\nNo more, thank you.\n> the newsletter\n",
+	                 tok(f, "c1", "bob@example.test"));
+	assert_int_equal(add(f, m), NL_INBOUND_UNSUBSCRIBE);
+	free(m);
+	in = row(f, "w2@x");
+	assert_string_equal(in.own_words, "No more, thank you.");
+	nl_inbound_clear(&in);
+	m = nl_xasprintf("From: cy@example.test\nTo: replies+%s@news.test\nMessage-ID: <w3@x>\n"
+	                 "Auto-Submitted: auto-replied\nSubject: Out of office\n\nBack on Monday.\n",
+	                 tok(f, "c1", "cy@example.test"));
+	assert_int_equal(add(f, m), NL_INBOUND_AUTO_REPLY);
+	free(m);
+	in = row(f, "w3@x");
+	assert_string_equal(in.own_words, "Back on Monday.");
+	nl_inbound_clear(&in);
+	m = dsn(f, "c1", "ann@example.test", "failed", "5.1.1", 7);
+	assert_int_equal(add(f, m), NL_INBOUND_BOUNCE);
+	free(m);
+	in = row(f, "dsn7@mx");
+	assert_null(in.own_words);
+	nl_inbound_clear(&in);
+	/* a reply with no words of its own: kept as "", not as "not kept" */
+	m = nl_xasprintf("From: ann@example.test\nTo: replies+%s@news.test\nMessage-ID: <w4@x>\n\n> 1 job\n",
+	                 tok(f, "c1", "ann@example.test"));
+	assert_int_equal(add(f, m), NL_INBOUND_ANSWER);
+	free(m);
+	in = row(f, "w4@x");
+	assert_non_null(in.own_words);
+	assert_string_equal(in.own_words, "");
+	nl_inbound_clear(&in);
+}
+
+/* A reply of 24,400 bytes of two-byte characters: what is kept is at most 16 KB in all, the start
+ * of the words cut between characters (the plain cut point falls inside one), then the mark with
+ * the number of bytes left out, which add up to the whole. */
+static void test_own_words_cut(void **state)
+{
+	struct fx *f = *state;
+	struct nl_buf b = NL_BUF_INIT;
+	nl_buf_printf(&b,
+	              "From: ann@example.test\nTo: replies+%s@news.test\nMessage-ID: <big@x>\n"
+	              "Content-Type: text/plain; charset=utf-8\n\n",
+	              tok(f, "c1", "ann@example.test"));
+	size_t body_at = b.len;
+	for (int i = 0; i < 400; i++) {
+		for (int k = 0; k < 30; k++)
+			nl_buf_puts(&b, "\xc3\xbc"); /* ü */
+		nl_buf_putc(&b, '\n');
+	}
+	size_t words_len = b.len - body_at - 1; /* without the last newline */
+	assert_int_equal(words_len, 400 * 61 - 1);
+	assert_int_equal(add(f, b.data), NL_INBOUND_ANSWER);
+	struct nl_inbound in = row(f, "big@x");
+	assert_non_null(in.own_words);
+	size_t n = strlen(in.own_words);
+	assert_true(n <= NL_STORE_OWN_WORDS_MAX);
+	const char *mark = strstr(in.own_words, "\n[\xe2\x80\xa6 cut: ");
+	assert_non_null(mark);
+	size_t kept = (size_t)(mark - in.own_words);
+	assert_true(kept > NL_STORE_OWN_WORDS_MAX - 100);
+	assert_memory_equal(in.own_words, b.data + body_at, kept);
+	/* never half a character: the last byte kept ends one (ü's second byte, or a newline) */
+	assert_int_not_equal((unsigned char)in.own_words[kept - 1], 0xc3);
+	unsigned long more = 0;
+	char tail[32];
+	assert_int_equal(sscanf(mark, "\n[\xe2\x80\xa6 cut: %lu more bytes%31s", &more, tail), 2);
+	assert_string_equal(tail, "]");
+	assert_int_equal(kept + more, words_len);
+	assert_int_equal(mark + strlen(mark), in.own_words + n); /* the mark ends the text */
+	nl_inbound_clear(&in);
+	nl_buf_free(&b);
+}
+
+struct stored {
+	const char *email;
+	int n;
+	struct nl_stored_answer a[8];
+};
+
+static bool keep_stored(const struct nl_stored_answer *a, void *ud)
+{
+	struct stored *w = ud;
+	if (strcmp(a->email, w->email) != 0 || w->n >= 8)
+		return true;
+	struct nl_stored_answer *c = &w->a[w->n++];
+	*c = *a;
+	c->campaign = nl_xstrdup(a->campaign);
+	c->email = nl_xstrdup(a->email);
+	c->name = a->name ? nl_xstrdup(a->name) : NULL;
+	c->question = nl_xstrdup(a->question);
+	c->value = a->value ? nl_xstrdup(a->value) : NULL;
+	c->raw = a->raw ? nl_xstrdup(a->raw) : NULL;
+	c->rule = a->rule ? nl_xstrdup(a->rule) : NULL;
+	return true;
+}
+
+static void stored_clear(struct stored *w)
+{
+	for (int i = 0; i < w->n; i++)
+		nl_stored_answer_clear(&w->a[i]);
+	w->n = 0;
+}
+
+static const struct nl_stored_answer *stored_find(const struct stored *w, const char *question)
+{
+	for (int i = 0; i < w->n; i++)
+		if (strcmp(w->a[i].question, question) == 0)
+			return &w->a[i];
+	return NULL;
+}
+
+static bool count_one(const struct nl_stored_answer *a, void *ud)
+{
+	(void)a;
+	(*(int *)ud)++;
+	return true;
+}
+
+static int count_answers(struct fx *f, const char *campaign)
+{
+	int n = 0;
+	if (campaign)
+		assert_int_equal(nl_store_answer_each(f->store, campaign, count_one, &n, NULL), NL_OK);
+	return n;
+}
+
+static bool same_str(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+/* Inspects `msg` against the state, checks that it wrote nothing, collects it, and checks that the
+ * row and the answers recorded are what the inspection said.  Returns the number of likely
+ * answers seen. */
+static int inspect_then_collect(struct fx *f, const char *msg, const char *message_id, const char *campaign)
+{
+	long before[9], after[9];
+	assert_int_equal(nl_store_inbound_counts(f->store, campaign, before, NULL), NL_OK);
+	int answers_before = count_answers(f, campaign);
+	struct nl_inspection ins;
+	struct nl_error err = {0};
+	assert_int_equal(nl_collect_inspect(f->store, NULL, "mailto:unsub@news.test?subject=unsubscribe",
+	                                    "replies@news.test", msg, strlen(msg), &ins, &err),
+	                 NL_OK);
+	assert_false(ins.known);
+	assert_int_equal(nl_store_inbound_counts(f->store, campaign, after, NULL), NL_OK);
+	assert_memory_equal(before, after, sizeof before); /* nothing written */
+	assert_int_equal(count_answers(f, campaign), answers_before);
+	struct stored w = {.email = ins.email};
+
+	assert_int_equal(add(f, msg), ins.cls);
+	struct nl_inbound in = row(f, message_id);
+	assert_int_equal(in.cls, ins.cls);
+	assert_int_equal(in.match, ins.match);
+	assert_string_equal(in.reason, ins.reason);
+	assert_true(same_str(in.campaign, ins.campaign));
+	assert_true(same_str(in.email, ins.email));
+	assert_true(same_str(in.own_words, ins.own_words));
+	assert_true(same_str(in.contact, ins.answers.contact));
+	assert_int_equal(in.unread_words, ins.answers.unread_words);
+	int likely = 0;
+	if (ins.survey) {
+		assert_int_equal(in.answers, (int)ins.answers.count);
+		assert_int_equal(nl_store_answer_each(f->store, ins.campaign, keep_stored, &w, NULL), NL_OK);
+		assert_int_equal(w.n, (int)ins.answers.count);
+		for (size_t i = 0; i < ins.answers.count; i++) {
+			const struct nl_answer *a = &ins.answers.items[i];
+			const struct nl_stored_answer *sa =
+			    stored_find(&w, ins.survey->questions[a->question].id);
+			assert_non_null(sa);
+			assert_int_equal(sa->readable, a->status == NL_ANSWER_OK);
+			assert_int_equal(sa->likely, a->status == NL_ANSWER_LIKELY);
+			assert_true(same_str(sa->value, a->status == NL_ANSWER_UNREADABLE ? NULL : a->value));
+			assert_true(same_str(sa->raw, a->raw));
+			assert_true(same_str(sa->rule, a->rule));
+			assert_false(sa->settled);
+			if (a->status == NL_ANSWER_LIKELY) {
+				assert_non_null(sa->value); /* the proposed value, kept for the coach */
+				likely++;
+			}
+		}
+	} else {
+		assert_int_equal(in.answers, 0);
+	}
+	stored_clear(&w);
+	nl_inbound_clear(&in);
+	/* now the state has it */
+	nl_inspection_clear(&ins);
+	assert_int_equal(nl_collect_inspect(f->store, NULL, NULL, NULL, msg, strlen(msg), &ins, &err), NL_OK);
+	assert_true(ins.known);
+	nl_inspection_clear(&ins);
+	return likely;
+}
+
+/* A fixture of the ways replies come (numbered, prose, answers in order, a request in words, by
+ * From only, a stranger, an unsubscribe, an auto-reply, a bounce, a complaint): for each, the
+ * inspection says what collect then records, class, match, reason, own words and every answer
+ * with its level and rule. */
+static void test_inspect_matches_collect(void **state)
+{
+	struct fx *f = *state;
+	static const char *const people[] = {"p1@example.test", "p2@example.test", "p3@example.test",
+	                                     "p4@example.test", "p5@example.test", "p6@example.test",
+	                                     "p7@example.test", "p8@example.test", NULL};
+	fx_campaign(f, "c2", people);
+	static const char *const bodies[] = {
+	    "1 career\n2 4\n3 yes\n\nOn Mon, Career Notes wrote:\n> 1 job\n",
+	    "Honestly mine is a job right now, not a career. Satisfaction maybe a 2. I'd love to take "
+	    "you up on the free consultation!\n\n> Would you like a consultation?\n",
+	    "I would really like a call to talk about this. When are you free?\n",
+	    "Job. 3. Yes.\n",
+	    "I'm not sure whether it's a job or a career. Maybe 3/5. Yes to the consultation please.\n",
+	    "Career, definitely. I'm about a 4. No need for a consultation, thanks.\n",
+	    "Maybe a career, for now.\n",
+	};
+	int likely = 0;
+	for (size_t i = 0; i < sizeof bodies / sizeof *bodies; i++) {
+		char id[32];
+		snprintf(id, sizeof id, "i%zu@x", i);
+		char *m = nl_xasprintf("From: %s\nTo: replies+%s@news.test\nMessage-ID: <%s>\n"
+		                       "Date: Tue, 01 Dec 2026 10:00:00 +0000\nSubject: Re: S\n\n%s",
+		                       people[i], tok(f, "c2", people[i]), id, bodies[i]);
+		likely += inspect_then_collect(f, m, id, "c2");
+		free(m);
+	}
+	/* by From only, by Message-ID; a stranger; an unsubscribe; an auto-reply; a bounce; a complaint */
+	inspect_then_collect(f, "From: p8@example.test\nMessage-ID: <j1@x>\n\n1 job\n", "j1@x", "c2");
+	char *m = nl_xasprintf(
+	    "From: ann@example.test\nIn-Reply-To: <%s.c1@news.test>\nMessage-ID: <j2@x>\n\n2 3\n",
+	    tok(f, "c1", "ann@example.test"));
+	inspect_then_collect(f, m, "j2@x", "c1");
+	free(m);
+	inspect_then_collect(f, "From: nobody@nowhere.test\nMessage-ID: <j3@x>\n\nI'd love a call\n", "j3@x",
+	                     NULL);
+	inspect_then_collect(f, "From: bob@example.test\nTo: unsub@news.test\nMessage-ID: <j4@x>\n\nbye\n",
+	                     "j4@x", "c1");
+	m = nl_xasprintf("From: cy@example.test\nTo: replies+%s@news.test\nMessage-ID: <j5@x>\n"
+	                 "Auto-Submitted: auto-replied\n\nAway\n",
+	                 tok(f, "c1", "cy@example.test"));
+	inspect_then_collect(f, m, "j5@x", "c1");
+	free(m);
+	m = dsn(f, "c1", "ann@example.test", "failed", "5.1.1", 8);
+	inspect_then_collect(f, m, "dsn8@mx", "c1");
+	free(m);
+	/* likely readings are stored with their value and not readable (checked for each above); an
+	 * hedged option ("Maybe a career, for now") is one */
+	assert_true(likely > 0);
+}
+
+/* How it matched, in words; and without a state: nothing matches, a person's message is a reply
+ * read with the fallback survey, and the answers refer to it (no survey of a campaign). */
+static void test_inspect_match_how_and_no_state(void **state)
+{
+	struct fx *f = *state;
+	struct nl_inspection ins;
+	struct nl_error err = {0};
+	char *m =
+	    nl_xasprintf("From: x@elsewhere.test\nTo: replies+%s@news.test\nMessage-ID: <h1@x>\n\n1 job\n",
+	                 tok(f, "c1", "ann@example.test"));
+	assert_int_equal(nl_collect_inspect(f->store, NULL, NULL, NULL, m, strlen(m), &ins, &err), NL_OK);
+	assert_int_equal(ins.cls, NL_INBOUND_ANSWER);
+	assert_int_equal(ins.match, NL_MATCH_TOKEN);
+	assert_string_equal(ins.match_how, "token in the plus-address");
+	assert_string_equal(ins.campaign, "c1");
+	assert_string_equal(ins.email, "ann@example.test");
+	assert_non_null(ins.survey);
+	assert_int_equal(ins.survey->n_questions, 3);
+	assert_int_equal(ins.answers.count, 1);
+	assert_int_equal(ins.answers.items[0].status, NL_ANSWER_OK);
+	assert_string_equal(ins.answers.items[0].value, "job");
+	nl_inspection_clear(&ins);
+	free(m);
+	m = nl_xasprintf(
+	    "From: x@elsewhere.test\nIn-Reply-To: <%s.c1@news.test>\nMessage-ID: <h2@x>\n\n1 job\n",
+	    tok(f, "c1", "ann@example.test"));
+	assert_int_equal(nl_collect_inspect(f->store, NULL, NULL, NULL, m, strlen(m), &ins, &err), NL_OK);
+	assert_string_equal(ins.match_how, "Message-ID reference");
+	nl_inspection_clear(&ins);
+	free(m);
+	m = nl_xasprintf("From: x@elsewhere.test\nMessage-ID: <h3@x>\nSubject: Re: S [survey %s 3=yes]\n\n",
+	                 tok(f, "c1", "ann@example.test"));
+	assert_int_equal(nl_collect_inspect(f->store, NULL, NULL, NULL, m, strlen(m), &ins, &err), NL_OK);
+	assert_string_equal(ins.match_how, "mailto subject");
+	assert_int_equal(ins.answers.count, 1);
+	assert_string_equal(ins.answers.items[0].value, "yes");
+	nl_inspection_clear(&ins);
+	free(m);
+	static const char from_only[] = "From: Bob <bob@example.test>\nMessage-ID: <h4@x>\n\n1 career\n";
+	assert_int_equal(
+	    nl_collect_inspect(f->store, NULL, NULL, NULL, from_only, strlen(from_only), &ins, &err), NL_OK);
+	assert_int_equal(ins.match, NL_MATCH_FROM);
+	assert_string_equal(ins.match_how, "From address");
+	nl_inspection_clear(&ins);
+	/* a stranger against the state: no survey unless a fallback is given */
+	static const char stranger[] = "From: z@nowhere.test\nMessage-ID: <h5@x>\n\n1 career\n";
+	assert_int_equal(
+	    nl_collect_inspect(f->store, NULL, NULL, NULL, stranger, strlen(stranger), &ins, &err), NL_OK);
+	assert_int_equal(ins.cls, NL_INBOUND_STRANGER);
+	assert_null(ins.match_how);
+	assert_null(ins.campaign);
+	assert_int_equal(ins.answers.count, 0);
+	assert_string_equal(ins.own_words, "1 career");
+	nl_inspection_clear(&ins);
+
+	char *src = nl_xasprintf(article_fmt, "c9");
+	struct nl_article *article = NULL;
+	assert_int_equal(nl_article_parse("c9.md", src, strlen(src), &article, &err), NL_OK);
+	free(src);
+	assert_int_equal(
+	    nl_collect_inspect(f->store, article->survey, NULL, NULL, stranger, strlen(stranger), &ins, &err),
+	    NL_OK);
+	assert_int_equal(ins.cls, NL_INBOUND_STRANGER);
+	assert_null(ins.survey); /* the answers refer to the fallback */
+	assert_int_equal(ins.answers.count, 1);
+	assert_int_equal(ins.answers.items[0].question, 0);
+	assert_string_equal(ins.answers.items[0].value, "career");
+	nl_inspection_clear(&ins);
+	/* no state at all */
+	assert_int_equal(
+	    nl_collect_inspect(NULL, article->survey, NULL, NULL, from_only, strlen(from_only), &ins, &err),
+	    NL_OK);
+	assert_int_equal(ins.cls, NL_INBOUND_ANSWER);
+	assert_int_equal(ins.match, NL_MATCH_NONE);
+	assert_null(ins.campaign);
+	assert_false(ins.known);
+	assert_int_equal(ins.answers.count, 1);
+	assert_string_equal(ins.answers.items[0].value, "career");
+	nl_inspection_clear(&ins);
+	/* not a message at all: unreadable, with the reason */
+	struct nl_buf b = NL_BUF_INIT;
+	nl_buf_puts(&b, "From: ann@example.test\nSubject:");
+	for (int i = 0; i <= NL_MESSAGE_MAX_ENCODED_WORDS; i++)
+		nl_buf_puts(&b, " =?utf-8?q?a?=");
+	nl_buf_puts(&b, "\n\n1 job\n");
+	assert_int_equal(nl_collect_inspect(NULL, NULL, NULL, NULL, b.data, b.len, &ins, &err), NL_OK);
+	assert_int_equal(ins.cls, NL_INBOUND_UNREADABLE);
+	assert_non_null(strstr(ins.reason, "unreadable"));
+	nl_inspection_clear(&ins);
+	nl_inspection_clear(NULL);
+	nl_buf_free(&b);
+	nl_article_free(article);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -379,6 +782,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_bounces, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_complaint, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_run_maildir, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_own_words_kept, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_own_words_cut, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_inspect_matches_collect, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_inspect_match_how_and_no_state, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,5 @@
 /* test_corpus_bounce.c - every sisimai set-of-emails message through nl_message_parse and
- * nl_reply_analyse, checked against the peer's table (../shared/corpus/sisimai-set-of-emails/
+ * nl_reply_analyse, checked against the peer's table (tests/data/corpus/sisimai-set-of-emails/
  * expected.tsv: hard/soft flag, reason class) and our recipient table
  * (tests/data/replies/sisimai-recipients.tsv, read off each file's Final-Recipient or text).
  *

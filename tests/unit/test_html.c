@@ -1,4 +1,5 @@
-/* test_html.c - HTML to text: line structure, entities, dropped content, quote containers of each
+/* test_html.c - HTML to text: line structure, entities (HTML5's named list, legacy names without
+ * ';', numeric references), dropped content, quote containers of each
  * client, the nesting bound, and the talon HTML replies (their new text is "Hi. I am fine. Thanks,
  * Alex" and the original is quoted). */
 #include <setjmp.h>
@@ -45,6 +46,128 @@ static void test_entities_and_dropped(void **state)
 	hcheck("<div style='display:none'><div>x</div>y</div>z", "z\n");
 	hcheck("1 < 2", "1 < 2\n");
 	hcheck("", "");
+}
+
+/* HTML5's whole list (src/html_entities.inc, generated), its rules for a missing ';', and the
+ * numeric references' replacements. */
+static void test_named_entities(void **state)
+{
+	hcheck("a &rarr; b &Ntilde;o&ntilde;o &hellip;",
+	       "a \xe2\x86\x92 b \xc3\x91o\xc3\xb1o \xe2\x80\xa6\n");
+	hcheck("&AElig;&zwnj;&zopf;&CounterClockwiseContourIntegral;",
+	       "\xc3\x86\xe2\x80\x8c\xf0\x9d\x95\xab\xe2\x88\xb3\n");
+	/* two code points */
+	hcheck("x&NotEqualTilde;y &nvlt; &fjlig;", "x\xe2\x89\x82\xcc\xb8y <\xe2\x83\x92 fj\n");
+	/* &nbsp; stays a space that collapses, and a line of it alone stays a blank line */
+	hcheck("a&nbsp;&nbsp;b&nbsp", "a b\n");
+	hcheck("<p>a</p><p>&nbsp;</p><p>b</p>", "a\n\nb\n");
+	/* legacy names without ';', the longest one that fits; other names need their ';' */
+	hcheck("&copy 2024 &amp &lt3 &copyright &notit; &not;",
+	       "\xc2\xa9 2024 & <3 \xc2\xa9right \xc2\xacit; \xc2\xac\n");
+	hcheck("&rarr &hellip x &Ntilde", "&rarr &hellip x \xc3\x91\n");
+	hcheck("&frac34 &frac3 &AMP;&AMP", "\xc2\xbe &frac3 &&\n");
+	/* names are case-sensitive; unknown names stay literal */
+	hcheck("&foobar; &Rarr; &RARR; &Amp; & ;&;", "&foobar; \xe2\x86\xa0 &RARR; &Amp; & ;&;\n");
+	/* whitespace references collapse like typed whitespace; in <pre> a newline ends the line */
+	hcheck("a&Tab;&NewLine;b&#10;&#32;c", "a b c\n");
+	hcheck("<pre>a&NewLine;b&#10;c</pre>", "a\nb\nc\n");
+	/* a long run of letters (with or without ';') is looked at only as far as the longest name */
+	struct nl_buf in = NL_BUF_INIT, want = NL_BUF_INIT;
+	for (int semi = 0; semi <= 1; semi++) {
+		nl_buf_puts(&in, "x &");
+		for (int i = 0; i < 5000; i++)
+			nl_buf_putc(&in, "ab"[i % 2]);
+		nl_buf_puts(&in, semi ? "; y" : " y");
+		char *got = nl_html_to_text(in.data, in.len);
+		nl_buf_putc(&in, '\n');
+		assert_string_equal(got, nl_buf_cstr(&in));
+		free(got);
+		in.len = 0;
+	}
+	/* the longest name itself, one letter short, one letter more */
+	hcheck("&CounterClockwiseContourIntegral &CounterClockwiseContourIntegra; "
+	       "&CounterClockwiseContourIntegralx;",
+	       "&CounterClockwiseContourIntegral &CounterClockwiseContourIntegra; "
+	       "&CounterClockwiseContourIntegralx;\n");
+	/* the legacy prefix of a long run still counts, as HTML5 reads it */
+	nl_buf_puts(&in, "&not");
+	for (int i = 0; i < 100; i++)
+		nl_buf_putc(&in, 'x');
+	nl_buf_puts(&want, "\xc2\xac");
+	for (int i = 0; i < 100; i++)
+		nl_buf_putc(&want, 'x');
+	nl_buf_putc(&want, '\n');
+	char *got = nl_html_to_text(in.data, in.len);
+	assert_string_equal(got, nl_buf_cstr(&want));
+	free(got);
+	/* a reference cut by the end of the input: nothing past `len` is read */
+	static const struct {
+		size_t len;
+		const char *want;
+	} cut[] = {{1, "&\n"}, {3, "&co\n"}, {4, "&cop\n"}, {5, "\xc2\xa9\n"}, {6, "\xc2\xa9\n"}};
+	for (size_t c = 0; c < sizeof cut / sizeof cut[0]; c++) {
+		got = nl_html_to_text("&copy;", cut[c].len);
+		assert_string_equal(got, cut[c].want);
+		free(got);
+	}
+	got = nl_html_to_text("&rarr;", 5);
+	assert_string_equal(got, "&rarr\n");
+	free(got);
+	got = nl_html_to_text("&#x2192;", 5);
+	assert_string_equal(got, "!\n"); /* &#x21 */
+	free(got);
+	nl_buf_free(&in);
+	nl_buf_free(&want);
+}
+
+/* Every name of the generated table, through html.c's bsearch(): the table is strictly sorted in the
+ * order html.c compares in, and "[&name]" reads as "[value]". */
+#include "html_entities.inc"
+
+static void test_every_entity(void **state)
+{
+	size_t n = sizeof html_entities / sizeof html_entities[0];
+	assert_int_equal(n, 2231);
+	struct nl_buf in = NL_BUF_INIT, want = NL_BUF_INIT;
+	size_t legacy = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct html_entity *e = &html_entities[i];
+		assert_int_equal(strlen(e->name), e->name_len);
+		assert_int_equal(strlen(e->utf8), e->len);
+		assert_true(nl_utf8_valid(e->utf8, e->len));
+		legacy += e->name[e->name_len - 1] != ';';
+		if (i) {
+			const struct html_entity *p = &html_entities[i - 1];
+			size_t k = p->name_len < e->name_len ? p->name_len : e->name_len;
+			int c = memcmp(p->name, e->name, k);
+			assert_true(c < 0 || (c == 0 && p->name_len < e->name_len));
+		}
+		in.len = want.len = 0;
+		nl_buf_printf(&in, "[&%s]", e->name);
+		bool space = !strcmp(e->utf8, "\xc2\xa0") || !strcmp(e->utf8, "\t") || !strcmp(e->utf8, "\n");
+		nl_buf_printf(&want, "[%s]\n", space ? " " : e->utf8);
+		char *got = nl_html_to_text(in.data, in.len);
+		if (strcmp(got, nl_buf_cstr(&want)) != 0)
+			fail_msg("&%s: got \"%s\", want \"%s\"", e->name, got, nl_buf_cstr(&want));
+		free(got);
+	}
+	assert_int_equal(legacy, 106);
+	nl_buf_free(&in);
+	nl_buf_free(&want);
+}
+
+static void test_numeric_entities(void **state)
+{
+	hcheck("&#x2192; &#8594; &#X2192 &#8594x &#x1F600;",
+	       "\xe2\x86\x92 \xe2\x86\x92 \xe2\x86\x92 \xe2\x86\x92x \xf0\x9f\x98\x80\n");
+	/* NUL, surrogates, past U+10FFFF (however many digits), controls: U+FFFD */
+	hcheck("&#0;|&#xD800;|&#xDFFF;|&#x110000;|&#99999999999999999999;|&#x10FFFF;",
+	       "\xef\xbf\xbd|\xef\xbf\xbd|\xef\xbf\xbd|\xef\xbf\xbd|\xef\xbf\xbd|\xf4\x8f\xbf\xbf\n");
+	hcheck("&#1;|&#x7F;|&#x81;|&#x9D;", "\xef\xbf\xbd|\xef\xbf\xbd|\xef\xbf\xbd|\xef\xbf\xbd\n");
+	/* Windows-1252 for 0x80-0x9F, as HTML5's table */
+	hcheck("&#128;&#x80;&#150;&#x9F;", "\xe2\x82\xac\xe2\x82\xac\xe2\x80\x93\xc5\xb8\n");
+	/* no digits: no reference */
+	hcheck("&# &#x; &#xg; &#;", "&# &#x; &#xg; &#;\n");
 }
 
 static void test_quotes(void **state)
@@ -128,9 +251,10 @@ static void test_talon_html(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_lines),      cmocka_unit_test(test_entities_and_dropped),
-	    cmocka_unit_test(test_quotes),     cmocka_unit_test(test_depth_bound),
-	    cmocka_unit_test(test_talon_html),
+	    cmocka_unit_test(test_lines),          cmocka_unit_test(test_entities_and_dropped),
+	    cmocka_unit_test(test_named_entities), cmocka_unit_test(test_numeric_entities),
+	    cmocka_unit_test(test_every_entity),   cmocka_unit_test(test_quotes),
+	    cmocka_unit_test(test_depth_bound),    cmocka_unit_test(test_talon_html),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,10 +1,11 @@
 /* test_pathological.c - reading time grows linearly with hostile input (issue 7), in the style of
  * cmark's test/pathological_tests.py: each case is built at 10x, 100x and 1000x repetitions of a
  * unit and read the way collect reads a message (nl_message_parse -> nl_reply_analyse ->
- * nl_survey_read_answers with the example survey).  The test compares CPU-time ratios, never
+ * nl_answers_read with the example survey).  The test compares CPU-time ratios, never
  * absolute times: 100 times the input may take at most PATHO_SLACK x 100 times as long
- * (t(1000x)/t(10x) < 300; a quadratic step gives ~10,000).  Timings are the best of several runs,
- * in process CPU time, so other work on the machine does not decide the result.
+ * (t(1000x)/t(10x) < 300, 800 under AddressSanitizer; a quadratic step gives ~10,000).  Timings
+ * are the best of several runs, in process CPU time, so other work on the machine does not decide
+ * the result.
  *
  * Cases past a bound (e.g. 1000x nested <div> is over NL_MESSAGE_MAX_HTML_DEPTH) are still timed:
  * the bound must be found in linear time too.  The printed table is the figure for the report. */
@@ -22,11 +23,20 @@
 #include "article.h"
 #include "buf.h"
 #include "message.h"
+#include "answers.h"
 #include "reply.h"
 #include "survey.h"
 #include "util.h"
 
+/* Under AddressSanitizer every large allocation is a fresh mapping and every free goes through a
+ * quarantine, so the 1000x inputs pay page faults the 10x ones never see: linear code measured
+ * up to 450 there (100 KB of empty lines, before reply.c's line record shrank from 48 to 32
+ * bytes; about 100 since).  A quadratic step still gives ~10,000, far over either bound. */
+#if defined(__SANITIZE_ADDRESS__)
+#define PATHO_SLACK 8.0
+#else
 #define PATHO_SLACK 3.0
+#endif
 
 static struct nl_article *patho_article;
 
@@ -357,7 +367,7 @@ static void patho_read(const struct nl_buf *b)
 	struct nl_reply *r = NULL;
 	assert_int_equal(nl_reply_analyse(m, NULL, &r, &err), NL_OK);
 	struct nl_answers a;
-	nl_survey_read_answers(patho_article->survey, r->lines, r->n_lines, &a);
+	nl_answers_read(patho_article->survey, r->lines, r->n_lines, &a);
 	nl_answers_free(&a);
 	nl_reply_free(r);
 	nl_message_free(m);

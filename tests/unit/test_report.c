@@ -1,6 +1,8 @@
 /* test_report.c - the report writers: golden files for every format (one campaign and --all) from
  * the fixed state of test_report_fixture.c, the escaping of hostile text in each format, and the
- * report email.
+ * report email; the Replies part and FOLLOW UP of every format on the replies fixture (issue 12):
+ * order, marks, values to confirm, unreadable sentences, settled answers, From-only matches, and
+ * hostile words that stay text.
  *
  * Golden files live in tests/data/report/.  They are written by the code, never by hand: run the
  * test with NL_UPDATE_GOLDEN=1 to rewrite them, then review the diff.  On a mismatch the output is
@@ -99,7 +101,7 @@ static void test_golden_single(void **state)
 	} cases[] = {
 	    {NL_REPORT_TEXT, "career-2026-11.txt"},  {NL_REPORT_MD, "career-2026-11.md"},
 	    {NL_REPORT_HTML, "career-2026-11.html"}, {NL_REPORT_CSV, "career-2026-11.csv"},
-	    {NL_REPORT_JSON, "career-2026-11.json"},
+	    {NL_REPORT_JSON, "career-2026-11.json"}, {NL_REPORT_CSV_REPLIES, "career-2026-11.replies.csv"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct nl_buf b = NL_BUF_INIT;
@@ -117,8 +119,9 @@ static void test_golden_all(void **state)
 		enum nl_report_format format;
 		const char *name;
 	} cases[] = {
-	    {NL_REPORT_TEXT, "all.txt"}, {NL_REPORT_MD, "all.md"},     {NL_REPORT_HTML, "all.html"},
-	    {NL_REPORT_CSV, "all.csv"},  {NL_REPORT_JSON, "all.json"},
+	    {NL_REPORT_TEXT, "all.txt"},  {NL_REPORT_MD, "all.md"},
+	    {NL_REPORT_HTML, "all.html"}, {NL_REPORT_CSV, "all.csv"},
+	    {NL_REPORT_JSON, "all.json"}, {NL_REPORT_CSV_REPLIES, "all.replies.csv"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct nl_buf b = NL_BUF_INIT;
@@ -427,6 +430,230 @@ static void test_md_renders_safely(void **state)
 	nl_buf_free(&b);
 }
 
+/* ---- The replies fixture (issue 12) ---- */
+
+
+static char *render(const struct nl_tally *t, enum nl_report_format format)
+{
+	struct nl_buf b = NL_BUF_INIT;
+	nl_report_write(t, format, &b);
+	assert_true(nl_utf8_valid(b.data, b.len));
+	return nl_buf_detach(&b);
+}
+
+/* `a` occurs in `s` before `b` (both occur). */
+static void assert_before(const char *s, const char *a, const char *b)
+{
+	const char *pa = strstr(s, a), *pb = strstr(s, b);
+	if (!pa || !pb || pa >= pb)
+		fail_msg("expected \"%s\" before \"%s\"", a, b);
+}
+
+static size_t count_of(const char *s, const char *needle)
+{
+	size_t n = 0;
+	for (const char *p = s; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+		n++;
+	return n;
+}
+
+static void test_replies_golden(void **state)
+{
+	struct report_replies_fixture *f = *state;
+	static const struct {
+		enum nl_report_format format;
+		const char *name;
+	} cases[] = {
+	    {NL_REPORT_TEXT, "replies-2026-12.txt"},  {NL_REPORT_MD, "replies-2026-12.md"},
+	    {NL_REPORT_HTML, "replies-2026-12.html"}, {NL_REPORT_CSV, "replies-2026-12.csv"},
+	    {NL_REPORT_JSON, "replies-2026-12.json"}, {NL_REPORT_CSV_REPLIES, "replies-2026-12.replies.csv"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct nl_buf b = NL_BUF_INIT;
+		nl_report_write(f->t, cases[i].format, &b);
+		golden(cases[i].name, &b);
+		nl_buf_free(&b);
+	}
+}
+
+static void test_replies_text(void **state)
+{
+	struct report_replies_fixture *f = *state;
+	char *s = render(f->t, NL_REPORT_TEXT);
+	/* FOLLOW UP: the yeses to consult, then those who asked in words; not the yes to changing jobs */
+	assert_non_null(
+	    strstr(s, "FOLLOW UP: 2 said yes to \"Would you like a free 15-minute consultation?\""));
+	assert_null(strstr(s, "said yes to \"Are you thinking about changing jobs?\""));
+	assert_non_null(strstr(s, "FOLLOW UP: 2 asked to be contacted in their own words (no clear yes)\n"));
+	assert_non_null(strstr(s, "    \u201cI would really like a call to talk about this.\u201d\n"));
+	const char *figures = strstr(s, "\nFIGURES");
+	const char *follow = strstr(s, "asked to be contacted in their own words");
+	assert_true(follow && figures && follow < figures);
+	const char *fu_end = figures;
+	for (const char *p = s; p < fu_end; p++)
+		assert_false(strncmp(p, "max@replies.test", 16) == 0 ||
+		             strncmp(p, "nia@replies.test", 16) == 0);
+	assert_non_null(strstr(s, "  to confirm         1  (proposed answers, not tallied: see REPLIES)\n"));
+	/* REPLIES: needs a look first (newest first), marked, with the reasons */
+	const char *replies = strstr(s, "\nREPLIES: 10, 4 need a look");
+	assert_non_null(replies);
+	assert_before(replies, "Quinn", "Nia <nia@");
+	assert_before(replies, "Nia <nia@", "Lee Chang");
+	assert_before(replies, "Lee Chang", "Kim <kim@");
+	assert_before(replies, "Kim <kim@", "sam@replies.test");
+	assert_before(replies, "sam@replies.test", "Max <max@");
+	assert_int_equal(count_of(replies, "  ! NEEDS A LOOK: "), 4);
+	assert_non_null(strstr(replies, "  ! NEEDS A LOOK: answers to confirm\n    Kim <kim@replies.test>"));
+	assert_non_null(strstr(
+	    replies, "    satisfaction: to confirm: 2 (from \u201cSatisfaction maybe a 2.\u201d) [prose]\n"));
+	assert_non_null(strstr(replies, "    satisfaction: 3 (settled by hand)\n"));
+	assert_non_null(strstr(replies,
+	                       "Max <max@replies.test> \u00b7 2026-12-11 09:02 UTC \u00b7 matched by From "
+	                       "address only\n"));
+	assert_non_null(strstr(replies, "    | Honestly mine is a job right now"));
+	assert_non_null(strstr(replies, "    | thanks!\n"));
+	assert_non_null(strstr(replies, "    (own words not kept: collected before this version)\n"));
+	assert_non_null(
+	    strstr(replies, "    asks to be contacted: \u201cA chat some day could be nice though.\u201d"));
+	free(s);
+}
+
+static void test_replies_md(void **state)
+{
+	struct report_replies_fixture *f = *state;
+	char *s = render(f->t, NL_REPORT_MD);
+	assert_non_null(strstr(s, "## Follow up: 2 asked to be contacted in their own words (no clear yes)"));
+	assert_null(strstr(s, "said yes to \u201cAre you thinking"));
+	assert_non_null(strstr(s, "## Replies: 10, 4 need a look"));
+	assert_int_equal(count_of(s, "**Needs a look** ("), 4);
+	assert_non_null(strstr(s, "- *satisfaction*: **to confirm:** 2"));
+	assert_non_null(strstr(s, "- *satisfaction*: 3 (settled by hand)"));
+	assert_non_null(strstr(s, "*matched by From address only*"));
+	/* rendered by cmark with raw HTML allowed: the hostile words stay text */
+	char *h = cmark_markdown_to_html(s, strlen(s), CMARK_OPT_UNSAFE);
+	assert_null(strstr(h, "<script"));
+	assert_null(strstr(h, "<img"));
+	assert_null(strstr(h, "<b>bold"));
+	assert_null(strstr(h, "</blockquote><b>"));
+	assert_non_null(
+	    strstr(h, "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &quot;quotes&quot;"));
+	assert_non_null(strstr(h, "<blockquote>\n<p>Honestly mine is a job right now"));
+	assert_non_null(strstr(h, "&lt;img src=x onerror=alert(3)&gt; call me &amp; &quot;now&quot;"));
+	free(h);
+	free(s);
+}
+
+static void test_replies_html(void **state)
+{
+	struct report_replies_fixture *f = *state;
+	char *s = render(f->t, NL_REPORT_HTML);
+	assert_null(strstr(s, "<script"));
+	assert_null(strstr(s, "<img"));
+	assert_null(strstr(s, "<b>bold"));
+	assert_null(strstr(s, "<O'Neil>"));
+	assert_non_null(strstr(s,
+	                       "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &quot;quotes&quot; "
+	                       "&#39;single&#39; &lt;/blockquote&gt;&lt;b&gt;bold&lt;/b&gt;<br>\nCall me!"));
+	assert_non_null(strstr(s, "Quinn &quot;Q&quot; &lt;O&#39;Neil&gt; &amp; Co"));
+	assert_non_null(strstr(s, "&lt;img src=x onerror=alert(3)&gt; call me &amp; &quot;now&quot;"));
+	const char *replies =
+	    strstr(s, "<section class=\"replies\" id=\"replies\">\n<h2>Replies: 10, 4 need a look</h2>");
+	assert_non_null(replies);
+	assert_int_equal(count_of(replies, "<article class=\"reply look\">"), 4);
+	assert_int_equal(count_of(replies, "<article class=\"reply\">"), 6);
+	assert_int_equal(count_of(replies, "<span class=\"badge\">Needs a look</span>"), 4);
+	assert_non_null(strstr(replies,
+	                       "<span class=\"confirm\">to confirm:</span> 2 (from <q>Satisfaction maybe a "
+	                       "2.</q>)"));
+	assert_non_null(
+	    strstr(replies, "<p class=\"reasons\">words not read as answers \u00b7 asks to be contacted in "
+	                    "words</p>"));
+	assert_non_null(strstr(replies, "<b>satisfaction</b>: 3 <i>(settled by hand)</i>"));
+	assert_int_equal(count_of(replies, "<span class=\"weak\">matched by From address only</span>"), 1);
+	assert_before(replies, "quinn@replies.test", "kim@replies.test");
+	/* FOLLOW UP in words, apart from the yeses, before the figures */
+	assert_before(s, "<section class=\"followup words\">", "<h2>Figures</h2>");
+	assert_non_null(strstr(s, "Follow up: 2 asked to be contacted in their own words (no clear yes)"));
+	assert_null(strstr(s, "said yes to \u201cAre you thinking"));
+	free(s);
+}
+
+static void test_replies_json_csv(void **state)
+{
+	struct report_replies_fixture *f = *state;
+	char *s = render(f->t, NL_REPORT_JSON);
+	assert_non_null(strstr(s, "  \"likely\": 1,\n  \"needs_look\": 4,\n"));
+	assert_non_null(
+	    strstr(s, "{\"email\": \"lee@replies.test\", \"name\": \"Lee Chang\", \"how\": \"in words\", "
+	              "\"question\": null, \"sentence\": \"I would really like a call to talk about "
+	              "this.\", \"settled\": false}"));
+	assert_non_null(strstr(s, "\"how\": \"yes\", \"question\": \"consult\""));
+	assert_non_null(
+	    strstr(s, "{\"question\": \"satisfaction\", \"level\": \"likely\", \"value\": \"2\""));
+	assert_non_null(
+	    strstr(s, "\"level\": \"sure\", \"value\": \"3\", \"raw\": \"Between 3 and 4, I guess.\", "
+	              "\"rule\": \"settled by hand\", \"settled\": true}"));
+	assert_non_null(strstr(s, "\"matched\": \"from\""));
+	assert_non_null(strstr(s, "\"words\": null"));
+	assert_non_null(
+	    strstr(s, "\"reasons\": [\"words not read as answers\", \"asks to be contacted in words\"]"));
+	assert_null(strstr(s, "<script")); /* < > & as \u escapes */
+	free(s);
+	s = render(f->t, NL_REPORT_CSV_REPLIES);
+	assert_true(
+	    strncmp(s, "email,name,received,matched,needs_look,reasons,contact,words,readings\r\n", 71) == 0);
+	assert_int_equal(count_of(s, "@replies.test,"), 10);
+	assert_non_null(strstr(s, "max@replies.test,Max,2026-12-11T09:02:00Z,from,no,,,"));
+	assert_non_null(strstr(s,
+	                       "\"work: job [sure, prose]\nsatisfaction: 2 [likely: to confirm, prose] from: "
+	                       "Satisfaction maybe a 2.\nconsult: yes [sure, prose]\""));
+	assert_non_null(strstr(s, "satisfaction: 3 [sure, settled by hand]"));
+	assert_non_null(strstr(s, "\"Quinn \"\"Q\"\" <O'Neil> & Co\""));
+	free(s);
+	/* the CSV of respondents is unchanged in shape: one row per respondent */
+	s = render(f->t, NL_REPORT_CSV);
+	assert_int_equal(count_of(s, "\r\n"), 1 + 5);
+	free(s);
+	enum nl_report_format fmt;
+	assert_true(nl_report_format_parse("csv-replies", &fmt));
+	assert_int_equal(fmt, NL_REPORT_CSV_REPLIES);
+	assert_string_equal(nl_report_format_ext(fmt), "csv");
+}
+
+/* A text answer settled by hand is marked so in text, Markdown and HTML (a tally made by hand). */
+static void test_settled_text_answer(void **state)
+{
+	struct report_replies_fixture *f = *state;
+	struct nl_tally_question *change = &f->t->questions[4];
+	assert_string_equal(change->id, "change");
+	assert_int_equal(change->n_answers, 0);
+	change->answers = calloc(1, sizeof *change->answers);
+	change->answers[0].email = nl_xstrdup("pat@replies.test");
+	change->answers[0].name = nl_xstrdup("Pat");
+	change->answers[0].text = nl_xstrdup("fewer meetings");
+	change->answers[0].settled = true;
+	change->n_answers = 1;
+	char *s = render(f->t, NL_REPORT_TEXT);
+	assert_non_null(strstr(s, "   Pat <pat@replies.test> (settled by hand):\n     fewer meetings\n"));
+	free(s);
+	s = render(f->t, NL_REPORT_MD);
+	assert_non_null(strstr(s, "- **Pat** (pat@replies.test) (settled by hand):\\\n  fewer meetings"));
+	free(s);
+	s = render(f->t, NL_REPORT_HTML);
+	assert_non_null(
+	    strstr(s, "&lt;pat@replies.test&gt; <i>(settled by hand)</i><blockquote>fewer meetings"));
+	free(s);
+}
+
+/* The subject counts everyone to contact: the yeses and the requests in words. */
+static void test_replies_subject(void **state)
+{
+	struct report_replies_fixture *f = *state;
+	char *subject = nl_report_subject(&f->t, 1, false);
+	assert_string_equal(subject, "Survey report replies-2026-12: 5 respondents (55.6%), 4 to follow up");
+	free(subject);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -444,6 +671,13 @@ int main(void)
 	    cmocka_unit_test(test_mail),
 	    cmocka_unit_test(test_empty_and_broken),
 	    cmocka_unit_test_setup_teardown(test_mail_message, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_replies_golden, report_replies_setup, report_replies_teardown),
+	    cmocka_unit_test_setup_teardown(test_replies_text, report_replies_setup, report_replies_teardown),
+	    cmocka_unit_test_setup_teardown(test_replies_md, report_replies_setup, report_replies_teardown),
+	    cmocka_unit_test_setup_teardown(test_replies_html, report_replies_setup, report_replies_teardown),
+	    cmocka_unit_test_setup_teardown(test_replies_json_csv, report_replies_setup, report_replies_teardown),
+	    cmocka_unit_test_setup_teardown(test_replies_subject, report_replies_setup, report_replies_teardown),
+	    cmocka_unit_test_setup_teardown(test_settled_text_answer, report_replies_setup, report_replies_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

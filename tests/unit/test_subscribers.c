@@ -1,4 +1,4 @@
-/* test_subscribers.c - the streamed CSV reader: quotes, commas and newlines inside fields, a BOM,
+/* test_subscribers.c - the streamed CSV reader: quotes and commas inside fields, stray quotes, a BOM,
  * empty lines, CRLF, duplicates, header-injection rows (CR, LF, bare CR, NUL), invalid UTF-8, bad
  * addresses, bad headers, line numbers, records across the reader's 64 KiB blocks. */
 #include <setjmp.h>
@@ -141,17 +141,57 @@ static void test_quotes_commas_bom_empty_lines_crlf(void **state)
 
 static void test_newline_in_quoted_field(void **state)
 {
+	/* a field cannot span lines: the line that leaves a quote open is a bad row, and the next
+	 * line is read afresh (here it is no address, so it is a bad row too) */
 	const char csv[] = "email,name,note\n"
-	                   "a@example.test,A,\"two\nlines\"\n"            /* line 2-3: rejected */
-	                   "b@example.test,\"Multi\r\nLine\",x\n"         /* line 4-5: rejected */
+	                   "a@example.test,A,\"two\nlines\"\n"            /* lines 2, 3: rejected */
+	                   "b@example.test,\"Multi\r\nLine\",x\n"         /* lines 4, 5: rejected */
 	                   "c@example.test,C,\"comma, \"\"quote\"\"\"\n"; /* line 6 */
 	struct outcome o[8];
 	size_t n = READ(csv, o, NULL);
-	assert_int_equal(n, 3);
-	assert_string_equal(o[0].text, "ERR:2: column 'note' contains a line break (CR or LF); "
-	                               "refused so that it cannot reach a header");
-	assert_non_null(strstr(o[1].text, "ERR:4: column 'name' contains a line break"));
-	assert_string_equal(o[2].text, "c@example.test|C|6");
+	assert_int_equal(n, 5);
+	assert_string_equal(o[0].text,
+	                    "ERR:2: a quote opened on this line is never closed (a field cannot span lines)");
+	assert_string_equal(o[1].text, "ERR:3: invalid email address 'lines\"': no @ in the address");
+	assert_non_null(strstr(o[2].text, "ERR:4: a quote opened on this line is never closed"));
+	assert_non_null(strstr(o[3].text, "ERR:5: invalid email address 'Line\"'"));
+	assert_string_equal(o[4].text, "c@example.test|C|6");
+}
+
+/* One stray quote costs its own row and nothing more, in a short list as in a long one (over the
+ * 1 MB record bound, where a quote that swallowed the rest of the file once stopped the list). */
+static void test_stray_quote(void **state)
+{
+	for (size_t rows = 5000; rows <= 100000; rows *= 20) {
+		struct nl_buf b = NL_BUF_INIT;
+		nl_buf_puts(&b, "email,name\ns1@example.test,One\ns2@example.test,\"Stray quote\n");
+		for (size_t i = 3; i <= rows; i++)
+			nl_buf_printf(&b, "s%zu@example.test,Reader %zu\n", i, i);
+		nl_buf_puts(&b, "last@example.test,\"Doe, Jane\"\n"); /* a later quote pairs with nothing */
+		char *path = write_csv(b.data, b.len);
+		struct nl_subscribers *l = NULL;
+		struct nl_error err = {0};
+		assert_int_equal(nl_subscribers_open(path, &l, &err), NL_OK);
+		size_t bad = 0, good = 0;
+		for (;;) {
+			const struct nl_subscriber *sub;
+			enum nl_code rc = nl_subscribers_next(l, &sub, &err);
+			if (rc == NL_ERR_SUBSCRIBER) {
+				bad++;
+				assert_non_null(strstr(err.detail, ":3: a quote opened on this line"));
+				continue;
+			}
+			assert_int_equal(rc, NL_OK);
+			if (!sub)
+				break;
+			good++;
+		}
+		assert_int_equal(bad, 1);
+		assert_int_equal(good, rows); /* s1, s3..sN and last */
+		nl_subscribers_close(l);
+		free(path);
+		nl_buf_free(&b);
+	}
 }
 
 static void test_injection_rows(void **state)
@@ -166,15 +206,18 @@ static void test_injection_rows(void **state)
 	                   "ok@example.test,Fine\n";
 	struct outcome o[16];
 	size_t n = READ(csv, o, NULL);
-	assert_int_equal(n, 7);
+	assert_int_equal(n, 9);
 	assert_non_null(strstr(o[0].text, "ERR:2: column 'name' contains a line break"));
-	assert_non_null(strstr(o[1].text, "ERR:3: column 'name' contains a line break"));
-	assert_non_null(strstr(o[2].text, "ERR:5: column 'name' contains a line break"));
-	assert_non_null(strstr(o[3].text, "ERR:7: column 'name' contains a NUL byte"));
-	assert_non_null(strstr(o[4].text, "ERR:8: column 'name' contains a control character (0x1B)"));
+	/* an LF inside quotes ends the line: the quote is left open, and "Bcc: …" is no address */
+	assert_non_null(strstr(o[1].text, "ERR:3: a quote opened on this line is never closed"));
+	assert_non_null(strstr(o[2].text, "ERR:4: invalid email address 'Bcc: x@example.test\"'"));
+	assert_non_null(strstr(o[3].text, "ERR:5: a quote opened on this line is never closed"));
+	assert_non_null(strstr(o[4].text, "ERR:6: invalid email address 'Bcc: x@example.test\"'"));
+	assert_non_null(strstr(o[5].text, "ERR:7: column 'name' contains a NUL byte"));
+	assert_non_null(strstr(o[6].text, "ERR:8: column 'name' contains a control character (0x1B)"));
 	/* an encoded-word in the data is kept as literal text: composing encodes it (test_compose) */
-	assert_string_equal(o[5].text, "ew@example.test|=?UTF-8?Q?=0A?=|9");
-	assert_string_equal(o[6].text, "ok@example.test|Fine|10");
+	assert_string_equal(o[7].text, "ew@example.test|=?UTF-8?Q?=0A?=|9");
+	assert_string_equal(o[8].text, "ok@example.test|Fine|10");
 }
 
 static void test_bare_cr_unquoted(void **state)
@@ -232,7 +275,8 @@ static void test_bad_rows(void **state)
 	                    "ERR:4: more fields than the header's 2 columns (a comma in an unquoted name?)");
 	assert_string_equal(o[3].text, "ERR:5: column 'name' is not valid UTF-8");
 	assert_string_equal(o[4].text, "c@example.test|Zoë|6");
-	assert_string_equal(o[5].text, "ERR:7: a quoted field is never closed (the file ends inside it)");
+	assert_string_equal(o[5].text,
+	                    "ERR:7: a quote opened on this line is never closed (a field cannot span lines)");
 	assert_int_equal(st.rejected, 5);
 	assert_int_equal(st.accepted, 1);
 }
@@ -280,7 +324,7 @@ static void test_block_boundaries(void **state)
 	size_t rows = 0;
 	while (b.len < 3 * 65536) {
 		rows++;
-		if (rows % 7 == 0) /* a multi-line quoted field every 7 rows: rejected, but 2 lines long */
+		if (rows % 7 == 0) /* a quoted field over two lines every 7 rows: two bad rows */
 			nl_buf_printf(&b, "m%zu@example.test,\"Name %zu\",\"first\nsecond, with comma\"\n",
 			              rows, rows);
 		else
@@ -296,9 +340,12 @@ static void test_block_boundaries(void **state)
 		const struct nl_subscriber *s;
 		enum nl_code rc = nl_subscribers_next(l, &s, &err);
 		char want[64];
-		if (r % 7 == 0) {
+		if (r % 7 == 0) { /* two bad rows: the open quote, then "second, with comma\"" */
 			assert_int_equal(rc, NL_ERR_SUBSCRIBER);
-			snprintf(want, sizeof want, "%s:%zu: column 'note'", path, line);
+			snprintf(want, sizeof want, "%s:%zu: a quote opened", path, line);
+			assert_memory_equal(err.detail, want, strlen(want));
+			assert_int_equal(nl_subscribers_next(l, &s, &err), NL_ERR_SUBSCRIBER);
+			snprintf(want, sizeof want, "%s:%zu: invalid email address 'second'", path, line + 1);
 			assert_memory_equal(err.detail, want, strlen(want));
 			line += 2;
 			continue;
@@ -373,6 +420,7 @@ int main(void)
 	    cmocka_unit_test(test_basic_and_columns),
 	    cmocka_unit_test(test_quotes_commas_bom_empty_lines_crlf),
 	    cmocka_unit_test(test_newline_in_quoted_field),
+	    cmocka_unit_test(test_stray_quote),
 	    cmocka_unit_test(test_injection_rows),
 	    cmocka_unit_test(test_bare_cr_unquoted),
 	    cmocka_unit_test(test_duplicates),

@@ -1,0 +1,6 @@
+# `mailer settle` and `mailer inspect` (issue 12): end to end with the real binary, from a state made
+# by sending the example article into a Maildir outbox; also once under valgrind (label "valgrind").
+# Included by tests/CMakeLists.txt.
+list(APPEND NL_VALGRIND_E2E settle_inspect)
+nl_e2e_test(settle_inspect sh ${CMAKE_CURRENT_SOURCE_DIR}/e2e/settle_inspect.sh)
+set_tests_properties(settle_inspect PROPERTIES TIMEOUT 180)
