@@ -6,8 +6,9 @@
  * address of a delivery is weaker evidence (NL_MATCH_FROM).  A person's message that matches
  * nothing is a stranger: recorded, never tallied.
  *
- * Effects (RELIABILITY.md §2.3): answers are stored with the message's Date so that the later
- * reply wins question by question whatever the collection order; an unsubscribe suppresses the
+ * Effects: answers are stored with the time they were collected, so that the reply that reached
+ * us later wins question by question (the sender's Date: is anyone's to write, issue 15), and a
+ * From-only answer never replaces a token one (store.c); an unsubscribe suppresses the
  * address; a failed delivery report suppresses at once when hard, after three soft ones in a row,
  * and never for a 5.7.x policy rejection (that is about us) — a report that maps to none of our
  * deliveries (backscatter) is ignored, as are delayed/delivered reports; an ARF complaint
@@ -525,11 +526,11 @@ static enum nl_code collect_record(struct nl_collector *col, struct nl_inbound *
 }
 
 static enum nl_code collect_store_answers(struct nl_collector *col, const struct collect_plan *p,
-                                          const struct nl_message *msg, int64_t inbound_id,
+                                          int64_t inbound_id,
                                           struct nl_collect_stats *stats, struct nl_error *err)
 {
-	time_t now = nl_now();
-	time_t when = msg->date_time && msg->date_time <= now + 86400 ? msg->date_time : now;
+	/* When it reached us, not the Date: the sender wrote (store.c orders answers by it). */
+	time_t when = nl_now();
 	const struct nl_survey *survey = p->survey;
 	enum nl_code rc = NL_OK;
 	for (size_t i = 0; i < p->answers.count && rc == NL_OK; i++) {
@@ -603,7 +604,7 @@ static enum nl_code collect_carry_out(struct nl_collector *col, const struct col
 	if (rc == NL_OK && p->cls == NL_INBOUND_ANSWER && p->match == NL_MATCH_FROM && stats)
 		stats->matched_from++;
 	if (rc == NL_OK && p->record_answers)
-		rc = collect_store_answers(col, p, msg, id, stats, err);
+		rc = collect_store_answers(col, p, id, stats, err);
 	if (rc == NL_OK && p->suppress)
 		rc = collect_suppress(col, p->suppress, p->suppress_why, p->reason, stats, err);
 	if (rc == NL_OK && p->n_bounces)

@@ -434,6 +434,13 @@ const char *nl_report_type_name(enum nl_question_type type)
 	return "text";
 }
 
+const char *nl_report_entry_note(bool settled, enum nl_match match)
+{
+	if (settled)
+		return "settled by hand";
+	return match == NL_MATCH_FROM ? NL_REPORT_FROM_ONLY : NULL;
+}
+
 char *nl_report_who(const char *name, const char *email)
 {
 	if (name && name[0])

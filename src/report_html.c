@@ -211,6 +211,14 @@ static void html_who(struct nl_buf *b, const char *name, const char *email)
 	}
 }
 
+/* " (settled by hand)" or the From-only mark, after a person in a list. */
+static void html_entry_note(struct nl_buf *b, bool settled, enum nl_match match)
+{
+	const char *note = nl_report_entry_note(settled, match);
+	if (note)
+		nl_buf_printf(b, settled ? " <i>(%s)</i>" : " <span class=\"weak\">(%s)</span>", note);
+}
+
 static void html_followup(struct nl_buf *b, const struct nl_tally *t)
 {
 	for (size_t i = 0; i < t->n_questions; i++) {
@@ -233,8 +241,7 @@ static void html_followup(struct nl_buf *b, const struct nl_tally *t)
 			nl_report_put_html(b, q->yes[k].name ? q->yes[k].name : "", " ");
 			nl_buf_puts(b, "</td><td>");
 			html_mailto(b, q->yes[k].email);
-			if (q->yes[k].settled)
-				nl_buf_puts(b, " <i>(settled by hand)</i>");
+			html_entry_note(b, q->yes[k].settled, q->yes[k].match);
 			nl_buf_puts(b, "</td></tr>\n");
 		}
 		nl_buf_puts(b, "</tbody></table></div>\n</section>\n");
@@ -253,6 +260,7 @@ static void html_followup(struct nl_buf *b, const struct nl_tally *t)
 		nl_report_put_html(b, f->name ? f->name : "", " ");
 		nl_buf_puts(b, "</td><td>");
 		html_mailto(b, f->email);
+		html_entry_note(b, false, f->match);
 		nl_buf_puts(b, "</td><td>\u201c");
 		nl_report_put_html(b, f->sentence ? f->sentence : "", " ");
 		nl_buf_puts(b, "\u201d</td></tr>\n");
@@ -317,8 +325,7 @@ static void html_entries(struct nl_buf *b, const struct nl_tally_entry *e, size_
 			nl_buf_puts(b, "] ");
 		}
 		html_who(b, e[i].name, e[i].email);
-		if (e[i].settled)
-			nl_buf_puts(b, " <i>(settled by hand)</i>");
+		html_entry_note(b, e[i].settled, e[i].match);
 		nl_buf_puts(b, raw ? "<blockquote class=\"raw\">" : "<blockquote>");
 		nl_report_put_html(b, e[i].text ? e[i].text : "", "<br>\n");
 		nl_buf_puts(b, "</blockquote></li>\n");
@@ -482,7 +489,7 @@ static void html_reply(struct nl_buf *b, const struct nl_tally_reply *r)
 	html_who(b, r->name, r->email);
 	nl_buf_printf(b, " \u00b7 <time datetime=\"%s\">%s</time>", iso, when);
 	if (r->match == NL_MATCH_FROM)
-		nl_buf_puts(b, " \u00b7 <span class=\"weak\">matched by From address only</span>");
+		nl_buf_puts(b, " \u00b7 <span class=\"weak\">" NL_REPORT_FROM_ONLY "</span>");
 	nl_buf_puts(b, "</p>\n");
 	if (r->needs_look) {
 		nl_buf_puts(b, "<p class=\"reasons\">");

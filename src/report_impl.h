@@ -81,4 +81,11 @@ long nl_report_bin_count(const struct nl_tally_question *q, const char *label);
 /* Who wrote it: "Name <email>" or "email" (raw, to be escaped by the caller's output). */
 char *nl_report_who(const char *name, const char *email);
 
+/* Every format's words for an answer or a reply matched by the From address alone. */
+#define NL_REPORT_FROM_ONLY "matched by From address only"
+
+/* The note beside a person in a list of answers or in FOLLOW UP: "settled by hand", the From-only
+ * mark, or NULL when there is nothing to say. */
+const char *nl_report_entry_note(bool settled, enum nl_match match);
+
 #endif

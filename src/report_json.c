@@ -5,14 +5,15 @@
  *
  * choice and yesno carry `options: [{value, count}]` (every option, zeros included), scale `mean`,
  * `median` and `histogram: [{value, count}]` (every value of the scale), text `answers: [{email,
- * name, text}]`, yesno also `yes: [{email, name}]`; every question also `unreadable: [{email, name,
- * raw}]`.  Numbers are JSON numbers; response_rate is a fraction (0.7143 for 5 of 7), and it, mean and
+ * name, text, matched}]`, yesno also `yes: [{email, name, matched}]`; every question also
+ * `unreadable: [{email, name, raw, matched}]` (`matched` is "token", or "from" for a From-only
+ * match: issue 15).  Numbers are JSON numbers; response_rate is a fraction (0.7143 for 5 of 7), and it, mean and
  * median are null when there is nothing to divide by.  Strings are escaped by nl_report_put_json().
  *
  * Issue 12 adds, compatibly: `likely` (answers to confirm) and `needs_look` (replies a person should
  * read) beside `unreadable`; `follow_up: true|false` on each yesno question (its `yes` list is kept
  * for every yesno question, as before); and after the questions
- *   follow_up: [{email, name, how: "yes"|"in words", question, sentence, settled}]
+ *   follow_up: [{email, name, how: "yes"|"in words", question, sentence, settled, matched}]
  *     (the yeses to follow-up questions first, then the requests in words: the people to contact);
  *   replies: [{email, name, received, matched: "token"|"from", words, needs_look, reasons: [...],
  *                 contact, readings: [{question, level: "sure"|"likely"|"unreadable", value, raw,
@@ -62,6 +63,7 @@ static void json_entries(struct nl_buf *b, int indent, const char *key, const st
 			nl_buf_printf(b, ", \"%s\": ", text_key);
 			nl_report_put_json(b, e[i].text ? e[i].text : "");
 		}
+		nl_buf_printf(b, ", \"matched\": \"%s\"", e[i].match == NL_MATCH_FROM ? "from" : "token");
 		nl_buf_puts(b, i + 1 < n ? "},\n" : "}\n");
 	}
 	nl_buf_printf(b, "%*s]%s\n", indent, "", more ? "," : "");
@@ -152,6 +154,7 @@ static void json_follow(struct nl_buf *b, int indent, const struct nl_tally *t)
 		nl_buf_puts(b, ", \"sentence\": ");
 		nl_report_put_json_or_null(b, f->sentence);
 		json_bool_field(b, "settled", f->settled);
+		nl_buf_printf(b, ", \"matched\": \"%s\"", f->match == NL_MATCH_FROM ? "from" : "token");
 		nl_buf_puts(b, i + 1 < t->n_follow ? "},\n" : "}\n");
 	}
 	nl_buf_printf(b, "%*s],\n", indent, "");

@@ -55,8 +55,9 @@ static void md_followup(struct nl_buf *b, const struct nl_tally *t)
 			nl_report_put_md(b, q->yes[k].name ? q->yes[k].name : "", " ");
 			nl_buf_puts(b, " | ");
 			nl_report_put_md(b, q->yes[k].email, " ");
-			if (q->yes[k].settled)
-				nl_buf_puts(b, " (settled by hand)");
+			const char *note = nl_report_entry_note(q->yes[k].settled, q->yes[k].match);
+			if (note)
+				nl_buf_printf(b, " (%s)", note);
 			nl_buf_puts(b, " |\n");
 		}
 		nl_buf_putc(b, '\n');
@@ -73,6 +74,8 @@ static void md_followup(struct nl_buf *b, const struct nl_tally *t)
 		nl_report_put_md(b, f->name ? f->name : "", " ");
 		nl_buf_puts(b, " | ");
 		nl_report_put_md(b, f->email, " ");
+		if (f->match == NL_MATCH_FROM)
+			nl_buf_puts(b, " (" NL_REPORT_FROM_ONLY ")");
 		nl_buf_puts(b, " | \u201c");
 		nl_report_put_md(b, f->sentence ? f->sentence : "", " ");
 		nl_buf_puts(b, "\u201d |\n");
@@ -134,7 +137,10 @@ static void md_entries(struct nl_buf *b, const struct nl_tally_entry *e, size_t 
 			nl_buf_puts(b, "] ");
 		}
 		md_who(b, e[i].name, e[i].email);
-		nl_buf_puts(b, e[i].settled ? " (settled by hand):\\\n  " : ":\\\n  ");
+		const char *note = nl_report_entry_note(e[i].settled, e[i].match);
+		if (note)
+			nl_buf_printf(b, " (%s)", note);
+		nl_buf_puts(b, ":\\\n  ");
 		nl_report_put_md(b, e[i].text ? e[i].text : "", "\\\n  ");
 		nl_buf_putc(b, '\n');
 	}
@@ -251,7 +257,7 @@ static void md_reply(struct nl_buf *b, const struct nl_tally_reply *r)
 	md_who(b, r->name, r->email);
 	nl_buf_printf(b, " \u00b7 %s", when);
 	if (r->match == NL_MATCH_FROM)
-		nl_buf_puts(b, " \u00b7 *matched by From address only*");
+		nl_buf_puts(b, " \u00b7 *" NL_REPORT_FROM_ONLY "*");
 	nl_buf_puts(b, "\n\n");
 	if (!r->words) {
 		nl_buf_puts(b, "*(own words not kept: collected before this version)*\n\n");

@@ -102,7 +102,7 @@ static void text_bar(struct nl_buf *b, long count, long total)
 		                          : "\xe2\x96\x91"); /* U+2588 full, U+2591 light shade */
 }
 
-/* "Name  email" lines, the names padded to one width; `marks` (may be NULL) adds a note per line. */
+/* "Name  email" lines, the names padded to one width; `notes` (may be NULL) adds "(note)" per line. */
 static void text_people(struct nl_buf *b, const char *const *names, const char *const *emails,
                         const char *const *notes, size_t n)
 {
@@ -118,8 +118,9 @@ static void text_people(struct nl_buf *b, const char *const *names, const char *
 		nl_buf_puts(b, "  ");
 		nl_report_put_clean(b, emails[k], " ");
 		if (notes && notes[k]) {
-			nl_buf_puts(b, "  ");
+			nl_buf_puts(b, "  (");
 			nl_report_put_clean(b, notes[k], " ");
+			nl_buf_putc(b, ')');
 		}
 		nl_buf_putc(b, '\n');
 	}
@@ -144,7 +145,7 @@ static void text_followup(struct nl_buf *b, const struct nl_tally *t)
 		for (size_t k = 0; k < q->n_yes; k++) {
 			names[k] = q->yes[k].name;
 			emails[k] = q->yes[k].email;
-			notes[k] = q->yes[k].settled ? "(settled by hand)" : NULL;
+			notes[k] = nl_report_entry_note(q->yes[k].settled, q->yes[k].match);
 		}
 		text_people(b, names, emails, notes, q->n_yes);
 		free(names);
@@ -160,7 +161,8 @@ static void text_followup(struct nl_buf *b, const struct nl_tally *t)
 	free(title);
 	for (size_t k = t->n_follow_yes; k < t->n_follow; k++) {
 		const struct nl_tally_follow *f = &t->follow[k];
-		text_people(b, (const char *const[]){f->name}, (const char *const[]){f->email}, NULL, 1);
+		text_people(b, (const char *const[]){f->name}, (const char *const[]){f->email},
+		            (const char *const[]){nl_report_entry_note(false, f->match)}, 1);
 		nl_buf_puts(b, "    \u201c");
 		nl_report_put_clean(b, f->sentence ? f->sentence : "", " ");
 		nl_buf_puts(b, "\u201d\n");
@@ -272,7 +274,10 @@ static void text_entry(struct nl_buf *b, const struct nl_tally_entry *e, const c
 		nl_buf_putc(b, ' ');
 	}
 	nl_report_put_clean(b, who, " ");
-	nl_buf_puts(b, e->settled ? " (settled by hand):\n     " : ":\n     ");
+	const char *note = nl_report_entry_note(e->settled, e->match);
+	if (note)
+		nl_buf_printf(b, " (%s)", note);
+	nl_buf_puts(b, ":\n     ");
 	nl_report_put_clean(b, e->text ? e->text : "", "\n     ");
 	nl_buf_putc(b, '\n');
 	free(who);
@@ -402,7 +407,7 @@ static void text_reply(struct nl_buf *b, const struct nl_tally_reply *r)
 	free(who);
 	nl_buf_printf(b, " \u00b7 %s", when);
 	if (r->match == NL_MATCH_FROM)
-		nl_buf_puts(b, " \u00b7 matched by From address only");
+		nl_buf_puts(b, " \u00b7 " NL_REPORT_FROM_ONLY);
 	nl_buf_putc(b, '\n');
 	if (!r->words) {
 		nl_buf_puts(b, "    (own words not kept: collected before this version)\n");

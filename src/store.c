@@ -1126,8 +1126,10 @@ void nl_stored_answer_clear(struct nl_stored_answer *a)
 
 enum nl_code nl_store_answer_put(struct nl_store *s, const struct nl_stored_answer *a, struct nl_error *err)
 {
-	/* One person, one voice: the answer from the later message wins, whatever order the
-	 * messages are collected in. */
+	/* One person, one voice: the answer from the message that reached us later wins, in the
+	 * order we collected them (our own clock, then the inbound row: UID or file order), never the
+	 * sender's Date:, which anyone can write.  A From-only answer never replaces one that came with
+	 * a token: a forger who knows an address cannot overwrite what its owner answered. */
 	static const char sql[] =
 	    "INSERT INTO answers(campaign, email, question, readable, value, raw, match, inbound_id,"
 	    " answered, likely, rule, settled) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -1135,7 +1137,9 @@ enum nl_code nl_store_answer_put(struct nl_store *s, const struct nl_stored_answ
 	    " value = excluded.value, raw = excluded.raw, match = excluded.match,"
 	    " inbound_id = excluded.inbound_id, answered = excluded.answered, likely = excluded.likely,"
 	    " rule = excluded.rule, settled = excluded.settled"
-	    " WHERE excluded.answered >= answers.answered";
+	    " WHERE (excluded.match != 2 OR answers.match = 2)" /* 2: NL_MATCH_FROM */
+	    " AND (excluded.answered > answers.answered"
+	    " OR (excluded.answered = answers.answered AND excluded.inbound_id >= answers.inbound_id))";
 	sqlite3_stmt *st = store_stmt(s, sql, err);
 	if (!st)
 		return NL_ERR_STATE;

@@ -246,7 +246,7 @@ struct nl_stored_answer {
 	char *raw;      /* the line or sentence it was read from */
 	enum nl_match match;
 	int64_t inbound_id; /* 0 when settled by hand */
-	time_t answered;
+	time_t answered;    /* when it was collected (or settled), never the message's Date: */
 	/* Schema version 2.  The level is sure when readable; likely when !readable && likely &&
 	 * value != NULL (proposed, not tallied, for the coach to confirm); unreadable otherwise. */
 	bool likely;
@@ -257,7 +257,9 @@ struct nl_stored_answer {
 void nl_stored_answer_clear(struct nl_stored_answer *a);
 
 /* Stores an answer unless a later one for the same (campaign, email, question) is already there
- * (`answered` decides; 0 means now).  `name` is not stored (it comes from the delivery). */
+ * (`answered`, the collection time, decides, then `inbound_id`; 0 means now), or unless `a` is
+ * matched by From only and the stored one is not.  `name` is not stored (it comes from the
+ * delivery). */
 enum nl_code nl_store_answer_put(struct nl_store *store, const struct nl_stored_answer *a,
                                  struct nl_error *err);
 /* Confirms the likely answers of `email` (case-insensitive) in `campaign`: each becomes readable

@@ -205,6 +205,7 @@ static void tally_entry_add(struct nl_tally_entry **list, size_t *n, const struc
 	e->name = tally_dup(a->name);
 	e->text = tally_dup(text);
 	e->settled = a->settled;
+	e->match = a->match;
 }
 
 static void tally_questions_init(struct nl_tally *t, const struct nl_survey *survey)
@@ -541,7 +542,7 @@ static bool tally_is_follow_answer(const struct tally_answer *a, const struct nl
 }
 
 static void tally_follow_add(struct nl_tally *t, const char *email, const char *name, bool in_words,
-                             const char *question, const char *sentence, bool settled)
+                             const char *question, const char *sentence, bool settled, enum nl_match match)
 {
 	t->follow = nl_xgrow(t->follow, t->n_follow, sizeof *t->follow);
 	struct nl_tally_follow *f = &t->follow[t->n_follow++];
@@ -551,6 +552,7 @@ static void tally_follow_add(struct nl_tally *t, const char *email, const char *
 	f->question = tally_dup(question);
 	f->sentence = tally_dup(sentence);
 	f->settled = settled;
+	f->match = match;
 }
 
 static int tally_follow_cmp(const void *pa, const void *pb)
@@ -580,21 +582,29 @@ static void tally_follow_build(struct nl_tally *t, const struct tally_answers *a
 			const struct tally_answer *a = &as->items[k];
 			if (tally_is_follow_answer(a, survey) && strcmp(a->value, "yes") == 0) {
 				tally_follow_add(t, a->email, a->name, false, a->question, a->raw,
-				                 a->settled);
+				                 a->settled, a->match);
 				break;
 			}
 		}
 		i = j;
 	}
 	t->n_follow_yes = t->n_follow;
-	/* in words: the latest contact sentence of each person (ins is in the order collected) */
+	/* in words: the latest contact sentence of each person (ins is in the order collected), the
+	 * latest that came with a token when there is one */
 	for (size_t m = ins->count; m-- > 0;) {
 		const struct tally_inbound *in = &ins->items[m];
 		if (!in->r.contact)
 			continue;
 		bool seen = false, answered = false;
-		for (size_t f = t->n_follow_yes; f < t->n_follow && !seen; f++)
-			seen = nl_ascii_casecmp(t->follow[f].email, in->r.email) == 0;
+		for (size_t f = t->n_follow_yes; f < t->n_follow && !seen; f++) {
+			struct nl_tally_follow *e = &t->follow[f];
+			seen = nl_ascii_casecmp(e->email, in->r.email) == 0;
+			if (seen && e->match == NL_MATCH_FROM && in->r.match != NL_MATCH_FROM) {
+				free(e->sentence);
+				e->sentence = tally_dup(in->r.contact);
+				e->match = in->r.match;
+			}
+		}
 		/* as->items is sorted by key: that person's answers are one run, found by bisection */
 		size_t lo = 0, hi = as->count;
 		while (lo < hi) {
@@ -610,7 +620,7 @@ static void tally_follow_build(struct nl_tally *t, const struct tally_answers *a
 			answered = tally_is_follow_answer(&as->items[k], survey);
 		if (seen || answered)
 			continue;
-		tally_follow_add(t, in->r.email, in->r.name, true, NULL, in->r.contact, false);
+		tally_follow_add(t, in->r.email, in->r.name, true, NULL, in->r.contact, false, in->r.match);
 	}
 	if (t->n_follow > 1)
 		qsort(t->follow, t->n_follow, sizeof *t->follow, tally_follow_cmp);

@@ -48,6 +48,7 @@ struct nl_tally_entry {
 	char *name;   /* owned; may be NULL; untrusted */
 	char *text;   /* owned; text answers: the answer; unreadable: the raw line; yes list: NULL */
 	bool settled; /* the answer was recorded by a person (mailer settle), not read from mail */
+	enum nl_match match; /* NL_MATCH_FROM: the answer came matched by the From address only */
 };
 
 struct nl_tally_question {
@@ -135,6 +136,7 @@ struct nl_tally_follow {
 	char *sentence; /* owned; yes: the line the yes was read from (may be NULL); in words: the
 	                 * sentence; untrusted */
 	bool settled;   /* yes: recorded by a person */
+	enum nl_match match; /* NL_MATCH_FROM: the yes or the words came matched by From only */
 };
 
 /* One respondent: the CSV row. */

@@ -19,3 +19,8 @@ nl_unit_test(test_collect SOURCES unit/test_collect.c LIBS nl_collect)
 # Benchmark helper (tests/bench/bench_collect.sh runs it; not a test).
 add_executable(bench_collect bench/bench_collect.c)
 target_link_libraries(bench_collect PRIVATE nl_reply nl_message nl_answers nl_article)
+
+# Issue 15: a From-only reply never overrides a token reply; the order collected, not Date:, decides;
+# From-only answers are marked in every report format and in FOLLOW UP.
+nl_e2e_test(collect_forged_from /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/e2e/collect_forged_from.py)
+set_tests_properties(collect_forged_from PROPERTIES TIMEOUT 180)

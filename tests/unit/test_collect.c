@@ -164,7 +164,8 @@ static void test_reply_by_token(void **state)
 	assert_int_equal(add(f, m), 0);
 	assert_int_equal(f->stats.known, 1);
 	free(m);
-	/* a later reply overrides question by question; an earlier one collected later does not */
+	/* a later reply overrides question by question; "later" is the order collected, never the
+	 * sender's Date: (issue 15), so one dated earlier but collected later wins too */
 	m = nl_xasprintf("From: ann@example.test\nTo: replies@news.test\nIn-Reply-To: <%s.c1@news.test>\n"
 	                 "Message-ID: <r2@x>\nDate: Wed, 02 Dec 2026 10:00:00 +0000\n\n1 job\n",
 	                 tok(f, "c1", "ann@example.test"));
@@ -175,8 +176,9 @@ static void test_reply_by_token(void **state)
 	                 tok(f, "c1", "ann@example.test"));
 	assert_int_equal(add(f, m), NL_INBOUND_ANSWER);
 	free(m);
-	assert_string_equal(answer(f, "ann@example.test", "work", NULL), "job");
-	assert_string_equal(answer(f, "ann@example.test", "satisfaction", NULL), "4");
+	assert_string_equal(answer(f, "ann@example.test", "work", NULL), "not sure");
+	assert_string_equal(answer(f, "ann@example.test", "satisfaction", NULL), "1");
+	assert_string_equal(answer(f, "ann@example.test", "consult", NULL), "yes");
 }
 
 static void test_mailto_and_from(void **state)

@@ -586,7 +586,7 @@ static void test_replies_json_csv(void **state)
 	assert_non_null(
 	    strstr(s, "{\"email\": \"lee@replies.test\", \"name\": \"Lee Chang\", \"how\": \"in words\", "
 	              "\"question\": null, \"sentence\": \"I would really like a call to talk about "
-	              "this.\", \"settled\": false}"));
+	              "this.\", \"settled\": false, \"matched\": \"token\"}"));
 	assert_non_null(strstr(s, "\"how\": \"yes\", \"question\": \"consult\""));
 	assert_non_null(
 	    strstr(s, "{\"question\": \"satisfaction\", \"level\": \"likely\", \"value\": \"2\""));

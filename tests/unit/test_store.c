@@ -230,6 +230,50 @@ static void test_later_answer_overrides(void **state)
 	assert_string_equal(out, "consult=yes;work=career;");
 }
 
+/* Issue 15: a From-only answer never replaces a token answer, whenever it came; among equals the
+ * order is ours (the collection time, then the inbound row), and a token answer replaces a
+ * From-only one. */
+static void test_from_only_never_overrides_token(void **state)
+{
+	struct fixture *f = *state;
+	struct nl_error err = {0};
+	char out[256] = "";
+	struct nl_stored_answer a = {.campaign = "c1", .email = "bo@example.test", .question = "consult", .readable = true,
+	                             .value = "no", .raw = "3 no", .match = NL_MATCH_TOKEN, .inbound_id = 5,
+	                             .answered = 200};
+	assert_int_equal(nl_store_answer_put(f->store, &a, &err), NL_OK);
+	struct nl_stored_answer forged = a;
+	forged.value = "yes";
+	forged.match = NL_MATCH_FROM;
+	forged.inbound_id = 6;
+	forged.answered = 900; /* collected later */
+	assert_int_equal(nl_store_answer_put(f->store, &forged, &err), NL_OK);
+	assert_int_equal(nl_store_answer_each(f->store, "c1", collect_answer, out, &err), NL_OK);
+	assert_string_equal(out, "consult=no;");
+	/* the owner answers again with a token: that still wins */
+	a.value = "yes";
+	a.inbound_id = 7;
+	a.answered = 950;
+	assert_int_equal(nl_store_answer_put(f->store, &a, &err), NL_OK);
+	out[0] = '\0';
+	assert_int_equal(nl_store_answer_each(f->store, "c1", collect_answer, out, &err), NL_OK);
+	assert_string_equal(out, "consult=yes;");
+	/* From-only first, then a token: the token replaces it; in the same second, the later row wins */
+	struct nl_stored_answer w = {.campaign = "c1", .email = "cy@example.test", .question = "work", .readable = true,
+	                             .value = "job", .match = NL_MATCH_FROM, .inbound_id = 10, .answered = 500};
+	assert_int_equal(nl_store_answer_put(f->store, &w, &err), NL_OK);
+	w.value = "career";
+	w.match = NL_MATCH_TOKEN;
+	w.inbound_id = 11;
+	assert_int_equal(nl_store_answer_put(f->store, &w, &err), NL_OK);
+	w.value = "both";
+	w.inbound_id = 9; /* an earlier row replayed in the same second does not win */
+	assert_int_equal(nl_store_answer_put(f->store, &w, &err), NL_OK);
+	out[0] = '\0';
+	assert_int_equal(nl_store_answer_each(f->store, "c1", collect_answer, out, &err), NL_OK);
+	assert_string_equal(out, "consult=yes;work=career;");
+}
+
 static void test_soft_bounces_in_a_row(void **state)
 {
 	struct fixture *f = *state;
@@ -791,6 +835,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_transaction_rollback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deferred_sync, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_suppressions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_from_only_never_overrides_token, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inbound_dedupe, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_later_answer_overrides, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_soft_bounces_in_a_row, setup, teardown),
