@@ -131,6 +131,7 @@ int cmd_collect(struct tool *t, int argc, char **argv)
 	    .ca_file = cfg->inbox_ca_file ? cfg->inbox_ca_file : cfg->smtp_ca_file, /* often one private CA */
 	    .after = cfg->inbox_after,
 	    .move_to = cfg->inbox_move_to,
+	    .timeout = cfg->inbox_timeout,
 	    .unsubscribe_mailto = cfg->unsubscribe_mailto,
 	    .reply_to = cfg->reply_to,
 	    .progress = collect_progress,

@@ -733,6 +733,7 @@ enum nl_code nl_collect_run(struct nl_store *store, const struct nl_collect_opti
 	    .ca_file = opt->ca_file,
 	    .after = opt->after,
 	    .move_to = opt->move_to,
+	    .timeout = opt->timeout,
 	};
 	struct nl_inbox *inbox = NULL;
 	struct nl_collector *col = NULL;

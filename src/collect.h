@@ -99,6 +99,7 @@ struct nl_collect_options {
 	const char *ca_file;
 	enum nl_inbox_after after;
 	const char *move_to;
+	long timeout; /* IMAP: seconds for each step (inbox.h); 0 = 60 */
 	const char *unsubscribe_mailto;
 	const char *reply_to;
 	size_t batch; /* messages per transaction; 0 = 256 */

@@ -59,6 +59,7 @@ void nl_config_defaults(struct nl_config *cfg, const char *base_dir)
 	cfg->smtp_connections = 4;
 	cfg->smtp_timeout = 60;
 	cfg->inbox_after = NL_AFTER_KEEP;
+	cfg->inbox_timeout = 60;
 	free(anchor);
 }
 
@@ -264,7 +265,10 @@ static const char *config_inbox(struct nl_config *cfg, const char *key, const ch
 		config_set(&cfg->inbox_password_cmd, value);
 	else if (!strcmp(key, "ca_file"))
 		config_set_path(cfg, &cfg->inbox_ca_file, value);
-	else if (!strcmp(key, "after")) {
+	else if (!strcmp(key, "timeout")) {
+		if (!nl_config_parse_duration(value, &cfg->inbox_timeout) || cfg->inbox_timeout < 1)
+			return "expected seconds, or a duration such as 2m";
+	} else if (!strcmp(key, "after")) {
 		if (!strcmp(value, "keep"))
 			cfg->inbox_after = NL_AFTER_KEEP;
 		else if (!strcmp(value, "seen"))

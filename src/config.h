@@ -50,6 +50,7 @@ struct nl_config {
 	char *inbox_ca_file; /* a private CA for the IMAP server; default: [smtp] ca_file */
 	enum nl_inbox_after inbox_after;
 	char *inbox_move_to; /* with NL_AFTER_MOVE */
+	long inbox_timeout;  /* seconds: no answer that long, or a step taking longer, ends it; 60 */
 };
 
 /* Fills `cfg` with the defaults, then reads `path` over them.  A missing file is an error only if

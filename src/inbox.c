@@ -4,8 +4,11 @@
  * (imap://, RFC 2595), with the server's certificate chain verified by GnuTLS against the system's
  * trust store (and `ca_file`) and its name checked against the host (libetpan's own TLS does not
  * verify).  Plain text is allowed only to a loopback host.  Only what is new is fetched: UID SEARCH
- * UID last+1:* while UIDVALIDITY is unchanged (RFC 9051 §2.3.1.1), then UID FETCH BODY.PEEK[] in
- * batches, which leaves \Seen alone.  After the caller has recorded messages: UID STORE +FLAGS
+ * UID last+1:* while UIDVALIDITY is unchanged (RFC 9051 §2.3.1.1), then for each batch UID FETCH
+ * RFC822.SIZE and UID FETCH BODY.PEEK[] (which leaves \Seen alone) of those within the size bound,
+ * about INBOX_FETCH_BYTES at a time.  Every step after the TCP connect has a deadline and ends at
+ * an end of file (inbox_stream.h); a lost connection is opened again, a few times, and the scan
+ * goes on from the next UID.  After the caller has recorded messages: UID STORE +FLAGS
  * (\Seen), or UID MOVE (RFC 6851), or UID COPY + \Deleted + UID EXPUNGE of exactly those UIDs
  * (RFC 4315 UIDPLUS); without UIDPLUS the originals stay, marked \Deleted, never purged.
  *
@@ -28,6 +31,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <gnutls/gnutls.h>
@@ -35,15 +39,24 @@
 #include <libetpan/libetpan.h>
 
 #include "buf.h"
+#include "inbox_stream.h"
 #include "message.h"
 #include "util.h"
 
 enum inbox_kind { INBOX_IMAP, INBOX_MAILDIR, INBOX_MBOX };
 
 #define INBOX_FETCH_BATCH 64
+/* Bodies are fetched about this many bytes at a time (one message at least). */
+#define INBOX_FETCH_BYTES (8u << 20)
+/* The slowest transfer waited for: a step's deadline is the timeout plus its bytes at this rate. */
+#define INBOX_MIN_RATE (64u << 10)
+/* After a lost connection, how many times the session is opened again before giving up. */
+#define INBOX_RECONNECTS 3
 
 struct inbox_fetched {
 	uint32_t uid;
+	uint32_t size; /* RFC822.SIZE */
+	bool listed;   /* the server gave its size: it still exists */
 	char *data;
 	size_t len;
 };
@@ -63,7 +76,12 @@ struct nl_inbox {
 	size_t n_msgs, next_msg;
 	/* IMAP */
 	mailimap *imap;
-	char *host, *folder;
+	struct inbox_stream *stream; /* the deadline layer of imap's stream (owned by it) */
+	bool lost;                   /* the connection broke: worth opening again */
+	char *host, *folder, *user, *password, *ca_file;
+	uint16_t port;
+	bool tls_implicit; /* imaps:// */
+	long timeout;
 	enum nl_inbox_after after;
 	char *move_to;
 	bool has_move, has_uidplus;
@@ -406,90 +424,197 @@ static enum nl_code inbox_parse_url(const char *url, bool *tls, char **user, cha
 	return NL_OK;
 }
 
-static enum nl_code inbox_imap_open(struct nl_inbox *in, const struct nl_inbox_options *opt,
-                                    struct nl_error *err)
+/* Before every IMAP step: its deadline, the timeout plus the time `bytes` take at the slowest
+ * rate we wait for. */
+static void inbox_step(struct nl_inbox *in, size_t bytes)
 {
-	bool tls;
-	char *url_user = NULL;
-	uint16_t port = 0;
-	enum nl_code rc = inbox_parse_url(opt->url, &tls, &url_user, &in->host, &port, &in->folder, err);
-	if (rc != NL_OK)
-		return rc;
-	const char *user = opt->user && *opt->user ? opt->user : url_user;
-	in->source = nl_xasprintf("%s://%s/%s", tls ? "imaps" : "imap", in->host, in->folder);
-	mailstream_network_delay.tv_sec = opt->timeout > 0 ? opt->timeout : 60;
-	mailstream_network_delay.tv_usec = 0;
-	in->imap = mailimap_new(0, NULL);
-	struct inbox_tls t = {in->host};
-	int r;
-	if (tls)
-		r = mailimap_ssl_connect_with_callback(in->imap, in->host, port, inbox_tls_setup, &t);
-	else
-		r = mailimap_socket_connect(in->imap, in->host, port);
-	if (r != MAILIMAP_NO_ERROR_AUTHENTICATED && r != MAILIMAP_NO_ERROR_NON_AUTHENTICATED) {
-		rc = nl_fail(err, r == MAILIMAP_ERROR_SSL ? NL_ERR_TLS : NL_ERR_INBOX,
-		             "%s:%u: cannot connect%s", in->host, port,
-		             r == MAILIMAP_ERROR_SSL ? " (TLS handshake failed)" : "");
-		goto out;
+	if (in->stream)
+		inbox_stream_step(in->stream, in->timeout + (long)(bytes / INBOX_MIN_RATE));
+}
+
+/* After a libetpan call that returned `r`: a broken stream (or libetpan's stream error) means the
+ * connection is lost, and the session is worth opening again. */
+static bool inbox_failed(struct nl_inbox *in, int r)
+{
+	if (r == MAILIMAP_NO_ERROR || r == MAILIMAP_NO_ERROR_AUTHENTICATED ||
+	    r == MAILIMAP_NO_ERROR_NON_AUTHENTICATED)
+		return false;
+	if (r == MAILIMAP_ERROR_STREAM || (in->stream && inbox_stream_broken(in->stream)))
+		in->lost = true;
+	return true;
+}
+
+/* "SOURCE: WHAT failed" and, when the connection broke, why. */
+static enum nl_code inbox_fail(struct nl_inbox *in, struct nl_error *err, enum nl_code code, const char *what)
+{
+	const char *why = in->stream ? inbox_stream_broken(in->stream) : NULL;
+	if (in->lost)
+		code = NL_ERR_INBOX;
+	return nl_fail(err, code, "%s: %s failed%s%s", in->source, what, why ? ": " : "", why ? why : "");
+}
+
+static void inbox_imap_drop(struct nl_inbox *in)
+{
+	if (in->imap)
+		mailimap_free(in->imap); /* closes the stream and the layer with it */
+	in->imap = NULL;
+	in->stream = NULL;
+}
+
+/* Connects, greets, upgrades to TLS and verifies it, logs in and selects the folder: the session
+ * that nl_inbox_open starts and a reconnection starts again.  Every step after the TCP connect
+ * and the TLS handshake has its deadline (inbox_stream.h). */
+static enum nl_code inbox_imap_connect(struct nl_inbox *in, struct nl_error *err)
+{
+	inbox_imap_drop(in);
+	in->lost = false;
+	char why[160];
+	int fd = inbox_stream_connect(in->host, in->port, in->timeout, why, sizeof why);
+	if (fd < 0) {
+		in->lost = true;
+		return nl_fail(err, NL_ERR_INBOX, "%s:%u: cannot connect: %s", in->host, in->port, why);
 	}
+	struct inbox_tls t = {in->host};
+	mailstream *s = in->tls_implicit ? mailstream_ssl_open_with_callback_timeout(fd, in->timeout, inbox_tls_setup, &t)
+	                                 : mailstream_socket_open_timeout(fd, in->timeout);
+	if (!s) {
+		close(fd);
+		return nl_fail(err, in->tls_implicit ? NL_ERR_TLS : NL_ERR_INBOX, "%s:%u: cannot connect%s",
+		               in->host, in->port, in->tls_implicit ? " (TLS handshake failed)" : "");
+	}
+	in->imap = mailimap_new(0, NULL);
+	mailimap_set_timeout(in->imap, in->timeout);
+	in->stream = inbox_stream_wrap(s, in->timeout);
+	inbox_step(in, 0);
+	int r = mailimap_connect(in->imap, s);
+	if (inbox_failed(in, r))
+		return inbox_fail(in, err, NL_ERR_INBOX, "the greeting");
+	bool tls = in->tls_implicit;
 	if (!tls) {
+		inbox_step(in, 0);
 		if (inbox_has_cap(in->imap, "STARTTLS")) {
+			inbox_step(in, 0);
 			r = mailimap_socket_starttls_with_callback(in->imap, inbox_tls_setup, &t);
-			if (r != MAILIMAP_NO_ERROR) {
-				rc = nl_fail(err, NL_ERR_TLS, "%s: STARTTLS failed", in->host);
-				goto out;
-			}
+			if (inbox_failed(in, r))
+				return inbox_fail(in, err, NL_ERR_TLS, "STARTTLS");
+			/* libetpan put a TLS layer in place of ours: ours goes above it again */
+			in->stream = inbox_stream_wrap(in->imap->imap_stream, in->timeout);
 			tls = true;
+		} else if (in->lost) {
+			return inbox_fail(in, err, NL_ERR_INBOX, "CAPABILITY");
 		} else if (!inbox_loopback(in->host)) {
-			rc = nl_fail(err, NL_ERR_TLS,
-			             "%s: the server offers no STARTTLS; refusing to send the password "
-			             "in clear (use imaps://)",
-			             in->host);
-			goto out;
+			return nl_fail(err, NL_ERR_TLS,
+			               "%s: the server offers no STARTTLS; refusing to send the password "
+			               "in clear (use imaps://)",
+			               in->host);
 		}
 	}
-	if (tls && (rc = inbox_verify(in->imap->imap_stream, in->host, opt->ca_file, err)) != NL_OK)
-		goto out;
-	if (!user || !opt->password) {
-		rc = nl_fail(err, NL_ERR_CONFIG,
-		             "%s: the inbox needs a user and a password (password_cmd or "
-		             "MAILER_IMAP_PASSWORD)",
-		             in->source);
-		goto out;
+	enum nl_code rc;
+	if (tls && (rc = inbox_verify(in->imap->imap_stream, in->host, in->ca_file, err)) != NL_OK)
+		return rc;
+	if (!in->user || !in->password)
+		return nl_fail(err, NL_ERR_CONFIG,
+		               "%s: the inbox needs a user and a password (password_cmd or "
+		               "MAILER_IMAP_PASSWORD)",
+		               in->source);
+	inbox_step(in, 0);
+	r = mailimap_login(in->imap, in->user, in->password);
+	if (inbox_failed(in, r)) {
+		if (in->lost)
+			return inbox_fail(in, err, NL_ERR_INBOX, "LOGIN");
+		return nl_fail(err, r == MAILIMAP_ERROR_LOGIN ? NL_ERR_AUTH : NL_ERR_INBOX,
+		               "%s: login as %s refused", in->host, in->user);
 	}
-	r = mailimap_login(in->imap, user, opt->password);
-	if (r != MAILIMAP_NO_ERROR) {
-		rc = nl_fail(err, r == MAILIMAP_ERROR_LOGIN ? NL_ERR_AUTH : NL_ERR_INBOX,
-		             "%s: login as %s refused", in->host, user);
-		goto out;
-	}
+	inbox_step(in, 0);
 	in->has_move = inbox_has_cap(in->imap, "MOVE");
+	inbox_step(in, 0);
 	in->has_uidplus = inbox_has_cap(in->imap, "UIDPLUS");
+	inbox_step(in, 0);
 	r = mailimap_select(in->imap, in->folder);
-	if (r != MAILIMAP_NO_ERROR) {
-		rc = nl_fail(err, NL_ERR_INBOX, "%s: cannot select the folder", in->source);
-		goto out;
+	if (inbox_failed(in, r))
+		return inbox_fail(in, err, NL_ERR_INBOX, "selecting the folder");
+	uint32_t validity = in->imap->imap_selection_info ? in->imap->imap_selection_info->sel_uidvalidity : 0;
+	if (in->uidvalidity && validity != in->uidvalidity)
+		return nl_fail(err, NL_ERR_INBOX,
+		               "%s: the folder's UIDVALIDITY changed during the collect (%u, now %u); run "
+		               "collect again",
+		               in->source, in->uidvalidity, validity);
+	in->uidvalidity = validity;
+	return NL_OK;
+}
+
+/* Runs `step`; when the connection is lost, opens the session again after a pause (1 s, 2 s,
+ * 4 s, no more than a quarter of the timeout) and runs it again, INBOX_RECONNECTS times at most.
+ * Refusals (login, TLS, a changed UIDVALIDITY) are not retried. */
+static enum nl_code inbox_imap_retry(struct nl_inbox *in, enum nl_code (*step)(struct nl_inbox *, const void *, struct nl_error *),
+                                     const void *arg, struct nl_error *err)
+{
+	enum nl_code rc = step(in, arg, err);
+	char first[sizeof err->detail];
+	snprintf(first, sizeof first, "%s", err->detail);
+	for (int attempt = 1; rc != NL_OK && in->lost && attempt <= INBOX_RECONNECTS; attempt++) {
+		long pause = 1L << (attempt - 1), cap = in->timeout / 4 > 1 ? in->timeout / 4 : 1;
+		struct timespec ts = {pause < cap ? pause : cap, 0};
+		while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+			;
+		rc = inbox_imap_connect(in, err);
+		if (rc == NL_OK)
+			rc = step(in, arg, err);
 	}
-	in->uidvalidity = in->imap->imap_selection_info ? in->imap->imap_selection_info->sel_uidvalidity : 0;
-	if (in->after == NL_AFTER_MOVE)
-		mailimap_create(in->imap, in->move_to); /* fails harmlessly when it exists */
-out:
-	free(url_user);
+	if (rc != NL_OK && in->lost) {
+		char last[sizeof err->detail];
+		snprintf(last, sizeof last, "%s", err->detail);
+		if (strcmp(last, first) == 0)
+			rc = nl_fail(err, NL_ERR_INBOX, "%s; gave up after %d attempts to reconnect", first,
+			             INBOX_RECONNECTS);
+		else
+			rc = nl_fail(err, NL_ERR_INBOX, "%s; gave up after %d attempts to reconnect (the last: %s)",
+			             first, INBOX_RECONNECTS, last);
+	}
 	return rc;
 }
 
-static enum nl_code inbox_imap_scan(struct nl_inbox *in, uint32_t uidvalidity, uint32_t last_uid,
+static enum nl_code inbox_imap_open(struct nl_inbox *in, const struct nl_inbox_options *opt,
                                     struct nl_error *err)
 {
-	if (uidvalidity != in->uidvalidity)
-		last_uid = 0; /* renumbered: everything again (the store's hash check skips what is known) */
+	char *url_user = NULL;
+	enum nl_code rc =
+	    inbox_parse_url(opt->url, &in->tls_implicit, &url_user, &in->host, &in->port, &in->folder, err);
+	if (rc != NL_OK)
+		return rc;
+	in->user = nl_xstrdup(opt->user && *opt->user ? opt->user : url_user ? url_user : "");
+	if (!*in->user) {
+		free(in->user);
+		in->user = NULL;
+	}
+	free(url_user);
+	in->password = opt->password ? nl_xstrdup(opt->password) : NULL;
+	in->ca_file = opt->ca_file ? nl_xstrdup(opt->ca_file) : NULL;
+	in->timeout = opt->timeout > 0 ? opt->timeout : 60;
+	in->source = nl_xasprintf("%s://%s/%s", in->tls_implicit ? "imaps" : "imap", in->host, in->folder);
+	mailstream_network_delay.tv_sec = in->timeout; /* for what libetpan does before our layer */
+	mailstream_network_delay.tv_usec = 0;
+	if ((rc = inbox_imap_connect(in, err)) != NL_OK)
+		return rc;
+	if (in->after == NL_AFTER_MOVE) {
+		inbox_step(in, 0);
+		inbox_failed(in, mailimap_create(in->imap, in->move_to)); /* fails harmlessly when it exists */
+	}
+	return NL_OK;
+}
+
+static enum nl_code inbox_imap_search(struct nl_inbox *in, const void *arg, struct nl_error *err)
+{
+	uint32_t last_uid = *(const uint32_t *)arg;
 	struct mailimap_set *set = mailimap_set_new_interval(last_uid + 1, 0);
 	struct mailimap_search_key *key = mailimap_search_key_new_uid(set);
 	clist *result = NULL;
+	inbox_step(in, 0);
 	int r = mailimap_uid_search(in->imap, NULL, key, &result);
 	mailimap_search_key_free(key);
-	if (r != MAILIMAP_NO_ERROR)
-		return nl_fail(err, NL_ERR_INBOX, "%s: UID SEARCH failed", in->source);
+	if (inbox_failed(in, r))
+		return inbox_fail(in, err, NL_ERR_INBOX, "UID SEARCH");
+	in->n_uids = 0;
 	size_t cap = 0;
 	for (clistiter *it = clist_begin(result); it; it = clist_next(it)) {
 		uint32_t uid = *(uint32_t *)clist_content(it);
@@ -502,14 +627,25 @@ static enum nl_code inbox_imap_scan(struct nl_inbox *in, uint32_t uidvalidity, u
 		in->uids[in->n_uids++] = uid;
 	}
 	mailimap_search_result_free(result);
-	/* ascending, so the cursor can advance message by message */
-	for (size_t i = 1; i < in->n_uids; i++)
-		for (size_t k = i; k > 0 && in->uids[k - 1] > in->uids[k]; k--) {
-			uint32_t t = in->uids[k];
-			in->uids[k] = in->uids[k - 1];
-			in->uids[k - 1] = t;
-		}
 	return NL_OK;
+}
+
+static int inbox_uid_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static enum nl_code inbox_imap_scan(struct nl_inbox *in, uint32_t uidvalidity, uint32_t last_uid,
+                                    struct nl_error *err)
+{
+	if (uidvalidity != in->uidvalidity)
+		last_uid = 0; /* renumbered: everything again (the store's hash check skips what is known) */
+	enum nl_code rc = inbox_imap_retry(in, inbox_imap_search, &last_uid, err);
+	/* ascending, so the cursor can advance message by message */
+	if (rc == NL_OK && in->n_uids > 1)
+		qsort(in->uids, in->n_uids, sizeof *in->uids, inbox_uid_cmp);
+	return rc;
 }
 
 static void inbox_batch_clear(struct nl_inbox *in)
@@ -519,53 +655,125 @@ static void inbox_batch_clear(struct nl_inbox *in)
 	in->batch_n = in->batch_next = 0;
 }
 
-static enum nl_code inbox_imap_fetch(struct nl_inbox *in, struct nl_error *err)
+static struct inbox_fetched *inbox_batch_find(struct nl_inbox *in, uint32_t uid)
 {
-	inbox_batch_clear(in);
+	for (size_t i = 0; i < in->batch_n; i++)
+		if (in->batch[i].uid == uid)
+			return &in->batch[i];
+	return NULL;
+}
+
+/* UID FETCH of `ft` for the batch entries [from, to) that `want` selects; `bytes` sizes the
+ * step's deadline.  Each response goes to `take`. */
+static enum nl_code inbox_imap_uid_fetch(struct nl_inbox *in, size_t from, size_t to,
+                                         bool (*want)(const struct inbox_fetched *), size_t bytes,
+                                         struct mailimap_fetch_type *ft,
+                                         void (*take)(struct nl_inbox *, struct mailimap_msg_att *),
+                                         const char *what, struct nl_error *err)
+{
 	struct mailimap_set *set = mailimap_set_new_empty();
-	size_t want = 0;
-	for (; in->next_uid < in->n_uids && want < INBOX_FETCH_BATCH; want++) {
-		uint32_t uid = in->uids[in->next_uid++];
-		mailimap_set_add_single(set, uid);
-		in->batch[want] = (struct inbox_fetched){uid, NULL, 0};
+	size_t n = 0;
+	for (size_t i = from; i < to; i++)
+		if (want(&in->batch[i])) {
+			mailimap_set_add_single(set, in->batch[i].uid);
+			n++;
+		}
+	enum nl_code rc = NL_OK;
+	if (n) {
+		clist *result = NULL;
+		inbox_step(in, bytes);
+		int r = mailimap_uid_fetch(in->imap, set, ft, &result);
+		if (inbox_failed(in, r)) {
+			rc = inbox_fail(in, err, NL_ERR_INBOX, what);
+		} else {
+			for (clistiter *it = clist_begin(result); it; it = clist_next(it))
+				take(in, clist_content(it));
+			mailimap_fetch_list_free(result);
+		}
 	}
+	mailimap_set_free(set);
+	return rc;
+}
+
+static const struct mailimap_msg_att_static *inbox_att(const struct mailimap_msg_att *ma, int type)
+{
+	for (clistiter *a = clist_begin(ma->att_list); a; a = clist_next(a)) {
+		const struct mailimap_msg_att_item *item = clist_content(a);
+		if (item->att_type == MAILIMAP_MSG_ATT_ITEM_STATIC && item->att_data.att_static->att_type == type)
+			return item->att_data.att_static;
+	}
+	return NULL;
+}
+
+static void inbox_take_size(struct nl_inbox *in, struct mailimap_msg_att *ma)
+{
+	const struct mailimap_msg_att_static *uid = inbox_att(ma, MAILIMAP_MSG_ATT_UID);
+	const struct mailimap_msg_att_static *size = inbox_att(ma, MAILIMAP_MSG_ATT_RFC822_SIZE);
+	struct inbox_fetched *f = uid ? inbox_batch_find(in, uid->att_data.att_uid) : NULL;
+	if (f && size) {
+		f->size = size->att_data.att_rfc822_size;
+		f->listed = true;
+	}
+}
+
+static void inbox_take_body(struct nl_inbox *in, struct mailimap_msg_att *ma)
+{
+	const struct mailimap_msg_att_static *uid = inbox_att(ma, MAILIMAP_MSG_ATT_UID);
+	const struct mailimap_msg_att_static *body = inbox_att(ma, MAILIMAP_MSG_ATT_BODY_SECTION);
+	struct inbox_fetched *f = uid ? inbox_batch_find(in, uid->att_data.att_uid) : NULL;
+	if (f && body && body->att_data.att_body_section && !f->data) {
+		f->data = nl_xstrndup(body->att_data.att_body_section->sec_body_part,
+		                      body->att_data.att_body_section->sec_length);
+		f->len = body->att_data.att_body_section->sec_length;
+	}
+}
+
+static bool inbox_all(const struct inbox_fetched *f)
+{
+	(void)f;
+	return true;
+}
+
+static bool inbox_body_wanted(const struct inbox_fetched *f)
+{
+	return f->listed && f->size <= NL_MESSAGE_MAX_SIZE;
+}
+
+/* The next batch: the sizes of up to INBOX_FETCH_BATCH messages, then their bodies, in fetches
+ * of about INBOX_FETCH_BYTES each; a message over the size bound is never fetched. */
+static enum nl_code inbox_imap_fetch(struct nl_inbox *in, const void *arg, struct nl_error *err)
+{
+	(void)arg;
+	inbox_batch_clear(in);
+	size_t want = 0;
+	for (size_t i = in->next_uid; i < in->n_uids && want < INBOX_FETCH_BATCH; i++)
+		in->batch[want++] = (struct inbox_fetched){.uid = in->uids[i]};
 	in->batch_n = want;
 	struct mailimap_fetch_type *ft = mailimap_fetch_type_new_fetch_att_list_empty();
 	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
+	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_rfc822_size());
+	enum nl_code rc = inbox_imap_uid_fetch(in, 0, want, inbox_all, 0, ft, inbox_take_size,
+	                                       "UID FETCH RFC822.SIZE", err);
+	mailimap_fetch_type_free(ft);
+	ft = mailimap_fetch_type_new_fetch_att_list_empty();
+	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
 	mailimap_fetch_type_new_fetch_att_list_add(
 	    ft, mailimap_fetch_att_new_body_peek_section(mailimap_section_new(NULL)));
-	clist *result = NULL;
-	int r = mailimap_uid_fetch(in->imap, set, ft, &result);
-	mailimap_fetch_type_free(ft);
-	mailimap_set_free(set);
-	if (r != MAILIMAP_NO_ERROR)
-		return nl_fail(err, NL_ERR_INBOX, "%s: UID FETCH failed", in->source);
-	for (clistiter *it = clist_begin(result); it; it = clist_next(it)) {
-		struct mailimap_msg_att *ma = clist_content(it);
-		uint32_t uid = 0;
-		const char *body = NULL;
-		size_t len = 0;
-		for (clistiter *a = clist_begin(ma->att_list); a; a = clist_next(a)) {
-			struct mailimap_msg_att_item *item = clist_content(a);
-			if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC)
-				continue;
-			struct mailimap_msg_att_static *st = item->att_data.att_static;
-			if (st->att_type == MAILIMAP_MSG_ATT_UID)
-				uid = st->att_data.att_uid;
-			else if (st->att_type == MAILIMAP_MSG_ATT_BODY_SECTION &&
-			         st->att_data.att_body_section) {
-				body = st->att_data.att_body_section->sec_body_part;
-				len = st->att_data.att_body_section->sec_length;
-			}
+	for (size_t from = 0; rc == NL_OK && from < want;) {
+		size_t to = from, bytes = 0;
+		while (to < want && (to == from || bytes + in->batch[to].size <= INBOX_FETCH_BYTES)) {
+			if (inbox_body_wanted(&in->batch[to]))
+				bytes += in->batch[to].size;
+			to++;
 		}
-		for (size_t i = 0; i < in->batch_n; i++)
-			if (in->batch[i].uid == uid && body && !in->batch[i].data) {
-				in->batch[i].data = nl_xstrndup(body, len);
-				in->batch[i].len = len;
-			}
+		rc = inbox_imap_uid_fetch(in, from, to, inbox_body_wanted, bytes, ft, inbox_take_body,
+		                          "UID FETCH", err);
+		from = to;
 	}
-	mailimap_fetch_list_free(result);
-	return NL_OK;
+	mailimap_fetch_type_free(ft);
+	if (rc == NL_OK)
+		in->next_uid += want;
+	return rc;
 }
 
 static enum nl_code inbox_imap_next(struct nl_inbox *in, struct nl_inbox_message *msg, struct nl_error *err)
@@ -573,7 +781,7 @@ static enum nl_code inbox_imap_next(struct nl_inbox *in, struct nl_inbox_message
 	if (in->batch_next >= in->batch_n) {
 		if (in->next_uid >= in->n_uids)
 			return NL_ERR_NOT_FOUND;
-		enum nl_code rc = inbox_imap_fetch(in, err);
+		enum nl_code rc = inbox_imap_retry(in, inbox_imap_fetch, NULL, err);
 		if (rc != NL_OK)
 			return rc;
 	}
@@ -583,6 +791,9 @@ static enum nl_code inbox_imap_next(struct nl_inbox *in, struct nl_inbox_message
 	msg->uid = f->uid;
 	msg->data = f->data ? f->data : "";
 	msg->len = f->len;
+	if (f->listed && f->size > NL_MESSAGE_MAX_SIZE)
+		return nl_fail(err, NL_ERR_LIMIT, "%s: UID %u is %u bytes, over the bound of %u (not fetched)",
+		               in->source, f->uid, f->size, NL_MESSAGE_MAX_SIZE);
 	if (!f->data) /* expunged by another client meanwhile */
 		return nl_fail(err, NL_ERR_MESSAGE, "%s: UID %u vanished before it could be fetched",
 		               in->source, f->uid);
@@ -600,42 +811,62 @@ static struct mailimap_set *inbox_uid_set(const uint32_t *uids, size_t n)
 	return set;
 }
 
-static int inbox_flag(mailimap *imap, const uint32_t *uids, size_t n, struct mailimap_flag *flag)
+static int inbox_flag(struct nl_inbox *in, const uint32_t *uids, size_t n, struct mailimap_flag *flag)
 {
 	struct mailimap_flag_list *fl = mailimap_flag_list_new_empty();
 	mailimap_flag_list_add(fl, flag);
 	struct mailimap_store_att_flags *sf = mailimap_store_att_flags_new_add_flags_silent(fl);
 	struct mailimap_set *set = inbox_uid_set(uids, n);
-	int r = mailimap_uid_store(imap, set, sf);
+	inbox_step(in, 0);
+	int r = mailimap_uid_store(in->imap, set, sf);
 	mailimap_set_free(set);
 	mailimap_store_att_flags_free(sf);
 	return r;
+}
+
+struct inbox_uids {
+	const uint32_t *uids;
+	size_t n;
+};
+
+static enum nl_code inbox_imap_after(struct nl_inbox *in, const void *arg, struct nl_error *err)
+{
+	const struct inbox_uids *u = arg;
+	if (in->after == NL_AFTER_SEEN) {
+		if (inbox_failed(in, inbox_flag(in, u->uids, u->n, mailimap_flag_new_seen())))
+			return inbox_fail(in, err, NL_ERR_INBOX, "marking messages \\Seen");
+		return NL_OK;
+	}
+	struct mailimap_set *set = inbox_uid_set(u->uids, u->n);
+	int r;
+	inbox_step(in, 0);
+	if (in->has_move) {
+		r = mailimap_uid_move(in->imap, set, in->move_to);
+	} else {
+		r = mailimap_uid_copy(in->imap, set, in->move_to);
+		if (r == MAILIMAP_NO_ERROR)
+			r = inbox_flag(in, u->uids, u->n, mailimap_flag_new_deleted());
+		if (r == MAILIMAP_NO_ERROR && in->has_uidplus) {
+			inbox_step(in, 0);
+			r = mailimap_uid_expunge(in->imap, set);
+		}
+	}
+	mailimap_set_free(set);
+	if (inbox_failed(in, r)) {
+		char *what = nl_xasprintf("moving messages to %s", in->move_to);
+		enum nl_code rc = inbox_fail(in, err, NL_ERR_INBOX, what);
+		free(what);
+		return rc;
+	}
+	return NL_OK;
 }
 
 enum nl_code nl_inbox_after(struct nl_inbox *in, const uint32_t *uids, size_t n, struct nl_error *err)
 {
 	if (in->kind != INBOX_IMAP || !n || in->after == NL_AFTER_KEEP)
 		return NL_OK;
-	if (in->after == NL_AFTER_SEEN) {
-		if (inbox_flag(in->imap, uids, n, mailimap_flag_new_seen()) != MAILIMAP_NO_ERROR)
-			return nl_fail(err, NL_ERR_INBOX, "%s: cannot mark messages \\Seen", in->source);
-		return NL_OK;
-	}
-	struct mailimap_set *set = inbox_uid_set(uids, n);
-	int r;
-	if (in->has_move) {
-		r = mailimap_uid_move(in->imap, set, in->move_to);
-	} else {
-		r = mailimap_uid_copy(in->imap, set, in->move_to);
-		if (r == MAILIMAP_NO_ERROR)
-			r = inbox_flag(in->imap, uids, n, mailimap_flag_new_deleted());
-		if (r == MAILIMAP_NO_ERROR && in->has_uidplus)
-			r = mailimap_uid_expunge(in->imap, set);
-	}
-	mailimap_set_free(set);
-	if (r != MAILIMAP_NO_ERROR)
-		return nl_fail(err, NL_ERR_INBOX, "%s: cannot move messages to %s", in->source, in->move_to);
-	return NL_OK;
+	struct inbox_uids u = {uids, n};
+	return inbox_imap_retry(in, inbox_imap_after, &u, err);
 }
 
 /* ---- The common part ---- */
@@ -714,11 +945,11 @@ void nl_inbox_close(struct nl_inbox *in)
 {
 	if (!in)
 		return;
-	if (in->imap) {
-		if (in->imap->imap_state != MAILIMAP_STATE_DISCONNECTED)
-			mailimap_logout(in->imap);
-		mailimap_free(in->imap);
+	if (in->imap && !in->lost && in->imap->imap_state != MAILIMAP_STATE_DISCONNECTED) {
+		inbox_step(in, 0);
+		mailimap_logout(in->imap);
 	}
+	inbox_imap_drop(in);
 	inbox_batch_clear(in);
 	for (size_t i = 0; i < in->n_files; i++)
 		free(in->files[i]);
@@ -731,6 +962,11 @@ void nl_inbox_close(struct nl_inbox *in)
 	free(in->path);
 	free(in->host);
 	free(in->folder);
+	free(in->user);
+	if (in->password)
+		explicit_bzero(in->password, strlen(in->password));
+	free(in->password);
+	free(in->ca_file);
 	free(in->move_to);
 	free(in);
 }

@@ -26,7 +26,8 @@ struct nl_inbox_options {
 	const char *ca_file;  /* extra trusted CA certificates (PEM) besides the system's; may be NULL */
 	enum nl_inbox_after after;
 	const char *move_to; /* with NL_AFTER_MOVE */
-	long timeout;        /* seconds for each network operation; 0 = 60 */
+	long timeout;        /* seconds: an IMAP step that waits that long for the server, or takes
+	                        longer than that plus its size at 64 KiB/s, ends; 0 = 60 */
 };
 
 /* One message: `data` is valid until the next call on the inbox. */
