@@ -19,13 +19,15 @@
  * followed by nothing or by a date with a time) and which is followed by a header field; the blank
  * line before it is not required (MimeKit simple.mbox has none).  So unescaped body lines such as "From
  * Russia with love" (MimeKit unmunged.mbox) do not split a message.  A leading UTF-8 BOM is skipped.  The
- * location is
- * "@OFFSET" of the separator line.
+ * location is "@OFFSET" of the separator line.  The file is scanned in blocks for the offsets and
+ * each message is read alone when its turn comes (one over the size bound never is), so memory does
+ * not grow with the file.
  */
 #include "inbox.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,8 +73,8 @@ struct nl_inbox {
 	size_t n_files, next_file;
 	struct nl_buf cur;
 	/* mbox */
-	struct nl_buf mbox;
-	size_t *offsets; /* message starts (the separator line), plus the end */
+	int mbox_fd;       /* -1 until the first message is read */
+	uint64_t *offsets; /* message starts (the separator line), plus the end */
 	size_t n_msgs, next_msg;
 	/* IMAP */
 	mailimap *imap;
@@ -222,63 +224,162 @@ static bool inbox_is_separator(const char *s, size_t n)
 	return false;
 }
 
+/* The scan reads the file in blocks and keeps only the offsets of the messages, and of each line
+ * only its first MBOX_HEAD bytes (enough to tell a separator or a header field): memory does not
+ * grow with the file (a 1 GB mbox is read in a few MB). */
+#define MBOX_BLOCK (1u << 20)
+#define MBOX_HEAD 1024
+
+struct mbox_scan {
+	struct nl_inbox *in;
+	size_t cap;
+	bool pending;       /* the last line was a separator: a message starts there if a field follows */
+	uint64_t pending_at;
+	bool bom;           /* the file starts with a UTF-8 BOM */
+};
+
+static void mbox_add(struct mbox_scan *sc, uint64_t at)
+{
+	struct nl_inbox *in = sc->in;
+	if (in->n_msgs + 1 >= sc->cap) {
+		sc->cap = sc->cap ? sc->cap * 2 : 64;
+		in->offsets = nl_xrealloc(in->offsets, sc->cap * sizeof *in->offsets);
+	}
+	in->offsets[in->n_msgs++] = at;
+}
+
+/* One line, starting at file offset `at`; `head` holds its first bytes (no LF). */
+static void mbox_line(struct mbox_scan *sc, const char *head, size_t len, uint64_t at)
+{
+	if (at == 0 && len >= 3 && memcmp(head, "\xEF\xBB\xBF", 3) == 0) {
+		head += 3;
+		len -= 3;
+		at += 3;
+		sc->bom = true;
+	}
+	if (len && head[len - 1] == '\r')
+		len--;
+	if (sc->pending && inbox_is_field(head, len))
+		mbox_add(sc, sc->pending_at);
+	sc->pending = inbox_is_separator(head, len);
+	sc->pending_at = at;
+}
+
 static enum nl_code inbox_mbox_scan(struct nl_inbox *in, struct nl_error *err)
 {
-	nl_buf_reset(&in->mbox);
-	enum nl_code rc = nl_read_file(in->path, 0, &in->mbox, err);
-	if (rc != NL_OK)
-		return nl_fail(err, NL_ERR_INBOX, "%s", err ? err->detail : in->path);
-	const char *d = nl_buf_cstr(&in->mbox);
-	size_t n = in->mbox.len, i = 0, cap = 0;
-	if (n >= 3 && memcmp(d, "\xEF\xBB\xBF", 3) == 0)
-		i = 3;
-	while (i < n) {
-		const char *nl = memchr(d + i, '\n', n - i);
-		size_t eol = nl ? (size_t)(nl - d) : n, next = nl ? eol + 1 : n;
-		size_t e = eol > i && d[eol - 1] == '\r' ? eol - 1 : eol;
-		if (inbox_is_separator(d + i, e - i)) {
-			const char *nl2 = next < n ? memchr(d + next, '\n', n - next) : NULL;
-			size_t e2 = nl2 ? (size_t)(nl2 - d) : n;
-			if (next >= n || inbox_is_field(d + next, e2 - next)) {
-				if (in->n_msgs + 1 >= cap) {
-					cap = cap ? cap * 2 : 64;
-					in->offsets = nl_xrealloc(in->offsets, cap * sizeof *in->offsets);
-				}
-				in->offsets[in->n_msgs++] = i;
+	int fd = open(in->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return nl_fail(err, NL_ERR_INBOX, "%s: %s", in->path, strerror(errno));
+	struct mbox_scan sc = {.in = in};
+	char *block = nl_xmalloc(MBOX_BLOCK), head[MBOX_HEAD];
+	size_t head_len = 0;
+	uint64_t pos = 0, line_start = 0;
+	enum nl_code rc = NL_OK;
+	for (;;) {
+		ssize_t r = read(fd, block, MBOX_BLOCK);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			rc = nl_fail(err, NL_ERR_INBOX, "%s: %s", in->path, strerror(errno));
+			break;
+		}
+		if (r == 0)
+			break;
+		for (size_t k = 0; k < (size_t)r;) {
+			const char *nl = memchr(block + k, '\n', (size_t)r - k);
+			size_t seg = nl ? (size_t)(nl - (block + k)) : (size_t)r - k;
+			size_t take = seg < MBOX_HEAD - head_len ? seg : MBOX_HEAD - head_len;
+			memcpy(head + head_len, block + k, take);
+			head_len += take;
+			k += seg;
+			pos += seg;
+			if (nl) {
+				mbox_line(&sc, head, head_len, line_start);
+				k++;
+				pos++;
+				line_start = pos;
+				head_len = 0;
 			}
 		}
-		i = next;
 	}
-	if (!in->n_msgs && n > 0 && !(n == 3 && i == 3))
+	close(fd);
+	free(block);
+	if (rc != NL_OK)
+		return rc;
+	if (line_start < pos) /* a last line without a newline */
+		mbox_line(&sc, head, head_len, line_start);
+	if (sc.pending) /* a separator on the last line: an empty message */
+		mbox_add(&sc, sc.pending_at);
+	if (!in->n_msgs && pos > 0 && !(pos == 3 && sc.bom))
 		return nl_fail(err, NL_ERR_INBOX, "%s: not an mbox file (no \"From \" line)", in->path);
 	if (!in->offsets)
 		in->offsets = nl_xmalloc(sizeof *in->offsets);
-	in->offsets[in->n_msgs] = n;
+	in->offsets[in->n_msgs] = pos;
 	return NL_OK;
+}
+
+/* Reads [at, at+len) of the mbox into in->cur; false when the file no longer has those bytes. */
+static bool mbox_read(struct nl_inbox *in, int fd, uint64_t at, size_t len)
+{
+	nl_buf_reset(&in->cur);
+	char chunk[65536];
+	while (len > 0) {
+		size_t want = len < sizeof chunk ? len : sizeof chunk;
+		ssize_t r = pread(fd, chunk, want, (off_t)at);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return false;
+		nl_buf_append(&in->cur, chunk, (size_t)r);
+		at += (uint64_t)r;
+		len -= (size_t)r;
+	}
+	return true;
 }
 
 static enum nl_code inbox_mbox_next(struct nl_inbox *in, struct nl_inbox_message *msg, struct nl_error *err)
 {
 	if (in->next_msg >= in->n_msgs)
 		return NL_ERR_NOT_FOUND;
-	size_t start = in->offsets[in->next_msg], end = in->offsets[in->next_msg + 1];
+	uint64_t start = in->offsets[in->next_msg], end = in->offsets[in->next_msg + 1];
 	in->next_msg++;
-	const char *d = nl_buf_cstr(&in->mbox);
-	const char *nl = memchr(d + start, '\n', end - start);
-	size_t body = nl ? (size_t)(nl - d) + 1 : end;
-	/* the blank line before the next separator belongs to the mbox format */
-	if (end > body && d[end - 1] == '\n')
-		end--;
-	if (end > body && d[end - 1] == '\r')
-		end--;
-	snprintf(in->location, sizeof in->location, "@%zu", start);
+	snprintf(in->location, sizeof in->location, "@%llu", (unsigned long long)start);
 	msg->location = in->location;
 	msg->uid = 0;
-	msg->data = d + body;
-	msg->len = end - body;
-	if (msg->len > NL_MESSAGE_MAX_SIZE)
+	msg->data = "";
+	msg->len = 0;
+	if (in->mbox_fd < 0 && (in->mbox_fd = open(in->path, O_RDONLY | O_CLOEXEC)) < 0)
+		return nl_fail(err, NL_ERR_INBOX, "%s: %s", in->path, strerror(errno));
+	/* the separator line, then the body up to the blank line that belongs to the format */
+	size_t first = end - start < 65536 ? (size_t)(end - start) : 65536;
+	if (!mbox_read(in, in->mbox_fd, start, first))
+		return nl_fail(err, NL_ERR_MESSAGE, "%s%s: the file changed while it was read", in->source,
+		               in->location);
+	const char *nl = memchr(in->cur.data ? in->cur.data : "", '\n', in->cur.len);
+	if (!nl && first < end - start)
+		return nl_fail(err, NL_ERR_MESSAGE, "%s%s: a separator line longer than 64 KB", in->source,
+		               in->location);
+	uint64_t body = nl ? start + (uint64_t)(nl - in->cur.data) + 1 : end;
+	char tail[2] = {0, 0};
+	size_t tail_len = end - body < 2 ? (size_t)(end - body) : 2;
+	if (tail_len && pread(in->mbox_fd, tail, tail_len, (off_t)(end - tail_len)) != (ssize_t)tail_len)
+		return nl_fail(err, NL_ERR_MESSAGE, "%s%s: the file changed while it was read", in->source,
+		               in->location);
+	if (tail_len && tail[tail_len - 1] == '\n') {
+		end--;
+		if (tail_len == 2 && tail[0] == '\r')
+			end--;
+	} else if (tail_len && tail[tail_len - 1] == '\r') {
+		end--;
+	}
+	if (end - body > NL_MESSAGE_MAX_SIZE) /* never read into memory */
 		return nl_fail(err, NL_ERR_LIMIT, "%s%s: message larger than %u bytes", in->source,
 		               in->location, NL_MESSAGE_MAX_SIZE);
+	if (!mbox_read(in, in->mbox_fd, body, (size_t)(end - body)))
+		return nl_fail(err, NL_ERR_MESSAGE, "%s%s: the file changed while it was read", in->source,
+		               in->location);
+	msg->data = nl_buf_cstr(&in->cur);
+	msg->len = in->cur.len;
 	return NL_OK;
 }
 
@@ -878,6 +979,7 @@ enum nl_code nl_inbox_open(const struct nl_inbox_options *opt, struct nl_inbox *
 		return nl_fail(err, NL_ERR_CONFIG,
 		               "no inbox configured ([inbox] url, or --maildir / --mbox)");
 	struct nl_inbox *in = nl_xcalloc(1, sizeof *in);
+	in->mbox_fd = -1;
 	in->after = opt->after;
 	in->move_to = nl_xstrdup(opt->move_to && *opt->move_to ? opt->move_to : "Processed");
 	enum nl_code rc = NL_OK;
@@ -955,7 +1057,8 @@ void nl_inbox_close(struct nl_inbox *in)
 		free(in->files[i]);
 	free(in->files);
 	nl_buf_free(&in->cur);
-	nl_buf_free(&in->mbox);
+	if (in->mbox_fd >= 0)
+		close(in->mbox_fd);
 	free(in->offsets);
 	free(in->uids);
 	free(in->source);
