@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "tool.h"
@@ -48,6 +49,10 @@ static bool main_pin_clock(const char *value)
 
 int main(int argc, char **argv)
 {
+	/* Passwords (the configuration's, password_cmd's, the environment's) and the state's secret
+	 * pass through this process: no core dump, and no other process of the same user may read
+	 * its memory or environment (/proc/PID/mem, environ become root's). */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	struct tool t = {.config_path = "mailer.conf", .tty = isatty(STDOUT_FILENO)};
 	int i = 1;
 	const char *now = getenv("MAILER_NOW");

@@ -358,6 +358,30 @@ static enum nl_code compose_templates(struct nl_composer *c, const struct nl_con
 	return rc;
 }
 
+/* RFC 5322 §2.1.1: a line MUST be at most 998 characters.  The headers that are the same for every
+ * subscriber are written here once; a line of them that is longer (an unbreakable token: a URL, a
+ * list identifier) is refused, naming the field, before anything is sent.  `growth` is what a hole
+ * adds when the token takes its place. */
+static enum nl_code compose_check_lines(const struct nl_buf *h, size_t growth, struct nl_error *err)
+{
+	const char *p = h->data ? h->data : "", *end = p + h->len, *field = p;
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		size_t len = (size_t)((eol ? eol : end) - p), holes = 0;
+		for (size_t i = 0; i < len; i++)
+			holes += p[i] == COMPOSE_HOLE;
+		if (p[0] != ' ' && p[0] != '\t')
+			field = p;
+		if (len + holes * growth > NL_MIME_LINE_MAX + 1) /* + 1: the CR */
+			return nl_fail(err, NL_ERR_CONFIG,
+			               "the %.*s header would have a line of %zu characters, over the 998 that "
+			               "mail allows (RFC 5322 §2.1.1): shorten it",
+			               (int)strcspn(field, ":\r\n"), field, len + holes * growth - 1);
+		p = eol ? eol + 1 : end;
+	}
+	return NL_OK;
+}
+
 enum nl_code nl_compose_new(const struct nl_config *cfg, const struct nl_article *article,
                             const unsigned char secret[NL_SECRET_LEN], const char *const *columns,
                             size_t n_columns, struct nl_composer **out, struct nl_error *err)
@@ -409,6 +433,14 @@ enum nl_code nl_compose_new(const struct nl_config *cfg, const struct nl_article
 
 	nl_mime_header_mailbox(&c->from_header, "From", from_name, from_addr);
 	nl_mime_header_text(&c->subject_header, "Subject", article->subject, strlen(article->subject));
+	struct nl_buf msgid = NL_BUF_INIT; /* its longest form, with a token */
+	nl_buf_printf(&msgid, "Message-ID: <%*s.%s@%s>\r\n", NL_TOKEN_LEN, "", c->campaign_atom, c->from_domain);
+	const struct nl_buf *fixed[] = {&c->from_header, &c->subject_header, &c->list_headers_hole, &msgid};
+	for (size_t i = 0; i < sizeof fixed / sizeof *fixed && rc == NL_OK; i++)
+		rc = compose_check_lines(fixed[i], NL_TOKEN_LEN - 1, err);
+	nl_buf_free(&msgid);
+	if (rc != NL_OK)
+		goto out;
 	const char *texts[] = {article->title,     article->subject, article->date_text,
 	                       article->preheader, article->html,    article->text};
 	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)

@@ -16,6 +16,9 @@
 #include "buf.h"
 #include "util.h"
 
+/* A configuration is a few dozen lines; anything much larger is not one. */
+#define CONFIG_MAX_FILE (1u << 20)
+
 struct config_parse {
 	struct nl_config *cfg;
 	struct nl_error *err;
@@ -315,9 +318,38 @@ enum nl_code nl_config_load(struct nl_config *cfg, const char *path, bool must_e
 			return NL_OK;
 		return nl_fail(err, NL_ERR_CONFIG, "%s: %s", path, strerror(errno));
 	}
+	/* a device or a FIFO (`-c /dev/zero`) would be read for ever */
+	if (!S_ISREG(st.st_mode))
+		return nl_fail(err, NL_ERR_CONFIG, "%s: not a regular file", path);
+	struct nl_buf text = NL_BUF_INIT;
+	if (nl_read_file(path, CONFIG_MAX_FILE, &text, err) != NL_OK) {
+		char why[sizeof err->detail];
+		snprintf(why, sizeof why, "%s", err->detail); /* nl_fail writes over err->detail */
+		nl_buf_free(&text);
+		return nl_fail(err, NL_ERR_CONFIG, "%s", why);
+	}
+	if (memchr(nl_buf_cstr(&text), '\0', text.len)) {
+		nl_buf_free(&text);
+		return nl_fail(err, NL_ERR_CONFIG, "%s: contains a NUL byte (not a text file)", path);
+	}
+	/* inih cuts longer lines in two and reads the rest as a line of its own */
+	size_t line = 1;
+	for (const char *s = nl_buf_cstr(&text), *end = s + text.len; s < end; line++) {
+		const char *eol = memchr(s, '\n', (size_t)(end - s));
+		size_t len = (size_t)((eol ? eol : end) - s);
+		if (len && s[len - 1] == '\r')
+			len--;
+		if (len > INI_MAX_LINE - 1) {
+			nl_buf_free(&text);
+			return nl_fail(err, NL_ERR_CONFIG, "%s:%zu: a line longer than %d characters", path, line,
+			               INI_MAX_LINE - 1);
+		}
+		s = eol ? eol + 1 : end;
+	}
 	cfg->path = nl_xstrdup(path);
 	struct config_parse p = {.cfg = cfg, .err = err, .file = path};
-	int rc = ini_parse(path, config_handler, &p);
+	int rc = ini_parse_string(nl_buf_cstr(&text), config_handler, &p);
+	nl_buf_free(&text);
 	if (rc < 0)
 		return nl_fail(err, NL_ERR_CONFIG, "%s: cannot read", path);
 	if (p.failed)

@@ -185,7 +185,7 @@ static enum nl_code inbox_maildir_next(struct nl_inbox *in, struct nl_inbox_mess
 		rc = nl_fail(err, NL_ERR_MESSAGE, "%s: not a regular file", path);
 	else
 		rc = nl_read_file(path, NL_MESSAGE_MAX_SIZE, &in->cur, err);
-	if (rc == NL_ERR_IO && errno == ENOENT) /* moved by a client meanwhile: look in the other dir */
+	if (rc == NL_ERR_NOT_FOUND) /* moved by a client meanwhile: look in the other dir */
 		rc = nl_fail(err, NL_ERR_MESSAGE, "%s: gone while reading", path);
 	else if (rc == NL_ERR_IO)
 		rc = nl_fail(err, NL_ERR_MESSAGE, "%s: %s", path, strerror(errno));
@@ -990,14 +990,14 @@ enum nl_code nl_inbox_open(const struct nl_inbox_options *opt, struct nl_inbox *
 		in->source = nl_xasprintf("maildir:%s", in->path);
 		struct stat st;
 		if (stat(in->path, &st) != 0 || !S_ISDIR(st.st_mode))
-			rc = nl_fail(err, NL_ERR_INBOX, "%s: no such Maildir", in->path);
+			rc = nl_fail(err, NL_ERR_NOT_FOUND, "%s: no such Maildir", in->path);
 	} else if (!strncmp(url, "mbox:", 5)) {
 		in->kind = INBOX_MBOX;
 		in->path = inbox_absolute(url + 5);
 		in->source = nl_xasprintf("mbox:%s", in->path);
 		struct stat st;
 		if (stat(in->path, &st) != 0 || !S_ISREG(st.st_mode))
-			rc = nl_fail(err, NL_ERR_INBOX, "%s: no such mbox file", in->path);
+			rc = nl_fail(err, NL_ERR_NOT_FOUND, "%s: no such mbox file", in->path);
 	} else if (!strncmp(url, "imap://", 7) || !strncmp(url, "imaps://", 8)) {
 		in->kind = INBOX_IMAP;
 		rc = inbox_imap_open(in, opt, err);

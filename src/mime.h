@@ -6,7 +6,7 @@
  * CR, LF and other control characters in header values are replaced by spaces (callers reject such
  * data earlier; this is the last line of defence), and folding only ever inserts CRLF followed by a
  * space.  Every header line written is at most 78 characters unless one unbreakable token (a long
- * URL) is longer; none exceeds 998.
+ * URL) is longer; the composer refuses a configuration that would make one exceed 998.
  */
 #ifndef NL_MIME_H
 #define NL_MIME_H
@@ -16,7 +16,8 @@
 
 #include "buf.h"
 
-#define NL_MIME_FOLD 78 /* RFC 5322 §2.1.1: SHOULD be no more than 78 characters */
+#define NL_MIME_FOLD 78      /* RFC 5322 §2.1.1: SHOULD be no more than 78 characters */
+#define NL_MIME_LINE_MAX 998 /* RFC 5322 §2.1.1: MUST be no more than 998 characters */
 
 /* Appends `s` (len bytes, lines ended by LF or CRLF) as quoted-printable (RFC 2045 §6.7): lines of
  * at most 76 characters with soft breaks, CRLF hard breaks, whitespace before a line end encoded, a

@@ -646,10 +646,10 @@ static enum nl_code subscribers_read_header(struct nl_subscribers *l, struct nl_
 		size_t len;
 		char *s = subscribers_trim(subscribers_field(l, r, i, &len), &len);
 		if (!subscribers_column_name_ok(s, len))
-			return nl_fail(
-			    err, NL_ERR_LIST,
-			    "%s:%zu: column %zu: '%.64s' is not a column name (letters, digits, _ and -)",
-			    l->path, r->line, i + 1, nl_utf8_valid(s, len) ? s : "?");
+			return nl_fail(err, NL_ERR_LIST,
+			               "%s:%zu: column %zu is not a column name (letters, digits, _ and -; "
+			               "is this a subscriber list?)",
+			               l->path, r->line, i + 1);
 		for (size_t j = 0; j < i; j++)
 			if (nl_ascii_casecmp(l->columns[j], s) == 0)
 				return nl_fail(err, NL_ERR_LIST, "%s:%zu: column '%s' appears twice", l->path,
@@ -679,7 +679,7 @@ enum nl_code nl_subscribers_open(const char *path, struct nl_subscribers **out, 
 	nl_buf_init(&l->arena, 0);
 	l->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (l->fd < 0) {
-		rc = nl_fail(err, NL_ERR_IO, "%s: %s", path, strerror(errno));
+		rc = nl_fail(err, errno == ENOENT ? NL_ERR_NOT_FOUND : NL_ERR_IO, "%s: %s", path, strerror(errno));
 		goto out;
 	}
 	if (csv_init(&l->csv, 0) != 0) {
@@ -745,8 +745,10 @@ static enum nl_code subscribers_check(struct nl_subscribers *l, struct subscribe
 	if (!*email)
 		return nl_fail(err, NL_ERR_SUBSCRIBER, "%s:%zu: no email address", l->path, r->line);
 	if (!nl_address_valid(email, &why))
-		return nl_fail(err, NL_ERR_SUBSCRIBER, "%s:%zu: invalid email address '%.300s': %s", l->path,
-		               r->line, email, why);
+		/* the value itself is not repeated: whatever file `list:` names, its contents stay out of
+		 * the log that cron mails (issue 15) */
+		return nl_fail(err, NL_ERR_SUBSCRIBER, "%s:%zu: invalid email address: %s", l->path, r->line,
+		               why);
 	if (!subscribers_set_add(l, email)) {
 		l->last_dup = true;
 		return nl_fail(err, NL_ERR_SUBSCRIBER,

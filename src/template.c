@@ -7,6 +7,7 @@
  */
 #include "template.h"
 
+#include <ctype.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@ enum template_seg_kind {
 	TEMPLATE_LITERAL = 0,
 	TEMPLATE_VAR = 1, /* escaped as the mode says */
 	TEMPLATE_RAW = 2,
+	TEMPLATE_URL = 3, /* HTML: a {{var}} that starts a URL attribute's value (see template_url_ok) */
 };
 
 struct template_seg {
@@ -84,6 +86,58 @@ static int template_shown_len(const char *s, size_t avail)
 	while (n < avail && n < TEMPLATE_MAX_NAME_SHOWN && s[n] != '\n' && s[n] != '\r')
 		n++;
 	return (int)n;
+}
+
+/* True when the tag at data[tag] starts the quoted value of a URL attribute, as in
+ * <a href="{{website}}">: inside a tag (a '<' since the last '>'), right after `NAME="` or
+ * `NAME='`, NAME one of the attributes a browser follows or loads. */
+static bool template_starts_url_attribute(const char *data, size_t tag)
+{
+	static const char *const url_attrs[] = {"href", "src", "action", "formaction", "background",
+	                                        "poster", "cite", "xlink:href"};
+	size_t i = tag;
+	if (i == 0 || (data[i - 1] != '"' && data[i - 1] != '\''))
+		return false;
+	i--;
+	while (i > 0 && (data[i - 1] == ' ' || data[i - 1] == '\t'))
+		i--;
+	if (i == 0 || data[i - 1] != '=')
+		return false;
+	i--;
+	while (i > 0 && (data[i - 1] == ' ' || data[i - 1] == '\t'))
+		i--;
+	size_t name_end = i;
+	while (i > 0 && (isalnum((unsigned char)data[i - 1]) || data[i - 1] == '-' || data[i - 1] == ':'))
+		i--;
+	struct nl_span name = {data + i, name_end - i};
+	bool is_url = false;
+	for (size_t k = 0; k < sizeof url_attrs / sizeof *url_attrs && !is_url; k++)
+		is_url = name.len == strlen(url_attrs[k]) && nl_ascii_ncasecmp(name.ptr, url_attrs[k], name.len) == 0;
+	if (!is_url)
+		return false;
+	for (size_t k = i; k-- > 0;) { /* inside a tag? */
+		if (data[k] == '>')
+			return false;
+		if (data[k] == '<')
+			return true;
+	}
+	return false;
+}
+
+/* A value that may begin a link: http:, https: or mailto: (ASCII case aside, leading spaces
+ * allowed).  Anything else (javascript:, data:, a bare word) is left out of the attribute. */
+static bool template_url_ok(struct nl_span v)
+{
+	static const char *const schemes[] = {"http://", "https://", "mailto:"};
+	size_t i = 0;
+	while (i < v.len && (v.ptr[i] == ' ' || v.ptr[i] == '\t'))
+		i++;
+	for (size_t k = 0; k < 3; k++) {
+		size_t n = strlen(schemes[k]);
+		if (v.len - i > n && nl_ascii_ncasecmp(v.ptr + i, schemes[k], n) == 0)
+			return true;
+	}
+	return false;
 }
 
 static bool template_lookup(struct nl_span name, const char *const *vars, size_t n_vars, size_t *out)
@@ -178,7 +232,10 @@ enum nl_code nl_template_parse(const char *name, const char *data, size_t len, c
 			goto out;
 		}
 		t->uses[index] = true;
-		template_push(t, (struct template_seg){triple ? TEMPLATE_RAW : TEMPLATE_VAR, index, 0, 0});
+		enum template_seg_kind kind = triple ? TEMPLATE_RAW : TEMPLATE_VAR;
+		if (!triple && mode == NL_TEMPLATE_HTML && template_starts_url_attribute(data, tag))
+			kind = TEMPLATE_URL;
+		template_push(t, (struct template_seg){kind, index, 0, 0});
 		i = lit = j + have;
 	}
 	template_literal(t, data, lit, len);
@@ -255,6 +312,10 @@ void nl_template_render(const struct nl_template *tpl, const struct nl_span *val
 		case TEMPLATE_RAW:
 			if (values[seg->var].len)
 				nl_buf_append(out, values[seg->var].ptr, values[seg->var].len);
+			break;
+		case TEMPLATE_URL:
+			if (template_url_ok(values[seg->var]))
+				nl_template_escape_html(out, values[seg->var]);
 			break;
 		}
 	}

@@ -6,7 +6,9 @@
  * nl_buf: no lookups, no allocation once the buffer has grown (the send hot path).
  *
  * Syntax:
- *   {{name}}      the value, HTML-escaped in an HTML template (& < > " '), as is in a text template
+ *   {{name}}      the value, HTML-escaped in an HTML template (& < > " '), as is in a text template;
+ *                 where it starts a URL attribute's value (href="{{website}}", src, action, ...),
+ *                 only an http:, https: or mailto: URL is written, anything else leaves it empty
  *   {{{name}}}    the value, never escaped (pre-rendered HTML: content, survey, unsubscribe)
  *   {{! note }}   a comment, dropped at parse time; it may span lines, and tags inside it nest
  *                 ("{{! write {{name}} for the name }}" is one comment)

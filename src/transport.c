@@ -151,6 +151,9 @@ static enum nl_code transport_open_outbox(struct nl_transport *t, const char *di
 	for (size_t i = 0; i < 3; i++) {
 		char *p = nl_xasprintf("%s/%s", dir, subdirs[i]);
 		enum nl_code rc = nl_mkdirs(p, err);
+		/* tmp/ and new/ take every message: say which one refuses, before anything is sent */
+		if (rc == NL_OK && i < 2 && access(p, W_OK | X_OK) != 0)
+			rc = nl_fail(err, NL_ERR_IO, "%s: %s", p, strerror(errno));
 		free(p);
 		if (rc != NL_OK)
 			return rc;
@@ -221,6 +224,7 @@ static void transport_outbox_deliver(struct nl_transport *t, struct transport_sl
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	bool ok = fd >= 0 && transport_write_all(fd, out.data ? out.data : "", out.len) && fsync(fd) == 0;
 	int saved = errno;
+	const char *failed = tmp; /* the path the error is about */
 	if (fd >= 0 && close(fd) != 0 && ok) {
 		ok = false;
 		saved = errno;
@@ -228,6 +232,7 @@ static void transport_outbox_deliver(struct nl_transport *t, struct transport_sl
 	if (ok && rename(tmp, dst) != 0) {
 		ok = false;
 		saved = errno;
+		failed = dst;
 	}
 	if (ok) {
 		r->code = NL_OK;
@@ -236,7 +241,7 @@ static void transport_outbox_deliver(struct nl_transport *t, struct transport_sl
 	} else {
 		unlink(tmp);
 		r->code = NL_ERR_IO;
-		snprintf(r->reply, sizeof r->reply, "%s: %s", tmp, strerror(saved));
+		snprintf(r->reply, sizeof r->reply, "%s: %s", failed, strerror(saved));
 	}
 	nl_buf_free(&out);
 	free(tmp);

@@ -113,7 +113,7 @@ enum nl_code nl_read_file(const char *path, size_t max, struct nl_buf *out, stru
 	enum nl_code rc = NL_OK;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return nl_fail(err, NL_ERR_IO, "%s: %s", path, strerror(errno));
+		return nl_fail(err, errno == ENOENT ? NL_ERR_NOT_FOUND : NL_ERR_IO, "%s: %s", path, strerror(errno));
 	char chunk[65536];
 	size_t total = 0;
 	for (;;) {

@@ -28,7 +28,8 @@ void nl_format_rfc5322_date(time_t t, char out[40]);
 void nl_format_iso8601(time_t t, char out[32]);
 
 /* Reads a whole file into `out` (appending), refusing files over `max` bytes (0 = no cap).
- * Returns NL_OK, NL_ERR_IO or NL_ERR_LIMIT; the detail names the path. */
+ * Returns NL_OK, NL_ERR_NOT_FOUND (no such file), NL_ERR_IO or NL_ERR_LIMIT; the detail names
+ * the path. */
 enum nl_code nl_read_file(const char *path, size_t max, struct nl_buf *out, struct nl_error *err);
 
 /* Writes `len` bytes to `path` atomically: a temporary file beside it, fsync, rename, fsync of the

@@ -232,9 +232,9 @@ def main():
         first = len(NAMES) + 2
         for line, what in ((first, "column 'name' contains a line break"),
                            (first + 1, "a quote opened on this line is never closed"),
-                           (first + 2, "invalid email address 'Bcc: victim@example.test\""),
+                           (first + 2, "invalid email address: "),
                            (first + 3, "a quote opened on this line is never closed"),
-                           (first + 4, "invalid email address 'Bcc: victim@example.test\""),
+                           (first + 4, "invalid email address: "),
                            (first + 5, "column 'name' contains a NUL byte")):
             check(re.search(r"skipped: \S*subscribers.csv:%d: %s" % (line, re.escape(what)), p.stderr),
                   "no refusal of line %d (%s) in: %s" % (line, what, p.stderr))

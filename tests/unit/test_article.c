@@ -497,7 +497,7 @@ static void test_load_missing_file(void **state)
 	(void)state;
 	struct nl_error err = {0};
 	struct nl_article *a = (void *)1;
-	assert_int_equal(nl_article_load(FIXTURES "no-such-file.md", &a, &err), NL_ERR_IO);
+	assert_int_equal(nl_article_load(FIXTURES "no-such-file.md", &a, &err), NL_ERR_NOT_FOUND);
 	assert_null(a);
 	assert_non_null(strstr(err.detail, "no-such-file.md"));
 }

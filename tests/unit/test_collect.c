@@ -369,7 +369,7 @@ static void test_run_maildir(void **state)
 	assert_true(last > 0);
 	/* a source that is not there fails the run, clearly */
 	opt.url = "maildir:/nonexistent/Maildir";
-	assert_int_equal(nl_collect_run(f->store, &opt, &st, &err), NL_ERR_INBOX);
+	assert_int_equal(nl_collect_run(f->store, &opt, &st, &err), NL_ERR_NOT_FOUND);
 	assert_non_null(strstr(err.detail, "/nonexistent/Maildir"));
 	free(url);
 	free(md);

@@ -362,7 +362,7 @@ static void test_variables_and_fallback(void **state)
 	/* a missing template */
 	free(cfg.templates);
 	cfg.templates = nl_xasprintf("%s/none", tmpl_dir);
-	assert_int_equal(nl_compose_new(&cfg, a, secret, columns, 3, &c, &err), NL_ERR_IO);
+	assert_int_equal(nl_compose_new(&cfg, a, secret, columns, 3, &c, &err), NL_ERR_NOT_FOUND);
 	nl_article_free(a);
 	nl_config_free(&cfg);
 }
@@ -391,6 +391,37 @@ static void test_bad_configuration(void **state)
 		free(*cases[i].field);
 		*cases[i].field = saved;
 	}
+	/* RFC 5322 §2.1.1: with the longest values each bound allows (a 900-character one-click URL,
+	 * names and a subject of thousands of characters), no header line passes 998 characters */
+	char *saved = cfg.unsubscribe_https;
+	struct nl_buf url = NL_BUF_INIT;
+	nl_buf_puts(&url, "https://example.test/");
+	while (url.len < 900)
+		nl_buf_putc(&url, "abcdefghij"[url.len % 10]);
+	cfg.unsubscribe_https = nl_buf_detach(&url);
+	struct nl_buf name = NL_BUF_INIT;
+	for (size_t k = 0; k < 3000; k++)
+		nl_buf_puts(&name, k % 7 ? "N" : "\xc3\xa9");
+	assert_int_equal(nl_compose_new(&cfg, a, secret, columns, 3, &c, &err), NL_OK);
+	const char *values[3];
+	struct nl_subscriber sub = subscriber("long@example.test", nl_buf_cstr(&name), "", values);
+	struct nl_buf msg = NL_BUF_INIT;
+	struct nl_envelope env;
+	assert_int_equal(nl_compose_message(c, &sub, &msg, &env, &err), NL_OK);
+	size_t longest = 0;
+	for (const char *p = msg.data; p && *p && !(p[0] == '\r' && p[1] == '\n');) { /* the header */
+		const char *eol = strstr(p, "\r\n");
+		assert_non_null(eol);
+		if ((size_t)(eol - p) > longest)
+			longest = (size_t)(eol - p);
+		p = eol + 2;
+	}
+	assert_true(longest > 900 && longest <= 998); /* the URL's line is the longest */
+	nl_buf_free(&msg);
+	nl_buf_free(&name);
+	nl_compose_free(c);
+	free(cfg.unsubscribe_https);
+	cfg.unsubscribe_https = saved;
 	nl_config_free(&cfg);
 	nl_article_free(a);
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "config.h"
 
 static char *write_conf(const char *text)
@@ -86,6 +87,60 @@ static void test_errors_name_file_and_line(void **state)
 	unlink(path);
 }
 
+/* Issue 15: what is not a configuration file is refused at once, never read for ever or misread. */
+static void test_files_that_are_not_configurations(void **state)
+{
+	(void)state;
+	struct nl_config cfg;
+	struct nl_error err = {0};
+	static const struct {
+		const char *path, *detail;
+	} devices[] = {{"/dev/zero", "not a regular file"}, {"/tmp", "not a regular file"},
+	               {"/nonexistent/mailer.conf", "No such file"}};
+	for (size_t i = 0; i < 3; i++) {
+		assert_int_equal(nl_config_load(&cfg, devices[i].path, true, &err), NL_ERR_CONFIG);
+		assert_non_null(strstr(err.detail, devices[i].detail));
+		nl_config_free(&cfg);
+	}
+	/* a line inih would cut in two */
+	struct nl_buf text = NL_BUF_INIT;
+	nl_buf_puts(&text, "[inbox]\npassword_cmd = ");
+	while (text.len < 8 + 200)
+		nl_buf_putc(&text, 'x');
+	nl_buf_puts(&text, "\nuser = u\n");
+	char *path = write_conf(nl_buf_cstr(&text));
+	assert_int_equal(nl_config_load(&cfg, path, true, &err), NL_ERR_CONFIG);
+	assert_non_null(strstr(err.detail, ":2: a line longer than 199 characters"));
+	nl_config_free(&cfg);
+	unlink(path);
+	/* 199 characters are read whole */
+	text.len = 8 + 199;
+	nl_buf_puts(&text, "\n");
+	path = write_conf(nl_buf_cstr(&text));
+	assert_int_equal(nl_config_load(&cfg, path, true, &err), NL_OK);
+	assert_int_equal(strlen(cfg.inbox_password_cmd), 199 - strlen("password_cmd = "));
+	nl_config_free(&cfg);
+	unlink(path);
+	nl_buf_free(&text);
+	/* binary: a NUL byte, or more than a configuration could be */
+	path = write_conf("[newsletter]\n");
+	FILE *f = fopen(path, "a");
+	fputs("from = a@example.test\n", f);
+	fputc('\0', f);
+	fclose(f);
+	assert_int_equal(nl_config_load(&cfg, path, true, &err), NL_ERR_CONFIG);
+	assert_non_null(strstr(err.detail, "NUL byte"));
+	nl_config_free(&cfg);
+	f = fopen(path, "w");
+	for (int k = 0; k < 120000; k++) /* 1.2 MB */
+		fputs("# comment\n", f);
+	fclose(f);
+	assert_int_equal(nl_config_load(&cfg, path, true, &err), NL_ERR_CONFIG);
+	assert_non_null(strstr(err.detail, "larger than"));
+	nl_config_free(&cfg);
+	unlink(path);
+}
+
 static void test_rates_and_durations(void **state)
 {
 	double r;
@@ -131,6 +186,7 @@ int main(void)
 		cmocka_unit_test(test_defaults_without_file),
 		cmocka_unit_test(test_values_and_relative_paths),
 		cmocka_unit_test(test_errors_name_file_and_line),
+		cmocka_unit_test(test_files_that_are_not_configurations),
 		cmocka_unit_test(test_rates_and_durations),
 		cmocka_unit_test(test_template_path_prefers_own),
 	};

@@ -146,7 +146,7 @@ static void test_bad_urls(void **state)
 	assert_int_equal(nl_inbox_open(&opt, &in, &err), NL_ERR_CONFIG);
 	assert_null(in);
 	opt.url = "maildir:/nonexistent/dir";
-	assert_int_equal(nl_inbox_open(&opt, &in, &err), NL_ERR_INBOX);
+	assert_int_equal(nl_inbox_open(&opt, &in, &err), NL_ERR_NOT_FOUND); /* exit 66 */
 	assert_non_null(strstr(err.detail, "/nonexistent/dir"));
 	opt.url = "imap://host:99999/INBOX";
 	assert_int_equal(nl_inbox_open(&opt, &in, &err), NL_ERR_CONFIG);

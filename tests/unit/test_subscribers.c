@@ -152,9 +152,9 @@ static void test_newline_in_quoted_field(void **state)
 	assert_int_equal(n, 5);
 	assert_string_equal(o[0].text,
 	                    "ERR:2: a quote opened on this line is never closed (a field cannot span lines)");
-	assert_string_equal(o[1].text, "ERR:3: invalid email address 'lines\"': no @ in the address");
+	assert_string_equal(o[1].text, "ERR:3: invalid email address: no @ in the address");
 	assert_non_null(strstr(o[2].text, "ERR:4: a quote opened on this line is never closed"));
-	assert_non_null(strstr(o[3].text, "ERR:5: invalid email address 'Line\"'"));
+	assert_non_null(strstr(o[3].text, "ERR:5: invalid email address"));
 	assert_string_equal(o[4].text, "c@example.test|C|6");
 }
 
@@ -210,9 +210,9 @@ static void test_injection_rows(void **state)
 	assert_non_null(strstr(o[0].text, "ERR:2: column 'name' contains a line break"));
 	/* an LF inside quotes ends the line: the quote is left open, and "Bcc: …" is no address */
 	assert_non_null(strstr(o[1].text, "ERR:3: a quote opened on this line is never closed"));
-	assert_non_null(strstr(o[2].text, "ERR:4: invalid email address 'Bcc: x@example.test\"'"));
+	assert_non_null(strstr(o[2].text, "ERR:4: invalid email address"));
 	assert_non_null(strstr(o[3].text, "ERR:5: a quote opened on this line is never closed"));
-	assert_non_null(strstr(o[4].text, "ERR:6: invalid email address 'Bcc: x@example.test\"'"));
+	assert_non_null(strstr(o[4].text, "ERR:6: invalid email address"));
 	assert_non_null(strstr(o[5].text, "ERR:7: column 'name' contains a NUL byte"));
 	assert_non_null(strstr(o[6].text, "ERR:8: column 'name' contains a control character (0x1B)"));
 	/* an encoded-word in the data is kept as literal text: composing encodes it (test_compose) */
@@ -228,7 +228,7 @@ static void test_bare_cr_unquoted(void **state)
 	size_t n = READ(csv, o, NULL);
 	assert_int_equal(n, 3);
 	assert_string_equal(o[0].text, "x@example.test|Evil|2");
-	assert_non_null(strstr(o[1].text, "ERR:2: invalid email address 'Bcc: y@example.test'"));
+	assert_non_null(strstr(o[1].text, "ERR:2: invalid email address"));
 	assert_string_equal(o[2].text, "ok@example.test|OK|3");
 }
 
@@ -269,7 +269,7 @@ static void test_bad_rows(void **state)
 	struct nl_subscribers_stats st;
 	size_t n = READ(csv, o, &st);
 	assert_int_equal(n, 6);
-	assert_string_equal(o[0].text, "ERR:2: invalid email address 'not-an-address': no @ in the address");
+	assert_string_equal(o[0].text, "ERR:2: invalid email address: no @ in the address");
 	assert_string_equal(o[1].text, "ERR:3: no email address");
 	assert_string_equal(o[2].text,
 	                    "ERR:4: more fields than the header's 2 columns (a comma in an unquoted name?)");
@@ -292,8 +292,8 @@ static void test_bad_lists(void **state)
 	    {"\n\n", NL_ERR_LIST, "empty file"},
 	    {"name,city\nJane,Leeds\n", NL_ERR_LIST, ":1: the header has no 'email' column"},
 	    {"email,name,Email\n", NL_ERR_LIST, ":1: column 'Email' appears twice"},
-	    {"email,first name\n", NL_ERR_LIST, ":1: column 2: 'first name' is not a column name"},
-	    {"email,,x\n", NL_ERR_LIST, ":1: column 2: '' is not a column name"},
+	    {"email,first name\n", NL_ERR_LIST, ":1: column 2 is not a column name"},
+	    {"email,,x\n", NL_ERR_LIST, ":1: column 2 is not a column name"},
 	    {"\n\nemail,name\n", NL_OK, NULL},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -312,8 +312,24 @@ static void test_bad_lists(void **state)
 	}
 	struct nl_subscribers *l = NULL;
 	struct nl_error err = {0};
-	assert_int_equal(nl_subscribers_open("/nonexistent/list.csv", &l, &err), NL_ERR_IO);
+	assert_int_equal(nl_subscribers_open("/nonexistent/list.csv", &l, &err), NL_ERR_NOT_FOUND); /* 66 */
 	assert_non_null(strstr(err.detail, "/nonexistent/list.csv"));
+	/* `list:` may name any file: an error never repeats what the file holds (issue 15) */
+	static const char *const secrets[] = {"root:$6$secret-hash:19000:0:99999:7:::\n",
+	                                      "email,name\nroot:$6$secret-hash,x\n"};
+	for (size_t i = 0; i < 2; i++) {
+		char *path = write_csv(secrets[i], strlen(secrets[i]));
+		assert_int_equal(nl_subscribers_open(path, &l, &err), i == 0 ? NL_ERR_LIST : NL_OK);
+		const struct nl_subscriber *sub = NULL;
+		if (l)
+			assert_int_equal(nl_subscribers_next(l, &sub, &err), NL_ERR_SUBSCRIBER);
+		if (strstr(err.detail, "secret-hash"))
+			fail_msg("the error quotes the file: %s", err.detail);
+		assert_non_null(strstr(err.detail, path));
+		nl_subscribers_close(l);
+		l = NULL;
+		free(path);
+	}
 }
 
 /* Records straddling the reader's 64 KiB blocks keep their fields and line numbers. */
@@ -345,7 +361,7 @@ static void test_block_boundaries(void **state)
 			snprintf(want, sizeof want, "%s:%zu: a quote opened", path, line);
 			assert_memory_equal(err.detail, want, strlen(want));
 			assert_int_equal(nl_subscribers_next(l, &s, &err), NL_ERR_SUBSCRIBER);
-			snprintf(want, sizeof want, "%s:%zu: invalid email address 'second'", path, line + 1);
+			snprintf(want, sizeof want, "%s:%zu: invalid email address", path, line + 1);
 			assert_memory_equal(err.detail, want, strlen(want));
 			line += 2;
 			continue;

@@ -52,6 +52,56 @@ static void test_escaped_and_raw(void **state)
 	free(s);
 }
 
+/* Issue 15: a value that starts a URL attribute must be an http, https or mailto URL; anything
+ * else (javascript:, data:, vbscript:, a bare word) is left out of the attribute, never run. */
+static void test_url_attributes_take_only_web_and_mail_urls(void **state)
+{
+	(void)state;
+	struct nl_span v[N_VARS];
+	values_init(v);
+	struct nl_error err = {0};
+	static const struct {
+		const char *value, *want;
+	} cases[] = {
+	    {"https://zoe.example.test/?a=1&b=2", "https://zoe.example.test/?a=1&amp;b=2"},
+	    {"HTTP://zoe.example.test/", "HTTP://zoe.example.test/"},
+	    {"mailto:zoe@example.test", "mailto:zoe@example.test"},
+	    {"javascript:alert(1)", ""},
+	    {"JavaScript:alert(1)", ""},
+	    {" javascript:alert(1)", ""},
+	    {"data:text/html,<script>alert(1)</script>", ""},
+	    {"vbscript:msgbox", ""},
+	    {"zoe.example.test", ""},
+	    {"https://", ""},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		v[V_EMAIL] = nl_span_cstr(cases[i].value);
+		char *s = render("<a class=x href=\"{{email}}\">{{email}}</a><img src='{{email}}'>"
+		                 "<a HREF = \"{{email}}\">", NL_TEMPLATE_HTML, v, &err);
+		assert_non_null(s);
+		struct nl_buf text = NL_BUF_INIT;
+		nl_template_escape_html(&text, nl_span_cstr(cases[i].value));
+		char *want = nl_xasprintf("<a class=x href=\"%s\">%s</a><img src='%s'><a HREF = \"%s\">",
+		                          cases[i].want, nl_buf_cstr(&text), cases[i].want, cases[i].want);
+		assert_string_equal(s, want); /* the text between the tags keeps the value, escaped */
+		nl_buf_free(&text);
+		free(want);
+		free(s);
+	}
+	/* after a fixed prefix the scheme is the template's, and text mode is untouched */
+	v[V_EMAIL] = nl_span_cstr("javascript:x");
+	char *s = render("<a href=\"https://example.test/u/{{email}}\">", NL_TEMPLATE_HTML, v, &err);
+	assert_string_equal(s, "<a href=\"https://example.test/u/javascript:x\">");
+	free(s);
+	s = render("see {{email}}", NL_TEMPLATE_TEXT, v, &err);
+	assert_string_equal(s, "see javascript:x");
+	free(s);
+	/* outside a tag, href=" is just text */
+	s = render("write href=\"{{email}}\" in your HTML", NL_TEMPLATE_HTML, v, &err);
+	assert_string_equal(s, "write href=\"javascript:x\" in your HTML");
+	free(s);
+}
+
 static void test_text_mode_does_not_escape(void **state)
 {
 	(void)state;
@@ -213,7 +263,7 @@ static void test_load_shipped_templates(void **state)
 	nl_template_free(t);
 	assert_int_equal(
 	    nl_template_load(NL_SOURCE_DIR "/templates/no-such.html", known, 10, NL_TEMPLATE_HTML, &t, &err),
-	    NL_ERR_IO);
+	    NL_ERR_NOT_FOUND);
 	assert_null(t);
 }
 
@@ -221,6 +271,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_escaped_and_raw),        cmocka_unit_test(test_text_mode_does_not_escape),
+	    cmocka_unit_test(test_url_attributes_take_only_web_and_mail_urls),
 	    cmocka_unit_test(test_spaces_adjacent_empty),  cmocka_unit_test(test_literal_braces),
 	    cmocka_unit_test(test_comments_dropped),       cmocka_unit_test(test_unknown_variable),
 	    cmocka_unit_test(test_unclosed_and_malformed), cmocka_unit_test(test_uses_and_reuse),
