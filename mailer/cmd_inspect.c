@@ -13,8 +13,9 @@
  *
  * Message contents are untrusted: text output goes through nl_report_put_clean (control characters
  * and bidirectional overrides replaced: a reply cannot move the terminal's cursor or reorder what
- * it shows), JSON through nl_report_put_json_or_null.  A file that cannot be read is an error naming it; the
- * others are still inspected, and the exit status is 65.
+ * it shows), JSON through nl_report_put_json_or_null.  A file that cannot be read is an error naming
+ * it; the others are still inspected, and the exit status is 65 (66 when the files that failed are
+ * only missing ones).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,7 +54,8 @@ static const char inspect_help[] =
     "                  unread_words, answers: [{question, number, level, value, sentence, rule}]}\n"
     "  --article FILE  the survey for messages that match no campaign\n"
     "\n"
-    "Exit status: 65 if any file could not be read or inspected (each is named on stderr).\n";
+    "Exit status: 65 if any message could not be read or inspected, else 66 if a file is not\n"
+    "there (each is named on stderr).\n";
 
 struct inspect_opts {
 	bool json;
@@ -329,7 +331,7 @@ int cmd_inspect(struct tool *t, int argc, char **argv)
 	         store ? "with the state" : "without a state",
 	         fallback && fallback->id ? fallback->id : "none");
 
-	bool failed = false;
+	bool failed = false, missing = false; /* a message unreadable; a file not there */
 	size_t shown = 0;
 	if (o.json)
 		nl_buf_puts(&out, "[");
@@ -350,7 +352,10 @@ int cmd_inspect(struct tool *t, int argc, char **argv)
 			else
 				tool_warn("inspect: %s: %s", file,
 				          err.detail[0] ? err.detail : nl_strerror(err.code));
-			failed = true;
+			if (rc == NL_ERR_NOT_FOUND)
+				missing = true;
+			else
+				failed = true;
 		} else {
 			struct inspect_survey su = inspect_used_survey(&in, fallback, from);
 			if (o.json) {
@@ -378,6 +383,8 @@ int cmd_inspect(struct tool *t, int argc, char **argv)
 		code = EXIT_IOERR;
 	} else if (failed) {
 		code = EXIT_DATAERR;
+	} else if (missing) {
+		code = EXIT_NOINPUT;
 	}
 out:
 	nl_buf_free(&out);

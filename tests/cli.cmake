@@ -4,3 +4,7 @@
 list(APPEND NL_VALGRIND_E2E settle_inspect)
 nl_e2e_test(settle_inspect sh ${CMAKE_CURRENT_SOURCE_DIR}/e2e/settle_inspect.sh)
 set_tests_properties(settle_inspect PROPERTIES TIMEOUT 180)
+
+# Every exit code README documents, from every command that can give it (issue 15).
+nl_e2e_test(exit_codes sh ${CMAKE_CURRENT_SOURCE_DIR}/e2e/exit_codes.sh)
+set_tests_properties(exit_codes PROPERTIES TIMEOUT 300)

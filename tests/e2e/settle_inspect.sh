@@ -116,7 +116,7 @@ grep -q 'Is your work today' "$W/inspect.txt" && no "inspect text: quoted text s
 # ---- inspect, JSON, two files and one that cannot be read ----
 M 2026-12-02T10:00:00Z inspect --format json reply.eml no-such.eml hostile.eml >"$W/inspect.json" 2>"$W/err"
 rc=$?
-[ $rc -eq 65 ] || no "inspect with an unreadable file exited $rc, not 65"
+[ $rc -eq 66 ] || no "inspect with a file that is not there exited $rc, not 66"
 grep -q 'no-such.eml' "$W/err" || no "inspect: the unreadable file is not named: $(cat "$W/err")"
 "$PY" - "$W/inspect.json" "$CAMPAIGN" <<'PYEOF' || no "inspect JSON checks"
 import json, sys
