@@ -6,8 +6,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j2 >/dev/null
+# Quiet when all is well; a failed configure or build shows its own output.
+quiet() { # LOG COMMAND...
+	if ! "${@:2}" >"$1" 2>&1; then
+		cat "$1" >&2
+		echo "demo.sh: '${*:2}' failed (its output is above, and in $1)" >&2
+		exit 1
+	fi
+}
+mkdir -p build
+quiet build/configure.log cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=OFF
+quiet build/build.log cmake --build build -j2
 mailer=$PWD/build/mailer/mailer
 
 rm -rf demo

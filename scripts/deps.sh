@@ -2,8 +2,10 @@
 # Installs what mailer needs from Debian 12's archive: build tools and libraries, and with --test the
 # servers and tools the tests start (Postfix's smtp-sink, aiosmtpd, Dovecot, msmtp, Chromium, clang,
 # strace).
-# Package installs start the postfix and dovecot daemons; the tests start their own on loopback, so
-# the system ones are stopped again.
+# The tests start their own servers on loopback, so the mail daemons these packages bring must not
+# start or be enabled: a policy-rc.d that refuses every start is in place for the length of the
+# install, and the services it installed are disabled afterwards.  A service that was already there
+# (the publisher's own Postfix) is never touched.
 set -euo pipefail
 
 build_pkgs=(build-essential cmake pkg-config libcmark-dev libetpan-dev libcurl4-gnutls-dev libgnutls28-dev libsqlite3-dev
@@ -24,11 +26,35 @@ if [ ${#missing[@]} -gt 0 ]; then
     exit 1
   fi
   export DEBIAN_FRONTEND=noninteractive
+  policy=/usr/sbin/policy-rc.d
+  saved=""
+  if [ -e "$policy" ]; then
+    saved=$(mktemp)
+    cp -p "$policy" "$saved"
+  fi
+  restore_policy() {
+    if [ -n "$saved" ]; then mv "$saved" "$policy"; else rm -f "$policy"; fi
+  }
+  trap restore_policy EXIT
+  printf '#!/bin/sh\n# scripts/deps.sh: no service starts while mailer installs its packages\nexit 101\n' >"$policy"
+  chmod 755 "$policy"
   apt-get update -q
   apt-get install -y -q --no-install-recommends "${missing[@]}"
+  # Installed just now for the tests: not enabled, so nothing listens after a reboot.
+  for p in "${missing[@]}"; do
+    case $p in
+    postfix) services=(postfix) ;;
+    dovecot-imapd) services=(dovecot) ;;
+    *) continue ;;
+    esac
+    for svc in "${services[@]}"; do
+      if command -v deb-systemd-helper >/dev/null 2>&1; then
+        deb-systemd-helper disable "$svc.service" >/dev/null 2>&1 || true
+      fi
+      if command -v update-rc.d >/dev/null 2>&1 && [ -e "/etc/init.d/$svc" ]; then
+        update-rc.d "$svc" disable >/dev/null 2>&1 || true
+      fi
+    done
+  done
 fi
-# Never leave the system mail daemons running (the tests start their own).
-if command -v postfix >/dev/null 2>&1; then postfix stop >/dev/null 2>&1 || true; fi
-if [ -x /etc/init.d/dovecot ]; then /etc/init.d/dovecot stop >/dev/null 2>&1 || true; fi
-pkill -x dovecot >/dev/null 2>&1 || true
 exit 0

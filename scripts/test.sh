@@ -5,10 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh --test
+export PYTHONDONTWRITEBYTECODE=1 # no __pycache__ left in the tree
 
 status=0
 run_suite() { # build-dir build-type
-  cmake -S . -B "$1" -DCMAKE_BUILD_TYPE="$2" -DMAILER_WERROR=ON >/dev/null
+  cmake -S . -B "$1" -DCMAKE_BUILD_TYPE="$2" -DMAILER_WERROR=ON -DBUILD_TESTING=ON >/dev/null
   cmake --build "$1" -j2
   ctest --test-dir "$1" --output-on-failure --timeout 900 -LE valgrind || status=1
 }

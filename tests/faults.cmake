@@ -10,5 +10,5 @@ foreach(scenario bigline nocrlf dot421 dotcode silent endless middata middata_sm
   add_test(NAME valgrind_send_faults_${scenario} COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/e2e/under_valgrind.sh
     /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/e2e/send_faults.py ${scenario})
   set_tests_properties(valgrind_send_faults_${scenario} PROPERTIES LABELS valgrind TIMEOUT 900 ENVIRONMENT
-    "MAILER=$<TARGET_FILE:mailer>;SRC=${PROJECT_SOURCE_DIR};CORPUS=${NL_CORPUS};BUILD=${PROJECT_BINARY_DIR}")
+    "MAILER=$<TARGET_FILE:mailer>;SRC=${PROJECT_SOURCE_DIR};CORPUS=${NL_CORPUS};BUILD=${PROJECT_BINARY_DIR};PYTHONDONTWRITEBYTECODE=1")
 endforeach()
