@@ -38,7 +38,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   trap restore_policy EXIT
   printf '#!/bin/sh\n# scripts/deps.sh: no service starts while mailer installs its packages\nexit 101\n' >"$policy"
   chmod 755 "$policy"
-  apt-get update -q
+  [ "${MAILER_APT_UPDATED:-}" = 1 ] || apt-get update -q # .ci/run updated the lists already
   apt-get install -y -q --no-install-recommends "${missing[@]}"
   # Installed just now for the tests: not enabled, so nothing listens after a reboot.
   for p in "${missing[@]}"; do
