@@ -73,6 +73,23 @@ static int run_by_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Runs a command as if its arguments had been typed: the commands take char ** (as main gives it),
+ * so the words are copied into writable strings. */
+static int run_command(struct tool *t, int (*cmd)(struct tool *, int, char **), const char *const *words)
+{
+	int argc = 0;
+	while (words[argc])
+		argc++;
+	char **argv = nl_xcalloc((size_t)argc + 1, sizeof *argv);
+	for (int i = 0; i < argc; i++)
+		argv[i] = nl_xstrdup(words[i]);
+	int code = cmd(t, argc, argv);
+	for (int i = 0; i < argc; i++)
+		free(argv[i]);
+	free(argv);
+	return code;
+}
+
 /* Step 1: every due, incomplete article, oldest name first. */
 static void run_send_due(struct tool *t, struct nl_store *store, int *worst)
 {
@@ -111,8 +128,7 @@ static void run_send_due(struct tool *t, struct nl_store *store, int *worst)
 				tool_log(t, "run: %s is complete", a->campaign);
 			} else {
 				tool_log(t, "run: sending %s", a->campaign);
-				char *argv[] = {"send", names[i], NULL};
-				run_note(worst, cmd_send(t, 2, argv));
+				run_note(worst, run_command(t, cmd_send, (const char *const[]){"send", names[i], NULL}));
 			}
 		}
 		nl_article_free(a);
@@ -129,8 +145,7 @@ static void run_collect(struct tool *t, int *worst)
 		return;
 	}
 	tool_log(t, "run: collecting from %s", t->cfg.inbox_url);
-	char *argv[] = {"collect", NULL};
-	run_note(worst, cmd_collect(t, 1, argv));
+	run_note(worst, run_command(t, cmd_collect, (const char *const[]){"collect", NULL}));
 }
 
 struct run_reports {
@@ -159,8 +174,8 @@ static bool run_pick_campaign(const struct nl_campaign *c, void *ud)
 static int run_write_report(struct tool *t, const char *id, const char *format)
 {
 	char *path = nl_xasprintf("%s/%s.%s", t->cfg.reports, id, format);
-	char *argv[] = {"report", "--campaign", (char *)id, "--format", (char *)format, "-o", path, NULL};
-	int code = cmd_report(t, 7, argv);
+	int code = run_command(t, cmd_report,
+	                       (const char *const[]){"report", "--campaign", id, "--format", format, "-o", path, NULL});
 	tool_log(t, "run: wrote %s", path);
 	free(path);
 	return code;
@@ -186,9 +201,9 @@ static void run_reports(struct tool *t, struct nl_store *store, int *worst)
 	for (size_t i = 0; i < r.n_closed; i++) {
 		int code = 0;
 		if (t->cfg.report_to) {
-			char *argv[] = {"report", "--campaign",     r.closed[i],
-			                "--mail", t->cfg.report_to, NULL};
-			code = cmd_report(t, 5, argv);
+			code = run_command(t, cmd_report,
+			                   (const char *const[]){"report", "--campaign", r.closed[i], "--mail",
+			                                         t->cfg.report_to, NULL});
 			tool_log(t, "run: closing report of %s mailed to %s", r.closed[i], t->cfg.report_to);
 		}
 		run_note(worst, code);

@@ -272,7 +272,7 @@ int cmd_settle(struct tool *t, int argc, char **argv)
 	    .inbound_id = 0,
 	    .answered = prior.answered >= nl_now() ? prior.answered + 1 : nl_now(),
 	    .likely = false,
-	    .rule = "settled by hand",
+	    .rule = NL_UNCONST("settled by hand"),
 	    .settled = true,
 	};
 	if (nl_store_answer_put(store, &sa, &err) != NL_OK)

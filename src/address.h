@@ -23,7 +23,7 @@ bool nl_address_valid(const char *addr, const char **reason);
  * the addr-spec, which must pass nl_address_valid.  *name and *addr are new strings the caller frees
  * (both NULL on failure).  Returns NL_OK or NL_ERR_CONFIG with the value and reason in the detail
  * (used for the configuration's from and reply_to). */
-enum nl_code nl_address_parse_mailbox(const char *mailbox, char **name, char **addr, struct nl_error *err);
+NL_MUST_USE enum nl_code nl_address_parse_mailbox(const char *mailbox, char **name, char **addr, struct nl_error *err);
 
 /* The domain of an addr-spec: the part after the last '@' (a pointer into addr), or "" if none. */
 const char *nl_address_domain(const char *addr);

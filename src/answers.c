@@ -1,4 +1,4 @@
-/* answers.c - reading survey answers out of the lines of a reply (DESIGN.md §3–§4, issue 4).
+/* answers.c - reading survey answers out of the lines of a reply (doc/DESIGN.md §3–§4, issue 4).
  *
  * Input is untrusted text already split by reply.c into the person's own lines and quoted lines.
  * Only the person's lines carry answers; quoted lines only tell which question an inline answer

@@ -1,4 +1,4 @@
-/* answers.h - reading survey answers out of a person's reply (DESIGN.md §8, issue 12).
+/* answers.h - reading survey answers out of a person's reply (doc/DESIGN.md §8, issue 12).
  *
  * The collect side of the survey: the sending side never links this.  Stages, each small and
  * separate: the reply's own words (reply.h: lines not quoted), sentences, one reader per form

@@ -1,6 +1,6 @@
 /* article.c - an article: YAML front matter (libyaml) and a Markdown body (cmark, CommonMark 0.30).
  *
- * The file starts with a line "---", then YAML 1.1 (the front matter, DESIGN.md §3), then a line
+ * The file starts with a line "---", then YAML 1.1 (the front matter, doc/DESIGN.md §3), then a line
  * "---" (or "..."), then the Markdown body.  Every front-matter problem stops the load with
  * "FILE:LINE: field: problem", LINE counted in the file, so the author can go straight to it.
  * Unknown top-level keys are ignored, so front matter shared with a static site generator works.

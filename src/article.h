@@ -31,10 +31,10 @@ struct nl_article {
 
 /* Reads and renders the article at `path`.  On success *out is a new article (free it with
  * nl_article_free).  Returns NL_OK, NL_ERR_IO or NL_ERR_ARTICLE ("FILE:LINE: field: problem"). */
-enum nl_code nl_article_load(const char *path, struct nl_article **out, struct nl_error *err);
+NL_MUST_USE enum nl_code nl_article_load(const char *path, struct nl_article **out, struct nl_error *err);
 /* The same from bytes in memory; `path` is used for the campaign id and in messages.
  * Handles untrusted input (fuzzed). */
-enum nl_code nl_article_parse(const char *path, const char *data, size_t len, struct nl_article **out,
+NL_MUST_USE enum nl_code nl_article_parse(const char *path, const char *data, size_t len, struct nl_article **out,
                               struct nl_error *err);
 void nl_article_free(struct nl_article *article);
 

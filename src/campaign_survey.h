@@ -20,13 +20,13 @@
  * when stored (set even when the survey fails), else the parsed article's title.
  * Returns NL_OK, NL_ERR_STATE (the stored survey is damaged) or NL_ERR_ARTICLE (the stored source
  * of an old campaign no longer parses); the detail names the campaign. */
-enum nl_code nl_campaign_survey(const struct nl_campaign *c, struct nl_survey **out, char **title,
+NL_MUST_USE enum nl_code nl_campaign_survey(const struct nl_campaign *c, struct nl_survey **out, char **title,
                                 struct nl_error *err);
 
 /* Records the campaign of `article` for sending: nl_store_campaign_ensure (subject, `article_path`,
  * source, due date) and nl_store_campaign_set_survey (the serialized survey and the title), in one
  * transaction.  Returns NL_OK or the store's code. */
-enum nl_code nl_campaign_record(struct nl_store *store, const struct nl_article *article,
+NL_MUST_USE enum nl_code nl_campaign_record(struct nl_store *store, const struct nl_article *article,
                                 const char *article_path, struct nl_error *err);
 
 #endif

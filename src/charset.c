@@ -1,6 +1,6 @@
 /* charset.c - text in any charset a mail client sends, turned into UTF-8; RFC 2047 header words.
  *
- * Only ever converts *to* UTF-8, and only from an allow-list of source charsets (RELIABILITY.md §4.6:
+ * Only ever converts *to* UTF-8, and only from an allow-list of source charsets (doc/RELIABILITY.md §4.6:
  * glibc's ISO-2022-CN-EXT and ISO-2022-JP-3 converters have had memory-safety bugs, so labels outside
  * the list never reach iconv).  Following the WHATWG Encoding Standard, "iso-8859-1" and "us-ascii"
  * are read as Windows-1252 (Outlook labels cp1252 text as latin-1), "gb2312"/"gbk" as GB18030,
@@ -225,7 +225,7 @@ static void charset_iconv(struct nl_buf *out, const char *name, const char *data
 		return;
 	}
 	char chunk[4096];
-	char *in = (char *)data;
+	char *in = NL_UNCONST(data); /* iconv's prototype takes char **; it only reads */
 	size_t inleft = len;
 	struct nl_buf tmp = NL_BUF_INIT;
 	for (;;) {

@@ -1,6 +1,6 @@
-/* collect.c - the collect pipeline: inbox → message → reply → answers → store (DESIGN.md §2, §4, §5).
+/* collect.c - the collect pipeline: inbox → message → reply → answers → store (doc/DESIGN.md §2, §4, §5).
  *
- * Matching (DESIGN.md §4), strongest evidence first: a token in the To/Delivered-To plus-address,
+ * Matching (doc/DESIGN.md §4), strongest evidence first: a token in the To/Delivered-To plus-address,
  * our Message-ID in In-Reply-To/References, the mailto answer format in the subject (reply.c finds
  * them in that order); a token counts only when a delivery carries it.  Failing that, the From
  * address of a delivery is weaker evidence (NL_MATCH_FROM).  A person's message that matches
@@ -220,7 +220,7 @@ static enum nl_code collect_map_bounces(struct nl_collector *col, const struct n
 		nl_delivery_clear(&tok);
 	/* The returned original is there, with its Message-ID, and carries no token of ours: a bounce
 	 * for mail we never sent (backscatter, or forged to suppress someone).  The address alone is
-	 * then no evidence (RELIABILITY.md §5 #19). */
+	 * then no evidence (doc/RELIABILITY.md §5 #19). */
 	bool foreign =
 	    m != NL_MATCH_TOKEN && msg->returned_headers && collect_has_message_id(msg->returned_headers);
 	size_t failed = 0;
@@ -551,7 +551,7 @@ static enum nl_code collect_store_answers(struct nl_collector *col, const struct
 		    .inbound_id = inbound_id,
 		    .answered = when,
 		    .likely = likely,
-		    .rule = (char *)a->rule,
+		    .rule = NL_UNCONST(a->rule),
 		    .settled = false,
 		};
 		rc = nl_store_answer_put(col->store, &sa, err);
@@ -569,7 +569,7 @@ static enum nl_code collect_count_bounces(struct nl_collector *col, const struct
 		const struct nl_bounce *b = p->bounces[i].b;
 		const struct nl_delivery *d = &p->bounces[i].d;
 		if (b->policy)
-			continue; /* about our sending, not the recipient (RELIABILITY.md §2.2) */
+			continue; /* about our sending, not the recipient (doc/RELIABILITY.md §2.2) */
 		int soft = 0;
 		rc = nl_store_bounce_add(col->store, d->campaign, d->email, b->status[0] ? b->status : NULL,
 		                         b->hard, id, &soft, err);
@@ -623,7 +623,7 @@ enum nl_code nl_collector_add(struct nl_collector *col, const char *source, cons
 		stats->bytes += (double)len;
 	}
 	/* the row borrows every string: from the caller, the message and the plan */
-	struct nl_inbound in = {.source = (char *)source, .location = (char *)location};
+	struct nl_inbound in = {.source = NL_UNCONST(source), .location = NL_UNCONST(location)};
 	struct collect_view v;
 	enum nl_code rc = collect_understand(col, data, len, NULL, true, &v, err);
 	if (rc != NL_OK || v.known) {
@@ -649,7 +649,7 @@ enum nl_code nl_collector_add_failed(struct nl_collector *col, const char *sourc
                                      const char *reason, struct nl_collect_stats *stats, struct nl_error *err)
 {
 	struct nl_inbound in = {
-	    .source = (char *)source, .location = (char *)location, .cls = NL_INBOUND_UNREADABLE};
+	    .source = NL_UNCONST(source), .location = NL_UNCONST(location), .cls = NL_INBOUND_UNREADABLE};
 	/* no content to hash: the place stands in for it, so a second run does not record it twice */
 	char *key = nl_xasprintf("unfetchable\n%s\n%s", source, location);
 	collect_hash(key, strlen(key), in.hash);

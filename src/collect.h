@@ -1,5 +1,5 @@
 /* collect.h - reading the inbox into the state: every message recorded, classified, matched to a
- * delivery, and acted on (answers stored, addresses suppressed, bounces counted) (DESIGN.md §2, §4, §5).
+ * delivery, and acted on (answers stored, addresses suppressed, bounces counted) (doc/DESIGN.md §2, §4, §5).
  *
  * inbox → message → reply → survey answers → store.  Each message is recorded (source, location,
  * hash, class, reason; for a person's reply, an unsubscribe or an auto-reply also its own words,
@@ -50,12 +50,12 @@ void nl_collector_free(struct nl_collector *col); /* NULL accepted */
  * classifies, matches and records it with its effects.  *cls (may be NULL) gets the class recorded,
  * or 0 when the message was already known.  The caller owns any transaction around it.  Returns
  * NL_OK whatever the message was (an unreadable one is recorded as such), or NL_ERR_STATE. */
-enum nl_code nl_collector_add(struct nl_collector *col, const char *source, const char *location,
+NL_MUST_USE enum nl_code nl_collector_add(struct nl_collector *col, const char *source, const char *location,
                               const char *data, size_t len, struct nl_collect_stats *stats,
                               enum nl_inbound_class *cls, struct nl_error *err);
 /* Records a message the source could not hand over (too large, vanished) as unreadable with the
  * reason, so it is not lost silently. */
-enum nl_code nl_collector_add_failed(struct nl_collector *col, const char *source, const char *location,
+NL_MUST_USE enum nl_code nl_collector_add_failed(struct nl_collector *col, const char *source, const char *location,
                                      const char *reason, struct nl_collect_stats *stats,
                                      struct nl_error *err);
 
@@ -87,7 +87,7 @@ struct nl_inspection {
  * nl_collector_new.  A message that does not parse is NL_INBOUND_UNREADABLE with the reason.  *out
  * is filled (free with nl_inspection_clear) on NL_OK; returns NL_OK or the state's NL_ERR_STATE /
  * NL_ERR_LOCKED. */
-enum nl_code nl_collect_inspect(struct nl_store *store, const struct nl_survey *fallback_survey,
+NL_MUST_USE enum nl_code nl_collect_inspect(struct nl_store *store, const struct nl_survey *fallback_survey,
                                 const char *unsubscribe_mailto, const char *reply_to, const char *data,
                                 size_t len, struct nl_inspection *out, struct nl_error *err);
 void nl_inspection_clear(struct nl_inspection *in); /* NULL accepted */
@@ -112,7 +112,7 @@ struct nl_collect_options {
  * UID) moves with each committed batch and the `after` action follows the commit.  *stats is
  * filled (zeroed first).  Returns NL_OK, or the inbox's or store's error (NL_ERR_CONFIG, NL_ERR_INBOX,
  * NL_ERR_TLS, NL_ERR_AUTH, NL_ERR_STATE): what was committed before it stays. */
-enum nl_code nl_collect_run(struct nl_store *store, const struct nl_collect_options *opt,
+NL_MUST_USE enum nl_code nl_collect_run(struct nl_store *store, const struct nl_collect_options *opt,
                             struct nl_collect_stats *stats, struct nl_error *err);
 
 #endif

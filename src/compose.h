@@ -7,7 +7,7 @@
  * into the caller's reusable buffer: no allocation once the buffer has grown.  Not thread-safe: one
  * composer per thread.
  *
- * The message (DESIGN.md §4):
+ * The message (doc/DESIGN.md §4):
  *   Date (nl_now), From, To (the subscriber with their name), Subject (the article's),
  *   Message-ID <TOKEN.CAMPAIGN@domain-of-from>, Reply-To replies+TOKEN@…, MIME-Version, List-Id,
  *   List-Unsubscribe <mailto:…> (with the tokened reply address when the mailto is the reply
@@ -57,7 +57,7 @@ struct nl_composer;
  * (free with nl_compose_free).  Returns NL_OK; NL_ERR_IO or NL_ERR_TEMPLATE for a template (an unknown
  * variable names the template and line); NL_ERR_CONFIG for an unusable from, reply_to, list_id or
  * unsubscribe setting. */
-enum nl_code nl_compose_new(const struct nl_config *cfg, const struct nl_article *article,
+NL_MUST_USE enum nl_code nl_compose_new(const struct nl_config *cfg, const struct nl_article *article,
                             const unsigned char secret[NL_SECRET_LEN], const char *const *columns,
                             size_t n_columns, struct nl_composer **out, struct nl_error *err);
 
@@ -66,17 +66,17 @@ enum nl_code nl_compose_new(const struct nl_config *cfg, const struct nl_article
  * columns given to nl_compose_new.  Returns NL_OK; NL_ERR_SUBSCRIBER if the subscriber's data cannot
  * make a valid message (the detail names the address); NL_ERR_LIMIT if the message would pass `out`'s
  * cap (or NL_COMPOSE_MAX_MESSAGE).  Subscriber data is untrusted: it can never add or break a header. */
-enum nl_code nl_compose_message(struct nl_composer *c, const struct nl_subscriber *sub, struct nl_buf *out,
+NL_MUST_USE enum nl_code nl_compose_message(struct nl_composer *c, const struct nl_subscriber *sub, struct nl_buf *out,
                                 struct nl_envelope *env, struct nl_error *err);
 
 /* The HTML part for `sub` as a stand-alone page (what `mailer preview` writes as .html), into `out`
  * (reset first).  Returns NL_OK or NL_ERR_SUBSCRIBER. */
-enum nl_code nl_compose_html(struct nl_composer *c, const struct nl_subscriber *sub, struct nl_buf *out,
+NL_MUST_USE enum nl_code nl_compose_html(struct nl_composer *c, const struct nl_subscriber *sub, struct nl_buf *out,
                              struct nl_error *err);
 
 /* The text/plain part for `sub` as it is before encoding, into `out` (reset first).  For tests and
  * previews.  Returns NL_OK or NL_ERR_SUBSCRIBER. */
-enum nl_code nl_compose_text(struct nl_composer *c, const struct nl_subscriber *sub, struct nl_buf *out,
+NL_MUST_USE enum nl_code nl_compose_text(struct nl_composer *c, const struct nl_subscriber *sub, struct nl_buf *out,
                              struct nl_error *err);
 
 /* Frees the composer. NULL accepted. */

@@ -1,4 +1,4 @@
-/* config.c - the INI configuration (inih) and its defaults (DESIGN.md §3).
+/* config.c - the INI configuration (inih) and its defaults (doc/DESIGN.md §3).
  *
  * Paths are resolved relative to the configuration file.  Unknown sections and keys are errors,
  * so a typo is not silently ignored.  The password itself is only accepted from a file that no

@@ -1,4 +1,4 @@
-/* config.h - the INI configuration (DESIGN.md §3) and its defaults.
+/* config.h - the INI configuration (doc/DESIGN.md §3) and its defaults.
  *
  * Paths in the file are resolved relative to the file itself.  Every string is owned by the
  * struct and freed by nl_config_free().  The password is never stored here: it comes from
@@ -55,7 +55,7 @@ struct nl_config {
 
 /* Fills `cfg` with the defaults, then reads `path` over them.  A missing file is an error only if
  * `must_exist`.  Returns NL_OK or NL_ERR_CONFIG with the file, line and key in the detail. */
-enum nl_code nl_config_load(struct nl_config *cfg, const char *path, bool must_exist, struct nl_error *err);
+NL_MUST_USE enum nl_code nl_config_load(struct nl_config *cfg, const char *path, bool must_exist, struct nl_error *err);
 /* Defaults only, as if paths were relative to `base_dir`. */
 void nl_config_defaults(struct nl_config *cfg, const char *base_dir);
 void nl_config_free(struct nl_config *cfg);

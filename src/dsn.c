@@ -1,7 +1,7 @@
 /* dsn.c - delivery reports and complaints: who bounced, why, and whether it is the address's fault.
  *
  * RFC 3464 (DSN fields), RFC 3463 (enhanced status codes), RFC 6522 (multipart/report), RFC 6533
- * (global DSN), RFC 5965 (ARF).  Real reports deviate (RELIABILITY.md §2.2), and all of these are
+ * (global DSN), RFC 5965 (ARF).  Real reports deviate (doc/RELIABILITY.md §2.2), and all of these are
  * accepted: no blank line between the per-message and per-recipient groups, several blank lines,
  * lower-case field names, "rfc822;addr" without a space, "Status: 5.0.0 (comment)", a missing
  * Action (inferred from the status class).  Bounces without a delivery-status part (qmail, Exim,
@@ -415,7 +415,7 @@ static void dsn_settle(struct nl_bounce *b, const char *reason)
 	else if (strcmp(reason, "vague") == 0)
 		reason = strcmp(by_status, "other") != 0 ? by_status : "network";
 	if (b->status[0] == '5' && b->status[2] == '7' && strcmp(reason, "mailboxfull") != 0)
-		reason = "policy"; /* 5.7.x is about the sender (RELIABILITY.md §2.2) */
+		reason = "policy"; /* 5.7.x is about the sender (doc/RELIABILITY.md §2.2) */
 	b->reason = reason;
 	b->policy = strcmp(reason, "policy") == 0;
 	bool permanent = b->status[0] == '5' || (!b->status[0] && b->action == NL_DSN_FAILED);

@@ -41,6 +41,10 @@ struct nl_error {
 	char detail[NL_ERROR_DETAIL_MAX];
 };
 
+/* On every function that returns an enum nl_code: a failure left unchecked is a compile error under
+ * -Werror.  (GCC does not accept a (void) cast as checking; write `if (f() != NL_OK) { ... }`.) */
+#define NL_MUST_USE __attribute__((warn_unused_result))
+
 /* A short, constant description of `code` ("SMTP temporary failure"). Never NULL. */
 const char *nl_strerror(enum nl_code code);
 

@@ -398,7 +398,7 @@ struct inbox_tls {
 static void inbox_tls_setup(struct mailstream_ssl_context *ctx, void *data)
 {
 	struct inbox_tls *t = data;
-	mailstream_ssl_set_server_name(ctx, (char *)t->host);
+	mailstream_ssl_set_server_name(ctx, NL_UNCONST(t->host));
 }
 
 /* Verifies the peer's chain against the system trust store (and ca_file) and its name. */

@@ -32,7 +32,7 @@ char *nl_lock_path(const char *state_path);
  * On success *out is the held lock (release with nl_lock_release).  NL_ERR_LOCKED if another
  * process holds it (*out NULL; *holder, when not NULL, says who), NL_ERR_IO if the lock file cannot
  * be opened or is not a regular file (a planted symlink is refused, never followed). */
-enum nl_code nl_lock_state(const char *state_path, const char *what, struct nl_lock **out,
+NL_MUST_USE enum nl_code nl_lock_state(const char *state_path, const char *what, struct nl_lock **out,
                            struct nl_lock_holder *holder, struct nl_error *err);
 /* Releases and frees the lock; NULL accepted. */
 void nl_lock_release(struct nl_lock *lock);

@@ -1,5 +1,5 @@
-/* message.h - one inbound message, parsed (libetpan): headers decoded, MIME tree walked, body as
- * UTF-8 text.
+/* message.h - one inbound message, parsed: headers decoded (addresses and dates with libetpan's
+ * RFC 5322 parser), the MIME tree split and walked by message.c itself, body as UTF-8 text.
  *
  * Handles untrusted input.  The body text comes from the best text/plain part; failing that from
  * the HTML part turned into text with line structure kept, where quoted containers (blockquote,
@@ -54,7 +54,7 @@ struct nl_message {
 /* Parses `len` bytes of a message (RFC 5322 with LF, CRLF or CR line ends).  On success *out is a
  * new message (nl_message_free).  On NL_ERR_MESSAGE or NL_ERR_LIMIT the detail gives the reason,
  * short enough to store and report. */
-enum nl_code nl_message_parse(const char *data, size_t len, struct nl_message **out, struct nl_error *err);
+NL_MUST_USE enum nl_code nl_message_parse(const char *data, size_t len, struct nl_message **out, struct nl_error *err);
 void nl_message_free(struct nl_message *msg);
 
 /* Converts `len` bytes in `charset` to UTF-8, returning a new string the caller frees.  No label,
@@ -79,7 +79,7 @@ char *nl_html_to_text(const char *html, size_t len);
 void nl_charset_append_utf8(struct nl_buf *out, const char *charset, const char *data, size_t len);
 bool nl_charset_known(const char *charset);
 char *nl_header_decode_words(const char *value, size_t len, size_t *words);
-enum nl_code nl_html_render(const char *html, size_t len, struct nl_buf *out, struct nl_error *err);
+NL_MUST_USE enum nl_code nl_html_render(const char *html, size_t len, struct nl_buf *out, struct nl_error *err);
 void nl_base64_decode(struct nl_buf *out, const char *data, size_t len);
 
 #endif

@@ -1,4 +1,4 @@
-/* prose.c - reading answers out of the reader's own sentences (DESIGN.md §8, issue 12).
+/* prose.c - reading answers out of the reader's own sentences (doc/DESIGN.md §8, issue 12).
  *
  * The forms of answers.c read what is written the way the email asks (numbers, ids, inline).  What
  * they leave is read here, in stages:

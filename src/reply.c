@@ -1,6 +1,6 @@
 /* reply.c - what an inbound message is, and which of its lines a person wrote.
  *
- * Two jobs (DESIGN.md §4, issue 4):
+ * Two jobs (doc/DESIGN.md §4, issue 4):
  *  - classification: bounce (RFC 3464 and non-standard, see dsn.c), complaint (RFC 5965 ARF),
  *    read receipt (RFC 8098 MDN, ignored), auto-reply (RFC 3834 Auto-Submitted, X-Autoreply,
  *    Precedence, vacation subjects), unsubscribe request (a command, or a request in prose:
@@ -1654,7 +1654,7 @@ enum nl_code nl_reply_analyse(const struct nl_message *msg, const struct nl_repl
 	struct nl_reply *r = nl_xcalloc(1, sizeof *r);
 	r->kind = NL_REPLY_PERSON;
 
-	/* tokens, strongest evidence first (DESIGN.md §4) */
+	/* tokens, strongest evidence first (doc/DESIGN.md §4) */
 	for (size_t i = 0; i < msg->n_recipients; i++) {
 		char tok[NL_TOKEN_LEN + 1];
 		if (msg->recipients[i] && nl_token_from_plus_address(msg->recipients[i], tok))

@@ -1,7 +1,7 @@
 /* reply.h - understanding one inbound message: what it is (a person's reply, an unsubscribe request,
  * a bounce, a complaint, an auto-reply, or a report to ignore), which delivery tokens it carries,
  * and, for a person's reply, which lines are the person's new text and which belong to the quoted
- * original (DESIGN.md §4, issue 4, RELIABILITY.md §2).
+ * original (doc/DESIGN.md §4, issue 4, doc/RELIABILITY.md §2).
  *
  * Handles untrusted input.  Everything here runs in time linear in the size of the message (no
  * backtracking patterns), so a 767 KB quote or 100,000 quote levels cost what reading them costs.
@@ -38,7 +38,7 @@ enum nl_reply_kind {
 /* "person", "unsubscribe", "bounce", "complaint", "auto-reply", "ignored"; never NULL. */
 const char *nl_reply_kind_name(enum nl_reply_kind kind);
 
-/* Where a candidate token was found, strongest evidence first (DESIGN.md §4 order). */
+/* Where a candidate token was found, strongest evidence first (doc/DESIGN.md §4 order). */
 enum nl_token_source {
 	NL_TOKEN_SRC_PLUS_ADDRESS = 1, /* "replies+TOKEN@…" in To/Cc/Delivered-To/X-Original-To */
 	NL_TOKEN_SRC_MESSAGE_ID = 2,   /* "<TOKEN.CAMPAIGN@host>" in In-Reply-To or References */
@@ -108,7 +108,7 @@ struct nl_reply_options {
  * own and quoted lines.  `opt` may be NULL.  On NL_OK *out is a new reply (nl_reply_free).  Never
  * fails on odd input (odd input classifies as something); returns NL_ERR_USAGE only for NULL
  * arguments. */
-enum nl_code nl_reply_analyse(const struct nl_message *msg, const struct nl_reply_options *opt,
+NL_MUST_USE enum nl_code nl_reply_analyse(const struct nl_message *msg, const struct nl_reply_options *opt,
                               struct nl_reply **out, struct nl_error *err);
 void nl_reply_free(struct nl_reply *reply);
 

@@ -7,7 +7,7 @@
  * quoted in CSV (RFC 4180), defused in Markdown, and stripped of control characters in text, so a
  * hostile answer can neither run script in the HTML report nor drive the terminal.
  *
- * The single-campaign JSON has the shape of DESIGN.md §3, plus, for each question, the list
+ * The single-campaign JSON has the shape of doc/DESIGN.md §3, plus, for each question, the list
  * `unreadable: [{email, name, raw}]` of answers to settle by hand, and the FOLLOW UP list and every
  * reply (`follow_up`, `replies`: report_json.c).  The --all JSON is an array of those objects,
  * oldest campaign first.  Every format shows the replies: their own words, who wrote them and when,
@@ -69,7 +69,7 @@ void nl_report_json_all(struct nl_tally *const *t, size_t n, struct nl_buf *out)
  * multipart/alternative body with `text` as text/plain and `html` as text/html (UTF-8,
  * quoted-printable).  Appends to `out`.  Returns NL_OK, or NL_ERR_USAGE when an address is not a
  * valid addr-spec (address.h) or the subject or name contains a line break. */
-enum nl_code nl_report_compose_mail(const char *from_name, const char *from_addr, const char *to,
+NL_MUST_USE enum nl_code nl_report_compose_mail(const char *from_name, const char *from_addr, const char *to,
                                     const char *subject, const char *text, const char *html,
                                     struct nl_buf *out, struct nl_error *err);
 
@@ -81,7 +81,7 @@ char *nl_report_subject(struct nl_tally *const *t, size_t n, bool all);
 /* The whole report email for the publisher (what `mailer report --mail` and the closing report of
  * `mailer run` send): the text and HTML reports of one campaign (`all` false: t[0]) or of all `n`,
  * with nl_report_subject(), composed by nl_report_compose_mail().  Same return codes. */
-enum nl_code nl_report_mail_message(struct nl_tally *const *t, size_t n, bool all, const char *from_name,
+NL_MUST_USE enum nl_code nl_report_mail_message(struct nl_tally *const *t, size_t n, bool all, const char *from_name,
                                     const char *from_addr, const char *to, struct nl_buf *out,
                                     struct nl_error *err);
 

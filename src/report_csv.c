@@ -1,7 +1,7 @@
 /* report_csv.c - one row per respondent, one column per question (RFC 4180).
  *
  * Columns: email, name, matched ("token", or "from" when some answer matched only by the From
- * address, DESIGN.md §4), then each question by id with the person's readable answer (empty when
+ * address, doc/DESIGN.md §4), then each question by id with the person's readable answer (empty when
  * they gave none, or only an unreadable one).  Lines end in CRLF; a field with a comma, a quote, CR
  * or LF is quoted and its quotes doubled (RFC 4180 §2).  A field that a spreadsheet would run as a
  * formula (starting with = + - @, a tab or CR) gets a leading apostrophe (OWASP "CSV injection");

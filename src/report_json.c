@@ -1,4 +1,4 @@
-/* report_json.c - the report as JSON (RFC 8259), in the shape of DESIGN.md §3:
+/* report_json.c - the report as JSON (RFC 8259), in the shape of doc/DESIGN.md §3:
  *
  *   {campaign, subject, sent, deferred, failed, bounced, complaints, unsubscribed, reply_count,
  *    respondents, response_rate, unmatched, unreadable, questions: [{id, type, text, answered, ...}]}
@@ -20,7 +20,7 @@
  *                 rule, settled}]}]
  *     (every reply, those that need a look first, newest first; `received` is ISO 8601 UTC; `words`
  *     is null when the state did not keep them).  Issue 12 asks for the list under `replies`, so
- *     the count DESIGN.md §3 called `replies` is now `reply_count`: the one incompatible change.
+ *     the count doc/DESIGN.md §3 called `replies` is now `reply_count`: the one incompatible change.
  */
 #include "report.h"
 

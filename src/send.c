@@ -1,6 +1,6 @@
 /* send.c - sending a campaign: list → skip → compose → journal → transport → journal (see send.h).
  *
- * Never twice, never lost (DESIGN.md §5): a delivery is journaled `sending` before its final dot
+ * Never twice, never lost (doc/DESIGN.md §5): a delivery is journaled `sending` before its final dot
  * can leave, and its outcome before the transport slot that produced it can complete another
  * message.  To stay fast although every commit must reach the disk (one fsync), every turn of the
  * loop writes the outcomes that arrived and the starts about to be made in ONE transaction.  The

@@ -1,5 +1,5 @@
 /* send.h - sending a campaign: subscribers streamed, composed and delivered, every outcome journaled
- * (DESIGN.md §2, §5).
+ * (doc/DESIGN.md §2, §5).
  *
  * For each subscriber of the list, in order: skip the suppressed; skip those already `sent` or
  * `failed` for this campaign, those `unknown` (unless resend_unknown) and those `deferred` whose
@@ -80,7 +80,7 @@ struct nl_send_options {
  *   NL_ERR_IO            the outbox could not be written;
  *   NL_ERR_LIST, NL_ERR_STATE, NL_ERR_LIMIT, NL_ERR_INTERNAL  as the modules below report them.
  * Bad rows and single deliveries never stop the run. */
-enum nl_code nl_send_run(struct nl_store *store, struct nl_composer *composer, struct nl_subscribers *list,
+NL_MUST_USE enum nl_code nl_send_run(struct nl_store *store, struct nl_composer *composer, struct nl_subscribers *list,
                          struct nl_transport *transport, const struct nl_send_options *opt,
                          struct nl_send_stats *stats, struct nl_error *err);
 
@@ -88,7 +88,7 @@ enum nl_code nl_send_run(struct nl_store *store, struct nl_composer *composer, s
  * subscriber's row when the list has it, else for a subscriber with only that address.  *reply gets
  * the server's reply or the error (NL_TRANSPORT_REPLY_MAX bytes).  Returns the outcome's code
  * (NL_OK when the server took it). */
-enum nl_code nl_send_test_copy(struct nl_composer *composer, struct nl_subscribers *list,
+NL_MUST_USE enum nl_code nl_send_test_copy(struct nl_composer *composer, struct nl_subscribers *list,
                                struct nl_transport *transport, const char *address, char *reply,
                                struct nl_error *err);
 

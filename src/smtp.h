@@ -24,7 +24,7 @@ struct nl_smtp;
 
 /* Opens a pool of opt->connections sessions for `host` (the URL's, for messages); `use_ssl` is a
  * CURLUSESSL_* value.  Nothing connects yet.  Returns NL_OK, NL_ERR_CONFIG or NL_ERR_INTERNAL. */
-enum nl_code nl_smtp_open(const struct nl_transport_options *opt, const char *host, long use_ssl,
+NL_MUST_USE enum nl_code nl_smtp_open(const struct nl_transport_options *opt, const char *host, long use_ssl,
                           struct nl_smtp **out, struct nl_error *err);
 /* QUITs idle connections (waiting at most a second for the answers), drops the rest, frees; NULL
  * accepted.  A held message's final dot is never sent. */
@@ -35,12 +35,12 @@ int nl_smtp_free_slots(const struct nl_smtp *p);
 int nl_smtp_in_flight(const struct nl_smtp *p);
 
 /* As nl_transport_submit; with `hold`, the final dot waits for nl_smtp_release(p, tag). */
-enum nl_code nl_smtp_submit(struct nl_smtp *p, const char *from, const char *rcpt, struct nl_buf *msg,
+NL_MUST_USE enum nl_code nl_smtp_submit(struct nl_smtp *p, const char *from, const char *rcpt, struct nl_buf *msg,
                             void *tag, bool hold, struct nl_error *err);
 /* Lets the held message submitted with `tag` send its final dot; nothing if there is none. */
 void nl_smtp_release(struct nl_smtp *p, void *tag);
 /* As nl_transport_wait. */
-enum nl_code nl_smtp_wait(struct nl_smtp *p, int timeout_ms, struct nl_transport_result *out, size_t max,
+NL_MUST_USE enum nl_code nl_smtp_wait(struct nl_smtp *p, int timeout_ms, struct nl_transport_result *out, size_t max,
                           size_t *n, struct nl_error *err);
 /* As nl_transport_wakeup (thread-safe). */
 void nl_smtp_wakeup(struct nl_smtp *p);

@@ -1,4 +1,4 @@
-/* store.c - the SQLite state (DESIGN.md §5).
+/* store.c - the SQLite state (doc/DESIGN.md §5).
  *
  * One file in WAL mode with synchronous=FULL, so a commit is on disk before the call returns.  The
  * sender defers that sync (nl_store_defer_sync: NORMAL, plus an fdatasync of the WAL on its own

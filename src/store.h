@@ -1,4 +1,4 @@
-/* store.h - the SQLite state (DESIGN.md §5): campaigns, deliveries, suppressions, inbound
+/* store.h - the SQLite state (doc/DESIGN.md §5): campaigns, deliveries, suppressions, inbound
  * messages, answers, bounces and the inbox cursor.
  *
  * One file, WAL journal, every commit durable (synchronous=FULL, or a deferred sync that the caller
@@ -27,20 +27,20 @@ struct nl_store;
 /* Opens (creating if needed) the state file and migrates it to the current schema.  Returns
  * NL_OK, NL_ERR_STATE (corrupt, read-only, not a database: the detail says which) or NL_ERR_LOCKED
  * (another process holds it past the busy timeout). */
-enum nl_code nl_store_open(const char *path, struct nl_store **out, struct nl_error *err);
+NL_MUST_USE enum nl_code nl_store_open(const char *path, struct nl_store **out, struct nl_error *err);
 void nl_store_close(struct nl_store *store); /* NULL accepted */
 /* The schema version found in the file (after open, always NL_STORE_SCHEMA_VERSION). */
 int nl_store_schema_version(struct nl_store *store);
 
 /* The HMAC secret for tokens: created with the database, never changes. */
-enum nl_code nl_store_secret(struct nl_store *store, unsigned char out[NL_SECRET_LEN], struct nl_error *err);
+NL_MUST_USE enum nl_code nl_store_secret(struct nl_store *store, unsigned char out[NL_SECRET_LEN], struct nl_error *err);
 
 /* Explicit transactions (BEGIN IMMEDIATE … COMMIT); nesting is not supported. */
-enum nl_code nl_store_begin(struct nl_store *store, struct nl_error *err);
+NL_MUST_USE enum nl_code nl_store_begin(struct nl_store *store, struct nl_error *err);
 /* A read transaction (BEGIN): many lookups under one snapshot and one set of file locks; end it with
  * nl_store_rollback (or nl_store_commit). */
-enum nl_code nl_store_begin_read(struct nl_store *store, struct nl_error *err);
-enum nl_code nl_store_commit(struct nl_store *store, struct nl_error *err);
+NL_MUST_USE enum nl_code nl_store_begin_read(struct nl_store *store, struct nl_error *err);
+NL_MUST_USE enum nl_code nl_store_commit(struct nl_store *store, struct nl_error *err);
 void nl_store_rollback(struct nl_store *store);
 /* With `on`, commits no longer wait for the disk: nl_store_commit returns once the transaction is in
  * the WAL (visible, and safe from a crash of this process, not yet from a power cut), and
@@ -48,10 +48,10 @@ void nl_store_rollback(struct nl_store *store);
  * fsync with other work and acts on a commit only after its sync.  Off (the default) restores
  * commits that sync themselves.  NL_ERR_STATE if the WAL cannot be opened (commits stay synced),
  * or, when turning it off, if the WAL's name led to another file meanwhile. */
-enum nl_code nl_store_defer_sync(struct nl_store *store, bool on, struct nl_error *err);
+NL_MUST_USE enum nl_code nl_store_defer_sync(struct nl_store *store, bool on, struct nl_error *err);
 /* One fdatasync of the WAL (nothing unless deferred).  The one store call that is safe from another
  * thread while this one uses the store. */
-enum nl_code nl_store_sync(struct nl_store *store, struct nl_error *err);
+NL_MUST_USE enum nl_code nl_store_sync(struct nl_store *store, struct nl_error *err);
 
 /* ---- Campaigns ---- */
 
@@ -74,25 +74,25 @@ struct nl_campaign {
 void nl_campaign_clear(struct nl_campaign *c);
 
 /* Inserts the campaign or refreshes subject, path and source of an existing one. */
-enum nl_code nl_store_campaign_ensure(struct nl_store *store, const char *id, const char *subject,
+NL_MUST_USE enum nl_code nl_store_campaign_ensure(struct nl_store *store, const char *id, const char *subject,
                                       const char *article_path, const char *source, time_t due,
                                       struct nl_error *err);
 /* Stores the campaign's parsed survey (`survey_text`, nl_survey_serialize's text; NULL when the
  * article has none) and its `title` (may be NULL), replacing what was there.  NL_ERR_NOT_FOUND if
  * there is no such campaign. */
-enum nl_code nl_store_campaign_set_survey(struct nl_store *store, const char *id, const char *survey_text,
+NL_MUST_USE enum nl_code nl_store_campaign_set_survey(struct nl_store *store, const char *id, const char *survey_text,
                                           const char *title, struct nl_error *err);
 /* NL_ERR_NOT_FOUND if there is no such campaign. */
-enum nl_code nl_store_campaign_get(struct nl_store *store, const char *id, struct nl_campaign *out,
+NL_MUST_USE enum nl_code nl_store_campaign_get(struct nl_store *store, const char *id, struct nl_campaign *out,
                                    struct nl_error *err);
 /* The campaign created last; NL_ERR_NOT_FOUND if there is none. */
-enum nl_code nl_store_campaign_latest(struct nl_store *store, struct nl_campaign *out, struct nl_error *err);
+NL_MUST_USE enum nl_code nl_store_campaign_latest(struct nl_store *store, struct nl_campaign *out, struct nl_error *err);
 /* Calls `fn` for every campaign, oldest first; stops early if fn returns false. */
-enum nl_code nl_store_campaign_each(struct nl_store *store, bool (*fn)(const struct nl_campaign *, void *),
+NL_MUST_USE enum nl_code nl_store_campaign_each(struct nl_store *store, bool (*fn)(const struct nl_campaign *, void *),
                                     void *ud, struct nl_error *err);
-enum nl_code nl_store_campaign_set_completed(struct nl_store *store, const char *id, time_t when,
+NL_MUST_USE enum nl_code nl_store_campaign_set_completed(struct nl_store *store, const char *id, time_t when,
                                              struct nl_error *err);
-enum nl_code nl_store_campaign_set_report_mailed(struct nl_store *store, const char *id, time_t when,
+NL_MUST_USE enum nl_code nl_store_campaign_set_report_mailed(struct nl_store *store, const char *id, time_t when,
                                                  struct nl_error *err);
 
 /* ---- Deliveries (one per campaign and address) ---- */
@@ -122,27 +122,27 @@ struct nl_delivery {
 void nl_delivery_clear(struct nl_delivery *d);
 
 /* Fills *out; out->state is NL_DELIVERY_NONE when there is no row. */
-enum nl_code nl_store_delivery_get(struct nl_store *store, const char *campaign, const char *email,
+NL_MUST_USE enum nl_code nl_store_delivery_get(struct nl_store *store, const char *campaign, const char *email,
                                    struct nl_delivery *out, struct nl_error *err);
 /* Marks the delivery `sending` (creating it) and counts an attempt. */
-enum nl_code nl_store_delivery_start(struct nl_store *store, const char *campaign, const char *email,
+NL_MUST_USE enum nl_code nl_store_delivery_start(struct nl_store *store, const char *campaign, const char *email,
                                      const char *name, const char *token, struct nl_error *err);
 /* Records the outcome: state, the server's reply or error text, and for deferred the retry time. */
-enum nl_code nl_store_delivery_finish(struct nl_store *store, const char *campaign, const char *email,
+NL_MUST_USE enum nl_code nl_store_delivery_finish(struct nl_store *store, const char *campaign, const char *email,
                                       enum nl_delivery_state state, const char *reply, time_t next_attempt,
                                       struct nl_error *err);
 /* Counts per state for one campaign; counts[NL_DELIVERY_NONE] is unused. */
-enum nl_code nl_store_delivery_counts(struct nl_store *store, const char *campaign,
+NL_MUST_USE enum nl_code nl_store_delivery_counts(struct nl_store *store, const char *campaign,
                                       long counts[NL_DELIVERY_STATES], struct nl_error *err);
 /* The delivery whose token this is; NL_ERR_NOT_FOUND otherwise. */
-enum nl_code nl_store_delivery_by_token(struct nl_store *store, const char *token, struct nl_delivery *out,
+NL_MUST_USE enum nl_code nl_store_delivery_by_token(struct nl_store *store, const char *token, struct nl_delivery *out,
                                         struct nl_error *err);
 /* The most recent delivery (any campaign) to this address; NL_ERR_NOT_FOUND otherwise. */
-enum nl_code nl_store_delivery_by_email(struct nl_store *store, const char *email, struct nl_delivery *out,
+NL_MUST_USE enum nl_code nl_store_delivery_by_email(struct nl_store *store, const char *email, struct nl_delivery *out,
                                         struct nl_error *err);
 /* Calls `fn` for each delivery of a campaign in `state` (NL_DELIVERY_NONE = every state), in
  * insertion order; stops early if fn returns false. */
-enum nl_code nl_store_delivery_each(struct nl_store *store, const char *campaign,
+NL_MUST_USE enum nl_code nl_store_delivery_each(struct nl_store *store, const char *campaign,
                                     enum nl_delivery_state state,
                                     bool (*fn)(const struct nl_delivery *, void *), void *ud,
                                     struct nl_error *err);
@@ -157,13 +157,13 @@ enum nl_suppress_reason {
 const char *nl_suppress_reason_name(enum nl_suppress_reason reason);
 
 /* True in *out if the address (case-insensitive) is suppressed. */
-enum nl_code nl_store_is_suppressed(struct nl_store *store, const char *email, bool *out,
+NL_MUST_USE enum nl_code nl_store_is_suppressed(struct nl_store *store, const char *email, bool *out,
                                     struct nl_error *err);
 /* Suppresses the address; a second call keeps the first reason. */
-enum nl_code nl_store_suppress(struct nl_store *store, const char *email, enum nl_suppress_reason reason,
+NL_MUST_USE enum nl_code nl_store_suppress(struct nl_store *store, const char *email, enum nl_suppress_reason reason,
                                const char *detail, struct nl_error *err);
 /* Number of suppressed addresses per reason (index = reason). */
-enum nl_code nl_store_suppress_counts(struct nl_store *store, long counts[4], struct nl_error *err);
+NL_MUST_USE enum nl_code nl_store_suppress_counts(struct nl_store *store, long counts[4], struct nl_error *err);
 
 /* ---- Inbound messages: every one seen is recorded, whatever it was ---- */
 
@@ -212,27 +212,27 @@ struct nl_inbound {
 void nl_inbound_clear(struct nl_inbound *in);
 
 /* True in *out if a message with this Message-ID (when not NULL) or this content hash is known. */
-enum nl_code nl_store_inbound_known(struct nl_store *store, const char *message_id, const char *hash,
+NL_MUST_USE enum nl_code nl_store_inbound_known(struct nl_store *store, const char *message_id, const char *hash,
                                     bool *out, struct nl_error *err);
 /* Records a message; *id_out (may be NULL) gets its row id for answers and bounces. */
-enum nl_code nl_store_inbound_add(struct nl_store *store, const struct nl_inbound *in, int64_t *id_out,
+NL_MUST_USE enum nl_code nl_store_inbound_add(struct nl_store *store, const struct nl_inbound *in, int64_t *id_out,
                                   struct nl_error *err);
 /* Calls `fn` for each inbound message of a campaign (NULL = those matched to none), oldest first. */
-enum nl_code nl_store_inbound_each(struct nl_store *store, const char *campaign,
+NL_MUST_USE enum nl_code nl_store_inbound_each(struct nl_store *store, const char *campaign,
                                    bool (*fn)(const struct nl_inbound *, void *), void *ud,
                                    struct nl_error *err);
 /* Counts per class for one campaign (index = class; NULL campaign = unmatched messages). */
-enum nl_code nl_store_inbound_counts(struct nl_store *store, const char *campaign, long counts[9],
+NL_MUST_USE enum nl_code nl_store_inbound_counts(struct nl_store *store, const char *campaign, long counts[9],
                                      struct nl_error *err);
 
 /* The IMAP cursor: what was seen of a mailbox, so only new mail is fetched. */
-enum nl_code nl_store_cursor_get(struct nl_store *store, const char *mailbox, uint32_t *uidvalidity,
+NL_MUST_USE enum nl_code nl_store_cursor_get(struct nl_store *store, const char *mailbox, uint32_t *uidvalidity,
                                  uint32_t *last_uid, struct nl_error *err);
-enum nl_code nl_store_cursor_set(struct nl_store *store, const char *mailbox, uint32_t uidvalidity,
+NL_MUST_USE enum nl_code nl_store_cursor_set(struct nl_store *store, const char *mailbox, uint32_t uidvalidity,
                                  uint32_t last_uid, struct nl_error *err);
 /* The time of the last collection (0 if never) and recording it. */
-enum nl_code nl_store_last_collect(struct nl_store *store, time_t *out, struct nl_error *err);
-enum nl_code nl_store_set_last_collect(struct nl_store *store, time_t when, struct nl_error *err);
+NL_MUST_USE enum nl_code nl_store_last_collect(struct nl_store *store, time_t *out, struct nl_error *err);
+NL_MUST_USE enum nl_code nl_store_set_last_collect(struct nl_store *store, time_t when, struct nl_error *err);
 
 /* ---- Answers: one per campaign, person and question; a later reply overrides ---- */
 
@@ -260,15 +260,15 @@ void nl_stored_answer_clear(struct nl_stored_answer *a);
  * (`answered`, the collection time, decides, then `inbound_id`; 0 means now), or unless `a` is
  * matched by From only and the stored one is not.  `name` is not stored (it comes from the
  * delivery). */
-enum nl_code nl_store_answer_put(struct nl_store *store, const struct nl_stored_answer *a,
+NL_MUST_USE enum nl_code nl_store_answer_put(struct nl_store *store, const struct nl_stored_answer *a,
                                  struct nl_error *err);
 /* Confirms the likely answers of `email` (case-insensitive) in `campaign`: each becomes readable
  * (sure, tallied) and settled, keeping its value, raw sentence and rule.  *n_confirmed (may be
  * NULL) gets how many; 0 is not an error. */
-enum nl_code nl_store_answer_confirm(struct nl_store *store, const char *campaign, const char *email,
+NL_MUST_USE enum nl_code nl_store_answer_confirm(struct nl_store *store, const char *campaign, const char *email,
                                      long *n_confirmed, struct nl_error *err);
 /* Calls `fn` for each answer of a campaign, ordered by question then email. */
-enum nl_code nl_store_answer_each(struct nl_store *store, const char *campaign,
+NL_MUST_USE enum nl_code nl_store_answer_each(struct nl_store *store, const char *campaign,
                                   bool (*fn)(const struct nl_stored_answer *, void *), void *ud,
                                   struct nl_error *err);
 
@@ -276,11 +276,11 @@ enum nl_code nl_store_answer_each(struct nl_store *store, const char *campaign,
 
 /* Records a bounce for (campaign, email).  *soft_in_a_row (may be NULL) gets the number of
  * consecutive soft bounces for that address, counting this one (0 for a hard one). */
-enum nl_code nl_store_bounce_add(struct nl_store *store, const char *campaign, const char *email,
+NL_MUST_USE enum nl_code nl_store_bounce_add(struct nl_store *store, const char *campaign, const char *email,
                                  const char *status, bool hard, int64_t inbound_id, int *soft_in_a_row,
                                  struct nl_error *err);
 /* Bounced addresses of a campaign. */
-enum nl_code nl_store_bounce_count(struct nl_store *store, const char *campaign, long *out,
+NL_MUST_USE enum nl_code nl_store_bounce_count(struct nl_store *store, const char *campaign, long *out,
                                    struct nl_error *err);
 
 #endif

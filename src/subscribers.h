@@ -1,4 +1,4 @@
-/* subscribers.h - subscriber lists: CSV (libcsv) with a header row, streamed (DESIGN.md §3).
+/* subscribers.h - subscriber lists: CSV (libcsv) with a header row, streamed (doc/DESIGN.md §3).
  *
  * The header names the columns: `email` is required, `name` is usual, every other column is a
  * template variable ({{city}}).  Column names are matched case-insensitively for email and name and
@@ -76,7 +76,7 @@ struct nl_subscribers;
 /* Opens the CSV at `path` and reads its header.  On success *out is a new reader (free it with
  * nl_subscribers_close).  Returns NL_OK, NL_ERR_IO (cannot open/read) or NL_ERR_LIST ("FILE:LINE: …":
  * empty file, no `email` column, a bad or repeated column name). */
-enum nl_code nl_subscribers_open(const char *path, struct nl_subscribers **out, struct nl_error *err);
+NL_MUST_USE enum nl_code nl_subscribers_open(const char *path, struct nl_subscribers **out, struct nl_error *err);
 
 /* Reads the next subscriber into *out.  Returns
  *   NL_OK with *out set, or with *out == NULL at the end of the list;
@@ -84,7 +84,7 @@ enum nl_code nl_subscribers_open(const char *path, struct nl_subscribers **out, 
  *     skipped, and the caller reports it and calls again;
  *   NL_ERR_IO or NL_ERR_LIST when the file cannot be read further (fatal; the detail names the file).
  * Handles untrusted input. */
-enum nl_code nl_subscribers_next(struct nl_subscribers *list, const struct nl_subscriber **out,
+NL_MUST_USE enum nl_code nl_subscribers_next(struct nl_subscribers *list, const struct nl_subscriber **out,
                                  struct nl_error *err);
 
 /* True if the row just skipped by nl_subscribers_next() was a duplicate (a warning rather than an

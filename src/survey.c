@@ -1,4 +1,4 @@
-/* survey.c - the survey definition an article carries (DESIGN.md §3): question types, lookup, and
+/* survey.c - the survey definition an article carries (doc/DESIGN.md §3): question types, lookup, and
  * the self-contained text form stored with the campaign at send time (below).
  *
  * article.c fills the definition from the front matter; reading answers out of replies lives in

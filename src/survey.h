@@ -1,4 +1,4 @@
-/* survey.h - the survey definition carried by an article (DESIGN.md §3).
+/* survey.h - the survey definition carried by an article (doc/DESIGN.md §3).
  *
  * The definition is filled by article.c from the front matter, stored with the campaign at send
  * time (nl_survey_serialize) and read back by collect and tally (nl_survey_deserialize), so a
@@ -65,6 +65,6 @@ const struct nl_question *nl_survey_find(const struct nl_survey *survey, const c
 char *nl_survey_serialize(const struct nl_survey *survey);
 /* Reads what nl_survey_serialize wrote.  On NL_OK *out is a new survey (nl_survey_free).  Returns
  * NL_ERR_STATE for text it did not write (the detail says where). */
-enum nl_code nl_survey_deserialize(const char *text, struct nl_survey **out, struct nl_error *err);
+NL_MUST_USE enum nl_code nl_survey_deserialize(const char *text, struct nl_survey **out, struct nl_error *err);
 
 #endif

@@ -5,7 +5,7 @@
  * unreadable answers) comes out in one stable order whatever order the store returns.  A stored
  * answer is only counted when its value fits its question (an option of the choice, a number in
  * the scale's range, yes or no); anything else is shown as unreadable, never guessed.
- * One person, one voice (DESIGN.md §4): the store keeps one answer per person and question; should
+ * One person, one voice (doc/DESIGN.md §4): the store keeps one answer per person and question; should
  * two differ only in the case of the address, the later one counts.
  *
  * Levels (issue 12): a stored answer is sure when the store says readable and its value fits; likely

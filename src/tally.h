@@ -184,17 +184,17 @@ struct nl_tally {
  * and the answers count only towards respondents.  On success *out is a new tally (free it with
  * nl_tally_free).  Returns NL_OK, NL_ERR_NOT_FOUND (no such campaign, or none at all) or
  * NL_ERR_STATE. */
-enum nl_code nl_tally_campaign(struct nl_store *store, const char *campaign_id, struct nl_tally **out,
+NL_MUST_USE enum nl_code nl_tally_campaign(struct nl_store *store, const char *campaign_id, struct nl_tally **out,
                                struct nl_error *err);
 
 /* The same for a campaign already read and a survey already known (`survey` may be NULL; it is
  * only read).  Used by nl_tally_campaign and by tests. */
-enum nl_code nl_tally_build(struct nl_store *store, const struct nl_campaign *campaign,
+NL_MUST_USE enum nl_code nl_tally_build(struct nl_store *store, const struct nl_campaign *campaign,
                             const struct nl_survey *survey, struct nl_tally **out, struct nl_error *err);
 
 /* Tallies every campaign, oldest first.  *out gets an array of *n tallies (free with
  * nl_tally_free_all).  Returns NL_OK (n may be 0) or NL_ERR_STATE. */
-enum nl_code nl_tally_all(struct nl_store *store, struct nl_tally ***out, size_t *n, struct nl_error *err);
+NL_MUST_USE enum nl_code nl_tally_all(struct nl_store *store, struct nl_tally ***out, size_t *n, struct nl_error *err);
 
 /* Computes mean and median of `count` integer values (need not be sorted; it is sorted in place).
  * Returns false when count is 0.  The median of an even count is the mean of the middle two. */

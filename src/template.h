@@ -42,13 +42,13 @@ struct nl_template;
  * On success *out is a new template (free with nl_template_free) that copies what it needs from
  * `data`.  Returns NL_OK or NL_ERR_TEMPLATE ("NAME:LINE: unknown variable {{x}}", "NAME:LINE:
  * unclosed tag {{x", ...).  Handles untrusted input. */
-enum nl_code nl_template_parse(const char *name, const char *data, size_t len, const char *const *vars,
+NL_MUST_USE enum nl_code nl_template_parse(const char *name, const char *data, size_t len, const char *const *vars,
                                size_t n_vars, enum nl_template_mode mode, struct nl_template **out,
                                struct nl_error *err);
 
 /* Reads the file at `path` and parses it as above (the path names it in messages).
  * Returns NL_OK, NL_ERR_IO, NL_ERR_LIMIT (over 1 MiB) or NL_ERR_TEMPLATE. */
-enum nl_code nl_template_load(const char *path, const char *const *vars, size_t n_vars,
+NL_MUST_USE enum nl_code nl_template_load(const char *path, const char *const *vars, size_t n_vars,
                               enum nl_template_mode mode, struct nl_template **out, struct nl_error *err);
 
 /* Appends the template rendered with `values` to `out` (does not reset it).  `values` has one

@@ -1,6 +1,6 @@
 /* textrender.h - private to the article module (article.c and textrender.c only): the plain-text
  * renderer works on cmark's tree, which must not leak into the library's public headers
- * (DESIGN.md §1), so this header is not included anywhere else.
+ * (doc/DESIGN.md §1), so this header is not included anywhere else.
  */
 #ifndef NL_TEXTRENDER_H
 #define NL_TEXTRENDER_H

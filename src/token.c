@@ -1,4 +1,4 @@
-/* token.c - delivery tokens (DESIGN.md §4): HMAC-SHA-256 (RFC 2104) of campaign and address,
+/* token.c - delivery tokens (doc/DESIGN.md §4): HMAC-SHA-256 (RFC 2104) of campaign and address,
  * 80 bits in lower-case base32 (the RFC 4648 alphabet, lower-cased), and finding them again in
  * plus-addresses and Message-IDs.
  */

@@ -1,4 +1,4 @@
-/* token.h - delivery tokens (DESIGN.md §4).
+/* token.h - delivery tokens (doc/DESIGN.md §4).
  *
  * A token is HMAC-SHA-256(secret, campaign "\n" lower-case address), truncated to 80 bits and
  * written as 16 characters of lower-case base32 (a-z, 2-7), so it survives case-folding mail

@@ -67,7 +67,7 @@ struct nl_transport;
 /* Opens a transport per `opt` (strings are copied).  Nothing is connected yet.  Returns NL_OK,
  * NL_ERR_CONFIG (bad URL, STARTTLS refused for a remote host, too many connections) or NL_ERR_IO
  * (the outbox directories could not be created).  The detail never contains the password. */
-enum nl_code nl_transport_open(const struct nl_transport_options *opt, struct nl_transport **out,
+NL_MUST_USE enum nl_code nl_transport_open(const struct nl_transport_options *opt, struct nl_transport **out,
                                struct nl_error *err);
 /* Finishes the sessions politely (QUIT) and frees everything; NULL accepted. */
 void nl_transport_close(struct nl_transport *t);
@@ -85,12 +85,12 @@ int nl_transport_in_flight(const struct nl_transport *t);
  * stuffing) from the envelope sender `from` to `rcpt`.  The bytes are swapped, not copied: on return
  * *msg holds an empty buffer that keeps the memory of an earlier message, for the caller to compose
  * into next.  `tag` comes back in the result.  Returns NL_OK, or NL_ERR_USAGE if no slot is free. */
-enum nl_code nl_transport_submit(struct nl_transport *t, const char *from, const char *rcpt,
+NL_MUST_USE enum nl_code nl_transport_submit(struct nl_transport *t, const char *from, const char *rcpt,
                                  struct nl_buf *msg, void *tag, struct nl_error *err);
 /* As nl_transport_submit, but the message cannot complete before nl_transport_release(t, tag): SMTP
  * sends the envelope and the body and keeps back the final dot; the outbox writes nothing yet.  The
  * slot stays busy until then. */
-enum nl_code nl_transport_submit_held(struct nl_transport *t, const char *from, const char *rcpt,
+NL_MUST_USE enum nl_code nl_transport_submit_held(struct nl_transport *t, const char *from, const char *rcpt,
                                       struct nl_buf *msg, void *tag, struct nl_error *err);
 /* Lets the held message submitted with `tag` complete; nothing if there is none (it may have
  * failed already: its outcome comes from nl_transport_wait as usual). */
@@ -100,7 +100,7 @@ void nl_transport_release(struct nl_transport *t, void *tag);
  * least one delivery has finished, on any network activity, or on nl_transport_wakeup.  Up to
  * `max` outcomes go to out[0..*n); the rest stay for the next call.  A slot is free again once its
  * outcome has been returned.  Returns NL_OK or NL_ERR_INTERNAL (libcurl itself failed). */
-enum nl_code nl_transport_wait(struct nl_transport *t, int timeout_ms, struct nl_transport_result *out,
+NL_MUST_USE enum nl_code nl_transport_wait(struct nl_transport *t, int timeout_ms, struct nl_transport_result *out,
                                size_t max, size_t *n, struct nl_error *err);
 
 /* Makes a running or the next nl_transport_wait return early.  The one call that is safe from
@@ -118,7 +118,7 @@ const char *nl_transport_trace(struct nl_transport *t);
  * NULL when no user is configured, else a string the caller wipes and frees (nl_transport_password_free).
  * Returns NL_OK or NL_ERR_CONFIG (command failed, loose permissions, user without password); the
  * detail never contains the password or the command's output. */
-enum nl_code nl_transport_password(const struct nl_config *cfg, char **out, struct nl_error *err);
+NL_MUST_USE enum nl_code nl_transport_password(const struct nl_config *cfg, char **out, struct nl_error *err);
 /* Wipes and frees a password; NULL accepted. */
 void nl_transport_password_free(char *password);
 

@@ -14,6 +14,10 @@
 #include "buf.h"
 #include "error.h"
 
+/* A const pointer handed to a struct or a C API that takes `char *` but only reads through it
+ * (iconv's input, a row that borrows strings): the one place the const is dropped, on purpose. */
+#define NL_UNCONST(p) ((char *)(uintptr_t)(const void *)(p))
+
 /* The current time, or the pinned one. */
 time_t nl_now(void);
 /* Pins the clock to `t` (0 unpins it). */
@@ -30,18 +34,18 @@ void nl_format_iso8601(time_t t, char out[32]);
 /* Reads a whole file into `out` (appending), refusing files over `max` bytes (0 = no cap).
  * Returns NL_OK, NL_ERR_NOT_FOUND (no such file), NL_ERR_IO or NL_ERR_LIMIT; the detail names
  * the path. */
-enum nl_code nl_read_file(const char *path, size_t max, struct nl_buf *out, struct nl_error *err);
+NL_MUST_USE enum nl_code nl_read_file(const char *path, size_t max, struct nl_buf *out, struct nl_error *err);
 
 /* Writes `len` bytes to `path` atomically: a temporary file beside it, fsync, rename, fsync of the
  * directory.  Returns NL_OK or NL_ERR_IO. */
-enum nl_code nl_write_file_atomic(const char *path, const void *data, size_t len, struct nl_error *err);
+NL_MUST_USE enum nl_code nl_write_file_atomic(const char *path, const void *data, size_t len, struct nl_error *err);
 
 /* `rel` resolved against the directory that holds `file` ("conf/mailer.conf" + "state.db" ->
  * "conf/state.db"); absolute `rel` is returned as is.  The caller frees the result. */
 char *nl_path_relative_to(const char *file, const char *rel);
 
 /* Creates `dir` and its parents (mode 0755 or as umask allows). Returns NL_OK or NL_ERR_IO. */
-enum nl_code nl_mkdirs(const char *dir, struct nl_error *err);
+NL_MUST_USE enum nl_code nl_mkdirs(const char *dir, struct nl_error *err);
 
 /* The value of hexadecimal digit `c` (either case), or -1. */
 int nl_hex_value(unsigned char c);

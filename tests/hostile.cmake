@@ -1,5 +1,5 @@
 # Hostile input (issue 7): every bound of message.h at its limit and one past, linear time on
-# pathological inputs (ratios), the twenty bad inputs of RELIABILITY.md §5, and faults of the state
+# pathological inputs (ratios), the twenty bad inputs of doc/RELIABILITY.md §5, and faults of the state
 # database.  Fuzz targets and their regression replay are in fuzz.cmake.
 nl_unit_test(test_bounds SOURCES unit/test_bounds.c LIBS nl_reply nl_message)
 set_tests_properties(test_bounds PROPERTIES TIMEOUT 300)

@@ -1,5 +1,5 @@
 #!/bin/sh
-# bench_collect.sh - collecting replies: figures, not a test (DESIGN.md §7).
+# bench_collect.sh - collecting replies: figures, not a test (doc/DESIGN.md §7).
 #
 #   sh tests/bench/bench_collect.sh [BUILD_DIR] [N]
 #

@@ -1,6 +1,6 @@
 /* bench_compose.c - composing speed and memory for lists of 10,000, 100,000 and 1,000,000 subscribers.
  *
- * Not a test (DESIGN.md §7): it prints figures and never decides pass or fail.  For each size a child
+ * Not a test (doc/DESIGN.md §7): it prints figures and never decides pass or fail.  For each size a child
  * process writes a generated CSV to a temporary file, streams it (nl_subscribers), composes every
  * message for the example article (nl_compose_message) and writes it to /dev/null, then reports
  * messages per second (per second of the process's CPU time, i.e. one core, and per second of wall

@@ -68,7 +68,7 @@ n=$(sqlite3 state.db "SELECT count(*) FROM inbound")
 "$mailer" -q -c mailer.conf collect >/dev/null 2>&1
 [ "$(sqlite3 state.db "SELECT count(*) FROM inbound")" = "$n" ] && pass "a second collect records nothing twice" ||
 	fail "a second collect added rows"
-# RELIABILITY.md §5 #19: a bounce for a message we never sent (backscatter) names no delivery of
+# doc/RELIABILITY.md §5 #19: a bounce for a message we never sent (backscatter) names no delivery of
 # ours: ignored, and nobody is suppressed.
 cat >inbox/new/backscatter <<'MAIL'
 From: MAILER-DAEMON@mx.elsewhere.test

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""send_crash.py - crash safety of `mailer send` (DESIGN.md §5, issue 3).
+"""send_crash.py - crash safety of `mailer send` (doc/DESIGN.md §5, issue 3).
 
 Sends the example article to 5,000 subscribers through Postfix's smtp-sink (4 connections), killing
 the sender with SIGKILL at random moments at least 10 times and re-running it until the campaign is

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""send_durable.py - the order that makes "never twice" hold after a power cut (DESIGN.md §5).
+"""send_durable.py - the order that makes "never twice" hold after a power cut (doc/DESIGN.md §5).
 
 The sender commits without waiting for the disk and a second thread makes each commit durable with
 an fdatasync of the WAL; a final dot may leave only once every commit before it is durable (the one

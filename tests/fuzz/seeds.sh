@@ -28,7 +28,7 @@ mapfile -t bounces < <(mail_files sisimai-set-of-emails; mail_files mimekit; mai
 copy dsn "${bounces[@]}"
 mapfile -t mime < <(mail_files mimekit; mail_files cpython-test_email; mail_files mailgun-talon)
 copy decode "${mime[@]}"
-# The decoder target reads "charset\nbytes": a few charsets that matter (RELIABILITY.md §4.6).
+# The decoder target reads "charset\nbytes": a few charsets that matter (doc/RELIABILITY.md §4.6).
 for cs in utf-8 iso-8859-1 windows-1252 iso-2022-jp ISO-2022-CN-EXT shift_jis koi8-r x-unknown; do
 	printf '%s\n\x93quoted\x94 \x80 \xe2\x80\x99 =?utf-8?q?z=E2=80?= =?utf-8?q?=99z?= <b>x</b>&#0;\n' "$cs" \
 		>"$out/decode/seed-charset-$cs"

@@ -1,5 +1,5 @@
 /* test_answers.c - reading survey answers out of reply text (answers.c), on the survey of
- * DESIGN.md §3, with the lines split by reply.c as collect does. */
+ * doc/DESIGN.md §3, with the lines split by reply.c as collect does. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -63,7 +63,7 @@ static void test_example_article(void **state)
 	assert_null(a->list);
 	assert_null(a->template_name);
 
-	/* The survey exactly as in DESIGN.md §3. */
+	/* The survey exactly as in doc/DESIGN.md §3. */
 	const struct nl_survey *s = a->survey;
 	assert_non_null(s);
 	assert_string_equal(s->id, "career-2026-11");

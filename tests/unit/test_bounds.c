@@ -1,5 +1,5 @@
 /* test_bounds.c - every bound on inbound mail (message.h), at its limit and one past it (issue 7,
- * RELIABILITY.md §4.4-4.5).  At the limit the message parses and its analysis runs; one past it
+ * doc/RELIABILITY.md §4.4-4.5).  At the limit the message parses and its analysis runs; one past it
  * nl_message_parse returns NL_ERR_LIMIT with a reason that names the bound (collect then records
  * the message as unreadable with that reason), and never crashes.  Every input is built here from
  * the named constant, so a changed bound is tested at its new value. */

@@ -115,8 +115,9 @@ int main(int argc, char **argv)
 			struct nl_error err = {0};
 			struct nl_message *m = NULL;
 			if (nl_read_file(fp, 0, &raw, &err) == NL_OK &&
-			    nl_message_parse(nl_buf_cstr(&raw), raw.len, &m, &err) == NL_OK)
-				nl_reply_analyse(m, NULL, &r, &err);
+			    nl_message_parse(nl_buf_cstr(&raw), raw.len, &m, &err) == NL_OK &&
+			    nl_reply_analyse(m, NULL, &r, &err) != NL_OK)
+				r = NULL; /* reported as a FAIL below */
 			if (!r)
 				printf("FAIL %s: %s\n", file, err.detail);
 			nl_message_free(m);

@@ -254,7 +254,8 @@ int main(void)
 				char sp[1024];
 				snprintf(sp, sizeof sp, "%.*s_sender", (int)(strlen(fp) - 5), fp);
 				struct nl_buf snd = NL_BUF_INIT;
-				nl_read_file(sp, 0, &snd, &err);
+				if (nl_read_file(sp, 0, &snd, &err) != NL_OK)
+					nl_buf_reset(&snd); /* no sender file: none */
 				got =
 				    nl_reply_strip_text_from(nl_buf_cstr(&body), body.len, nl_buf_cstr(&snd));
 				nl_buf_free(&snd);

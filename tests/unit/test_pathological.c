@@ -416,7 +416,7 @@ static void test_linear(void **state)
 }
 
 /* The 767 KB quoted reply and pathological.txt of the github corpus, and 100,000 '>' on one line
- * (RELIABILITY.md §5 #18): each in well under a second; here, within 20 times reading the same
+ * (doc/RELIABILITY.md §5 #18): each in well under a second; here, within 20 times reading the same
  * number of bytes of ordinary prose (a ratio again, not a wall-clock limit). */
 static void test_corpus_traps(void **state)
 {

@@ -1,4 +1,4 @@
-/* test_pathological_inputs.c - the twenty bad inputs of RELIABILITY.md §5, each with the behaviour
+/* test_pathological_inputs.c - the twenty bad inputs of doc/RELIABILITY.md §5, each with the behaviour
  * the table states, through the library the way `mailer` uses it (no servers): the composing side
  * through article, subscribers, address and mime; the reading side through nl_message_parse ->
  * nl_reply_analyse -> nl_answers_read.  Where our policy differs from the table the test

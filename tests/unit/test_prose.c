@@ -39,7 +39,7 @@ static void add_options(struct nl_question *q, const char *const *opts, size_t n
 	q->n_options = n;
 }
 
-/* The example article's survey (DESIGN.md §3). */
+/* The example article's survey (doc/DESIGN.md §3). */
 static struct nl_survey *survey_a(void)
 {
 	struct nl_survey *s = nl_xcalloc(1, sizeof *s);

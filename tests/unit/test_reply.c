@@ -416,7 +416,7 @@ static struct nl_reply *parse_file(const char *path)
 	return r;
 }
 
-/* The DSN deviations of RELIABILITY.md §2.2 in the MimeKit and CPython corpora. */
+/* The DSN deviations of doc/RELIABILITY.md §2.2 in the MimeKit and CPython corpora. */
 static void bounces_corpus_deviations(void **state)
 {
 	(void)state;

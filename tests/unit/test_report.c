@@ -85,7 +85,8 @@ static void golden(const char *name, const struct nl_buf *got)
 	if (want.len != got->len || memcmp(want.data, got->data, got->len) != 0) {
 		char out[256];
 		snprintf(out, sizeof out, "/tmp/test_report.%s", name);
-		nl_write_file_atomic(out, got->data, got->len, &err);
+		if (nl_write_file_atomic(out, got->data, got->len, &err) != NL_OK)
+			snprintf(out, sizeof out, "(not written: %.200s)", err.detail);
 		nl_buf_free(&want);
 		fail_msg("%s differs from the golden file; see diff %s %s", name, path, out);
 	}

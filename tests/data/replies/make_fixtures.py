@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-# make_fixtures.py - writes the fixture replies of this folder (issue 4): the survey of DESIGN.md §3
+# make_fixtures.py - writes the fixture replies of this folder (issue 4): the survey of doc/DESIGN.md §3
 # answered in the shapes real mail clients produce.  The .eml files are committed; run this only to
 # change them, then update fixtures.tsv.  Usage: /usr/bin/python3 tests/data/replies/make_fixtures.py
 import base64, quopri, os, hashlib
