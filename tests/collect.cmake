@@ -8,7 +8,7 @@ nl_unit_test(test_message SOURCES unit/test_message.c LIBS nl_message)
 nl_unit_test(test_inbox SOURCES unit/test_inbox.c LIBS nl_inbox nl_message)
 
 # The seeding helper of the end-to-end test and the benchmark (not a test itself).
-add_executable(collect_fixture e2e/collect_fixture.c)
+add_executable(collect_fixture lib/collect_fixture.c)
 target_link_libraries(collect_fixture PRIVATE nl_store nl_article nl_token)
 
 # End to end against Dovecot (started by the script on loopback ports, stopped by PID).

@@ -16,7 +16,7 @@ set_tests_properties(test_pathological_inputs PROPERTIES TIMEOUT 300)
 # State faults: locked, read-only, full, corrupt, interrupted (tests/e2e/state_faults_test.sh).
 # Exit 77 (skipped) only when the machine does not let root mount a tmpfs for the read-only and
 # full cases; every other case runs everywhere.
-add_executable(state_faults_helper e2e/state_faults_helper.c)
+add_executable(state_faults_helper lib/state_faults_helper.c)
 target_link_libraries(state_faults_helper PRIVATE nl_store)
 nl_e2e_test(state_faults /bin/bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/state_faults_test.sh
   $<TARGET_FILE:state_faults_helper>)

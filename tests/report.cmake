@@ -2,14 +2,14 @@
 # format, and end-to-end checks of `mailer report` (HTML in headless Chromium, CSV read back by
 # Python's csv module against the JSON).  Included by tests/CMakeLists.txt.
 
-add_library(report_fixture STATIC unit/test_report_fixture.c)
+add_library(report_fixture STATIC lib/report_fixture.c)
 target_link_libraries(report_fixture PUBLIC nl_store nl_campaign nl_tally)
-target_include_directories(report_fixture PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/unit)
+target_include_directories(report_fixture PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/lib)
 
 nl_unit_test(test_tally SOURCES unit/test_tally.c LIBS nl_tally report_fixture)
 nl_unit_test(test_report SOURCES unit/test_report.c LIBS nl_report report_fixture PkgConfig::CMARK)
 
-add_executable(test_report_mkstate unit/test_report_mkstate.c)
+add_executable(test_report_mkstate lib/report_mkstate.c)
 target_link_libraries(test_report_mkstate PRIVATE report_fixture)
 
 # End to end: the `mailer` binary on the fixed state.

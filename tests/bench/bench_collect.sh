@@ -3,7 +3,7 @@
 #
 #   sh tests/bench/bench_collect.sh [BUILD_DIR] [N]
 #
-# Generates N (default 20,000) replies of mixed shapes into a Maildir (tests/e2e/collect_fixture.c:
+# Generates N (default 20,000) replies of mixed shapes into a Maildir (tests/lib/collect_fixture.c:
 # Gmail, Outlook HTML, Thunderbird flowed, Android base64, Windows-1252 QP, mailto, interleaved,
 # unsubscribe, DSN bounce, auto-reply, stranger), then in the same run:
 #   - `mailer collect --maildir` end to end (parse, classify, match, answers, SQLite with fsync);

@@ -3,7 +3,7 @@
 #
 # Starts Dovecot on free loopback ports with a temporary base_dir, a passwd-file user served by an
 # unprivileged system user (created if missing: Dovecot will not serve mail as root), a test CA and a
-# server certificate.  Replies of every shape (tests/e2e/collect_fixture.c) are delivered into its
+# server certificate.  Replies of every shape (tests/lib/collect_fixture.c) are delivered into its
 # Maildir, and then:
 #   1. collecting over IMAP (STARTTLS, certificate checked against the test CA) records exactly what
 #      collecting the same files as a Maildir records: classes, matches, answers, suppressions, bounces;

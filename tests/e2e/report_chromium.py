@@ -44,7 +44,7 @@ HOSTILE = [
     "Zoë Ångström",
 ]
 FORBIDDEN_TAGS = {"script", "img", "iframe", "object", "embed", "link", "base", "meta-refresh"}
-# The own words of the main fixture's replies (test_report_fixture.c) ...
+# The own words of the main fixture's replies (report_fixture.c) ...
 HOSTILE_WORDS = [
     "P.S. Tom & Jerry's 'quote' </blockquote><b>bold</b>",
     "4 <script>alert(1)</script>",

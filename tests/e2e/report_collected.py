@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""report_collected.py - the report of real collected mail: collect_fixture (tests/e2e/collect_fixture.c)
+"""report_collected.py - the report of real collected mail: collect_fixture (tests/lib/collect_fixture.c)
 seeds a state with N sent deliveries and writes N replies in the shapes real clients produce (Gmail,
 Outlook HTML, Thunderbird flowed, Android base64, Windows-1252 matched by From only, the mailto
 button, inline answers, an unsubscribe, a bounce, a vacation reply, a stranger); `mailer collect`

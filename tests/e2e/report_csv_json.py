@@ -1,14 +1,14 @@
 #!/usr/bin/python3
 """report_csv_json.py - the CSV report, read back with Python's csv module, gives the same numbers as
 the JSON report (for the latest campaign and for --all), and both match the hand-computed figures of
-the fixed state (tests/unit/test_report_fixture.c).
+the fixed state (tests/unit/report_fixture.c).
 
 From the CSV alone: respondents = rows; per question answered = non-empty cells; choice and yes/no
 counts per option; the scale histogram, mean and median; the yes list (the follow-up people); the
 authors of text answers.  Each must equal the JSON's.  The replies (issue 12): the CSV of replies
 (--format csv-replies) row for row equals the JSON's replies list, on the main fixture and on the
 replies fixture (test_report_mkstate --replies), whose FOLLOW UP and replies are checked against the
-hand-computed lists of tests/unit/test_report_fixture.h.  Usage: report_csv_json.py MKSTATE (env MAILER).
+hand-computed lists of tests/unit/report_fixture.h.  Usage: report_csv_json.py MKSTATE (env MAILER).
 """
 import csv
 import io
@@ -127,7 +127,7 @@ def main():
         rep = json.loads(report(mailer, conf, "--format", "json"))
         compare(rep, rows, rep["campaign"])
 
-        # the hand-computed figures (test_report_fixture.c)
+        # the hand-computed figures (report_fixture.c)
         check(rep["campaign"] == "career-2026-11", "latest campaign")
         check((rep["sent"], rep["respondents"], rep["response_rate"]) == (9, 6, 0.6667), "figures")
         sat = next(q for q in rep["questions"] if q["id"] == "satisfaction")

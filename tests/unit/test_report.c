@@ -1,5 +1,5 @@
 /* test_report.c - the report writers: golden files for every format (one campaign and --all) from
- * the fixed state of test_report_fixture.c, the escaping of hostile text in each format, and the
+ * the fixed state of report_fixture.c, the escaping of hostile text in each format, and the
  * report email; the Replies part and FOLLOW UP of every format on the replies fixture (issue 12):
  * order, marks, values to confirm, unreadable sentences, settled answers, From-only matches, and
  * hostile words that stay text.
@@ -22,7 +22,7 @@
 
 #include "report.h"
 #include "report_impl.h"
-#include "test_report_fixture.h"
+#include "report_fixture.h"
 #include "util.h"
 
 struct fixture {

@@ -1,4 +1,4 @@
-/* test_tally.c - the tally of the fixed state (test_report_fixture.c) against hand-computed
+/* test_tally.c - the tally of the fixed state (report_fixture.c) against hand-computed
  * figures: response rate, mean, median, option counts with zeros, the follow-up list, the
  * crosstab, unreadable answers, strangers; and nl_tally_stats on small sets.  The replies fixture
  * (issue 12): the list of replies, its order, each reply's reasons and readings, likely answers
@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "tally.h"
-#include "test_report_fixture.h"
+#include "report_fixture.h"
 #include "util.h"
 
 struct fixture {

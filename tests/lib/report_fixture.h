@@ -1,12 +1,12 @@
-/* test_report_fixture.h - the fixed state the report tests tally: two campaigns written through
+/* report_fixture.h - the fixed state the report tests tally: two campaigns written through
  * the store API, with names in accents, CJK and emoji, and hostile answers (script and img
  * injection, commas, quotes, newlines, a terminal escape, a spreadsheet formula).
  *
  * The hand-computed figures of the latest campaign (career-2026-11) are in the constants below
- * and in the comment of test_report_fixture.c; the tests compare the tally with them.
+ * and in the comment of report_fixture.c; the tests compare the tally with them.
  */
-#ifndef TEST_REPORT_FIXTURE_H
-#define TEST_REPORT_FIXTURE_H
+#ifndef NL_REPORT_FIXTURE_H
+#define NL_REPORT_FIXTURE_H
 
 #include <time.h>
 

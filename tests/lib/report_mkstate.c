@@ -1,10 +1,10 @@
-/* test_report_mkstate.c - writes the report tests' fixed state (test_report_fixture.c) to a file,
+/* report_mkstate.c - writes the report tests' fixed state (report_fixture.c) to a file,
  * for the end-to-end tests of `mailer report`.  Usage: test_report_mkstate [--replies] STATE.DB
  * (--replies: the replies fixture of issue 12 instead of the main one). */
 #include <stdio.h>
 #include <string.h>
 
-#include "test_report_fixture.h"
+#include "report_fixture.h"
 
 int main(int argc, char **argv)
 {

@@ -1,4 +1,4 @@
-/* test_report_fixture.c - builds the report tests' state through the store API (see the header).
+/* report_fixture.c - builds the report tests' state through the store API (see the header).
  *
  * career-2026-11 (the latest campaign), hand-computed:
  *   deliveries  sent 9 (zoe taro ana bob emile chloe dave helene eve), deferred 1 (frank),
@@ -18,7 +18,7 @@
  * career-2026-10 (earlier): sent 3, respondents 2, rate 0.6667; satisfaction 3 and 4: mean 3.5,
  *   median 3.5; work has only the options job and career; a text question `hours` of its own.
  */
-#include "test_report_fixture.h"
+#include "report_fixture.h"
 
 #include <stdbool.h>
 #include <stdio.h>
