@@ -661,6 +661,13 @@ static enum nl_code inbox_imap_retry(struct nl_inbox *in, enum nl_code (*step)(s
 		rc = inbox_imap_connect(in, err);
 		if (rc == NL_OK)
 			rc = step(in, arg, err);
+		else if (!in->lost) {
+			/* refused on the way back in (login, TLS): the mailbox is gone for this run, never
+			 * one bad message (collect would go on with a stale batch) */
+			char why[sizeof err->detail];
+			snprintf(why, sizeof why, "%s", err->detail);
+			return nl_fail(err, NL_ERR_INBOX, "%s; reconnecting failed: %s", first, why);
+		}
 	}
 	if (rc != NL_OK && in->lost) {
 		char last[sizeof err->detail];
@@ -882,9 +889,17 @@ static enum nl_code inbox_imap_next(struct nl_inbox *in, struct nl_inbox_message
 	if (in->batch_next >= in->batch_n) {
 		if (in->next_uid >= in->n_uids)
 			return NL_ERR_NOT_FOUND;
-		enum nl_code rc = inbox_imap_retry(in, inbox_imap_fetch, NULL, err);
-		if (rc != NL_OK)
+		enum nl_code rc = in->imap ? inbox_imap_retry(in, inbox_imap_fetch, NULL, err)
+		                           : nl_fail(err, NL_ERR_INBOX, "%s: no session", in->source);
+		if (rc != NL_OK) {
+			inbox_batch_clear(in); /* nothing of a failed batch is ever served */
+			if (rc != NL_ERR_INBOX) {
+				char why[sizeof err->detail];
+				snprintf(why, sizeof why, "%s", err->detail);
+				rc = nl_fail(err, NL_ERR_INBOX, "%s", why);
+			}
 			return rc;
+		}
 	}
 	struct inbox_fetched *f = &in->batch[in->batch_next++];
 	snprintf(in->location, sizeof in->location, "%u:%u", in->uidvalidity, f->uid);
