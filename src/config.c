@@ -323,10 +323,8 @@ enum nl_code nl_config_load(struct nl_config *cfg, const char *path, bool must_e
 		return nl_fail(err, NL_ERR_CONFIG, "%s: not a regular file", path);
 	struct nl_buf text = NL_BUF_INIT;
 	if (nl_read_file(path, CONFIG_MAX_FILE, &text, err) != NL_OK) {
-		char why[sizeof err->detail];
-		snprintf(why, sizeof why, "%s", err->detail); /* nl_fail writes over err->detail */
 		nl_buf_free(&text);
-		return nl_fail(err, NL_ERR_CONFIG, "%s", why);
+		return nl_recode(err, NL_ERR_CONFIG);
 	}
 	if (memchr(nl_buf_cstr(&text), '\0', text.len)) {
 		nl_buf_free(&text);

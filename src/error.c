@@ -70,6 +70,13 @@ enum nl_code nl_fail(struct nl_error *err, enum nl_code code, const char *fmt, .
 	return code;
 }
 
+enum nl_code nl_recode(struct nl_error *err, enum nl_code code)
+{
+	if (err)
+		err->code = code;
+	return code;
+}
+
 void nl_error_clear(struct nl_error *err)
 {
 	if (err) {

@@ -54,6 +54,10 @@ enum nl_code nl_fail(struct nl_error *err, enum nl_code code, const char *fmt, .
     __attribute__((format(printf, 3, 4)));
 enum nl_code nl_vfail(struct nl_error *err, enum nl_code code, const char *fmt, va_list ap);
 
+/* Gives the failure already in `err` another code, keeping its detail (a missing file that is a
+ * configuration error, say), and returns `code`.  NULL is accepted. */
+enum nl_code nl_recode(struct nl_error *err, enum nl_code code);
+
 /* Resets `err` to NL_OK with an empty detail. NULL is accepted. */
 void nl_error_clear(struct nl_error *err);
 

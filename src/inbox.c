@@ -893,12 +893,7 @@ static enum nl_code inbox_imap_next(struct nl_inbox *in, struct nl_inbox_message
 		                           : nl_fail(err, NL_ERR_INBOX, "%s: no session", in->source);
 		if (rc != NL_OK) {
 			inbox_batch_clear(in); /* nothing of a failed batch is ever served */
-			if (rc != NL_ERR_INBOX) {
-				char why[sizeof err->detail];
-				snprintf(why, sizeof why, "%s", err->detail);
-				rc = nl_fail(err, NL_ERR_INBOX, "%s", why);
-			}
-			return rc;
+			return nl_recode(err, NL_ERR_INBOX);
 		}
 	}
 	struct inbox_fetched *f = &in->batch[in->batch_next++];

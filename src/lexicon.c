@@ -375,6 +375,28 @@ static const char *const lex_later[] = {
 };
 
 /* Being contacted: the nouns and verbs of a call, a chat, a meeting, a consultation. */
+/* Hortatives: "let's talk" in one word is both the call (lex_contact) and the wish for it
+ * (lex_want). */
+#define LEX_HORTATIVES \
+    "parlons", \
+    "parlons-en", \
+    "appelons-nous", \
+    "hablemos", \
+    "llamémonos", \
+    "conversemos", \
+    "falemos", \
+    "parliamone", \
+    "sentiamoci", \
+    "porozmawiajmy", \
+    "zdzwońmy się", \
+    "созвонимся", \
+    "поговорим", \
+    "созвонимося", \
+    "поговоримо", \
+    "görüşelim", \
+    "konuşalım", \
+    "telefonlaşalım"
+
 static const char *const lex_contact[] = {
     "call",
     "phone call",
@@ -522,25 +544,7 @@ static const char *const lex_contact[] = {
     "randevu",
     "toplantı",
     "seans",
-    /* hortatives: "let's talk" in one word is both the call and the wish for it */
-    "parlons",
-    "parlons-en",
-    "appelons-nous",
-    "hablemos",
-    "llamémonos",
-    "conversemos",
-    "falemos",
-    "parliamone",
-    "sentiamoci",
-    "porozmawiajmy",
-    "zdzwońmy się",
-    "созвонимся",
-    "поговорим",
-    "созвонимося",
-    "поговоримо",
-    "görüşelim",
-    "konuşalım",
-    "telefonlaşalım",
+    LEX_HORTATIVES,
     "電話",
     "通話",
     "相談",
@@ -783,24 +787,7 @@ static const char *const lex_want[] = {
     "ilgileniyorum",
     "memnuniyetle",
     "olabilir mi",
-    "parlons",
-    "parlons-en",
-    "appelons-nous",
-    "hablemos",
-    "llamémonos",
-    "conversemos",
-    "falemos",
-    "parliamone",
-    "sentiamoci",
-    "porozmawiajmy",
-    "zdzwońmy się",
-    "созвонимся",
-    "поговорим",
-    "созвонимося",
-    "поговоримо",
-    "görüşelim",
-    "konuşalım",
-    "telefonlaşalım",
+    LEX_HORTATIVES,
     "お願い",
     "したい",
     "たい",

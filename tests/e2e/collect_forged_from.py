@@ -151,6 +151,12 @@ def main():
         for fmt in ("text", "md", "html"):
             # the replies: the three From-only ones are marked, the four token ones not
             check(reports[fmt].count(FROM_ONLY) >= 4, "%s: fewer than 4 From-only marks" % fmt)
+            # each reply's heading ("who · when [· mark]"): dan's carry the mark, cleo's (token) never
+            heads = [l for l in reports[fmt].splitlines() if "\u00b7" in l]
+            for who, marked in (("dan@example.test", True), ("cleo@example.test", False)):
+                mine = [l for l in heads if who in l]
+                check(mine and all((FROM_ONLY in l) == marked for l in mine),
+                      "%s: the reply headings of %s are %smarked: %r" % (fmt, who, "not " if marked else "", mine))
     finally:
         if os.environ.get("KEEP"):
             print("kept", work)

@@ -162,7 +162,10 @@ CONF
 		echo "FAIL: an unwritable outbox/new: exit $got: $(cat "$W/err")" >&2
 		failures=$((failures + 1))
 	fi
-	[ -e "$U/outbox/tmp/"* ] 2>/dev/null && { echo "FAIL: a message was left in tmp/" >&2; failures=$((failures + 1)); }
+	if [ -n "$(ls -A "$U/outbox/tmp")" ]; then
+		echo "FAIL: a message was left in tmp/: $(ls -A "$U/outbox/tmp")" >&2
+		failures=$((failures + 1))
+	fi
 	(cd "$U" && $RUN_AS "$MAILER" collect) </dev/null >/dev/null 2>&1 || true
 	if [ "$(cat "$U/owner" 2>/dev/null)" != 0 ]; then
 		echo "FAIL: mailer is dumpable while it reads its password: /proc/PID/environ owned by '$(cat "$U/owner" 2>/dev/null)'" >&2
