@@ -95,33 +95,12 @@ expect 74 report -o no-such-dir/report.txt
 
 # 75: another mailer holds the lock (send, collect); for run an overlapping run is normal (0) unless
 # the holder has held it longer than stale_lock (75)
-hold_lock() { # AGE_SECONDS: a process that took the lock AGE seconds ago, as its record says
-	rm -f holder.ready
-	"$PY" - state.db.lock holder.ready "$1" <<'PYEOF' &
-import fcntl, os, sys, time
-fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)
-fcntl.flock(fd, fcntl.LOCK_EX)
-os.ftruncate(fd, 0)
-os.write(fd, f"{os.getpid()} {int(time.time()) - int(sys.argv[3])} send\n".encode())
-open(sys.argv[2], "w").close()
-time.sleep(60)
-PYEOF
-	HOLDER=$!
-	SERVER_PIDS="$SERVER_PIDS $HOLDER"
-	i=0
-	while [ ! -e holder.ready ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-	[ -e holder.ready ] || fail "the lock holder did not start"
-}
-release_lock() {
-	kill "$HOLDER"
-	wait "$HOLDER" 2>/dev/null || true
-}
-hold_lock 10
+hold_lock "$W/state.db.lock" 10
 expect 75 send articles/$CAMPAIGN.md
 expect 75 collect
 expect 0 run
 release_lock
-hold_lock $((13 * 3600))
+hold_lock "$W/state.db.lock" $((13 * 3600))
 expect 75 run
 release_lock
 

@@ -56,19 +56,7 @@ grep -q "another mailer run holds the lock" "$W/b.out" || fail "no word of the l
 echo "run_lock: ok (two sends through state.db and a symlink: one stepped aside with 75, 40 messages, no copy twice)"
 
 # A holder past stale_lock: a process that took the lock 13 hours ago (as its record says).
-"$PY" - "$W/state.db.lock" "$W/holder.ready" <<'PYEOF' &
-import fcntl, os, sys, time
-fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)
-fcntl.flock(fd, fcntl.LOCK_EX)
-os.ftruncate(fd, 0)
-os.write(fd, f"{os.getpid()} {int(time.time()) - 13 * 3600} send\n".encode())
-open(sys.argv[2], "w").close()
-time.sleep(60)
-PYEOF
-HOLDER=$!
-SERVER_PIDS="$SERVER_PIDS $HOLDER"
-for _ in $(seq 100); do [ -e "$W/holder.ready" ] && break; sleep 0.05; done
-[ -e "$W/holder.ready" ] || fail "the lock holder did not start"
+hold_lock "$W/state.db.lock" $((13 * 3600))
 run_mailer run
 [ "$RC" = 75 ] || fail "a run behind a 13-hour holder exited $RC, not 75"
 grep -q "has held .*state.db.lock since .*longer than stale_lock: it may be hung" "$W/err" ||
@@ -78,8 +66,7 @@ run_mailer run
 [ "$RC" = 75 ] && [ ! -s "$W/err" ] || fail "the second run behind it: exit $RC, stderr $(cat "$W/err")"
 run_mailer status
 grep -q "Lock: held by a running mailer send (pid $HOLDER) since" "$W/out" || fail "status: $(cat "$W/out")"
-kill "$HOLDER"
-wait "$HOLDER" 2>/dev/null || true
+release_lock
 run_mailer run
 [ "$RC" = 0 ] || fail "the run after the holder ended exited $RC: $(cat "$W/err")"
 [ ! -e "$W/state.db.lock.reported" ] || fail "the report of the hung holder was not forgotten"

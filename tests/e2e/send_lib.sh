@@ -93,3 +93,27 @@ print(db.execute("select count(*) from deliveries where campaign=? and state=?",
                  (sys.argv[2], names[sys.argv[3]])).fetchone()[0])
 PYEOF
 }
+
+# hold_lock LOCKFILE AGE_SECONDS: a process that holds LOCKFILE as a mailer would, its record saying
+# it took it AGE seconds ago (WHAT "send"); sets HOLDER, which the trap stops.  release_lock ends it.
+hold_lock() {
+	rm -f "$W/holder.ready"
+	"$PY" - "$1" "$W/holder.ready" "$2" <<'PYEOF' &
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)
+fcntl.flock(fd, fcntl.LOCK_EX)
+os.ftruncate(fd, 0)
+os.write(fd, f"{os.getpid()} {int(time.time()) - int(sys.argv[3])} send\n".encode())
+open(sys.argv[2], "w").close()
+time.sleep(60)
+PYEOF
+	HOLDER=$!
+	SERVER_PIDS="$SERVER_PIDS $HOLDER"
+	i=0
+	while [ ! -e "$W/holder.ready" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	[ -e "$W/holder.ready" ] || fail "the lock holder did not start"
+}
+release_lock() {
+	kill "$HOLDER"
+	wait "$HOLDER" 2>/dev/null || true
+}
