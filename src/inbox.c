@@ -50,8 +50,6 @@ enum inbox_kind { INBOX_IMAP, INBOX_MAILDIR, INBOX_MBOX };
 #define INBOX_FETCH_BATCH 64
 /* Bodies are fetched about this many bytes at a time (one message at least). */
 #define INBOX_FETCH_BYTES (8u << 20)
-/* The slowest transfer waited for: a step's deadline is the timeout plus its bytes at this rate. */
-#define INBOX_MIN_RATE (64u << 10)
 /* After a lost connection, how many times the session is opened again before giving up. */
 #define INBOX_RECONNECTS 3
 
@@ -525,12 +523,12 @@ static enum nl_code inbox_parse_url(const char *url, bool *tls, char **user, cha
 	return NL_OK;
 }
 
-/* Before every IMAP step: its deadline, the timeout plus the time `bytes` take at the slowest
- * rate we wait for. */
+/* Before every IMAP step, which expects about `bytes` from the server: its deadline starts
+ * (inbox_stream_step). */
 static void inbox_step(struct nl_inbox *in, size_t bytes)
 {
 	if (in->stream)
-		inbox_stream_step(in->stream, in->timeout + (long)(bytes / INBOX_MIN_RATE));
+		inbox_stream_step(in->stream, bytes);
 }
 
 /* After a libetpan call that returned `r`: a broken stream (or libetpan's stream error) means the
@@ -644,18 +642,22 @@ static enum nl_code inbox_imap_connect(struct nl_inbox *in, struct nl_error *err
 	return NL_OK;
 }
 
-/* Runs `step`; when the connection is lost, opens the session again after a pause (1 s, 2 s,
- * 4 s, no more than a quarter of the timeout) and runs it again, INBOX_RECONNECTS times at most.
- * Refusals (login, TLS, a changed UIDVALIDITY) are not retried. */
-static enum nl_code inbox_imap_retry(struct nl_inbox *in, enum nl_code (*step)(struct nl_inbox *, const void *, struct nl_error *),
-                                     const void *arg, struct nl_error *err)
+typedef enum nl_code (*inbox_imap_step_fn)(struct nl_inbox *, const void *, struct nl_error *);
+
+/* After `step` returned `rc`: when the connection was lost, opens the session again after a pause
+ * (1 s, 2 s, 4 s, no more than an eighth of the timeout, so that a collect that gives up still
+ * ends within twice the timeout) and runs `step` again, INBOX_RECONNECTS times at most.  Refusals
+ * (login, TLS, a changed UIDVALIDITY) are not retried. */
+static enum nl_code inbox_imap_retry_after(struct nl_inbox *in, enum nl_code rc, inbox_imap_step_fn step,
+                                           const void *arg, struct nl_error *err)
 {
-	enum nl_code rc = step(in, arg, err);
 	char first[sizeof err->detail];
 	snprintf(first, sizeof first, "%s", err->detail);
 	for (int attempt = 1; rc != NL_OK && in->lost && attempt <= INBOX_RECONNECTS; attempt++) {
-		long pause = 1L << (attempt - 1), cap = in->timeout / 4 > 1 ? in->timeout / 4 : 1;
-		struct timespec ts = {pause < cap ? pause : cap, 0};
+		long long pause_ms = 1000LL << (attempt - 1), cap_ms = in->timeout * 1000LL / 8;
+		if (pause_ms > cap_ms)
+			pause_ms = cap_ms;
+		struct timespec ts = {(time_t)(pause_ms / 1000), (long)(pause_ms % 1000) * 1000000L};
 		while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
 			;
 		rc = inbox_imap_connect(in, err);
@@ -682,6 +684,20 @@ static enum nl_code inbox_imap_retry(struct nl_inbox *in, enum nl_code (*step)(s
 	return rc;
 }
 
+/* Runs `step`, and again after a lost connection (inbox_imap_retry_after). */
+static enum nl_code inbox_imap_retry(struct nl_inbox *in, inbox_imap_step_fn step, const void *arg,
+                                     struct nl_error *err)
+{
+	return inbox_imap_retry_after(in, step(in, arg, err), step, arg, err);
+}
+
+/* The step after a reconnection of the first session: none, the session is all it needed. */
+static enum nl_code inbox_imap_session_ready(struct nl_inbox *in, const void *arg, struct nl_error *err)
+{
+	(void)in, (void)arg, (void)err;
+	return NL_OK;
+}
+
 static enum nl_code inbox_imap_open(struct nl_inbox *in, const struct nl_inbox_options *opt,
                                     struct nl_error *err)
 {
@@ -702,7 +718,12 @@ static enum nl_code inbox_imap_open(struct nl_inbox *in, const struct nl_inbox_o
 	in->source = nl_xasprintf("%s://%s/%s", in->tls_implicit ? "imaps" : "imap", in->host, in->folder);
 	mailstream_network_delay.tv_sec = in->timeout; /* for what libetpan does before our layer */
 	mailstream_network_delay.tv_usec = 0;
-	if ((rc = inbox_imap_connect(in, err)) != NL_OK)
+	rc = inbox_imap_connect(in, err);
+	/* a server that answered and then dropped the session (greeting, LOGIN, SELECT) is tried
+	 * again, as a drop later on is; one that cannot be reached at all is not */
+	if (rc != NL_OK && in->lost && in->imap)
+		rc = inbox_imap_retry_after(in, rc, inbox_imap_session_ready, NULL, err);
+	if (rc != NL_OK)
 		return rc;
 	if (in->after == NL_AFTER_MOVE) {
 		inbox_step(in, 0);
@@ -938,6 +959,7 @@ static int inbox_flag(struct nl_inbox *in, const uint32_t *uids, size_t n, struc
 struct inbox_uids {
 	const uint32_t *uids;
 	size_t n;
+	bool *copied; /* the server confirmed the COPY: a retry must not copy them again */
 };
 
 static enum nl_code inbox_imap_after(struct nl_inbox *in, const void *arg, struct nl_error *err)
@@ -954,7 +976,19 @@ static enum nl_code inbox_imap_after(struct nl_inbox *in, const void *arg, struc
 	if (in->has_move) {
 		r = mailimap_uid_move(in->imap, set, in->move_to);
 	} else {
-		r = mailimap_uid_copy(in->imap, set, in->move_to);
+		r = *u->copied ? MAILIMAP_NO_ERROR : mailimap_uid_copy(in->imap, set, in->move_to);
+		if (r == MAILIMAP_NO_ERROR)
+			*u->copied = true;
+		else if (inbox_failed(in, r) && in->lost) {
+			/* the COPY may have been done before the connection broke: copying again could
+			 * file them twice, so they stay where they are, recorded (the safe side) */
+			mailimap_set_free(set);
+			in->lost = false;
+			return nl_fail(err, NL_ERR_INBOX,
+			               "%s: the connection broke during the copy to %s; the messages stay "
+			               "in the folder (they may also have been copied)",
+			               in->source, in->move_to);
+		}
 		if (r == MAILIMAP_NO_ERROR)
 			r = inbox_flag(in, u->uids, u->n, mailimap_flag_new_deleted());
 		if (r == MAILIMAP_NO_ERROR && in->has_uidplus) {
@@ -976,7 +1010,8 @@ enum nl_code nl_inbox_after(struct nl_inbox *in, const uint32_t *uids, size_t n,
 {
 	if (in->kind != INBOX_IMAP || !n || in->after == NL_AFTER_KEEP)
 		return NL_OK;
-	struct inbox_uids u = {uids, n};
+	bool copied = false;
+	struct inbox_uids u = {uids, n, &copied};
 	return inbox_imap_retry(in, inbox_imap_after, &u, err);
 }
 

@@ -4,7 +4,9 @@
  * for ever (a FETCH cut by the server spun at 98% CPU for 773 s).  This layer sits between a
  * session's mailstream and the socket or TLS layer below it, and guarantees:
  *   - a step (one IMAP command and its response) ends by its deadline, whatever the server
- *     trickles: each read or write below waits at most the time left, and at most the idle limit;
+ *     trickles (the deadline grows only with the bytes that arrive): each read or write below waits at most the time left, and at most the idle limit,
+ *     and a watchdog thread cancels a call below that is still running at the deadline (libetpan's
+ *     TLS read waits afresh for every partial record);
  *   - an end of file, a reset or a passed deadline breaks the stream for good: every later read
  *     and write fails at once, so no loop above can turn an end of file into a spin.
  * Only inbox.c uses it (libetpan stays behind the inbox module).
@@ -27,11 +29,16 @@ int inbox_stream_connect(const char *host, unsigned port, long timeout, char *wh
  * `idle` seconds fail.  The layer is owned by the stream and freed with it. */
 struct inbox_stream *inbox_stream_wrap(mailstream *s, long idle);
 
-/* Starts a step that must end within `seconds` from now (at least the idle limit). */
-void inbox_stream_step(struct inbox_stream *st, long seconds);
+/* The slowest transfer waited for: bytes arriving at this rate move a step's deadline later. */
+#define INBOX_STREAM_MIN_RATE (64u << 10)
+
+/* Starts a step (one command and its response) that expects about `bytes` from the server.  It
+ * must end within the idle limit from now, plus the time the bytes read so far (no more than
+ * `bytes`) take at INBOX_STREAM_MIN_RATE: a trickle earns next to nothing. */
+void inbox_stream_step(struct inbox_stream *st, size_t bytes);
 
 /* Why the stream broke ("the server closed the connection", "no answer for 60 s", ...), or NULL
  * while it works. */
-const char *inbox_stream_broken(const struct inbox_stream *st);
+const char *inbox_stream_broken(struct inbox_stream *st);
 
 #endif

@@ -15,7 +15,7 @@
 #      UIDs, and without UIDPLUS the originals are only marked \Deleted, never purged.
 # Needs MAILER, BUILD and SRC (set by CTest).  Every server started here is stopped by its PID.
 set -eu
-. "$(dirname "$0")/dovecot_lib.sh" # for dovecot_config
+. "$(dirname "$0")/dovecot_lib.sh" # for dovecot_config and make_test_certs
 
 : "${MAILER:?}" "${BUILD:?}" "${SRC:?}"
 FIXTURE="$BUILD/tests/collect_fixture"
@@ -64,13 +64,7 @@ PORT_TLS=$(free_port)
 [ "$PORT" != "$PORT_TLS" ] || PORT_TLS=$(free_port)
 
 # A test CA and a certificate for 127.0.0.1.
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$TMP/ca.key" -out "$TMP/ca.pem" -days 2 \
-	-subj "/CN=mailer test CA" >/dev/null 2>&1 || fail "openssl: CA"
-openssl req -newkey rsa:2048 -nodes -keyout "$TMP/server.key" -out "$TMP/server.csr" \
-	-subj "/CN=127.0.0.1" >/dev/null 2>&1 || fail "openssl: request"
-printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n' >"$TMP/ext"
-openssl x509 -req -in "$TMP/server.csr" -CA "$TMP/ca.pem" -CAkey "$TMP/ca.key" -CAcreateserial \
-	-out "$TMP/server.pem" -days 2 -extfile "$TMP/ext" >/dev/null 2>&1 || fail "openssl: sign"
+make_test_certs "$TMP"
 
 PASSWORD="pw-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
 printf '%s:{PLAIN}%s\n' "$MAILUSER" "$PASSWORD" >"$TMP/passwd"

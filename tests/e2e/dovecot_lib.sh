@@ -3,7 +3,11 @@
 # will not serve mail as root), plain IMAP on loopback.  Source it after send_lib.sh (for fail,
 # free_port, wait_port and SERVER_PIDS, whose trap stops the server by its PID).
 #
-# start_dovecot DIR: sets IMAP_PORT, IMAP_USER, IMAP_PASSWORD_FILE and IMAP_MAILDIR (INBOX).
+# start_dovecot DIR [tls]: sets IMAP_PORT, IMAP_USER, IMAP_PASSWORD_FILE and IMAP_MAILDIR (INBOX);
+# with tls also STARTTLS on IMAP_PORT, imaps on IMAP_TLS_PORT, and IMAP_CA (make_test_certs).
+#
+# make_test_certs DIR: a test CA (DIR/ca.pem) and a certificate for 127.0.0.1 signed by it
+# (DIR/server.pem, DIR/server.key).
 #
 # dovecot_config DIR UID GID PORT [TLS_PORT CERT KEY] prints the configuration alone (collect_imap.sh
 # uses it with TLS): base_dir, state, log, passwd file and homes under DIR, mail owned by UID:GID,
@@ -56,6 +60,16 @@ service anvil {
 CONF
 }
 
+make_test_certs() {
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$1/ca.key" -out "$1/ca.pem" -days 2 \
+		-subj "/CN=mailer test CA" >/dev/null 2>&1 || fail "openssl: CA"
+	openssl req -newkey rsa:2048 -nodes -keyout "$1/server.key" -out "$1/server.csr" \
+		-subj "/CN=127.0.0.1" >/dev/null 2>&1 || fail "openssl: request"
+	printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n' >"$1/ext"
+	openssl x509 -req -in "$1/server.csr" -CA "$1/ca.pem" -CAkey "$1/ca.key" -CAcreateserial \
+		-out "$1/server.pem" -days 2 -extfile "$1/ext" >/dev/null 2>&1 || fail "openssl: sign"
+}
+
 start_dovecot() {
 	dir=$1
 	command -v dovecot >/dev/null || fail "dovecot is not installed (apt-get install dovecot-imapd)"
@@ -77,7 +91,15 @@ start_dovecot() {
 	IMAP_PASSWORD_FILE="$dir/imap-password"
 	printf '%s\n' "$password" >"$IMAP_PASSWORD_FILE"
 	chmod 600 "$IMAP_PASSWORD_FILE"
-	dovecot_config "$dir" "$uid" "$gid" "$IMAP_PORT" >"$dir/dovecot.conf"
+	if [ "${2:-}" = tls ]; then
+		make_test_certs "$dir"
+		IMAP_CA="$dir/ca.pem"
+		IMAP_TLS_PORT=$(free_port)
+		dovecot_config "$dir" "$uid" "$gid" "$IMAP_PORT" "$IMAP_TLS_PORT" "$dir/server.pem" "$dir/server.key" \
+			>"$dir/dovecot.conf"
+	else
+		dovecot_config "$dir" "$uid" "$gid" "$IMAP_PORT" >"$dir/dovecot.conf"
+	fi
 	chown -R "$uid:$gid" "$dir/home"
 	chmod 755 "$dir" "$dir/home"
 	dovecot -F -c "$dir/dovecot.conf" &

@@ -9,6 +9,8 @@ connection, MODE decides:
   cut       close both sides at once; refuse every later connection (the server is gone)
   stall     stop relaying but keep the connection open; refuse every later connection
   cut-once  close both sides at once; relay every later connection normally (a passing fault)
+  trickle   go on relaying from the server one byte every 0.5 s (never idle long enough for a
+            timeout, far too slow to finish); refuse every later connection
 The count of bytes relayed to clients is rewritten to PORT_FILE.bytes after every chunk.  Runs
 until killed (SIGTERM); bounded by a 300 s lifetime so that a forgotten proxy ends by itself.
 """
@@ -19,7 +21,7 @@ import sys
 import time
 
 port_file, upstream, mode, limit = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
-assert mode in ("cut", "stall", "cut-once"), mode
+assert mode in ("cut", "stall", "cut-once", "trickle"), mode
 
 listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
 listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -37,6 +39,7 @@ connections = 0
 relayed = 0
 faulted = False
 held = []  # stalled sockets, kept open and unread
+trickle = {"to": None, "data": b"", "next": 0.0}  # the client trickled to, what waits, when next
 
 
 def close_pair(s):
@@ -60,7 +63,14 @@ def record():
 
 end = time.monotonic() + 300
 while time.monotonic() < end:
-    for key, _ in sel.select(timeout=1):
+    if trickle["to"] is not None and trickle["data"] and time.monotonic() >= trickle["next"]:
+        try:
+            trickle["to"].sendall(trickle["data"][:1])
+            trickle["data"] = trickle["data"][1:]
+        except OSError:
+            trickle["data"] = b""
+        trickle["next"] = time.monotonic() + 0.5
+    for key, _ in sel.select(timeout=0.1 if trickle["to"] is not None else 1):
         s = key.fileobj
         if s is listener:
             client, _ = listener.accept()
@@ -81,6 +91,17 @@ while time.monotonic() < end:
         if s not in pairs:
             continue
         peer, from_server, number = pairs[s]
+        if from_server and peer is trickle["to"]:
+            try:
+                data = s.recv(65536)
+            except OSError:
+                data = b""
+            if not data:
+                sel.unregister(s)
+                pairs.pop(s, None)
+                held.append(s)
+            trickle["data"] += data
+            continue
         try:
             data = s.recv(65536)
         except OSError:
@@ -89,11 +110,15 @@ while time.monotonic() < end:
             close_pair(s)
             continue
         if from_server and number == 1 and not faulted and relayed + len(data) >= limit:
+            relayed_before = relayed
             peer.sendall(data[: max(0, limit - relayed)])
             relayed = limit
             record()
             faulted = True
-            if mode == "stall":
+            if mode == "trickle":
+                trickle["to"] = peer
+                trickle["data"] = data[max(0, limit - relayed_before):]
+            elif mode == "stall":
                 for x in (s, peer):
                     sel.unregister(x)
                     pairs.pop(x, None)
