@@ -614,10 +614,13 @@ static void tally_follow_build(struct nl_tally *t, const struct tally_answers *a
 			else
 				hi = mid;
 		}
+		/* only an answer as well matched as the request hides it: a From-only "no" (anyone can
+		 * forge a From) must not hide what the owner of the token asked for in words */
 		for (size_t k = lo;
 		     survey && k < as->count && !answered && !seen && strcmp(as->items[k].key, in->key) == 0;
 		     k++)
-			answered = tally_is_follow_answer(&as->items[k], survey);
+			answered = tally_is_follow_answer(&as->items[k], survey) &&
+			           (as->items[k].match == NL_MATCH_TOKEN || in->r.match != NL_MATCH_TOKEN);
 		if (seen || answered)
 			continue;
 		tally_follow_add(t, in->r.email, in->r.name, true, NULL, in->r.contact, false, in->r.match);

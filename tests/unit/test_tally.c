@@ -539,6 +539,38 @@ static void test_follow_up_by_hand(void **state)
 	assert_int_equal(t->n_follow, 0);
 	assert_true(t->replies_list[0].needs_look);
 	nl_tally_free(t);
+	/* but a "no" that came by From alone (anyone can forge a From) does not hide the request
+	 * that the token's owner made in words */
+	struct nl_inbound genuine = in, forged = in;
+	genuine.location = (char *)"2";
+	genuine.email = genuine.from_address = (char *)"z@y.test";
+	genuine.own_words = genuine.contact = (char *)"please call me";
+	snprintf(genuine.hash, sizeof genuine.hash, "%064d", 2);
+	assert_int_equal(nl_store_inbound_add(s, &genuine, &id, &err), NL_OK);
+	forged.location = (char *)"3";
+	forged.match = NL_MATCH_FROM;
+	forged.email = forged.from_address = (char *)"z@y.test";
+	forged.own_words = (char *)"no";
+	forged.contact = NULL;
+	snprintf(forged.hash, sizeof forged.hash, "%064d", 3);
+	assert_int_equal(nl_store_inbound_add(s, &forged, &id, &err), NL_OK);
+	struct nl_stored_answer no = {.campaign = (char *)"c",
+	                              .email = (char *)"z@y.test",
+	                              .question = (char *)"b",
+	                              .readable = true,
+	                              .value = (char *)"no",
+	                              .raw = (char *)"no",
+	                              .match = NL_MATCH_FROM,
+	                              .inbound_id = id,
+	                              .answered = 400};
+	assert_int_equal(nl_store_answer_put(s, &no, &err), NL_OK);
+	assert_int_equal(nl_tally_build(s, &c, &survey, &t, &err), NL_OK);
+	assert_int_equal(t->n_follow, 1);
+	assert_string_equal(t->follow[0].email, "z@y.test");
+	assert_true(t->follow[0].in_words);
+	assert_string_equal(t->follow[0].sentence, "please call me");
+	assert_int_equal(t->follow[0].match, NL_MATCH_TOKEN);
+	nl_tally_free(t);
 	nl_campaign_clear(&c);
 	nl_store_close(s);
 	char cmd[128];
