@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "html_context.h"
 #include "util.h"
 
 #define TEMPLATE_MAX_FILE (1u << 20)
@@ -21,7 +22,7 @@ enum template_seg_kind {
 	TEMPLATE_LITERAL = 0,
 	TEMPLATE_VAR = 1, /* escaped as the mode says */
 	TEMPLATE_RAW = 2,
-	TEMPLATE_URL = 3, /* HTML: a {{var}} that starts a URL attribute's value (see template_url_ok) */
+	TEMPLATE_URL = 3, /* HTML: a {{var}} at the start of a URL attribute's value (template_url_ok) */
 };
 
 struct template_seg {
@@ -88,42 +89,6 @@ static int template_shown_len(const char *s, size_t avail)
 	return (int)n;
 }
 
-/* True when the tag at data[tag] starts the quoted value of a URL attribute, as in
- * <a href="{{website}}">: inside a tag (a '<' since the last '>'), right after `NAME="` or
- * `NAME='`, NAME one of the attributes a browser follows or loads. */
-static bool template_starts_url_attribute(const char *data, size_t tag)
-{
-	static const char *const url_attrs[] = {"href", "src", "action", "formaction", "background",
-	                                        "poster", "cite", "xlink:href"};
-	size_t i = tag;
-	if (i == 0 || (data[i - 1] != '"' && data[i - 1] != '\''))
-		return false;
-	i--;
-	while (i > 0 && (data[i - 1] == ' ' || data[i - 1] == '\t'))
-		i--;
-	if (i == 0 || data[i - 1] != '=')
-		return false;
-	i--;
-	while (i > 0 && (data[i - 1] == ' ' || data[i - 1] == '\t'))
-		i--;
-	size_t name_end = i;
-	while (i > 0 && (isalnum((unsigned char)data[i - 1]) || data[i - 1] == '-' || data[i - 1] == ':'))
-		i--;
-	struct nl_span name = {data + i, name_end - i};
-	bool is_url = false;
-	for (size_t k = 0; k < sizeof url_attrs / sizeof *url_attrs && !is_url; k++)
-		is_url = name.len == strlen(url_attrs[k]) && nl_ascii_ncasecmp(name.ptr, url_attrs[k], name.len) == 0;
-	if (!is_url)
-		return false;
-	for (size_t k = i; k-- > 0;) { /* inside a tag? */
-		if (data[k] == '>')
-			return false;
-		if (data[k] == '<')
-			return true;
-	}
-	return false;
-}
-
 /* A value that may begin a link: http:, https: or mailto: (ASCII case aside, leading spaces
  * allowed).  Anything else (javascript:, data:, a bare word) is left out of the attribute. */
 static bool template_url_ok(struct nl_span v)
@@ -165,6 +130,9 @@ enum nl_code nl_template_parse(const char *name, const char *data, size_t len, c
 	*out = NULL;
 
 	size_t line = 1, lit = 0, i = 0;
+	struct html_context html; /* where each slot sits (HTML mode); fed all but the tags */
+	html_context_init(&html);
+	size_t scanned = 0;
 	while (i + 1 < len) {
 		if (data[i] != '{' || data[i + 1] != '{') {
 			line += data[i] == '\n';
@@ -173,6 +141,7 @@ enum nl_code nl_template_parse(const char *name, const char *data, size_t len, c
 		}
 		size_t tag = i;
 		template_literal(t, data, lit, tag);
+		html_context_feed(&html, data, scanned, tag, len);
 		if (i + 2 < len && data[i + 2] == '!') { /* {{! comment }} */
 			/* Tags inside a comment nest, so a comment can show "{{name}}" as an example. */
 			const char *end = NULL;
@@ -195,7 +164,7 @@ enum nl_code nl_template_parse(const char *name, const char *data, size_t len, c
 			}
 			size_t stop = (size_t)(end - data) + 2;
 			line += template_count_lines(data, i, stop);
-			i = lit = stop;
+			i = lit = scanned = stop;
 			continue;
 		}
 		bool triple = i + 2 < len && data[i + 2] == '{';
@@ -233,10 +202,26 @@ enum nl_code nl_template_parse(const char *name, const char *data, size_t len, c
 		}
 		t->uses[index] = true;
 		enum template_seg_kind kind = triple ? TEMPLATE_RAW : TEMPLATE_VAR;
-		if (!triple && mode == NL_TEMPLATE_HTML && template_starts_url_attribute(data, tag))
-			kind = TEMPLATE_URL;
+		if (!triple && mode == NL_TEMPLATE_HTML) {
+			enum html_place place = html_context_place(&html);
+			if (place == HTML_IN_TAG) {
+				/* escaping cannot keep a value there in its place: a space would start a new
+				 * attribute (onclick=...) */
+				int shown = var.len > TEMPLATE_MAX_NAME_SHOWN ? TEMPLATE_MAX_NAME_SHOWN
+				                                              : (int)var.len;
+				rc = nl_fail(err, NL_ERR_TEMPLATE,
+				             "%s:%zu: {{%.*s}} is inside a tag but not in a quoted attribute "
+				             "value; write it as NAME=\"{{%.*s}}\"",
+				             t->name, line, shown, var.ptr, shown, var.ptr);
+				goto out;
+			}
+			if (place == HTML_AT_URL_START)
+				kind = TEMPLATE_URL;
+		}
+		if (mode == NL_TEMPLATE_HTML)
+			html_context_slot(&html, triple);
 		template_push(t, (struct template_seg){kind, index, 0, 0});
-		i = lit = j + have;
+		i = lit = scanned = j + have;
 	}
 	template_literal(t, data, lit, len);
 	*out = t;

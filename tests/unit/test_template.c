@@ -102,6 +102,63 @@ static void test_url_attributes_take_only_web_and_mail_urls(void **state)
 	free(s);
 }
 
+/* Review of issue 15: the URL check found its place by looking back from the slot, so other
+ * spellings of the same place went past it.  The place is now read forward, as a browser reads the
+ * tag: a newline around '=', a '>' inside an earlier quoted value, an empty slot before, a comment
+ * or a script before the tag.  A slot in a tag outside a quoted value is refused at parse time. */
+static void test_url_check_reads_the_tag_as_a_browser_does(void **state)
+{
+	(void)state;
+	struct nl_span v[N_VARS];
+	values_init(v);
+	v[V_EMAIL] = nl_span_cstr("javascript:alert(1)");
+	struct nl_error err = {0};
+	static const char *const dropped[] = {
+	    "<a\nhref\n=\n\"{{email}}\">",                    /* newlines around '=' */
+	    "<a title=\"a > b\" href=\"{{email}}\">",           /* '>' inside an earlier value */
+	    "<a title='x<y' href='{{email}}'>",
+	    "<a href=\"{{empty}}{{email}}\">",                  /* an empty slot before it */
+	    "<a href=\" {{empty}} {{email}}\">",
+	    "<!-- > --><a href=\"{{email}}\">",                 /* a '>' in a comment before */
+	    "<script>if (a > b) {}</script><a href=\"{{email}}\">",
+	    "<A HREF=\"{{email}}\">",
+	    "<img srcset=\"{{email}}\"><form action=\"{{email}}\">",
+	    "<a href\t=\t'{{email}}'>",
+	};
+	for (size_t i = 0; i < sizeof dropped / sizeof *dropped; i++) {
+		char *s = render(dropped[i], NL_TEMPLATE_HTML, v, &err);
+		assert_non_null(s);
+		if (strstr(s, "javascript")) /* cmocka names the case this way */
+			fail_msg("case %zu kept the value: %s", i, s);
+		free(s);
+	}
+	/* the same places keep a web URL */
+	v[V_EMAIL] = nl_span_cstr("https://zoe.example.test/");
+	char *s = render("<a title=\"a > b\"\nhref\n=\n\"{{empty}}{{email}}\">", NL_TEMPLATE_HTML, v, &err);
+	assert_string_equal(s, "<a title=\"a > b\"\nhref\n=\n\"https://zoe.example.test/\">");
+	free(s);
+	/* not a URL place: after the value's own text, another attribute, text that looks like a tag */
+	v[V_EMAIL] = nl_span_cstr("javascript:x");
+	s = render("<a href=\"/u/{{email}}\" title=\"{{email}}\">x < {{email}}</a>", NL_TEMPLATE_HTML, v, &err);
+	assert_string_equal(s, "<a href=\"/u/javascript:x\" title=\"javascript:x\">x < javascript:x</a>");
+	free(s);
+	/* a slot in a tag outside a quoted value is refused, naming the line */
+	static const char *const refused[] = {
+	    "<p>\n<a href={{email}}>",
+	    "<p>\n<a {{email}}>",
+	    "<p>\n<a href=\"x\" {{email}}=\"y\">",
+	    "<p>\n<img src=x{{email}}>",
+	};
+	for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
+		assert_null(render(refused[i], NL_TEMPLATE_HTML, v, &err));
+		assert_non_null(strstr(err.detail, "t.html:2: {{email}} is inside a tag but not in a quoted attribute value"));
+	}
+	/* text templates have no tags */
+	s = render("<a href={{email}}>", NL_TEMPLATE_TEXT, v, &err);
+	assert_string_equal(s, "<a href=javascript:x>");
+	free(s);
+}
+
 static void test_text_mode_does_not_escape(void **state)
 {
 	(void)state;
@@ -272,6 +329,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_escaped_and_raw),        cmocka_unit_test(test_text_mode_does_not_escape),
 	    cmocka_unit_test(test_url_attributes_take_only_web_and_mail_urls),
+	    cmocka_unit_test(test_url_check_reads_the_tag_as_a_browser_does),
 	    cmocka_unit_test(test_spaces_adjacent_empty),  cmocka_unit_test(test_literal_braces),
 	    cmocka_unit_test(test_comments_dropped),       cmocka_unit_test(test_unknown_variable),
 	    cmocka_unit_test(test_unclosed_and_malformed), cmocka_unit_test(test_uses_and_reuse),
