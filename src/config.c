@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <ini.h>
 #include <stdlib.h>
@@ -123,7 +124,7 @@ bool nl_config_parse_duration(const char *s, long *seconds)
 	default:
 		return false;
 	}
-	if (*end && end[1])
+	if ((*end && end[1]) || n > LONG_MAX / unit)
 		return false;
 	*seconds = n * unit;
 	return true;
@@ -239,8 +240,9 @@ static const char *config_smtp(struct nl_config *cfg, const char *key, const cha
 		if (!nl_config_parse_rate(value, &cfg->smtp_rate))
 			return "expected a rate such as 30/m, 2/s or 500/h";
 	} else if (!strcmp(key, "timeout")) {
-		if (!nl_config_parse_duration(value, &cfg->smtp_timeout) || cfg->smtp_timeout < 1)
-			return "expected a duration such as 60 or 2m";
+		if (!nl_config_parse_duration(value, &cfg->smtp_timeout) || cfg->smtp_timeout < 1 ||
+		    cfg->smtp_timeout > NL_CONFIG_MAX_TIMEOUT)
+			return "expected seconds from 1 to 3600, or a duration such as 2m";
 	} else
 		return "unknown key";
 	return NULL;
@@ -269,8 +271,9 @@ static const char *config_inbox(struct nl_config *cfg, const char *key, const ch
 	else if (!strcmp(key, "ca_file"))
 		config_set_path(cfg, &cfg->inbox_ca_file, value);
 	else if (!strcmp(key, "timeout")) {
-		if (!nl_config_parse_duration(value, &cfg->inbox_timeout) || cfg->inbox_timeout < 1)
-			return "expected seconds, or a duration such as 2m";
+		if (!nl_config_parse_duration(value, &cfg->inbox_timeout) || cfg->inbox_timeout < 1 ||
+		    cfg->inbox_timeout > NL_CONFIG_MAX_TIMEOUT)
+			return "expected seconds from 1 to 3600, or a duration such as 2m";
 	} else if (!strcmp(key, "after")) {
 		if (!strcmp(value, "keep"))
 			cfg->inbox_after = NL_AFTER_KEEP;

@@ -14,6 +14,9 @@
 enum nl_starttls { NL_STARTTLS_AUTO = 0, NL_STARTTLS_REQUIRED, NL_STARTTLS_NEVER };
 enum nl_inbox_after { NL_AFTER_KEEP = 0, NL_AFTER_SEEN, NL_AFTER_MOVE };
 
+/* The longest timeout accepted (seconds): longer would hide a hung server from cron for hours. */
+#define NL_CONFIG_MAX_TIMEOUT 3600
+
 struct nl_config {
 	char *path; /* the file read, or NULL when only defaults are in use */
 	/* [newsletter] */
@@ -42,7 +45,7 @@ struct nl_config {
 	bool smtp_insecure;   /* `tls_verify = off-i-know-what-i-am-doing`: loudly named, warned every run */
 	int smtp_connections; /* default 4 */
 	double smtp_rate;     /* messages per second, 0 = unlimited */
-	long smtp_timeout;    /* seconds, default 60 */
+	long smtp_timeout;    /* seconds, default 60, at most NL_CONFIG_MAX_TIMEOUT */
 	/* [inbox] */
 	char *inbox_url; /* imap://, imaps://, maildir:DIR, mbox:FILE; NULL = none configured */
 	char *inbox_user;

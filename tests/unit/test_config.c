@@ -154,6 +154,28 @@ static void test_rates_and_durations(void **state)
 	assert_true(nl_config_parse_duration("90", &d) && d == 90);
 	assert_true(nl_config_parse_duration("2m", &d) && d == 120);
 	assert_false(nl_config_parse_duration("2 days", &d));
+	assert_false(nl_config_parse_duration("99999999999999999w", &d)); /* would overflow */
+	/* review of issue 15: a timeout has an upper bound (in seconds, 24 days overflowed an int) */
+	static const char *const confs[] = {"[inbox]\ntimeout = 3601\n", "[inbox]\ntimeout = 30d\n",
+	                                    "[smtp]\ntimeout = 2h\n"};
+	for (size_t i = 0; i < 3; i++) {
+		char *path = write_conf(confs[i]);
+		struct nl_config cfg;
+		struct nl_error err = {0};
+		assert_int_equal(nl_config_load(&cfg, path, true, &err), NL_ERR_CONFIG);
+		assert_non_null(strstr(err.detail, ":2: ["));
+		assert_non_null(strstr(err.detail, "timeout: expected seconds from 1 to 3600"));
+		nl_config_free(&cfg);
+		unlink(path);
+	}
+	char *path = write_conf("[inbox]\ntimeout = 1h\n[smtp]\ntimeout = 3600\n");
+	struct nl_config cfg;
+	struct nl_error err = {0};
+	assert_int_equal(nl_config_load(&cfg, path, true, &err), NL_OK);
+	assert_int_equal(cfg.inbox_timeout, 3600);
+	assert_int_equal(cfg.smtp_timeout, 3600);
+	nl_config_free(&cfg);
+	unlink(path);
 }
 
 static void test_template_path_prefers_own(void **state)
