@@ -331,7 +331,8 @@ int cmd_inspect(struct tool *t, int argc, char **argv)
 	         store ? "with the state" : "without a state",
 	         fallback && fallback->id ? fallback->id : "none");
 
-	bool failed = false, missing = false; /* a message unreadable; a file not there */
+	/* a message that cannot be read as mail; a file not there; a file that cannot be read */
+	bool failed = false, missing = false, unreadable = false;
 	size_t shown = 0;
 	if (o.json)
 		nl_buf_puts(&out, "[");
@@ -354,6 +355,8 @@ int cmd_inspect(struct tool *t, int argc, char **argv)
 				          err.detail[0] ? err.detail : nl_strerror(err.code));
 			if (rc == NL_ERR_NOT_FOUND)
 				missing = true;
+			else if (rc == NL_ERR_IO)
+				unreadable = true;
 			else
 				failed = true;
 		} else {
@@ -380,6 +383,8 @@ int cmd_inspect(struct tool *t, int argc, char **argv)
 		fwrite(out.data, 1, out.len, stdout);
 	if (fflush(stdout) != 0) {
 		tool_warn("inspect: standard output: write failed");
+		code = EXIT_IOERR;
+	} else if (unreadable) {
 		code = EXIT_IOERR;
 	} else if (failed) {
 		code = EXIT_DATAERR;

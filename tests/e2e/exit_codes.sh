@@ -145,6 +145,15 @@ CONF
 		echo "FAIL: a message was left in tmp/: $(ls -A "$U/outbox/tmp")" >&2
 		failures=$((failures + 1))
 	fi
+	# a message file that cannot be read: 74, as README says of files, naming it
+	cp "$W/reply.eml" "$U/secret.eml"
+	chmod 000 "$U/secret.eml"
+	got=0
+	(cd "$U" && $RUN_AS "$MAILER" inspect secret.eml) </dev/null >/dev/null 2>"$W/err" || got=$?
+	if [ "$got" != 74 ] || ! grep -q 'secret.eml: Permission denied' "$W/err"; then
+		echo "FAIL: an unreadable file to inspect: exit $got: $(cat "$W/err")" >&2
+		failures=$((failures + 1))
+	fi
 	(cd "$U" && $RUN_AS "$MAILER" collect) </dev/null >/dev/null 2>&1 || true
 	if [ "$(cat "$U/owner" 2>/dev/null)" != 0 ]; then
 		echo "FAIL: mailer is dumpable while it reads its password: /proc/PID/environ owned by '$(cat "$U/owner" 2>/dev/null)'" >&2
