@@ -110,8 +110,8 @@ struct nl_collect_options {
 
 /* Collects everything new from the source into `store`.  For IMAP the cursor (UIDVALIDITY, last
  * UID) moves with each committed batch and the `after` action follows the commit.  *stats is
- * filled (zeroed first).  Returns NL_OK, or the inbox's or store's error (NL_ERR_CONFIG, NL_ERR_INBOX,
- * NL_ERR_TLS, NL_ERR_AUTH, NL_ERR_STATE): what was committed before it stays. */
+ * filled (zeroed first).  Returns NL_OK, or the inbox's or store's error (NL_ERR_CONFIG, NL_ERR_NOT_FOUND,
+ * NL_ERR_INBOX, NL_ERR_TLS, NL_ERR_AUTH, NL_ERR_STATE): what was committed before it stays. */
 NL_MUST_USE enum nl_code nl_collect_run(struct nl_store *store, const struct nl_collect_options *opt,
                             struct nl_collect_stats *stats, struct nl_error *err);
 

@@ -40,8 +40,9 @@ struct nl_inbox_message {
 
 /* Opens the source (IMAP: connect, TLS with certificate and host name verification, LOGIN, SELECT).
  * A plain imap:// URL upgrades with STARTTLS when the server offers it and refuses to send the
- * password in clear unless the host is loopback.  Returns NL_OK, NL_ERR_CONFIG (bad URL), NL_ERR_INBOX
- * (unreachable, no such folder or file), NL_ERR_TLS or NL_ERR_AUTH; the detail names the mailbox. */
+ * password in clear unless the host is loopback.  Returns NL_OK, NL_ERR_CONFIG (bad URL),
+ * NL_ERR_NOT_FOUND (no such Maildir or mbox file), NL_ERR_INBOX (unreachable, no such folder, not a
+ * Maildir), NL_ERR_TLS or NL_ERR_AUTH; the detail names the mailbox. */
 NL_MUST_USE enum nl_code nl_inbox_open(const struct nl_inbox_options *opt, struct nl_inbox **out, struct nl_error *err);
 void nl_inbox_close(struct nl_inbox *inbox); /* NULL accepted; logs out */
 
