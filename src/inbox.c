@@ -12,7 +12,8 @@
  * (\Seen), or UID MOVE (RFC 6851), or UID COPY + \Deleted + UID EXPUNGE of exactly those UIDs
  * (RFC 4315 UIDPLUS); without UIDPLUS the originals stay, marked \Deleted, never purged.
  *
- * Maildir: new/ then cur/, in name order; the location is the file's unique name (before ":2,"),
+ * Maildir: new/ and cur/ together in arrival order (the delivery time a standard unique name starts
+ * with, else the mtime; then the name); the location is the file's unique name (before ":2,"),
  * which survives a client moving it from new/ to cur/ or changing its flags.  Nothing is renamed.
  *
  * mbox: a message starts at a "From " line whose shape is that of a separator ("From SENDER"
@@ -127,37 +128,78 @@ static char *inbox_absolute(const char *path)
 
 /* ---- Maildir ---- */
 
-static int inbox_cmp(const void *a, const void *b)
+/* A Maildir file in arrival order: the delivery time that starts a standard unique name
+ * ("1733300000.M1P2.host", maildir(5)), or else the file's mtime; then the unique name. */
+struct inbox_maildir_file {
+	char *name; /* "new/..." or "cur/..." */
+	long long arrived;
+};
+
+static const char *inbox_unique_name(const char *name)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return strchr(name, '/') + 1;
 }
 
+static int inbox_arrival_cmp(const void *pa, const void *pb)
+{
+	const struct inbox_maildir_file *a = pa, *b = pb;
+	if (a->arrived != b->arrived)
+		return a->arrived < b->arrived ? -1 : 1;
+	return strcmp(inbox_unique_name(a->name), inbox_unique_name(b->name));
+}
+
+static long long inbox_arrived(const char *dir, const char *base)
+{
+	long long t = 0;
+	size_t i = 0;
+	while (base[i] >= '0' && base[i] <= '9' && i < 18)
+		t = t * 10 + (base[i++] - '0');
+	if (i > 0 && base[i] == '.')
+		return t;
+	struct stat st;
+	char *path = nl_xasprintf("%s/%s", dir, base);
+	t = stat(path, &st) == 0 ? (long long)st.st_mtime : 0;
+	free(path);
+	return t;
+}
+
+/* Lists new/ and cur/ together in arrival order: a message a client has moved to cur/ is older
+ * than one still in new/, and the order replies arrived in decides which answer stands. */
 static enum nl_code inbox_maildir_scan(struct nl_inbox *in, struct nl_error *err)
 {
 	static const char *const subs[] = {"new", "cur"};
-	size_t cap = 0;
+	struct inbox_maildir_file *files = NULL;
+	size_t cap = 0, n = 0;
 	int dirs = 0;
 	for (size_t s = 0; s < 2; s++) {
 		char *dir = nl_xasprintf("%s/%s", in->path, subs[s]);
 		DIR *d = opendir(dir);
-		free(dir);
-		if (!d)
+		if (!d) {
+			free(dir);
 			continue;
+		}
 		dirs++;
-		size_t first = in->n_files;
 		struct dirent *e;
 		while ((e = readdir(d))) {
 			if (e->d_name[0] == '.')
 				continue;
-			if (in->n_files == cap) {
+			if (n == cap) {
 				cap = cap ? cap * 2 : 256;
-				in->files = nl_xrealloc(in->files, cap * sizeof *in->files);
+				files = nl_xrealloc(files, cap * sizeof *files);
 			}
-			in->files[in->n_files++] = nl_xasprintf("%s/%s", subs[s], e->d_name);
+			files[n].name = nl_xasprintf("%s/%s", subs[s], e->d_name);
+			files[n++].arrived = inbox_arrived(dir, e->d_name);
 		}
 		closedir(d);
-		qsort(in->files + first, in->n_files - first, sizeof *in->files, inbox_cmp);
+		free(dir);
 	}
+	if (n > 1)
+		qsort(files, n, sizeof *files, inbox_arrival_cmp);
+	in->files = nl_xrealloc(in->files, (n ? n : 1) * sizeof *in->files);
+	for (size_t i = 0; i < n; i++)
+		in->files[i] = files[i].name;
+	in->n_files = n;
+	free(files);
 	if (!dirs)
 		return nl_fail(err, NL_ERR_INBOX, "%s: not a Maildir (no new/ or cur/)", in->path);
 	return NL_OK;

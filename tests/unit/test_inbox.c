@@ -1,4 +1,4 @@
-/* test_inbox.c - the Maildir and mbox readers (locations, new/ and cur/, the MimeKit mbox files
+/* test_inbox.c - the Maildir and mbox readers (locations, new/ and cur/ in arrival order, the MimeKit mbox files
  * with a BOM and unescaped "From " body lines), URL errors, and the password sources.  IMAP is
  * tested end to end against Dovecot (tests/e2e/collect_imap.sh). */
 #include <setjmp.h>
@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -50,6 +51,10 @@ static void test_maildir(void **state)
 	write_file(path, "Subject: one\n\na\n");
 	snprintf(path, sizeof path, "%s/cur/050.c.host:2,S", dir);
 	write_file(path, "Subject: three\n\nc\n");
+	snprintf(path, sizeof path, "%s/cur/by-hand", dir); /* no delivery time in the name: its mtime */
+	write_file(path, "Subject: four\n\nd\n");
+	struct timespec times[2] = {{150, 0}, {150, 0}};
+	assert_int_equal(utimensat(AT_FDCWD, path, times, 0), 0);
 	snprintf(path, sizeof path, "%s/tmp/999.partial", dir);
 	write_file(path, "Subject: not yet\n\n");
 	char url[600];
@@ -57,11 +62,13 @@ static void test_maildir(void **state)
 	struct nl_inbox *in = open_ok(url);
 	assert_false(nl_inbox_is_imap(in));
 	assert_string_equal(nl_inbox_source(in), url);
-	assert_int_equal(nl_inbox_count(in), 3);
-	const char *want_loc[] = {"100.a.host", "200.b.host", "050.c.host"};
-	const char *want_data[] = {"Subject: one\n\na\n", "Subject: two\n\nb\n", "Subject: three\n\nc\n"};
+	assert_int_equal(nl_inbox_count(in), 4);
+	/* arrival order across new/ and cur/ (a client moved the oldest to cur/) */
+	const char *want_loc[] = {"050.c.host", "100.a.host", "by-hand", "200.b.host"};
+	const char *want_data[] = {"Subject: three\n\nc\n", "Subject: one\n\na\n", "Subject: four\n\nd\n",
+	                           "Subject: two\n\nb\n"};
 	struct nl_inbox_message m;
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 4; i++) {
 		assert_int_equal(nl_inbox_next(in, &m, NULL), NL_OK);
 		assert_string_equal(m.location, want_loc[i]);
 		assert_int_equal(m.len, strlen(want_data[i]));
