@@ -58,7 +58,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   for svc in "${new_services[@]}"; do
     has_service "$svc" || continue
     if command -v deb-systemd-helper >/dev/null 2>&1; then
-      deb-systemd-helper disable "$svc.service" >/dev/null 2>&1 || true
+      # it acts only for a package's maintainer script (else "not called from dpkg")
+      owner=postfix
+      [ "$svc" = dovecot ] && owner=dovecot-core
+      DPKG_MAINTSCRIPT_PACKAGE=$owner deb-systemd-helper disable "$svc.service" >/dev/null 2>&1 || true
     fi
     if command -v update-rc.d >/dev/null 2>&1 && [ -e "/etc/init.d/$svc" ]; then
       update-rc.d "$svc" disable >/dev/null 2>&1 || true
