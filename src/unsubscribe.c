@@ -918,6 +918,81 @@ static void unsub_index(struct unsub_table *t)
 	qsort(t->keys, t->n_keys, sizeof *t->keys, unsub_key_cmp);
 }
 
+static const int unsub_request_tables[] = {T_REQUEST, T_ACTION, T_SELF, T_BARE, T_WANTED};
+
+/* The anchors of the request tables: words one of which every request phrase needs (its first
+ * whole or partial word, or for a phrase that starts with a class, the anchors of every entry of
+ * the class).  A sentence with none of them holds no request, so it is not read further: most
+ * replies ask for nothing, and reading every phrase at every word was a sixth of a collect. */
+static struct {
+	const struct unsub_tok **exact; /* sorted by (len, bytes) */
+	size_t n_exact;
+	const struct unsub_tok **partial; /* "word*" and "*word" */
+	size_t n_partial;
+	bool all; /* a phrase with no anchor: every sentence is read */
+} unsub_anchors;
+
+static void unsub_anchor_add(const struct unsub_tok *t, size_t *cap_exact, size_t *cap_partial)
+{
+	if (t->prefix || t->suffix) {
+		if (unsub_anchors.n_partial == *cap_partial) {
+			*cap_partial = *cap_partial ? *cap_partial * 2 : 64;
+			unsub_anchors.partial =
+			    nl_xrealloc(unsub_anchors.partial, *cap_partial * sizeof *unsub_anchors.partial);
+		}
+		unsub_anchors.partial[unsub_anchors.n_partial++] = t;
+		return;
+	}
+	if (unsub_anchors.n_exact == *cap_exact) {
+		*cap_exact = *cap_exact ? *cap_exact * 2 : 256;
+		unsub_anchors.exact = nl_xrealloc(unsub_anchors.exact, *cap_exact * sizeof *unsub_anchors.exact);
+	}
+	unsub_anchors.exact[unsub_anchors.n_exact++] = t;
+}
+
+/* Adds the anchors of phrase p; false when it has none (no word, and no class whose every entry
+ * has one).  `depth` bounds classes within classes. */
+static bool unsub_anchor_phrase(const struct unsub_phrase *p, int depth, size_t *ce, size_t *cp)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		const struct unsub_tok *t = &p->t[i];
+		if (t->kind == TOK_WORD) {
+			unsub_anchor_add(t, ce, cp);
+			return true;
+		}
+		if (t->kind != TOK_CLASS || depth > 3)
+			continue;
+		const struct unsub_table *c = &unsub_classes[t->cls];
+		bool every = c->n > 0;
+		for (size_t e = 0; every && e < c->n; e++)
+			every = unsub_anchor_phrase(&c->p[e], depth + 1, ce, cp);
+		if (every)
+			return true; /* (anchors added by a class that failed halfway only cost time) */
+	}
+	return false;
+}
+
+static int unsub_anchor_cmp(const void *a, const void *b)
+{
+	const struct unsub_tok *x = *(const struct unsub_tok *const *)a, *y = *(const struct unsub_tok *const *)b;
+	if (x->len != y->len)
+		return x->len < y->len ? -1 : 1;
+	return memcmp(x->s, y->s, x->len);
+}
+
+static void unsub_anchor_all(void)
+{
+	size_t ce = 0, cp = 0;
+	for (size_t t = 0; t < sizeof unsub_request_tables / sizeof unsub_request_tables[0]; t++) {
+		const struct unsub_table *tab = &unsub_tables[unsub_request_tables[t]];
+		for (size_t i = 0; i < tab->n; i++)
+			if (!unsub_anchor_phrase(&tab->p[i], 0, &ce, &cp))
+				unsub_anchors.all = true;
+	}
+	if (unsub_anchors.n_exact > 1)
+		qsort(unsub_anchors.exact, unsub_anchors.n_exact, sizeof *unsub_anchors.exact, unsub_anchor_cmp);
+}
+
 static void unsub_build_all(void)
 {
 	static bool built;
@@ -932,6 +1007,7 @@ static void unsub_build_all(void)
 		unsub_build(&unsub_tables[k]);
 		unsub_index(&unsub_tables[k]);
 	}
+	unsub_anchor_all();
 }
 
 /* ---- one sentence ---- */
@@ -1161,10 +1237,37 @@ static bool unsub_gap_hard(const char *g, size_t n)
 	return false;
 }
 
-static void unsub_sent_init(struct unsub_sent *s, const char *text, size_t len)
+/* True when a word of the sentence is an anchor of the request tables (unsub_anchors). */
+static bool unsub_may_request(const struct nl_text_words *w)
+{
+	if (unsub_anchors.all)
+		return true;
+	for (size_t k = 0; k < w->n; k++) {
+		struct unsub_tok want = {.s = w->folded + w->w[k].off, .len = w->w[k].len};
+		const struct unsub_tok *key = &want;
+		if (bsearch(&key, unsub_anchors.exact, unsub_anchors.n_exact, sizeof *unsub_anchors.exact,
+		            unsub_anchor_cmp))
+			return true;
+		for (size_t a = 0; a < unsub_anchors.n_partial; a++) {
+			const struct unsub_tok *t = unsub_anchors.partial[a];
+			if (want.len >= t->len &&
+			    memcmp(t->prefix ? want.s : want.s + want.len - t->len, t->s, t->len) == 0)
+				return true;
+		}
+	}
+	return false;
+}
+
+/* The words of the sentence at text[0, len). */
+static void unsub_sent_words(struct unsub_sent *s, const char *text, size_t len)
 {
 	memset(s, 0, sizeof *s);
 	nl_text_words(text, len, UNSUB_WORDS_MAX, &s->w);
+}
+
+/* The rest of what reading the sentence needs: clause bounds, quotation, questions. */
+static void unsub_sent_clauses(struct unsub_sent *s)
+{
 	size_t n = s->w.n;
 	s->hard = nl_xcalloc(n + 1, sizeof *s->hard);
 	s->quoted = nl_xcalloc(n + 1, sizeof *s->quoted);
@@ -1369,8 +1472,6 @@ static enum unsub_reading unsub_is_request(const struct unsub_sent *s, size_t k,
 	return (have & frame) ? R_BARE : R_NO;
 }
 
-static const int unsub_request_tables[] = {T_REQUEST, T_ACTION, T_SELF, T_BARE, T_WANTED};
-
 /* The best reading of any phrase of the sentence.  Most sentences hold no request phrase at all,
  * so the condition is looked for only once one is found. */
 static enum unsub_reading unsub_sentence(const struct unsub_sent *s)
@@ -1405,7 +1506,12 @@ static enum unsub_reading unsub_sentence(const struct unsub_sent *s)
 static enum unsub_reading unsub_read_sentence(const char *text, size_t len, bool *footer)
 {
 	struct unsub_sent s;
-	unsub_sent_init(&s, text, len);
+	unsub_sent_words(&s, text, len);
+	if (!footer && !unsub_may_request(&s.w)) {
+		unsub_sent_free(&s);
+		return R_NO;
+	}
+	unsub_sent_clauses(&s);
 	enum unsub_reading r = unsub_sentence(&s);
 	if (footer)
 		*footer = unsub_has_footer(&s);
