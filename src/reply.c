@@ -202,22 +202,51 @@ static size_t reply_fold(char *dst, const char *s, size_t n)
 	return o;
 }
 
-/* A table entry folded into buf (REPLY_FOLD_MAX bytes; longer entries are cut). */
-static size_t reply_fold_entry(char *buf, const char *entry)
+/* Table entries folded once: they are string literals, so the address is the key.  Folding every
+ * entry of a table for every line read was the largest part of splitting a reply. */
+#define REPLY_FOLDED_SLOTS 4096 /* a power of two, well above the entries of all tables */
+static struct reply_folded {
+	const char *entry;
+	char *folded;
+	size_t len;
+} reply_folded_slots[REPLY_FOLDED_SLOTS];
+
+/* A table entry folded (REPLY_FOLD_MAX bytes at most; longer entries are cut), NUL-terminated;
+ * its length in *len.  `spare` (REPLY_FOLD_MAX + 1 bytes) holds it when the cache is full. */
+static const char *reply_fold_entry(const char *entry, size_t *len, char *spare)
 {
+	size_t h = ((uintptr_t)entry >> 3) & (REPLY_FOLDED_SLOTS - 1);
+	for (size_t probe = 0; probe < 64; probe++, h = (h + 1) & (REPLY_FOLDED_SLOTS - 1)) {
+		struct reply_folded *f = &reply_folded_slots[h];
+		if (f->entry == entry) {
+			*len = f->len;
+			return f->folded;
+		}
+		if (!f->entry) {
+			size_t n = strlen(entry);
+			f->folded = nl_xmalloc(REPLY_FOLD_MAX + 1);
+			f->len = reply_fold(f->folded, entry, n < REPLY_FOLD_MAX ? n : REPLY_FOLD_MAX);
+			f->folded[f->len] = 0;
+			f->entry = entry;
+			*len = f->len;
+			return f->folded;
+		}
+	}
 	size_t n = strlen(entry);
-	return reply_fold(buf, entry, n < REPLY_FOLD_MAX ? n : REPLY_FOLD_MAX);
+	*len = reply_fold(spare, entry, n < REPLY_FOLD_MAX ? n : REPLY_FOLD_MAX);
+	spare[*len] = 0;
+	return spare;
 }
 
 /* True if the span equals one of the NULL-terminated list, ignoring case (reply_fold). */
 static bool reply_in_list(struct nl_span s, const char *const *list)
 {
-	char a[2 * REPLY_FOLD_MAX], b[REPLY_FOLD_MAX];
+	char a[2 * REPLY_FOLD_MAX], spare[REPLY_FOLD_MAX + 1];
 	if (s.len > sizeof a)
 		return false; /* folding at most halves a length: longer than any entry */
-	size_t an = reply_fold(a, s.ptr, s.len);
+	size_t an = reply_fold(a, s.ptr, s.len), bn;
 	for (size_t i = 0; list[i]; i++) {
-		size_t bn = reply_fold_entry(b, list[i]);
+		const char *b = reply_fold_entry(list[i], &bn, spare);
 		if (an == bn && memcmp(a, b, an) == 0)
 			return true;
 	}
@@ -364,7 +393,7 @@ static const char *const reply_lead[] = {
 static bool reply_ends_with_wrote(struct nl_span t)
 {
 	/* only the tail is folded: the verbs are short */
-	char a[2 * REPLY_FOLD_MAX + 4], b[REPLY_FOLD_MAX];
+	char a[2 * REPLY_FOLD_MAX + 4], spare[REPLY_FOLD_MAX + 1];
 	size_t start = t.len > 2 * REPLY_FOLD_MAX ? t.len - 2 * REPLY_FOLD_MAX : 0;
 	/* from a whole character: at most three continuation bytes back (a run of stray ones stays
 	 * cut, within the buffer's four spare bytes) */
@@ -372,7 +401,8 @@ static bool reply_ends_with_wrote(struct nl_span t)
 		start--;
 	size_t an = reply_fold(a, t.ptr + start, t.len - start);
 	for (size_t i = 0; reply_wrote[i]; i++) {
-		size_t n = reply_fold_entry(b, reply_wrote[i]);
+		size_t n;
+		const char *b = reply_fold_entry(reply_wrote[i], &n, spare);
 		if (n == 0 || an < n || memcmp(a + an - n, b, n) != 0)
 			continue;
 		if ((unsigned char)b[0] >= 0xE0)
@@ -440,8 +470,9 @@ static bool reply_ends_colon(struct nl_span t)
 /* Does the folded text t have the table entry w as a whole word? */
 static bool reply_has_word(struct nl_span t, const char *w)
 {
-	char b[REPLY_FOLD_MAX];
-	size_t n = reply_fold_entry(b, w);
+	char spare[REPLY_FOLD_MAX + 1];
+	size_t n;
+	const char *b = reply_fold_entry(w, &n, spare);
 	for (size_t i = 0; n > 0 && i + n <= t.len; i++)
 		if (memcmp(t.ptr + i, b, n) == 0 && (i == 0 || !reply_is_alpha(t.ptr[i - 1])) &&
 		    (i + n == t.len || !reply_is_alpha(t.ptr[i + n])))
@@ -682,10 +713,10 @@ static enum reply_field reply_field_of(struct nl_span s)
 	f = reply_trim(f.ptr, f.len);
 	if (f.len == 0)
 		return FIELD_NONE;
-	char a[40], b[REPLY_FOLD_MAX];
-	size_t an = reply_fold(a, f.ptr, f.len); /* f.len < 40 */
+	char a[40], spare[REPLY_FOLD_MAX + 1];
+	size_t an = reply_fold(a, f.ptr, f.len), bn; /* f.len < 40 */
 	for (size_t i = 0; i < sizeof reply_fields / sizeof reply_fields[0]; i++) {
-		size_t bn = reply_fold_entry(b, reply_fields[i].name);
+		const char *b = reply_fold_entry(reply_fields[i].name, &bn, spare);
 		if (an == bn && memcmp(a, b, an) == 0)
 			return reply_fields[i].field;
 	}
@@ -815,8 +846,9 @@ static const char *const reply_mobile_device[] = {
 /* Does the folded text (n bytes) start with (or, at_end, end with) the table entry w, folded? */
 static bool reply_fold_affix(const char *folded, size_t n, const char *w, bool at_end)
 {
-	char b[REPLY_FOLD_MAX];
-	size_t bn = reply_fold_entry(b, w);
+	char spare[REPLY_FOLD_MAX + 1];
+	size_t bn;
+	const char *b = reply_fold_entry(w, &bn, spare);
 	return bn > 0 && bn <= n && memcmp(at_end ? folded + n - bn : folded, b, bn) == 0;
 }
 
@@ -831,13 +863,15 @@ static bool reply_mobile_words(struct nl_span s)
 	for (size_t i = 0; reply_mobile_suffix[i]; i++) {
 		if (!reply_fold_affix(a, n, reply_mobile_suffix[i], true))
 			continue;
-		char b[REPLY_FOLD_MAX + 1];
-		struct nl_span head = {a, n - reply_fold_entry(b, reply_mobile_suffix[i])};
+		char spare[REPLY_FOLD_MAX + 1];
+		size_t sn;
+		(void)reply_fold_entry(reply_mobile_suffix[i], &sn, spare);
+		struct nl_span head = {a, n - sn};
 		if (reply_count_words(head) > 4)
 			return false;
 		for (size_t k = 0; reply_mobile_device[k]; k++) {
-			b[reply_fold_entry(b, reply_mobile_device[k])] = 0;
-			if (strstr(a, b))
+			size_t dn;
+			if (strstr(a, reply_fold_entry(reply_mobile_device[k], &dn, spare)))
 				return true;
 		}
 		return false;
