@@ -10,7 +10,7 @@
 # smtp-source) replaces another mail transport agent such as exim4: that is said before it happens.
 set -euo pipefail
 
-build_pkgs=(build-essential cmake pkg-config libcmark-dev libetpan-dev libcurl4-gnutls-dev libgnutls28-dev libsqlite3-dev
+build_pkgs=(build-essential cmake pkg-config libcmark-dev libetpan-dev libcurl4-gnutls-dev libgnutls28-dev nettle-dev libsqlite3-dev
             libyaml-dev libinih-dev libcsv-dev libutf8proc-dev libstemmer-dev)
 test_pkgs=(libcmocka-dev postfix python3 python3-aiosmtpd dovecot-imapd msmtp chromium clang
            libclang-rt-14-dev sqlite3 openssl valgrind procps strace)

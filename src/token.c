@@ -20,34 +20,18 @@ static const char token_alphabet[] = "abcdefghijklmnopqrstuvwxyz234567";
 static _Thread_local struct {
 	bool valid;
 	unsigned char secret[NL_SECRET_LEN];
-	struct nl_sha256 inner, outer;
+	struct nl_hmac_sha256_key key;
 } token_key;
 
 static void token_hmac(const unsigned char secret[NL_SECRET_LEN], const void *msg, size_t len,
                        unsigned char out[NL_SHA256_LEN])
 {
 	if (!token_key.valid || memcmp(token_key.secret, secret, NL_SECRET_LEN) != 0) {
-		unsigned char pad[64];
-		memset(pad, 0x36, sizeof pad);
-		for (size_t i = 0; i < NL_SECRET_LEN; i++)
-			pad[i] ^= secret[i];
-		nl_sha256_init(&token_key.inner);
-		nl_sha256_update(&token_key.inner, pad, sizeof pad);
-		memset(pad, 0x5c, sizeof pad);
-		for (size_t i = 0; i < NL_SECRET_LEN; i++)
-			pad[i] ^= secret[i];
-		nl_sha256_init(&token_key.outer);
-		nl_sha256_update(&token_key.outer, pad, sizeof pad);
+		nl_hmac_sha256_key_set(&token_key.key, secret, NL_SECRET_LEN);
 		memcpy(token_key.secret, secret, NL_SECRET_LEN);
 		token_key.valid = true;
 	}
-	unsigned char inner[NL_SHA256_LEN];
-	struct nl_sha256 c = token_key.inner;
-	nl_sha256_update(&c, msg, len);
-	nl_sha256_final(&c, inner);
-	c = token_key.outer;
-	nl_sha256_update(&c, inner, sizeof inner);
-	nl_sha256_final(&c, out);
+	nl_hmac_sha256_keyed(&token_key.key, msg, len, out);
 }
 
 void nl_token_make(const unsigned char secret[NL_SECRET_LEN], const char *campaign, const char *email,
