@@ -750,7 +750,7 @@ enum nl_code nl_collect_run(struct nl_store *store, const struct nl_collect_opti
 		goto out;
 	if (imap && validity_now != validity)
 		last_uid = 0;
-	size_t total = nl_inbox_count(inbox), batch = opt->batch ? opt->batch : 256;
+	size_t total = nl_inbox_count(inbox), batch = opt->batch ? opt->batch : 4096;
 	col = nl_collector_new(store, opt->unsubscribe_mailto, opt->reply_to);
 	uids = nl_xmalloc(batch * sizeof *uids);
 	bool more = true;

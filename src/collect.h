@@ -102,7 +102,7 @@ struct nl_collect_options {
 	long timeout; /* IMAP: seconds for each step (inbox.h); 0 = 60 */
 	const char *unsubscribe_mailto;
 	const char *reply_to;
-	size_t batch; /* messages per transaction; 0 = 256 */
+	size_t batch; /* messages per transaction; 0 = 4096 */
 	/* Called after each committed batch (may be NULL): what is done so far out of `total`. */
 	void (*progress)(const struct nl_collect_stats *stats, size_t total, void *ud);
 	void *ud;
