@@ -108,12 +108,11 @@ void nl_format_iso8601(time_t t, char out[32])
 	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-enum nl_code nl_read_file(const char *path, size_t max, struct nl_buf *out, struct nl_error *err)
+/* Reads fd to its end into out (nl_read_file); `regular`: a short read is the end, so no read
+ * that returns 0 is needed, and an EAGAIN (a FIFO put in the file's place) is an empty end. */
+static enum nl_code util_read_fd(int fd, const char *path, size_t max, bool regular, struct nl_buf *out,
+                                 struct nl_error *err)
 {
-	enum nl_code rc = NL_OK;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return nl_fail(err, errno == ENOENT ? NL_ERR_NOT_FOUND : NL_ERR_IO, "%s: %s", path, strerror(errno));
 	char chunk[65536];
 	size_t total = 0;
 	for (;;) {
@@ -121,19 +120,38 @@ enum nl_code nl_read_file(const char *path, size_t max, struct nl_buf *out, stru
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			rc = nl_fail(err, NL_ERR_IO, "%s: %s", path, strerror(errno));
-			goto out;
+			if (regular && errno == EAGAIN)
+				break;
+			return nl_fail(err, NL_ERR_IO, "%s: %s", path, strerror(errno));
 		}
 		if (n == 0)
 			break;
 		total += (size_t)n;
-		if (max && total > max) {
-			rc = nl_fail(err, NL_ERR_LIMIT, "%s: larger than %zu bytes", path, max);
-			goto out;
-		}
+		if (max && total > max)
+			return nl_fail(err, NL_ERR_LIMIT, "%s: larger than %zu bytes", path, max);
 		nl_buf_append(out, chunk, (size_t)n);
+		if (regular && (size_t)n < sizeof chunk)
+			break;
 	}
-out:
+	return NL_OK;
+}
+
+enum nl_code nl_read_file(const char *path, size_t max, struct nl_buf *out, struct nl_error *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return nl_fail(err, errno == ENOENT ? NL_ERR_NOT_FOUND : NL_ERR_IO, "%s: %s", path, strerror(errno));
+	enum nl_code rc = util_read_fd(fd, path, max, false, out, err);
+	close(fd);
+	return rc;
+}
+
+enum nl_code nl_read_regular_file(const char *path, size_t max, struct nl_buf *out, struct nl_error *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return nl_fail(err, errno == ENOENT ? NL_ERR_NOT_FOUND : NL_ERR_IO, "%s: %s", path, strerror(errno));
+	enum nl_code rc = util_read_fd(fd, path, max, true, out, err);
 	close(fd);
 	return rc;
 }

@@ -35,6 +35,11 @@ void nl_format_iso8601(time_t t, char out[32]);
  * Returns NL_OK, NL_ERR_NOT_FOUND (no such file), NL_ERR_IO or NL_ERR_LIMIT; the detail names
  * the path. */
 NL_MUST_USE enum nl_code nl_read_file(const char *path, size_t max, struct nl_buf *out, struct nl_error *err);
+/* As nl_read_file, for a path already known to be a regular file (readdir's d_type): open, read
+ * until a short read, close, three system calls for a small file.  Opened O_NONBLOCK, so a FIFO
+ * put in its place meanwhile reads as empty instead of blocking. */
+NL_MUST_USE enum nl_code nl_read_regular_file(const char *path, size_t max, struct nl_buf *out,
+                                              struct nl_error *err);
 
 /* Writes `len` bytes to `path` atomically: a temporary file beside it, fsync, rename, fsync of the
  * directory.  Returns NL_OK or NL_ERR_IO. */
