@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tool.h"
@@ -53,6 +54,10 @@ int main(int argc, char **argv)
 	 * pass through this process: no core dump, and no other process of the same user may read
 	 * its memory or environment (/proc/PID/mem, environ become root's). */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	/* Everything mailer creates holds subscribers' data or the token secret (the state, its
+	 * journal and lock, reports, previews, the outbox): no one but the owner may read it, whatever
+	 * the umask (SQLite makes the journals with the state's own mode). */
+	umask(umask(0) | 077);
 	struct tool t = {.config_path = "mailer.conf", .tty = isatty(STDOUT_FILENO)};
 	int i = 1;
 	const char *now = getenv("MAILER_NOW");

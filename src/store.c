@@ -250,6 +250,29 @@ static enum nl_code store_migrate(struct nl_store *s, struct nl_error *err)
 	return rc;
 }
 
+/* A state that others may read (made under umask 022 before mailer set its own, or copied):
+ * others could read the subscribers' replies and forge tokens with its secret.  Made 0600 with
+ * its journals, and said once on stderr (the next open finds it private), as msmtp and mbsync
+ * warn about their secrets. */
+static void store_tighten(const char *path, int fd, mode_t mode)
+{
+	if (fchmod(fd, mode & 0700) != 0) {
+		fprintf(stderr, "mailer: warning: %s is readable by others (mode %04o) and cannot be made private: %s\n",
+		        path, (unsigned)(mode & 07777), strerror(errno));
+		return;
+	}
+	static const char *const journals[] = {"-wal", "-shm", ".lock"};
+	for (size_t i = 0; i < 3; i++) {
+		char *j = nl_xasprintf("%s%s", path, journals[i]);
+		struct stat st;
+		if (lstat(j, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 077))
+			(void)chmod(j, st.st_mode & 0700);
+		free(j);
+	}
+	fprintf(stderr, "mailer: warning: %s was readable by others (mode %04o); it is now %04o\n", path,
+	        (unsigned)(mode & 07777), (unsigned)(mode & 0700));
+}
+
 /* Before SQLite sees the file: SQLite takes an empty file for a new database, and opens a truncated
  * one until a query reaches a missing page.  Ours is never empty (the first open writes the header
  * before anything else), so an empty or cut state is a damaged one (a full disk, a bad copy, a
@@ -268,6 +291,8 @@ static enum nl_code store_check_file(const char *path, struct nl_error *err)
 	 * the file shorter than its header says: SQLite completes it from the WAL. */
 	bool pending = stat(wal_path, &wal) == 0 && wal.st_size > 0;
 	free(wal_path);
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 077))
+		store_tighten(path, fd, st.st_mode);
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || pending) {
 		/* not a file (SQLite refuses it), or the WAL has the rest */
 	} else if (st.st_size == 0) {

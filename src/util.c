@@ -159,9 +159,13 @@ enum nl_code nl_read_regular_file(const char *path, size_t max, struct nl_buf *o
 enum nl_code nl_write_file_atomic(const char *path, const void *data, size_t len, struct nl_error *err)
 {
 	enum nl_code rc = NL_OK;
-	char *tmp = nl_xasprintf("%s.tmp.%ld", path, (long)getpid());
+	/* A new name made by mkstemp (O_CREAT|O_EXCL, mode 0600) in the target's directory: a name
+	 * someone planted there (a symlink to another file) is never written through. */
+	char *tmp = nl_xasprintf("%s.XXXXXX", path);
 	char *dir = nl_path_relative_to(path, ".");
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	int fd = mkstemp(tmp);
+	if (fd >= 0)
+		fcntl(fd, F_SETFD, FD_CLOEXEC);
 	if (fd < 0) {
 		rc = nl_fail(err, NL_ERR_IO, "%s: %s", tmp, strerror(errno));
 		goto out;
@@ -221,7 +225,7 @@ enum nl_code nl_mkdirs(const char *dir, struct nl_error *err)
 			continue;
 		char saved = *p;
 		*p = '\0';
-		if (mkdir(path, 0755) != 0 && errno != EEXIST) {
+		if (mkdir(path, 0700) != 0 && errno != EEXIST) { /* reports, previews, the outbox: private */
 			rc = nl_fail(err, NL_ERR_IO, "%s: %s", path, strerror(errno));
 			break;
 		}

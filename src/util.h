@@ -41,15 +41,17 @@ NL_MUST_USE enum nl_code nl_read_file(const char *path, size_t max, struct nl_bu
 NL_MUST_USE enum nl_code nl_read_regular_file(const char *path, size_t max, struct nl_buf *out,
                                               struct nl_error *err);
 
-/* Writes `len` bytes to `path` atomically: a temporary file beside it, fsync, rename, fsync of the
- * directory.  Returns NL_OK or NL_ERR_IO. */
+/* Writes `len` bytes to `path` atomically: a temporary file beside it (mkstemp: a new name, mode
+ * 0600), fsync, rename, fsync of the directory.  The file ends up mode 0600 (it holds subscribers'
+ * data).  Returns NL_OK or NL_ERR_IO. */
 NL_MUST_USE enum nl_code nl_write_file_atomic(const char *path, const void *data, size_t len, struct nl_error *err);
 
 /* `rel` resolved against the directory that holds `file` ("conf/mailer.conf" + "state.db" ->
  * "conf/state.db"); absolute `rel` is returned as is.  The caller frees the result. */
 char *nl_path_relative_to(const char *file, const char *rel);
 
-/* Creates `dir` and its parents (mode 0755 or as umask allows). Returns NL_OK or NL_ERR_IO. */
+/* Creates `dir` and its parents, mode 0700 (what mailer writes is private).  Returns NL_OK or
+ * NL_ERR_IO. */
 NL_MUST_USE enum nl_code nl_mkdirs(const char *dir, struct nl_error *err);
 
 /* The value of hexadecimal digit `c` (either case), or -1. */

@@ -8,3 +8,8 @@ set_tests_properties(settle_inspect PROPERTIES TIMEOUT 180)
 # Every exit code README documents, from every command that can give it (issue 15).
 nl_e2e_test(exit_codes sh ${CMAKE_CURRENT_SOURCE_DIR}/e2e/exit_codes.sh)
 set_tests_properties(exit_codes PROPERTIES TIMEOUT 300)
+
+# Files 0600 and directories 0700 under umask 022, a readable state tightened with one warning,
+# planted symlinks and a FIFO lock refused (issue 16).
+nl_e2e_test(private_files sh ${CMAKE_CURRENT_SOURCE_DIR}/e2e/private_files.sh)
+set_tests_properties(private_files PROPERTIES TIMEOUT 180)

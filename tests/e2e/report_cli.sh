@@ -13,6 +13,7 @@ no() { echo "FAIL: $*"; fail=1; }
 
 export MAILER_NOW=2026-12-07T09:00:00Z
 "$MKSTATE" "$WORK/state.db" || { echo "FAIL: could not build the state"; exit 1; }
+chmod 600 "$WORK/state.db" # as mailer would have made it (a readable one is warned about)
 printf '[newsletter]\nstate = state.db\n' > "$WORK/mailer.conf"
 M() { "$MAILER" -c "$WORK/mailer.conf" report "$@"; }
 
