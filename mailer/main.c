@@ -23,6 +23,8 @@ static const struct {
     {"status", cmd_status, "campaigns, suppressions, the next due article, the lock"},
     {"settle", cmd_settle, "record an answer read by a person, or confirm the likely ones"},
     {"inspect", cmd_inspect, "show what collect would make of messages, changing nothing"},
+    {"export", cmd_export, "print everything the state holds about one address, as JSON"},
+    {"forget", cmd_forget, "erase one address from the state, keeping only a keyed hash"},
 };
 
 static void main_usage(FILE *out)

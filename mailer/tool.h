@@ -64,5 +64,7 @@ int cmd_run(struct tool *t, int argc, char **argv);
 int cmd_status(struct tool *t, int argc, char **argv);
 int cmd_settle(struct tool *t, int argc, char **argv);
 int cmd_inspect(struct tool *t, int argc, char **argv);
+int cmd_export(struct tool *t, int argc, char **argv);
+int cmd_forget(struct tool *t, int argc, char **argv);
 
 #endif

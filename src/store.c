@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "sha256.h"
 #include "util.h"
 
 #define STORE_STMT_CACHE 48
@@ -38,6 +39,7 @@ struct nl_store {
 	size_t n_cache;
 	int wal_fd;     /* with deferred syncs: the WAL, for nl_store_sync; -1 otherwise */
 	char *wal_path; /* and its name */
+	int forgotten;  /* addresses forgotten by keyed hash: -1 not looked yet, 0 none, 1 some */
 };
 
 /* Schema version 1.  Each later version appends a migration step to store_migrations. */
@@ -323,6 +325,7 @@ enum nl_code nl_store_open(const char *path, struct nl_store **out, struct nl_er
 	struct nl_store *s = nl_xcalloc(1, sizeof *s);
 	s->path = nl_xstrdup(path);
 	s->wal_fd = -1;
+	s->forgotten = -1;
 	enum nl_code rc;
 	/* SQLite takes an empty file for a new database.  Ours never is one (the first open writes the
 	 * header before anything else), so an empty state is a damaged one — a full disk, a bad copy, a
@@ -857,18 +860,55 @@ const char *nl_suppress_reason_name(enum nl_suppress_reason reason)
 		return "bounced";
 	case NL_SUPPRESS_COMPLAINED:
 		return "complained";
+	case NL_SUPPRESS_FORGOTTEN:
+		return "forgotten";
 	}
 	return "unknown";
 }
 
+/* The suppression key of a forgotten address: "forgotten:" and the hex of an HMAC of it under the
+ * state's secret, so the state no longer holds the address, only what recognises it.  out[80]. */
+static enum nl_code store_forgotten_key(struct nl_store *s, const char *email, char out[80], struct nl_error *err)
+{
+	unsigned char secret[NL_SECRET_LEN], mac[NL_SHA256_LEN];
+	enum nl_code rc = nl_store_secret(s, secret, err);
+	if (rc != NL_OK)
+		return rc;
+	char *msg = nl_ascii_lower(nl_xasprintf("forget\n%s", email));
+	nl_hmac_sha256(secret, sizeof secret, msg, strlen(msg), mac);
+	free(msg);
+	memcpy(out, "forgotten:", 10);
+	nl_hex(mac, sizeof mac, out + 10);
+	return NL_OK;
+}
+
+/* Whether any address was forgotten by keyed hash (looked up once per open). */
+static bool store_any_forgotten(struct nl_store *s)
+{
+	if (s->forgotten < 0) {
+		sqlite3_stmt *st = NULL;
+		s->forgotten = 0;
+		if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM suppressions WHERE reason = 4 LIMIT 1", -1, &st,
+		                       NULL) == SQLITE_OK &&
+		    sqlite3_step(st) == SQLITE_ROW)
+			s->forgotten = 1;
+		sqlite3_finalize(st);
+	}
+	return s->forgotten == 1;
+}
+
 enum nl_code nl_store_is_suppressed(struct nl_store *s, const char *email, bool *out, struct nl_error *err)
 {
-	static const char sql[] = "SELECT 1 FROM suppressions WHERE email = ?";
+	static const char sql[] = "SELECT 1 FROM suppressions WHERE email = ?1 OR email = ?2";
 	*out = false;
+	char key[80] = "";
+	if (store_any_forgotten(s) && store_forgotten_key(s, email, key, err) != NL_OK)
+		return NL_ERR_STATE;
 	sqlite3_stmt *st = store_stmt(s, sql, err);
 	if (!st)
 		return NL_ERR_STATE;
 	store_text(st, 1, email);
+	store_text(st, 2, key[0] ? key : NULL);
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc == SQLITE_ROW)
@@ -1295,4 +1335,143 @@ enum nl_code nl_store_bounce_count(struct nl_store *s, const char *campaign, lon
 		*out = (long)sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW ? NL_OK : store_fail(s, rc, err, "counting bounces");
+}
+
+/* ---- A person's data ---- */
+
+/* The rows of one query about a person, as text: `sql` binds the address as ?1 (and the keyed
+ * hash of a forgotten address as ?2). */
+static enum nl_code store_person_rows(struct nl_store *s, const char *table, const char *sql, const char *email,
+                                      const char *key, void (*fn)(const struct nl_person_row *, void *),
+                                      void *ud, long *rows, struct nl_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return store_fail(s, rc, err, "reading a person's data");
+	store_text(st, 1, email);
+	if (sqlite3_bind_parameter_count(st) >= 2)
+		store_text(st, 2, key && *key ? key : NULL);
+	size_t n = (size_t)sqlite3_column_count(st);
+	const char **names = nl_xcalloc(n ? n : 1, sizeof *names);
+	const char **values = nl_xcalloc(n ? n : 1, sizeof *values);
+	bool *is_int = nl_xcalloc(n ? n : 1, sizeof *is_int);
+	for (size_t i = 0; i < n; i++)
+		names[i] = sqlite3_column_name(st, (int)i);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		for (size_t i = 0; i < n; i++) {
+			is_int[i] = sqlite3_column_type(st, (int)i) == SQLITE_INTEGER;
+			values[i] = (const char *)sqlite3_column_text(st, (int)i);
+		}
+		struct nl_person_row row = {table, n, names, values, is_int};
+		fn(&row, ud);
+		(*rows)++;
+	}
+	free(names);
+	free(values);
+	free(is_int);
+	enum nl_code code = rc == SQLITE_DONE ? NL_OK : store_fail(s, rc, err, "reading a person's data");
+	sqlite3_finalize(st);
+	return code;
+}
+
+enum nl_code nl_store_person_each(struct nl_store *s, const char *email,
+                                  void (*fn)(const struct nl_person_row *, void *), void *ud, long *rows,
+                                  struct nl_error *err)
+{
+	static const struct {
+		const char *table, *sql;
+	} queries[] = {
+	    {"deliveries", "SELECT campaign, name, token, state, attempts, next_attempt, reply, updated"
+	                   " FROM deliveries WHERE email = ?1 ORDER BY updated, campaign"},
+	    {"replies", "SELECT id, received, source, location, message_id, class, match, campaign,"
+	                " from_address, subject, reason, own_words, contact FROM inbound"
+	                " WHERE email = ?1 OR from_address = ?1 COLLATE NOCASE ORDER BY received, id"},
+	    {"answers", "SELECT campaign, question, value, raw, CASE WHEN readable THEN 'sure'"
+	                " WHEN likely AND value IS NOT NULL THEN 'likely' ELSE 'unreadable' END AS level,"
+	                " settled, rule, match, answered, inbound_id FROM answers WHERE email = ?1"
+	                " ORDER BY campaign, question"},
+	    {"bounces", "SELECT campaign, status, hard, at, inbound_id FROM bounces WHERE email = ?1"
+	                " ORDER BY at, id"},
+	    {"suppression", "SELECT reason, detail, at FROM suppressions WHERE email = ?1 OR email = ?2"},
+	};
+	*rows = 0;
+	char key[80] = "";
+	if (store_any_forgotten(s) && store_forgotten_key(s, email, key, err) != NL_OK)
+		return NL_ERR_STATE;
+	for (size_t q = 0; q < sizeof queries / sizeof *queries; q++) {
+		enum nl_code rc =
+		    store_person_rows(s, queries[q].table, queries[q].sql, email, key, fn, ud, rows, err);
+		if (rc != NL_OK)
+			return rc;
+	}
+	return NL_OK;
+}
+
+/* Runs `sql` with the address as ?1 (and `key` as ?2); *changed gets the rows it changed. */
+static enum nl_code store_forget_step(struct nl_store *s, const char *sql, const char *email, const char *key,
+                                      long *changed, struct nl_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return store_fail(s, rc, err, "forgetting an address");
+	store_text(st, 1, email);
+	if (sqlite3_bind_parameter_count(st) >= 2)
+		store_text(st, 2, key);
+	if (sqlite3_bind_parameter_count(st) >= 3)
+		sqlite3_bind_int64(st, 3, (sqlite3_int64)nl_now());
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return store_fail(s, rc, err, "forgetting an address");
+	if (changed)
+		*changed = (long)sqlite3_changes(s->db);
+	return NL_OK;
+}
+
+enum nl_code nl_store_forget(struct nl_store *s, const char *email, bool allow_resubscribe,
+                             struct nl_forgotten *out, struct nl_error *err)
+{
+	memset(out, 0, sizeof *out);
+	char key[80];
+	enum nl_code rc = store_forgotten_key(s, email, key, err);
+	if (rc != NL_OK || (rc = nl_store_begin(s, err)) != NL_OK)
+		return rc;
+	long hashes = 0;
+	/* what they sent stays as what it was and its hash, so collecting it again changes nothing;
+	 * a bounce or a complaint that named them is cleared the same way */
+	if ((rc = store_forget_step(s, "DELETE FROM deliveries WHERE email = ?1", email, NULL, &out->deliveries,
+	                            err)) != NL_OK ||
+	    (rc = store_forget_step(s, "DELETE FROM answers WHERE email = ?1", email, NULL, &out->answers, err)) !=
+	        NL_OK ||
+	    (rc = store_forget_step(s, "DELETE FROM bounces WHERE email = ?1", email, NULL, &out->bounces, err)) !=
+	        NL_OK ||
+	    (rc = store_forget_step(s,
+	                            "UPDATE inbound SET email = NULL, from_address = NULL, subject = NULL,"
+	                            " message_id = NULL, reason = NULL, own_words = NULL, contact = NULL"
+	                            " WHERE email = ?1 OR from_address = ?1 COLLATE NOCASE",
+	                            email, NULL, &out->replies, err)) != NL_OK ||
+	    (rc = store_forget_step(s, "DELETE FROM suppressions WHERE email = ?1", email, NULL,
+	                            &out->suppressions, err)) != NL_OK ||
+	    (rc = store_forget_step(s, "DELETE FROM suppressions WHERE email = ?2 AND ?1 IS NOT NULL", email, key,
+	                            &hashes, err)) != NL_OK)
+		goto fail;
+	if (!allow_resubscribe) {
+		if ((rc = store_forget_step(s,
+		                            "INSERT INTO suppressions(email, reason, detail, at)"
+		                            " SELECT ?2, 4, NULL, ?3 WHERE ?1 IS NOT NULL",
+		                            email, key, NULL, err)) != NL_OK)
+			goto fail;
+		out->hash_kept = true;
+		s->forgotten = 1;
+	} else if (hashes) {
+		out->suppressions += hashes; /* the hash of an earlier forget goes too */
+	}
+	if ((rc = nl_store_commit(s, err)) != NL_OK)
+		goto fail;
+	return NL_OK;
+fail:
+	nl_store_rollback(s);
+	return rc;
 }

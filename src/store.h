@@ -153,10 +153,12 @@ enum nl_suppress_reason {
 	NL_SUPPRESS_UNSUBSCRIBED = 1,
 	NL_SUPPRESS_BOUNCED = 2,    /* a hard bounce, or three soft ones in a row */
 	NL_SUPPRESS_COMPLAINED = 3, /* an ARF complaint */
+	NL_SUPPRESS_FORGOTTEN = 4,  /* `mailer forget`: kept as a keyed hash of the address only */
 };
 const char *nl_suppress_reason_name(enum nl_suppress_reason reason);
 
-/* True in *out if the address (case-insensitive) is suppressed. */
+/* True in *out if the address (case-insensitive) is suppressed, also when it was forgotten (its
+ * keyed hash is what is kept). */
 NL_MUST_USE enum nl_code nl_store_is_suppressed(struct nl_store *store, const char *email, bool *out,
                                     struct nl_error *err);
 /* Suppresses the address; a second call keeps the first reason. */
@@ -282,5 +284,39 @@ NL_MUST_USE enum nl_code nl_store_bounce_add(struct nl_store *store, const char 
 /* Bounced addresses of a campaign. */
 NL_MUST_USE enum nl_code nl_store_bounce_count(struct nl_store *store, const char *campaign, long *out,
                                    struct nl_error *err);
+
+/* ---- A person's data (issue 16: `mailer export`, `mailer forget`) ---- */
+
+/* One row about a person: its table ("deliveries", "replies", "answers", "bounces",
+ * "suppression"), its columns' names and values as text (NULL for SQL NULL); is_int[i] when the
+ * value is an integer (a time, a count, a state). */
+struct nl_person_row {
+	const char *table;
+	size_t n;
+	const char *const *names;
+	const char *const *values;
+	const bool *is_int;
+};
+
+/* Calls `fn` for every row the state holds about `email` (case-insensitive): its deliveries, the
+ * inbound messages it sent or was matched to, its answers, bounces and suppression (also the
+ * keyed hash kept by `forget`).  *rows gets how many. */
+NL_MUST_USE enum nl_code nl_store_person_each(struct nl_store *store, const char *email,
+                                              void (*fn)(const struct nl_person_row *, void *), void *ud,
+                                              long *rows, struct nl_error *err);
+
+/* What nl_store_forget removed. */
+struct nl_forgotten {
+	long deliveries, replies, answers, bounces, suppressions;
+	bool hash_kept; /* the keyed hash that keeps the address from being mailed again */
+};
+
+/* Erases `email` from every table in one transaction: its deliveries, answers, bounces and
+ * suppression are deleted, and the inbound messages it sent are kept only as what they were and
+ * their content hash (so collecting them again does not bring the person back), every field that
+ * names or quotes them cleared.  Unless `allow_resubscribe`, a suppression of the address's keyed
+ * hash (HMAC with the state's secret) stays, so a list that still holds it is not mailed again. */
+NL_MUST_USE enum nl_code nl_store_forget(struct nl_store *store, const char *email, bool allow_resubscribe,
+                                         struct nl_forgotten *out, struct nl_error *err);
 
 #endif

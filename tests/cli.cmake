@@ -13,3 +13,8 @@ set_tests_properties(exit_codes PROPERTIES TIMEOUT 300)
 # planted symlinks and a FIFO lock refused (issue 16).
 nl_e2e_test(private_files sh ${CMAKE_CURRENT_SOURCE_DIR}/e2e/private_files.sh)
 set_tests_properties(private_files PROPERTIES TIMEOUT 180)
+
+# `mailer export` and `mailer forget` on a state with two campaigns, answers, a bounce and an
+# unsubscribe (issue 16).
+nl_e2e_test(export_forget sh ${CMAKE_CURRENT_SOURCE_DIR}/e2e/export_forget.sh)
+set_tests_properties(export_forget PROPERTIES TIMEOUT 180)

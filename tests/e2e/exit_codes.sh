@@ -3,7 +3,7 @@
 #
 # One scratch newsletter (the example article, three subscribers, a Maildir outbox and inbox), and
 # a table of command lines with the code each must end with: 0, 64, 65, 66, 67, 69, 74, 75, 78 for
-# send, preview, collect, report, run, status, settle and inspect.  Also, as an unprivileged user:
+# send, preview, collect, report, run, status, settle, inspect, export and forget.  Also, as an unprivileged user:
 # an outbox whose new/ refuses writing is 74 naming new/, and the process is not dumpable (its /proc
 # files belong to root) while its password_cmd runs.
 # Needs MAILER and SRC (set by CTest).
@@ -54,9 +54,11 @@ expect 0 run
 expect 0 status
 expect 0 inspect reply.eml
 expect 0 settle ana@example.test work career
+expect 0 export ana@example.test
+expect 0 forget nobody@example.test # nothing to erase is not a failure
 
 # 64: usage
-for c in send preview collect report run status settle inspect; do
+for c in send preview collect report run status settle inspect export forget; do
 	expect 64 $c --no-such-option
 done
 
@@ -76,6 +78,7 @@ expect 66 collect --mbox no-such.mbox
 expect 66 report --campaign no-such
 expect 66 settle ana@example.test work career --campaign no-such
 expect 66 inspect no-such.eml
+expect 66 export never@example.test
 
 # 67: settle for an address that was not sent the campaign
 expect 67 settle nobody@example.test work career
@@ -106,7 +109,7 @@ release_lock
 
 # 78: configuration
 for c in "send articles/$CAMPAIGN.md" "preview articles/$CAMPAIGN.md" collect report run status \
-	"settle ana@example.test work job" "inspect reply.eml"; do
+	"settle ana@example.test work job" "inspect reply.eml" "export ana@example.test" "forget ana@example.test"; do
 	# shellcheck disable=SC2086
 	expect 78 -c typo.conf $c
 	# shellcheck disable=SC2086
