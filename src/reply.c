@@ -1644,16 +1644,19 @@ static bool reply_vacation_subject(const char *subject)
 {
 	if (!subject)
 		return false;
-	size_t n = strlen(subject);
-	for (size_t i = 0; reply_vacation_words[i]; i++) {
+	/* lower-cased once (ASCII, as the words are compared), then each word looked for with strstr */
+	char *low = nl_ascii_lower(nl_xstrdup(subject));
+	size_t n = strlen(low);
+	bool found = false;
+	for (size_t i = 0; !found && reply_vacation_words[i]; i++) {
 		size_t w = strlen(reply_vacation_words[i]);
-		for (size_t k = 0; k + w <= n; k++)
-			if (nl_ascii_ncasecmp(subject + k, reply_vacation_words[i], w) == 0 &&
-			    (k == 0 || !reply_is_alpha(subject[k - 1])) &&
-			    (k + w == n || !reply_is_alpha(subject[k + w])))
-				return true;
+		for (const char *at = strstr(low, reply_vacation_words[i]); at && !found; at = strstr(at + 1, reply_vacation_words[i])) {
+			size_t k = (size_t)(at - low);
+			found = (k == 0 || !reply_is_alpha(low[k - 1])) && (k + w == n || !reply_is_alpha(low[k + w]));
+		}
 	}
-	return false;
+	free(low);
+	return found;
 }
 
 /* Why this is an auto-reply (RFC 3834), or NULL. */
