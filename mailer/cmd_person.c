@@ -133,7 +133,8 @@ static void export_advance(struct export_ctx *c, size_t want)
 		c->in_table = 0;
 		if (c->open == EXPORT_TABLES)
 			return;
-		nl_buf_printf(c->out, ",\n  \"%s\": %s", export_tables[c->open], export_is_object(c->open) ? "" : "[");
+		nl_buf_printf(c->out, ",\n  \"%s\": %s", export_tables[c->open],
+		              export_is_object(c->open) ? "" : "[");
 	}
 }
 
@@ -191,7 +192,8 @@ int cmd_export(struct tool *t, int argc, char **argv)
 		goto out;
 	}
 	export_advance(&c, EXPORT_TABLES - 1);
-	nl_buf_puts(&out, export_is_object(c.open) ? (c.in_table ? "" : "null") : (c.in_table ? "\n  ]" : "]"));
+	nl_buf_puts(&out,
+	            export_is_object(c.open) ? (c.in_table ? "" : "null") : (c.in_table ? "\n  ]" : "]"));
 	nl_buf_puts(&out, "\n}\n");
 	fwrite(out.data, 1, out.len, stdout);
 	if (fflush(stdout) != 0) {

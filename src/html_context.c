@@ -5,11 +5,11 @@
 
 enum {
 	S_TEXT,
-	S_COMMENT,          /* <!-- ... --> */
-	S_BOGUS,            /* <!DOCTYPE ...>, <?...>: up to the next '>' */
-	S_RAW,              /* inside script or style: up to its end tag */
+	S_COMMENT, /* <!-- ... --> */
+	S_BOGUS,   /* <!DOCTYPE ...>, <?...>: up to the next '>' */
+	S_RAW,     /* inside script or style: up to its end tag */
 	S_TAG_NAME,
-	S_BEFORE_ATTR,      /* also after a quoted value */
+	S_BEFORE_ATTR, /* also after a quoted value */
 	S_ATTR_NAME,
 	S_AFTER_ATTR_NAME,
 	S_BEFORE_VALUE,
@@ -20,9 +20,9 @@ enum {
 
 /* Attributes whose value a browser or a mail client follows or loads as a URL. */
 static const char *const url_attributes[] = {
-    "action", "archive", "background", "cite", "classid", "codebase", "data", "dynsrc",
-    "formaction", "href", "icon", "longdesc", "lowsrc", "manifest", "ping", "poster",
-    "src", "srcset", "usemap", "xlink:href",
+    "action", "archive",    "background", "cite",   "classid",  "codebase",   "data",
+    "dynsrc", "formaction", "href",       "icon",   "longdesc", "lowsrc",     "manifest",
+    "ping",   "poster",     "src",        "srcset", "usemap",   "xlink:href",
 };
 
 static bool is_space(char ch)

@@ -16,17 +16,17 @@
 #include <stddef.h>
 
 enum html_place {
-	HTML_IN_TEXT,       /* text, a comment, raw text: escaping the value is enough */
-	HTML_IN_VALUE,      /* a quoted attribute value, not a URL one or not at its start */
-	HTML_AT_URL_START,  /* the start of a quoted URL attribute's value (href, src, ...) */
-	HTML_IN_TAG,        /* a tag's name, an attribute name, an unquoted value, between them */
+	HTML_IN_TEXT,      /* text, a comment, raw text: escaping the value is enough */
+	HTML_IN_VALUE,     /* a quoted attribute value, not a URL one or not at its start */
+	HTML_AT_URL_START, /* the start of a quoted URL attribute's value (href, src, ...) */
+	HTML_IN_TAG,       /* a tag's name, an attribute name, an unquoted value, between them */
 };
 
 struct html_context {
-	int state;          /* enum in html_context.c */
-	char attr[16];      /* the current attribute's name, ASCII-lowercased ("" when longer) */
+	int state;     /* enum in html_context.c */
+	char attr[16]; /* the current attribute's name, ASCII-lowercased ("" when longer) */
 	size_t attr_len;
-	char tag[8];        /* the current tag's name, lowercased ("" when longer than script) */
+	char tag[8]; /* the current tag's name, lowercased ("" when longer than script) */
 	size_t tag_len;
 	bool end_tag;       /* the current tag is an end tag (</...>) */
 	char raw_end[8];    /* in raw text: the tag name that ends it */

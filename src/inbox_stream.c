@@ -5,10 +5,11 @@
  * left in the step, capped by the idle limit, and turns an end of file (0) into a failure (-1)
  * that sticks.  A step's deadline is the idle limit after its start, moved later only by the bytes
  * that arrive (at INBOX_STREAM_MIN_RATE, up to the size the step expects): a transfer at a fair
- * rate is given its time, a trickle is not.  That is not enough over TLS: libetpan's GnuTLS read waits again, with the whole
- * timeout, each time a partial record arrives, so a server that trickles a byte every few seconds
- * would keep one call below going for ever.  So a watchdog thread cancels the layer below
- * (mailstream_low_cancel, which wakes its poll) when a call is still running at the deadline.
+ * rate is given its time, a trickle is not.  That is not enough over TLS: libetpan's GnuTLS read
+ * waits again, with the whole timeout, each time a partial record arrives, so a server that
+ * trickles a byte every few seconds would keep one call below going for ever.  So a watchdog
+ * thread cancels the layer below (mailstream_low_cancel, which wakes its poll) when a call is
+ * still running at the deadline.
  */
 #include "inbox_stream.h"
 

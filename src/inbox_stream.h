@@ -4,9 +4,10 @@
  * for ever (a FETCH cut by the server spun at 98% CPU for 773 s).  This layer sits between a
  * session's mailstream and the socket or TLS layer below it, and guarantees:
  *   - a step (one IMAP command and its response) ends by its deadline, whatever the server
- *     trickles (the deadline grows only with the bytes that arrive): each read or write below waits at most the time left, and at most the idle limit,
- *     and a watchdog thread cancels a call below that is still running at the deadline (libetpan's
- *     TLS read waits afresh for every partial record);
+ *     trickles (the deadline grows only with the bytes that arrive): each read or write below
+ *     waits at most the time left, and at most the idle limit, and a watchdog thread cancels a
+ *     call below that is still running at the deadline (libetpan's TLS read waits afresh for
+ *     every partial record);
  *   - an end of file, a reset or a passed deadline breaks the stream for good: every later read
  *     and write fails at once, so no loop above can turn an end of file into a spin.
  * Only inbox.c uses it (libetpan stays behind the inbox module).

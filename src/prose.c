@@ -592,7 +592,8 @@ static void prose_survey_key(const struct nl_survey *s, struct nl_buf *key)
 		for (size_t o = 0; o < q->n_options; o++)
 			nl_buf_printf(key, "o%s|", q->options[o]);
 		for (size_t k = 0; k < q->n_aliases; k++)
-			nl_buf_printf(key, "a%zu=%s|", q->aliases[k].option, q->aliases[k].text ? q->aliases[k].text : "");
+			nl_buf_printf(key, "a%zu=%s|", q->aliases[k].option,
+			              q->aliases[k].text ? q->aliases[k].text : "");
 		for (size_t k = 0; k < q->n_keywords; k++)
 			nl_buf_printf(key, "k%s|", q->keywords[k] ? q->keywords[k] : "");
 		nl_buf_putc(key, '\n');

@@ -1650,9 +1650,11 @@ static bool reply_vacation_subject(const char *subject)
 	bool found = false;
 	for (size_t i = 0; !found && reply_vacation_words[i]; i++) {
 		size_t w = strlen(reply_vacation_words[i]);
-		for (const char *at = strstr(low, reply_vacation_words[i]); at && !found; at = strstr(at + 1, reply_vacation_words[i])) {
+		for (const char *at = strstr(low, reply_vacation_words[i]); at && !found;
+		     at = strstr(at + 1, reply_vacation_words[i])) {
 			size_t k = (size_t)(at - low);
-			found = (k == 0 || !reply_is_alpha(low[k - 1])) && (k + w == n || !reply_is_alpha(low[k + w]));
+			found = (k == 0 || !reply_is_alpha(low[k - 1])) &&
+			        (k + w == n || !reply_is_alpha(low[k + w]));
 		}
 	}
 	free(low);

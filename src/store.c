@@ -259,8 +259,10 @@ static enum nl_code store_migrate(struct nl_store *s, struct nl_error *err)
 static void store_tighten(const char *path, int fd, mode_t mode)
 {
 	if (fchmod(fd, mode & 0700) != 0) {
-		fprintf(stderr, "mailer: warning: %s is readable by others (mode %04o) and cannot be made private: %s\n",
-		        path, (unsigned)(mode & 07777), strerror(errno));
+		fprintf(
+		    stderr,
+		    "mailer: warning: %s is readable by others (mode %04o) and cannot be made private: %s\n",
+		    path, (unsigned)(mode & 07777), strerror(errno));
 		return;
 	}
 	static const char *const journals[] = {"-wal", "-shm", ".lock"};
@@ -868,7 +870,8 @@ const char *nl_suppress_reason_name(enum nl_suppress_reason reason)
 
 /* The suppression key of a forgotten address: "forgotten:" and the hex of an HMAC of it under the
  * state's secret, so the state no longer holds the address, only what recognises it.  out[80]. */
-static enum nl_code store_forgotten_key(struct nl_store *s, const char *email, char out[80], struct nl_error *err)
+static enum nl_code store_forgotten_key(struct nl_store *s, const char *email, char out[80],
+                                        struct nl_error *err)
 {
 	unsigned char secret[NL_SECRET_LEN], mac[NL_SHA256_LEN];
 	enum nl_code rc = nl_store_secret(s, secret, err);
@@ -1341,9 +1344,10 @@ enum nl_code nl_store_bounce_count(struct nl_store *s, const char *campaign, lon
 
 /* The rows of one query about a person, as text: `sql` binds the address as ?1 (and the keyed
  * hash of a forgotten address as ?2). */
-static enum nl_code store_person_rows(struct nl_store *s, const char *table, const char *sql, const char *email,
-                                      const char *key, void (*fn)(const struct nl_person_row *, void *),
-                                      void *ud, long *rows, struct nl_error *err)
+static enum nl_code store_person_rows(struct nl_store *s, const char *table, const char *sql,
+                                      const char *email, const char *key,
+                                      void (*fn)(const struct nl_person_row *, void *), void *ud, long *rows,
+                                      struct nl_error *err)
 {
 	sqlite3_stmt *st = NULL;
 	int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
@@ -1441,12 +1445,12 @@ enum nl_code nl_store_forget(struct nl_store *s, const char *email, bool allow_r
 	long hashes = 0;
 	/* what they sent stays as what it was and its hash, so collecting it again changes nothing;
 	 * a bounce or a complaint that named them is cleared the same way */
-	if ((rc = store_forget_step(s, "DELETE FROM deliveries WHERE email = ?1", email, NULL, &out->deliveries,
+	if ((rc = store_forget_step(s, "DELETE FROM deliveries WHERE email = ?1", email, NULL,
+	                            &out->deliveries, err)) != NL_OK ||
+	    (rc = store_forget_step(s, "DELETE FROM answers WHERE email = ?1", email, NULL, &out->answers,
 	                            err)) != NL_OK ||
-	    (rc = store_forget_step(s, "DELETE FROM answers WHERE email = ?1", email, NULL, &out->answers, err)) !=
-	        NL_OK ||
-	    (rc = store_forget_step(s, "DELETE FROM bounces WHERE email = ?1", email, NULL, &out->bounces, err)) !=
-	        NL_OK ||
+	    (rc = store_forget_step(s, "DELETE FROM bounces WHERE email = ?1", email, NULL, &out->bounces,
+	                            err)) != NL_OK ||
 	    (rc = store_forget_step(s,
 	                            "UPDATE inbound SET email = NULL, from_address = NULL, subject = NULL,"
 	                            " message_id = NULL, reason = NULL, own_words = NULL, contact = NULL"
@@ -1454,8 +1458,8 @@ enum nl_code nl_store_forget(struct nl_store *s, const char *email, bool allow_r
 	                            email, NULL, &out->replies, err)) != NL_OK ||
 	    (rc = store_forget_step(s, "DELETE FROM suppressions WHERE email = ?1", email, NULL,
 	                            &out->suppressions, err)) != NL_OK ||
-	    (rc = store_forget_step(s, "DELETE FROM suppressions WHERE email = ?2 AND ?1 IS NOT NULL", email, key,
-	                            &hashes, err)) != NL_OK)
+	    (rc = store_forget_step(s, "DELETE FROM suppressions WHERE email = ?2 AND ?1 IS NOT NULL", email,
+	                            key, &hashes, err)) != NL_OK)
 		goto fail;
 	if (!allow_resubscribe) {
 		if ((rc = store_forget_step(s,

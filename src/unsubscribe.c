@@ -945,7 +945,8 @@ static void unsub_anchor_add(const struct unsub_tok *t, size_t *cap_exact, size_
 	}
 	if (unsub_anchors.n_exact == *cap_exact) {
 		*cap_exact = *cap_exact ? *cap_exact * 2 : 256;
-		unsub_anchors.exact = nl_xrealloc(unsub_anchors.exact, *cap_exact * sizeof *unsub_anchors.exact);
+		unsub_anchors.exact =
+		    nl_xrealloc(unsub_anchors.exact, *cap_exact * sizeof *unsub_anchors.exact);
 	}
 	unsub_anchors.exact[unsub_anchors.n_exact++] = t;
 }
@@ -974,7 +975,8 @@ static bool unsub_anchor_phrase(const struct unsub_phrase *p, int depth, size_t 
 
 static int unsub_anchor_cmp(const void *a, const void *b)
 {
-	const struct unsub_tok *x = *(const struct unsub_tok *const *)a, *y = *(const struct unsub_tok *const *)b;
+	const struct unsub_tok *x = *(const struct unsub_tok *const *)a,
+	                       *y = *(const struct unsub_tok *const *)b;
 	if (x->len != y->len)
 		return x->len < y->len ? -1 : 1;
 	return memcmp(x->s, y->s, x->len);
@@ -990,7 +992,8 @@ static void unsub_anchor_all(void)
 				unsub_anchors.all = true;
 	}
 	if (unsub_anchors.n_exact > 1)
-		qsort(unsub_anchors.exact, unsub_anchors.n_exact, sizeof *unsub_anchors.exact, unsub_anchor_cmp);
+		qsort(unsub_anchors.exact, unsub_anchors.n_exact, sizeof *unsub_anchors.exact,
+		      unsub_anchor_cmp);
 }
 
 static void unsub_build_all(void)
