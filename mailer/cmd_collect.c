@@ -156,10 +156,7 @@ int cmd_collect(struct tool *t, int argc, char **argv)
 		          stats.by_class[NL_INBOUND_UNREADABLE],
 		          stats.by_class[NL_INBOUND_UNREADABLE] == 1 ? "" : "s");
 out:
-	if (password) {
-		explicit_bzero(password, strlen(password));
-		free(password);
-	}
+	nl_password_free(password);
 	nl_store_close(store);
 	nl_lock_release(lock);
 	free(url);

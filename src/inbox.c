@@ -1158,9 +1158,7 @@ void nl_inbox_close(struct nl_inbox *in)
 	free(in->host);
 	free(in->folder);
 	free(in->user);
-	if (in->password)
-		explicit_bzero(in->password, strlen(in->password));
-	free(in->password);
+	nl_password_free(in->password);
 	free(in->ca_file);
 	free(in->move_to);
 	free(in);
@@ -1169,26 +1167,8 @@ void nl_inbox_close(struct nl_inbox *in)
 enum nl_code nl_inbox_password(const char *password_cmd, char **out, struct nl_error *err)
 {
 	*out = NULL;
-	if (password_cmd && *password_cmd) {
-		FILE *f = popen(password_cmd, "r");
-		if (!f)
-			return nl_fail(err, NL_ERR_CONFIG, "[inbox] password_cmd: cannot run it: %s",
-			               strerror(errno));
-		char line[1024];
-		bool got = fgets(line, sizeof line, f) != NULL;
-		char rest[256];
-		while (
-		    fgets(rest, sizeof rest, f)) /* read to the end so the command is not killed by SIGPIPE */
-			;
-		int st = pclose(f);
-		if (st != 0 || !got)
-			return nl_fail(err, NL_ERR_CONFIG, "[inbox] password_cmd failed (exit status %d)",
-			               st);
-		line[strcspn(line, "\r\n")] = '\0';
-		*out = nl_xstrdup(line);
-		explicit_bzero(line, sizeof line);
-		return NL_OK;
-	}
+	if (password_cmd && *password_cmd)
+		return nl_password_from_command("inbox", password_cmd, out, err);
 	const char *env = getenv("MAILER_IMAP_PASSWORD");
 	if (env)
 		*out = nl_xstrdup(env);

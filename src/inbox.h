@@ -68,9 +68,9 @@ NL_MUST_USE enum nl_code nl_inbox_next(struct nl_inbox *inbox, struct nl_inbox_m
  * keep and for Maildir/mbox.  Returns NL_OK or NL_ERR_INBOX. */
 NL_MUST_USE enum nl_code nl_inbox_after(struct nl_inbox *inbox, const uint32_t *uids, size_t n, struct nl_error *err);
 
-/* The password for the inbox: the first line printed by `password_cmd` (run with /bin/sh -c), else
- * the environment variable MAILER_IMAP_PASSWORD; NULL in *out if neither is set.  The caller frees
- * it.  Returns NL_OK or NL_ERR_CONFIG when the command fails. */
+/* The password for the inbox: the first line printed by `password_cmd` (nl_password_from_command),
+ * else the environment variable MAILER_IMAP_PASSWORD; NULL in *out if neither is set.  The caller
+ * wipes and frees it (nl_password_free).  Returns NL_OK or NL_ERR_CONFIG when the command fails. */
 NL_MUST_USE enum nl_code nl_inbox_password(const char *password_cmd, char **out, struct nl_error *err);
 
 #endif

@@ -16,7 +16,6 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <curl/curl.h> /* CURLUSESSL_* for smtp.c */
@@ -26,7 +25,6 @@
 
 #define TRANSPORT_MAX_CONNECTIONS 64
 #define TRANSPORT_OUTBOX_SLOTS 32
-#define TRANSPORT_PASSWORD_MAX 4096
 
 enum transport_slot_state { SLOT_FREE, SLOT_BUSY, SLOT_DONE };
 
@@ -53,15 +51,6 @@ struct nl_transport {
 	unsigned long seq;
 	bool dir_dirty; /* a rename into new/ awaits the directory's fsync */
 };
-
-static void transport_wipe(char *s)
-{
-	if (!s)
-		return;
-	volatile char *p = s;
-	while (*p)
-		*p++ = '\0';
-}
 
 /* ---- URL helpers ---- */
 
@@ -430,51 +419,13 @@ const char *nl_transport_trace(struct nl_transport *t)
 
 /* ---- passwords ---- */
 
-static enum nl_code transport_password_cmd(const char *cmd, char **out, struct nl_error *err)
-{
-	/* popen runs /bin/sh -c CMD: the command line is the user's, the password only ever travels
-	 * through the pipe. */
-	FILE *f = popen(cmd, "r");
-	if (!f)
-		return nl_fail(err, NL_ERR_CONFIG, "password_cmd could not be started: %s", strerror(errno));
-	char *buf = nl_xcalloc(1, TRANSPORT_PASSWORD_MAX + 1);
-	size_t len = 0;
-	int c;
-	bool eol = false;
-	while ((c = fgetc(f)) != EOF) {
-		if (eol)
-			continue; /* drain the rest so the command is not killed by SIGPIPE */
-		if (c == '\n' || c == '\r') {
-			eol = true;
-			continue;
-		}
-		if (len < TRANSPORT_PASSWORD_MAX)
-			buf[len++] = (char)c;
-	}
-	int status = pclose(f);
-	if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		transport_wipe(buf);
-		free(buf);
-		if (status != -1 && WIFEXITED(status))
-			return nl_fail(err, NL_ERR_CONFIG, "password_cmd failed (exit status %d)",
-			               WEXITSTATUS(status));
-		return nl_fail(err, NL_ERR_CONFIG, "password_cmd failed (killed or not run)");
-	}
-	if (len == 0) {
-		free(buf);
-		return nl_fail(err, NL_ERR_CONFIG, "password_cmd printed no password");
-	}
-	*out = buf;
-	return NL_OK;
-}
-
 enum nl_code nl_transport_password(const struct nl_config *cfg, char **out, struct nl_error *err)
 {
 	*out = NULL;
 	if (!cfg->smtp_user || !*cfg->smtp_user)
 		return NL_OK;
 	if (cfg->smtp_password_cmd && *cfg->smtp_password_cmd)
-		return transport_password_cmd(cfg->smtp_password_cmd, out, err);
+		return nl_password_from_command("smtp", cfg->smtp_password_cmd, out, err);
 	const char *env = getenv("MAILER_SMTP_PASSWORD");
 	if (env && *env) {
 		*out = nl_xstrdup(env);
@@ -500,6 +451,5 @@ enum nl_code nl_transport_password(const struct nl_config *cfg, char **out, stru
 
 void nl_transport_password_free(char *password)
 {
-	transport_wipe(password);
-	free(password);
+	nl_password_free(password);
 }

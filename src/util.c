@@ -1,13 +1,19 @@
-/* util.c - the clock, files, paths, ASCII and UTF-8 helpers. */
+/* util.c - the clock, files, paths, ASCII and UTF-8 helpers, password_cmd. */
 #include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+extern char **environ;
 
 static time_t util_pinned_now;
 
@@ -384,4 +390,129 @@ size_t nl_utf8_width(const char *s, size_t len)
 		i += n;
 	}
 	return width;
+}
+
+/* ---- password_cmd ---- */
+
+/* Starts `/bin/sh -c cmd` with its stdout on a pipe, whose read end goes to *out_fd.  SIGPIPE is put
+ * back to its default in the child: mailer collect ignores it, an ignored signal stays ignored
+ * across exec, and a command that prints too much must die when the pipe is closed rather than
+ * write on for ever.  Returns 0 or an errno. */
+static int util_spawn_reader(const char *cmd, pid_t *pid, int *out_fd)
+{
+	int fds[2];
+	if (pipe(fds) != 0)
+		return errno;
+	fcntl(fds[0], F_SETFD, FD_CLOEXEC);
+	/* With stdout closed the write end may be fd 1 itself: then dup2 is a no-op and it must stay
+	 * open across exec. */
+	if (fds[1] != STDOUT_FILENO)
+		fcntl(fds[1], F_SETFD, FD_CLOEXEC);
+	posix_spawn_file_actions_t actions;
+	posix_spawnattr_t attr;
+	sigset_t sigpipe;
+	sigemptyset(&sigpipe);
+	sigaddset(&sigpipe, SIGPIPE);
+	int rc = posix_spawn_file_actions_init(&actions);
+	if (rc == 0) {
+		rc = posix_spawnattr_init(&attr);
+		if (rc == 0) {
+			char *argv[] = {NL_UNCONST("/bin/sh"), NL_UNCONST("-c"), NL_UNCONST(cmd), NULL};
+			if (fds[1] != STDOUT_FILENO)
+				rc = posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
+			if (rc == 0)
+				rc = posix_spawnattr_setsigdefault(&attr, &sigpipe);
+			if (rc == 0)
+				rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
+			if (rc == 0)
+				rc = posix_spawn(pid, "/bin/sh", &actions, &attr, argv, environ);
+			posix_spawnattr_destroy(&attr);
+		}
+		posix_spawn_file_actions_destroy(&actions);
+	}
+	close(fds[1]);
+	if (rc != 0) {
+		close(fds[0]);
+		return rc;
+	}
+	*out_fd = fds[0];
+	return 0;
+}
+
+/* Reads fd into buf (room for max + 1 bytes) until its end or until it holds more than max bytes;
+ * *len is how much it holds.  read(2), not stdio: no buffer of libc's keeps a copy of the password.
+ * Returns 0 or an errno. */
+static int util_read_bounded(int fd, char *buf, size_t max, size_t *len)
+{
+	*len = 0;
+	while (*len <= max) {
+		ssize_t n = read(fd, buf + *len, max + 1 - *len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return errno;
+		if (n == 0)
+			break;
+		*len += (size_t)n;
+	}
+	return 0;
+}
+
+enum nl_code nl_password_from_command(const char *section, const char *cmd, char **out, struct nl_error *err)
+{
+	*out = NULL;
+	pid_t pid;
+	int fd;
+	int spawn_errno = util_spawn_reader(cmd, &pid, &fd);
+	if (spawn_errno != 0)
+		return nl_fail(err, NL_ERR_CONFIG, "[%s] password_cmd: cannot run it: %s", section,
+		               strerror(spawn_errno));
+	char *buf = nl_xmalloc(NL_PASSWORD_OUTPUT_MAX + 1);
+	size_t len;
+	int read_errno = util_read_bounded(fd, buf, NL_PASSWORD_OUTPUT_MAX, &len);
+	close(fd); /* before the wait: a command still printing gets SIGPIPE instead of blocking us */
+	int status = 0;
+	pid_t waited;
+	while ((waited = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
+		;
+	int wait_errno = waited < 0 ? errno : 0;
+	const char *newline = memchr(buf, '\n', len);
+	size_t line_len = newline ? (size_t)(newline - buf) : len;
+	while (line_len > 0 && buf[line_len - 1] == '\r')
+		line_len--;
+	enum nl_code code = NL_ERR_CONFIG;
+	/* Never the output itself in a message: it may be the password. */
+	if (read_errno != 0)
+		nl_fail(err, code, "[%s] password_cmd: cannot read its output: %s", section,
+		        strerror(read_errno));
+	else if (len > NL_PASSWORD_OUTPUT_MAX)
+		nl_fail(err, code,
+		        "[%s] password_cmd printed more than %d bytes; it should print the password alone",
+		        section, NL_PASSWORD_OUTPUT_MAX);
+	else if (wait_errno != 0)
+		nl_fail(err, code, "[%s] password_cmd: cannot wait for it: %s", section,
+		        strerror(wait_errno));
+	else if (WIFSIGNALED(status))
+		nl_fail(err, code, "[%s] password_cmd was killed by signal %d", section, WTERMSIG(status));
+	else if (WEXITSTATUS(status) != 0) /* not signalled, so it exited */
+		nl_fail(err, code, "[%s] password_cmd exited with status %d", section, WEXITSTATUS(status));
+	else if (line_len == 0)
+		nl_fail(err, code, "[%s] password_cmd printed no password", section);
+	else if (memchr(buf, '\0', line_len))
+		nl_fail(err, code, "[%s] password_cmd printed a password with a NUL byte in it", section);
+	else {
+		*out = nl_xstrndup(buf, line_len);
+		code = NL_OK;
+	}
+	explicit_bzero(buf, NL_PASSWORD_OUTPUT_MAX + 1);
+	free(buf);
+	return code;
+}
+
+void nl_password_free(char *password)
+{
+	if (!password)
+		return;
+	explicit_bzero(password, strlen(password));
+	free(password);
 }

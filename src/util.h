@@ -1,4 +1,4 @@
-/* util.h - small helpers shared by the modules: the clock, files, paths.
+/* util.h - small helpers shared by the modules: the clock, files, paths, password_cmd.
  *
  * The clock can be pinned for tests (mailer's --now option and MAILER_NOW, both documented as
  * test-only), so due dates and back-off are tested without sleeping.
@@ -77,5 +77,20 @@ size_t nl_utf8_encode(uint32_t cp, char out[4]);
 /* Display width in terminal columns of a UTF-8 string: East Asian wide characters and most emoji
  * count two, combining marks zero.  Invalid bytes count one. */
 size_t nl_utf8_width(const char *s, size_t len);
+
+/* The most a password_cmd may print (the password, a newline and room to spare). */
+#define NL_PASSWORD_OUTPUT_MAX 4096
+
+/* Runs `cmd` with /bin/sh -c (stdin and stderr are mailer's, stdout is read whole, at most
+ * NL_PASSWORD_OUTPUT_MAX bytes) and puts its first line, without the trailing newline or CR, into
+ * *out.  `section` ("smtp", "inbox") names the configuration section in the messages:
+ * "[inbox] password_cmd exited with status 1", "... was killed by signal 9", "... printed no
+ * password", "... printed more than 4096 bytes" (never a silent cut), "... cannot run it: ...".
+ * The output never appears in a message.  Every buffer that held it is wiped; the caller wipes and
+ * frees *out with nl_password_free.  Returns NL_OK or NL_ERR_CONFIG (*out is then NULL). */
+NL_MUST_USE enum nl_code nl_password_from_command(const char *section, const char *cmd, char **out,
+                                                  struct nl_error *err);
+/* Wipes then frees a password (NULL is accepted). */
+void nl_password_free(char *password);
 
 #endif

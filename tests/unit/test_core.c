@@ -1,11 +1,14 @@
-/* test_core.c - buffers, spans, the clock, ISO 8601, SHA-256 and HMAC vectors, UTF-8 width. */
+/* test_core.c - buffers, spans, the clock, ISO 8601, SHA-256 and HMAC vectors, UTF-8 width,
+ * password_cmd. */
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "sha256.h"
@@ -139,6 +142,72 @@ static void test_paths(void **state)
 	assert_true(nl_ascii_casecmp("abd", "abc") > 0);
 }
 
+/* The detail of a password_cmd that fails; *out must stay NULL. */
+static const char *password_failure(const char *cmd, struct nl_error *err)
+{
+	char *pw = NL_UNCONST("untouched");
+	assert_int_equal(nl_password_from_command("inbox", cmd, &pw, err), NL_ERR_CONFIG);
+	assert_null(pw);
+	return err->detail;
+}
+
+static void test_password_cmd(void **state)
+{
+	struct nl_error err = {0};
+	char *pw = NULL;
+	assert_int_equal(nl_password_from_command("smtp", "printf 'secret\\n'", &pw, &err), NL_OK);
+	assert_string_equal(pw, "secret");
+	nl_password_free(pw);
+	assert_int_equal(nl_password_from_command("smtp", "printf 'secret\\r\\n'", &pw, &err), NL_OK);
+	assert_string_equal(pw, "secret");
+	nl_password_free(pw);
+	/* Only the first line; a last line without a newline is whole. */
+	assert_int_equal(nl_password_from_command("smtp", "printf 'one two\\nthree\\n'", &pw, &err), NL_OK);
+	assert_string_equal(pw, "one two");
+	nl_password_free(pw);
+	assert_int_equal(nl_password_from_command("smtp", "printf 'no-newline'", &pw, &err), NL_OK);
+	assert_string_equal(pw, "no-newline");
+	nl_password_free(pw);
+	/* Exactly the bound is accepted: a short first line and padding up to 4096 bytes. */
+	assert_int_equal(
+	    nl_password_from_command("smtp", "printf 'pw\\n'; head -c 4093 /dev/zero", &pw, &err), NL_OK);
+	assert_string_equal(pw, "pw");
+	nl_password_free(pw);
+	nl_password_free(NULL);
+
+	/* The exit status, not the raw wait status (256); the output is never quoted. */
+	assert_string_equal(password_failure("echo leaked-output; exit 1", &err),
+	                    "[inbox] password_cmd exited with status 1");
+	assert_string_equal(password_failure("exit 3", &err), "[inbox] password_cmd exited with status 3");
+	assert_string_equal(password_failure("true", &err), "[inbox] password_cmd printed no password");
+	assert_string_equal(password_failure("echo; echo late", &err),
+	                    "[inbox] password_cmd printed no password");
+	assert_string_equal(password_failure("echo leaked-output; kill -9 $$", &err),
+	                    "[inbox] password_cmd was killed by signal 9");
+	assert_string_equal(password_failure("printf 'ab\\000cd\\n'", &err),
+	                    "[inbox] password_cmd printed a password with a NUL byte in it");
+	/* Too long is an error, never a cut at the bound. */
+	assert_non_null(strstr(password_failure("head -c 5000 /dev/zero | tr '\\0' a", &err),
+	                       "[inbox] password_cmd printed more than 4096 bytes"));
+	assert_non_null(strstr(password_failure("printf 'pw\\n'; head -c 4094 /dev/zero", &err),
+	                       "printed more than 4096 bytes"));
+}
+
+/* mailer collect ignores SIGPIPE; a command that prints for ever must still end when its output is
+ * refused (SIGPIPE is reset in the child), not hang the run.  Should it hang, the alarm kills this
+ * test well before `timeout` ends the command, so the test fails and leaves no process behind. */
+static void test_password_cmd_endless_output(void **state)
+{
+	struct nl_error err = {0};
+	void (*old)(int) = signal(SIGPIPE, SIG_IGN);
+	alarm(10);
+	const char *detail =
+	    password_failure("timeout 20 sh -c 'while :; do echo aaaaaaaaaaaaaaaa; done'", &err);
+	alarm(0);
+	signal(SIGPIPE, old);
+	assert_non_null(strstr(detail, "printed more than 4096 bytes"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -146,6 +215,7 @@ int main(void)
 		cmocka_unit_test(test_span_trim),          cmocka_unit_test(test_iso8601),
 		cmocka_unit_test(test_clock_pin),          cmocka_unit_test(test_sha256_vectors),
 		cmocka_unit_test(test_utf8),               cmocka_unit_test(test_paths),
+		cmocka_unit_test(test_password_cmd),       cmocka_unit_test(test_password_cmd_endless_output),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -233,7 +233,7 @@ static void test_password_cmd_first_line(void **state)
 	nl_transport_password_free(pw);
 	cfg.smtp_password_cmd = "echo leaked-output; exit 3";
 	assert_int_equal(nl_transport_password(&cfg, &pw, &err), NL_ERR_CONFIG);
-	assert_non_null(strstr(err.detail, "exit status 3"));
+	assert_non_null(strstr(err.detail, "[smtp] password_cmd exited with status 3"));
 	assert_null(strstr(err.detail, "leaked-output"));
 	cfg.smtp_password_cmd = "true";
 	assert_int_equal(nl_transport_password(&cfg, &pw, &err), NL_ERR_CONFIG);
