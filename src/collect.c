@@ -25,9 +25,16 @@
  * class, match, own words, answers, what to suppress and count) reading the state but never
  * writing; collect_carry_out records that plan.  nl_collector_add does both; nl_collect_inspect
  * (`mailer inspect`) shows the plan instead, so what inspect says is what collect does.
+ *
+ * Two threads for a Maildir or an mbox (collect_ahead): one reads, hashes, parses and analyses
+ * the next messages (collect_parse: the mailbox, message.c, reply.c, dsn.c, unsubscribe.c), the
+ * other matches, reads the answers and records (the state, answers.c, prose.c): no module is used
+ * by both.  The order of the messages, and so of their rows, is the mailbox's either way.
  */
 #include "collect.h"
 
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -476,41 +483,86 @@ static void collect_view_clear(struct collect_view *v)
 	memset(v, 0, sizeof *v);
 }
 
-/* Parses, analyses and decides one raw message (untrusted).  With `stop_if_known`, a message
- * already in the state is left there (v->known, no plan).  A message that cannot be parsed or
- * analysed is planned as unreadable, with the reason.  Returns NL_OK or the state's error. */
-static enum nl_code collect_understand(struct nl_collector *col, const char *data, size_t len,
-                                       const struct nl_survey *fallback, bool stop_if_known,
-                                       struct collect_view *v, struct nl_error *err)
+/* The first part of understanding a message, touching neither the state nor the mailbox, so that
+ * a second thread can do it ahead (collect_ahead): its hash, its parse and the analysis of the
+ * reply (message.c, reply.c, dsn.c and unsubscribe.c, which nothing on this thread's side uses). */
+struct collect_parsed {
+	char hash[2 * NL_SHA256_LEN + 1];
+	struct nl_message *msg; /* owned; NULL when it does not parse */
+	enum nl_code prc;       /* nl_message_parse's result */
+	struct nl_error perr;
+	struct nl_reply *r;     /* owned; NULL when not analysed */
+	enum nl_code rrc;       /* nl_reply_analyse's result */
+	struct nl_error rerr;
+};
+
+static void collect_parse(const char *unsubscribe_address, const char *data, size_t len, struct collect_parsed *p)
+{
+	memset(p, 0, sizeof *p);
+	collect_hash(data, len, p->hash);
+	p->prc = nl_message_parse(data, len, &p->msg, &p->perr);
+	if (p->prc != NL_OK) {
+		nl_message_free(p->msg);
+		p->msg = NULL;
+		return;
+	}
+	struct nl_reply_options ropt = {.unsubscribe_address = unsubscribe_address};
+	p->rrc = nl_reply_analyse(p->msg, &ropt, &p->r, &p->rerr);
+	if (p->rrc != NL_OK) {
+		nl_reply_free(p->r);
+		p->r = NULL;
+	}
+}
+
+static void collect_parsed_clear(struct collect_parsed *p)
+{
+	nl_reply_free(p->r);
+	nl_message_free(p->msg);
+	p->r = NULL;
+	p->msg = NULL;
+}
+
+/* Analyses and decides a parsed message (untrusted), taking its parse.  With `stop_if_known`, a
+ * message already in the state is left there (v->known, no plan).  A message that cannot be
+ * parsed or analysed is planned as unreadable, with the reason.  Returns NL_OK or the state's
+ * error. */
+static enum nl_code collect_understand_parsed(struct nl_collector *col, struct collect_parsed *p,
+                                              const struct nl_survey *fallback, bool stop_if_known,
+                                              struct collect_view *v, struct nl_error *err)
 {
 	memset(v, 0, sizeof *v);
-	collect_hash(data, len, v->hash);
-	struct nl_error perr = {0};
-	enum nl_code prc = nl_message_parse(data, len, &v->msg, &perr);
+	memcpy(v->hash, p->hash, sizeof v->hash);
+	v->msg = p->msg;
+	v->r = p->r;
+	p->msg = NULL;
+	p->r = NULL;
 	if (col->store) {
 		enum nl_code rc = nl_store_inbound_known(col->store, v->msg ? v->msg->message_id : NULL,
 		                                         v->hash, &v->known, err);
 		if (rc != NL_OK || (v->known && stop_if_known))
 			return rc;
 	}
-	if (prc != NL_OK) {
-		nl_message_free(v->msg);
-		v->msg = NULL;
+	if (p->prc != NL_OK) {
 		v->plan.cls = NL_INBOUND_UNREADABLE;
-		v->plan.reason =
-		    nl_xasprintf("unreadable: %s", perr.detail[0] ? perr.detail : nl_strerror(prc));
+		v->plan.reason = nl_xasprintf("unreadable: %s", p->perr.detail[0] ? p->perr.detail : nl_strerror(p->prc));
 		return NL_OK;
 	}
-	struct nl_reply_options ropt = {.unsubscribe_address = col->unsubscribe_address};
-	struct nl_error rerr = {0};
-	if (nl_reply_analyse(v->msg, &ropt, &v->r, &rerr) != NL_OK) {
-		nl_reply_free(v->r);
-		v->r = NULL;
+	if (p->rrc != NL_OK) {
 		v->plan.cls = NL_INBOUND_UNREADABLE;
-		v->plan.reason = nl_xasprintf("cannot analyse: %s", rerr.detail);
+		v->plan.reason = nl_xasprintf("cannot analyse: %s", p->rerr.detail);
 		return NL_OK;
 	}
 	return collect_decide(col, v->r, v->msg, fallback, &v->plan, err);
+}
+
+/* Parses, analyses and decides one raw message (collect_parse, collect_understand_parsed). */
+static enum nl_code collect_understand(struct nl_collector *col, const char *data, size_t len,
+                                       const struct nl_survey *fallback, bool stop_if_known,
+                                       struct collect_view *v, struct nl_error *err)
+{
+	struct collect_parsed p;
+	collect_parse(col->unsubscribe_address, data, len, &p);
+	return collect_understand_parsed(col, &p, fallback, stop_if_known, v, err);
 }
 
 /* ---- Carrying the plan out (writes; the caller owns the transaction) ---- */
@@ -612,9 +664,10 @@ static enum nl_code collect_carry_out(struct nl_collector *col, const struct col
 	return rc;
 }
 
-enum nl_code nl_collector_add(struct nl_collector *col, const char *source, const char *location,
-                              const char *data, size_t len, struct nl_collect_stats *stats,
-                              enum nl_inbound_class *cls, struct nl_error *err)
+/* nl_collector_add with the parse done already (by collect_ahead); takes p's message. */
+static enum nl_code collector_add_parsed(struct nl_collector *col, const char *source, const char *location,
+                                         size_t len, struct collect_parsed *p, struct nl_collect_stats *stats,
+                                         enum nl_inbound_class *cls, struct nl_error *err)
 {
 	if (cls)
 		*cls = 0;
@@ -625,7 +678,7 @@ enum nl_code nl_collector_add(struct nl_collector *col, const char *source, cons
 	/* the row borrows every string: from the caller, the message and the plan */
 	struct nl_inbound in = {.source = NL_UNCONST(source), .location = NL_UNCONST(location)};
 	struct collect_view v;
-	enum nl_code rc = collect_understand(col, data, len, NULL, true, &v, err);
+	enum nl_code rc = collect_understand_parsed(col, p, NULL, true, &v, err);
 	if (rc != NL_OK || v.known) {
 		if (rc == NL_OK && stats)
 			stats->known++;
@@ -643,6 +696,15 @@ enum nl_code nl_collector_add(struct nl_collector *col, const char *source, cons
 out:
 	collect_view_clear(&v);
 	return rc;
+}
+
+enum nl_code nl_collector_add(struct nl_collector *col, const char *source, const char *location,
+                              const char *data, size_t len, struct nl_collect_stats *stats,
+                              enum nl_inbound_class *cls, struct nl_error *err)
+{
+	struct collect_parsed p;
+	collect_parse(col->unsubscribe_address, data, len, &p);
+	return collector_add_parsed(col, source, location, len, &p, stats, cls, err);
 }
 
 enum nl_code nl_collector_add_failed(struct nl_collector *col, const char *source, const char *location,
@@ -722,6 +784,129 @@ void nl_inspection_clear(struct nl_inspection *in)
 
 /* ---- The run ---- */
 
+/* ---- Reading ahead: a Maildir or an mbox is read, hashed and parsed by a second thread while
+ * this one analyses, matches and records the messages before.  The other thread touches only the
+ * mailbox (and message.c, which keeps no state), this one only the state; they meet in a queue
+ * of COLLECT_AHEAD messages.  (IMAP is not read ahead: its session also serves the `after`
+ * commands between batches, and the network is its bound.) ---- */
+
+#define COLLECT_AHEAD 64
+
+struct collect_ahead_item {
+	enum nl_code nrc; /* nl_inbox_next's: NL_OK, NL_ERR_NOT_FOUND at the end, or a failure */
+	struct nl_error ierr;
+	char *location;
+	char *data;
+	size_t len;
+	struct collect_parsed parsed; /* when nrc is NL_OK */
+};
+
+struct collect_ahead {
+	struct nl_inbox *inbox;
+	const char *unsubscribe_address; /* the collector's, for nl_reply_analyse */
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t changed;
+	struct collect_ahead_item items[COLLECT_AHEAD];
+	size_t head, tail; /* items [tail, head) are ready, modulo COLLECT_AHEAD */
+	bool stop;         /* this thread wants no more */
+};
+
+static void collect_ahead_item_free(struct collect_ahead_item *it)
+{
+	free(it->location);
+	free(it->data);
+	collect_parsed_clear(&it->parsed);
+	memset(it, 0, sizeof *it);
+}
+
+static void *collect_ahead_run(void *arg)
+{
+	struct collect_ahead *a = arg;
+	for (bool last = false; !last;) {
+		struct collect_ahead_item it = {0};
+		struct nl_inbox_message m;
+		it.nrc = nl_inbox_next(a->inbox, &m, &it.ierr);
+		if (it.nrc != NL_ERR_NOT_FOUND)
+			it.location = nl_xstrdup(m.location ? m.location : "?");
+		if (it.nrc == NL_OK) {
+			it.data = nl_xmalloc(m.len + 1);
+			memcpy(it.data, m.data, m.len);
+			it.data[m.len] = '\0';
+			it.len = m.len;
+			collect_parse(a->unsubscribe_address, it.data, it.len, &it.parsed);
+		}
+		last = it.nrc == NL_ERR_NOT_FOUND || it.nrc == NL_ERR_INBOX;
+		pthread_mutex_lock(&a->lock);
+		while (a->head - a->tail == COLLECT_AHEAD && !a->stop)
+			pthread_cond_wait(&a->changed, &a->lock);
+		bool stop = a->stop;
+		if (!stop) {
+			a->items[a->head % COLLECT_AHEAD] = it;
+			a->head++;
+			pthread_cond_signal(&a->changed);
+		}
+		pthread_mutex_unlock(&a->lock);
+		if (stop) {
+			collect_ahead_item_free(&it);
+			break;
+		}
+	}
+	return NULL;
+}
+
+/* Starts reading `inbox` ahead; NULL when the thread cannot start (then read it here). */
+static struct collect_ahead *collect_ahead_start(struct nl_inbox *inbox, const char *unsubscribe_address)
+{
+	struct collect_ahead *a = nl_xcalloc(1, sizeof *a);
+	a->inbox = inbox;
+	a->unsubscribe_address = unsubscribe_address;
+	pthread_mutex_init(&a->lock, NULL);
+	pthread_cond_init(&a->changed, NULL);
+	/* signals stay with this thread, whose handlers expect them */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	int rc = pthread_create(&a->thread, NULL, collect_ahead_run, a);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		pthread_cond_destroy(&a->changed);
+		pthread_mutex_destroy(&a->lock);
+		free(a);
+		return NULL;
+	}
+	return a;
+}
+
+/* The next message read ahead, in mailbox order (waits for it). */
+static void collect_ahead_next(struct collect_ahead *a, struct collect_ahead_item *out)
+{
+	pthread_mutex_lock(&a->lock);
+	while (a->head == a->tail)
+		pthread_cond_wait(&a->changed, &a->lock);
+	*out = a->items[a->tail % COLLECT_AHEAD];
+	a->tail++;
+	pthread_cond_signal(&a->changed);
+	pthread_mutex_unlock(&a->lock);
+}
+
+/* Stops the other thread (it may be in the middle of a message) and frees what it read. */
+static void collect_ahead_stop(struct collect_ahead *a)
+{
+	if (!a)
+		return;
+	pthread_mutex_lock(&a->lock);
+	a->stop = true;
+	pthread_cond_signal(&a->changed);
+	pthread_mutex_unlock(&a->lock);
+	pthread_join(a->thread, NULL);
+	for (; a->tail != a->head; a->tail++)
+		collect_ahead_item_free(&a->items[a->tail % COLLECT_AHEAD]);
+	pthread_cond_destroy(&a->changed);
+	pthread_mutex_destroy(&a->lock);
+	free(a);
+}
+
 enum nl_code nl_collect_run(struct nl_store *store, const struct nl_collect_options *opt,
                             struct nl_collect_stats *stats, struct nl_error *err)
 {
@@ -737,6 +922,7 @@ enum nl_code nl_collect_run(struct nl_store *store, const struct nl_collect_opti
 	};
 	struct nl_inbox *inbox = NULL;
 	struct nl_collector *col = NULL;
+	struct collect_ahead *ahead = NULL;
 	uint32_t *uids = NULL;
 	enum nl_code rc = nl_inbox_open(&io, &inbox, err);
 	if (rc != NL_OK)
@@ -753,6 +939,7 @@ enum nl_code nl_collect_run(struct nl_store *store, const struct nl_collect_opti
 	size_t total = nl_inbox_count(inbox), batch = opt->batch ? opt->batch : 4096;
 	col = nl_collector_new(store, opt->unsubscribe_mailto, opt->reply_to);
 	uids = nl_xmalloc(batch * sizeof *uids);
+	ahead = imap ? NULL : collect_ahead_start(inbox, col->unsubscribe_address);
 	bool more = true;
 	while (more) {
 		size_t n_uids = 0, n = 0;
@@ -761,24 +948,37 @@ enum nl_code nl_collect_run(struct nl_store *store, const struct nl_collect_opti
 		enum nl_code inbox_rc = NL_OK;
 		struct nl_error ierr = {0};
 		while (n < batch) {
-			struct nl_inbox_message m;
-			enum nl_code nrc = nl_inbox_next(inbox, &m, &ierr);
-			if (nrc == NL_ERR_NOT_FOUND) {
-				more = false;
-				break;
+			struct nl_inbox_message m = {0};
+			struct collect_ahead_item it = {0};
+			enum nl_code nrc;
+			if (ahead) {
+				collect_ahead_next(ahead, &it);
+				nrc = it.nrc;
+				ierr = it.ierr;
+				m.location = it.location;
+				m.len = it.len;
+			} else {
+				nrc = nl_inbox_next(inbox, &m, &ierr);
 			}
-			if (nrc == NL_ERR_INBOX) { /* the mailbox failed: keep what is done, report */
-				inbox_rc = nrc;
+			if (nrc == NL_ERR_NOT_FOUND || nrc == NL_ERR_INBOX) {
+				/* the end, or the mailbox failed: keep what is done, report */
+				if (nrc == NL_ERR_INBOX)
+					inbox_rc = nrc;
+				collect_ahead_item_free(&it);
 				more = false;
 				break;
 			}
 			n++;
-			if (nrc == NL_OK)
+			if (nrc == NL_OK && ahead)
+				rc = collector_add_parsed(col, source, m.location, m.len, &it.parsed, stats,
+				                          NULL, err);
+			else if (nrc == NL_OK)
 				rc = nl_collector_add(col, source, m.location, m.data, m.len, stats, NULL,
 				                      err);
 			else
 				rc = nl_collector_add_failed(col, source, m.location ? m.location : "?",
 				                             ierr.detail, stats, err);
+			collect_ahead_item_free(&it);
 			if (rc != NL_OK) {
 				nl_store_rollback(store);
 				goto out;
@@ -809,6 +1009,7 @@ enum nl_code nl_collect_run(struct nl_store *store, const struct nl_collect_opti
 		}
 	}
 out:
+	collect_ahead_stop(ahead); /* before the inbox it reads goes */
 	free(uids);
 	nl_collector_free(col);
 	nl_inbox_close(inbox);
