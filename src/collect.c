@@ -784,13 +784,17 @@ void nl_inspection_clear(struct nl_inspection *in)
 
 /* ---- The run ---- */
 
-/* ---- Reading ahead: a Maildir or an mbox is read, hashed and parsed by a second thread while
- * this one analyses, matches and records the messages before.  The other thread touches only the
- * mailbox (and message.c, which keeps no state), this one only the state; they meet in a queue
- * of COLLECT_AHEAD messages.  (IMAP is not read ahead: its session also serves the `after`
- * commands between batches, and the network is its bound.) ---- */
+/* ---- Reading ahead: a Maildir or an mbox is read, hashed, parsed and analysed by a second
+ * thread while this one matches and records the messages before.  The other thread touches only
+ * the mailbox and the modules collect_parse names, this one only the state and the rest; they meet
+ * in a queue of at most COLLECT_AHEAD messages and COLLECT_AHEAD_BYTES.  (IMAP is not read ahead:
+ * its session also serves the `after` commands between batches, and the network is its bound.)
+ * ---- */
 
 #define COLLECT_AHEAD 64
+/* ...and no more bytes than this waiting (but one message, whatever its size): memory stays
+ * bounded with messages near the 25 MB bound (issue 15: a 1 GB mbox under 64 MB). */
+#define COLLECT_AHEAD_BYTES (8u << 20)
 
 struct collect_ahead_item {
 	enum nl_code nrc; /* nl_inbox_next's: NL_OK, NL_ERR_NOT_FOUND at the end, or a failure */
@@ -809,6 +813,7 @@ struct collect_ahead {
 	pthread_cond_t changed;
 	struct collect_ahead_item items[COLLECT_AHEAD];
 	size_t head, tail; /* items [tail, head) are ready, modulo COLLECT_AHEAD */
+	size_t bytes;      /* their sizes */
 	bool stop;         /* this thread wants no more */
 };
 
@@ -838,12 +843,15 @@ static void *collect_ahead_run(void *arg)
 		}
 		last = it.nrc == NL_ERR_NOT_FOUND || it.nrc == NL_ERR_INBOX;
 		pthread_mutex_lock(&a->lock);
-		while (a->head - a->tail == COLLECT_AHEAD && !a->stop)
+		while ((a->head - a->tail == COLLECT_AHEAD ||
+		        (a->head != a->tail && a->bytes + it.len > COLLECT_AHEAD_BYTES)) &&
+		       !a->stop)
 			pthread_cond_wait(&a->changed, &a->lock);
 		bool stop = a->stop;
 		if (!stop) {
 			a->items[a->head % COLLECT_AHEAD] = it;
 			a->head++;
+			a->bytes += it.len;
 			pthread_cond_signal(&a->changed);
 		}
 		pthread_mutex_unlock(&a->lock);
@@ -886,6 +894,7 @@ static void collect_ahead_next(struct collect_ahead *a, struct collect_ahead_ite
 		pthread_cond_wait(&a->changed, &a->lock);
 	*out = a->items[a->tail % COLLECT_AHEAD];
 	a->tail++;
+	a->bytes -= out->len;
 	pthread_cond_signal(&a->changed);
 	pthread_mutex_unlock(&a->lock);
 }
