@@ -284,6 +284,21 @@ static void store_tighten(const char *path, int fd, mode_t mode)
 static enum nl_code store_check_file(const char *path, struct nl_error *err)
 {
 	static const char advice[] = "restore it from a backup, or remove it to start afresh on purpose";
+	/* SQLite makes its journals itself, following a symlink: one planted in a shared directory
+	 * would have it write the state's pages into another file */
+	static const char *const journals[] = {"-wal", "-shm"};
+	for (size_t i = 0; i < 2; i++) {
+		char *j = nl_xasprintf("%s%s", path, journals[i]);
+		struct stat jst;
+		bool bad = lstat(j, &jst) == 0 && !S_ISREG(jst.st_mode);
+		enum nl_code jrc =
+		    bad ? nl_fail(err, NL_ERR_STATE, "%s: the state's journal is %s, not a file: refused", j,
+		                  S_ISLNK(jst.st_mode) ? "a symlink" : "something else")
+		        : NL_OK;
+		free(j);
+		if (jrc != NL_OK)
+			return jrc;
+	}
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return NL_OK; /* missing: a new state; unreadable: SQLite says why */

@@ -9,7 +9,8 @@
 #     on stderr, and none the time after;
 #   - an attacker sharing the directory plants symlinks at the temporary report names an earlier
 #     mailer would have used (reports/CAMPAIGN.html.tmp.PID for the PIDs to come) and at the lock:
-#     the victim file is never written; a lock that is a symlink or a FIFO is refused, naming it.
+#     the victim file is never written; a lock that is a symlink or a FIFO is refused, naming it,
+#     and so is a journal (state.db-wal) planted as a symlink, before SQLite could follow it.
 # Needs MAILER and SRC (set by CTest).
 . "$(dirname "$0")/send_lib.sh"
 cd "$W"
@@ -116,4 +117,14 @@ rc=0
 timeout -s KILL 20 "$MAILER" send "articles/$CAMPAIGN.md" >/dev/null 2>"$W/err" || rc=$?
 [ "$rc" = 74 ] || fail "a FIFO as the lock: exit $rc: $(cat "$W/err")"
 grep -q 'state.db.lock: the lock is not a regular file: refused' "$W/err" || fail "a FIFO lock: $(cat "$W/err")"
-echo "private_files: modes, a tightened state, planted symlinks and a FIFO lock all as they should be"
+rm -f state.db.lock
+
+# A journal planted as a symlink beside the state is refused before SQLite follows it.
+ln -s "$W/victim" state.db-wal
+rc=0
+"$MAILER" status >/dev/null 2>"$W/err" || rc=$?
+[ "$rc" = 74 ] || fail "a symlinked WAL: exit $rc: $(cat "$W/err")"
+grep -q "state.db-wal: the state's journal is a symlink, not a file: refused" "$W/err" || fail "a symlinked WAL: $(cat "$W/err")"
+[ "$(cat victim)" = victim ] || fail "SQLite wrote through the planted journal"
+rm -f state.db-wal
+echo "private_files: modes, a tightened state, planted symlinks, a FIFO lock and a planted journal all as they should be"
