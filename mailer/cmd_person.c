@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "address.h"
 #include "lock.h"
@@ -53,18 +52,6 @@ static int person_parse(const char *command, int argc, char **argv, bool allow_f
 	if (!nl_address_valid(*email, &reason))
 		return tool_usage_error(command, "'%s' is not an address: %s", *email, reason);
 	return 0;
-}
-
-/* Opens the state, never creating one. */
-static bool person_open(struct tool *t, struct nl_store **store, struct nl_error *err)
-{
-	struct stat st;
-	if (!t->cfg.state || stat(t->cfg.state, &st) != 0) {
-		nl_fail(err, NL_ERR_NOT_FOUND, "no state database at %s: nothing has been sent yet",
-		        t->cfg.state ? t->cfg.state : "(unset)");
-		return false;
-	}
-	return nl_store_open(t->cfg.state, store, err) == NL_OK;
 }
 
 /* The parts of the JSON, in the order nl_store_person_each gives their rows; "suppression" is
@@ -175,7 +162,7 @@ int cmd_export(struct tool *t, int argc, char **argv)
 	struct nl_store *store = NULL;
 	struct nl_buf out = NL_BUF_INIT;
 	long rows = 0;
-	if (!person_open(t, &store, &err)) {
+	if (tool_open_existing_state(t, &store, &err) != NL_OK) {
 		code = tool_report_error(&err);
 		goto out;
 	}
@@ -224,7 +211,7 @@ int cmd_forget(struct tool *t, int argc, char **argv)
 	struct nl_store *store = NULL;
 	struct nl_forgotten f;
 	if ((!t->lock_held && nl_lock_state(t->cfg.state, "forget", &lock, NULL, &err) != NL_OK) ||
-	    !person_open(t, &store, &err) || nl_store_forget(store, email, allow, &f, &err) != NL_OK) {
+	    tool_open_existing_state(t, &store, &err) != NL_OK || nl_store_forget(store, email, allow, &f, &err) != NL_OK) {
 		code = tool_report_error(&err);
 		goto out;
 	}

@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include "address.h"
@@ -193,14 +192,7 @@ int cmd_report(struct tool *t, int argc, char **argv)
 		return code;
 	if (!tool_load_config(t))
 		return EXIT_CONFIG;
-	struct stat st;
-	if (!t->cfg.state || stat(t->cfg.state, &st) != 0) {
-		/* a report never creates the state */
-		rc = nl_fail(&err, NL_ERR_NOT_FOUND, "no state database at %s: nothing has been sent yet",
-		             t->cfg.state ? t->cfg.state : "(unset)");
-		goto out;
-	}
-	if ((rc = nl_store_open(t->cfg.state, &store, &err)) != NL_OK)
+	if ((rc = tool_open_existing_state(t, &store, &err)) != NL_OK) /* a report never creates it */
 		goto out;
 	if (o.all) {
 		if ((rc = nl_tally_all(store, &list, &n, &err)) != NL_OK)

@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include "address.h"
@@ -157,18 +156,6 @@ static bool settle_prior_each(const struct nl_stored_answer *a, void *ud)
 	return false;
 }
 
-static bool settle_open(struct tool *t, struct nl_store **store, struct nl_error *err)
-{
-	struct stat st;
-	if (!t->cfg.state || stat(t->cfg.state, &st) != 0) {
-		/* settling never creates the state */
-		nl_fail(err, NL_ERR_NOT_FOUND, "no state database at %s: nothing has been sent yet",
-		        t->cfg.state ? t->cfg.state : "(unset)");
-		return false;
-	}
-	return nl_store_open(t->cfg.state, store, err) == NL_OK;
-}
-
 int cmd_settle(struct tool *t, int argc, char **argv)
 {
 	if (tool_wants_help(argc, argv)) {
@@ -192,7 +179,7 @@ int cmd_settle(struct tool *t, int argc, char **argv)
 	const char *email = o.args[0];
 	code = 0;
 
-	if (!settle_open(t, &store, &err))
+	if (tool_open_existing_state(t, &store, &err) != NL_OK)
 		goto fail;
 	enum nl_code rc = o.campaign ? nl_store_campaign_get(store, o.campaign, &c, &err)
 	                             : nl_store_campaign_latest(store, &c, &err);

@@ -3,8 +3,10 @@
 
 #include <stdarg.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
+#include "store.h"
 #include "util.h"
 
 bool tool_load_config(struct tool *t)
@@ -110,4 +112,14 @@ bool tool_wants_help(int argc, char **argv)
 			return true;
 	}
 	return false;
+}
+
+enum nl_code tool_open_existing_state(const struct tool *t, struct nl_store **store, struct nl_error *err)
+{
+	*store = NULL;
+	struct stat st;
+	if (!t->cfg.state || stat(t->cfg.state, &st) != 0)
+		return nl_fail(err, NL_ERR_NOT_FOUND, "no state database at %s: nothing has been sent yet",
+		               t->cfg.state ? t->cfg.state : "(unset)");
+	return nl_store_open(t->cfg.state, store, err);
 }

@@ -39,6 +39,12 @@ struct tool {
 /* Loads the configuration once; prints the error and returns false on failure. */
 bool tool_load_config(struct tool *t);
 
+struct nl_store;
+/* Opens the configured state, never creating one (report, settle, export, forget only read or
+ * change what is there): NL_ERR_NOT_FOUND, saying nothing has been sent yet, when it does not exist. */
+NL_MUST_USE enum nl_code tool_open_existing_state(const struct tool *t, struct nl_store **store,
+                                                  struct nl_error *err);
+
 /* The exit code for a library error code. */
 int tool_exit_code(enum nl_code code);
 
