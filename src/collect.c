@@ -34,7 +34,6 @@
 #include "collect.h"
 
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -871,13 +870,7 @@ static struct collect_ahead *collect_ahead_start(struct nl_inbox *inbox, const c
 	a->unsubscribe_address = unsubscribe_address;
 	pthread_mutex_init(&a->lock, NULL);
 	pthread_cond_init(&a->changed, NULL);
-	/* signals stay with this thread, whose handlers expect them */
-	sigset_t all, old;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	int rc = pthread_create(&a->thread, NULL, collect_ahead_run, a);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc != 0) {
+	if (nl_thread_start(&a->thread, collect_ahead_run, a) != 0) {
 		pthread_cond_destroy(&a->changed);
 		pthread_mutex_destroy(&a->lock);
 		free(a);

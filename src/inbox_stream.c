@@ -18,7 +18,6 @@
 #include <netdb.h>
 #include <poll.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -256,13 +255,8 @@ static void stream_start_watchdog(struct inbox_stream *st)
 	pthread_cond_init(&st->changed, &attr);
 	pthread_condattr_destroy(&attr);
 	pthread_mutex_init(&st->lock, NULL);
-	/* signals stay with the main thread, whose handlers expect them */
-	sigset_t all, old;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
 	/* without the thread the layer still bounds each wait (only a TLS trickle goes unbounded) */
-	st->watching = pthread_create(&st->watchdog, NULL, stream_watch, st) == 0;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	st->watching = nl_thread_start(&st->watchdog, stream_watch, st) == 0;
 }
 
 struct inbox_stream *inbox_stream_wrap(mailstream *s, long idle)

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -515,4 +516,16 @@ void nl_password_free(char *password)
 		return;
 	explicit_bzero(password, strlen(password));
 	free(password);
+}
+
+int nl_thread_start(pthread_t *thread, void *(*run)(void *), void *arg)
+{
+	/* the new thread starts with every signal blocked: they stay with the main thread, whose
+	 * handlers expect them */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	int rc = pthread_create(thread, NULL, run, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
 }

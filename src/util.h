@@ -7,6 +7,7 @@
 #define NL_UTIL_H
 
 #include <stdbool.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -92,5 +93,9 @@ NL_MUST_USE enum nl_code nl_password_from_command(const char *section, const cha
                                                   struct nl_error *err);
 /* Wipes then frees a password (NULL is accepted). */
 void nl_password_free(char *password);
+
+/* Starts `run(arg)` in a new thread that blocks every signal (a helper thread never takes the
+ * main thread's SIGINT or SIGTERM).  Returns 0 or pthread_create's error. */
+int nl_thread_start(pthread_t *thread, void *(*run)(void *), void *arg);
 
 #endif
