@@ -259,13 +259,14 @@ int cmd_send(struct tool *t, int argc, char **argv)
 		    .connections = cfg->smtp_connections > 0 ? cfg->smtp_connections : 1,
 		    .timeout = cfg->smtp_timeout,
 		    .trace = t->verbose,
+		    .settle = true, /* nl_send_run settles each outcome once it is journalled */
 		};
 		if (o.to)
 			topt.connections = 1;
 		if ((rc = nl_transport_open(&topt, &transport, &err)) != NL_OK)
 			goto out;
 		tool_log(t, "send %s: through %s, %d connection%s", article->campaign, cfg->smtp_url,
-		         nl_transport_slots(transport), nl_transport_slots(transport) == 1 ? "" : "s");
+		         topt.connections, topt.connections == 1 ? "" : "s");
 	}
 	if (o.to) {
 		char reply[NL_TRANSPORT_REPLY_MAX];

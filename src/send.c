@@ -736,6 +736,9 @@ static enum nl_code send_commit_finish(struct send_run *r)
 		*r->err = r->commit_err;
 		return r->commit_rc;
 	}
+	/* These outcomes are durable: their connections may complete the next messages. */
+	for (size_t i = 0; i < r->commit.nresults; i++)
+		nl_transport_settle(r->t, r->commit.results[i].tag);
 	send_settle(r, &r->commit);
 	for (size_t i = 0; i < r->commit.nstarts; i++) {
 		struct send_job *j = r->commit.starts[i];

@@ -8,15 +8,19 @@
  *
  * A transaction: [RSET after a failed one] MAIL FROM, RCPT TO, DATA — written together when the
  * server offered PIPELINING (RFC 2920 §3.1: DATA ends the group), else one at a time — then, after
- * 354, the body with dot stuffing (RFC 5321 §4.5.2) and the end-of-data line.  Outcomes follow
+ * 354, the body with dot stuffing (RFC 5321 §4.5.2) and the end-of-data line.  A session holds two
+ * deliveries; with PIPELINING the second one's commands follow the first one's final dot in the
+ * same write (the message content may start a group), and the replies come back in order, each
+ * matched to its delivery by the queue of commands written (struct smtp_cmd).  Outcomes follow
  * §4.2.1: the first digit of the reply decides (2 sent, 4 deferred, 5 failed).  Past the final dot,
  * silence, a dropped connection or a reply that is neither yes nor no means the message may have
  * arrived (§4.1.1.4, RFC 1047): unknown, never resent by itself.  Before it, nothing can have been
- * taken: a drop is deferred, and when a reused connection dies before answering anything, the
- * message moves once to a fresh connection at no cost.
+ * taken: a drop is deferred, and when a reused connection dies before answering anything of a
+ * delivery (the one pipelined behind a dot, say), it moves once to a fresh connection at no cost.
  *
  * Every step has a deadline (the `timeout` setting) that starts when the command or a piece of the
  * body goes out; bytes of a reply do not extend it, so a reply that never ends still times out.
+ * Waiting for ourselves (a held dot, an outcome not yet settled) is not the server's delay.
  * Reply lines are read in bounded memory: the first NL_TRANSPORT_REPLY_MAX bytes of a reply are kept.
  */
 #include "smtp.h"
@@ -38,40 +42,67 @@
 #define SMTP_READS_PER_TURN 64 /* bounds one turn's reading, so a flood cannot starve the rest */
 #define SMTP_CLOSE_WAIT 1.0    /* seconds for the servers to answer QUIT */
 
+#define SMTP_PER_SESSION 2 /* deliveries a session holds: one finishing, the next behind its dot */
+#define SMTP_MAX_STEPS 8   /* commands awaiting replies: a dot, then RSET, MAIL, RCPT, DATA */
+
 enum smtp_state { SMTP_FREE, SMTP_BUSY, SMTP_DONE };
 enum smtp_link { LINK_DOWN, LINK_CONNECTING, LINK_UP };
 enum smtp_step { STEP_RSET, STEP_MAIL, STEP_RCPT, STEP_DATA, STEP_DOT, STEP_QUIT };
 
-struct smtp_session {
-	struct nl_smtp *pool;
-	CURL *easy;
+struct smtp_session;
+
+/* One delivery: a slot of the pool, bound to one session. */
+struct smtp_msg {
+	struct smtp_session *session;
 	enum smtp_state state;
-	/* the message */
 	struct nl_buf msg;  /* swapped in from the caller */
 	struct nl_buf addr; /* envelope sender NUL recipient NUL */
 	size_t rcpt_off;    /* where the recipient starts in addr */
 	void *tag;
-	bool held;      /* the final dot waits for nl_smtp_release */
-	bool restarted; /* already moved to a fresh connection once */
+	unsigned long seq; /* submission order: a session begins its deliveries in this order */
+	bool held;         /* the final dot waits for nl_smtp_release */
+	bool restarted;    /* already moved to a fresh connection once */
+	/* its transaction, once begun on the connection */
+	bool begun;
+	unsigned replies; /* replies to its commands so far */
+	size_t dot_end;   /* offset in the session's out just past its end-of-data line; 0 = not queued */
+	bool body_queued; /* 354 came and the body is in out */
+	bool dot_queued;  /* the end-of-data line is in out */
+	bool dot_sent;    /* ... and left completely */
+	bool failed;      /* a reply refused the transaction before the dot */
+	enum nl_code fail_code;
+	int fail_smtp_code;
+	char fail_reply[NL_TRANSPORT_REPLY_MAX];
+	struct nl_transport_result result;
+};
+
+/* A command written (or to be written) and the delivery it belongs to. */
+struct smtp_cmd {
+	enum smtp_step step;
+	struct smtp_msg *m;
+};
+
+/* One connection and the transactions on it. */
+struct smtp_session {
+	struct nl_smtp *pool;
+	CURL *easy;
+	struct smtp_msg *msgs[SMTP_PER_SESSION];
+	struct smtp_msg *txn[SMTP_PER_SESSION]; /* deliveries begun and not finished, oldest first */
+	int ntxn;
 	/* the connection */
 	enum smtp_link link;
 	curl_socket_t sock;
 	bool pipelining; /* the server's last EHLO reply offered PIPELINING */
 	bool need_rset;  /* a transaction failed part way: reset before the next */
 	unsigned txns;   /* transactions begun on this connection */
-	/* the transaction */
-	enum smtp_step steps[5];
+	void *unsettled; /* with opt->settle: a delivery whose final dot was answered (or lost) and whose
+	                    outcome the caller has not yet made durable; no other dot leaves till then */
+	/* the commands */
+	struct smtp_cmd steps[SMTP_MAX_STEPS];
 	int nsteps, nwritten, nreplied;
 	struct nl_buf out;
 	size_t out_off;
-	size_t dot_end;     /* offset in out just past the end-of-data line; 0 = not queued */
-	bool body_queued;   /* 354 came and the body is in out */
-	bool dot_sent;      /* the end-of-data line left completely */
-	bool failed;        /* a reply refused the transaction before the dot */
-	enum nl_code fail_code;
-	int fail_smtp_code;
-	char fail_reply[NL_TRANSPORT_REPLY_MAX];
-	double deadline;    /* monotonic; INFINITY while nothing is awaited */
+	double deadline; /* monotonic; INFINITY while nothing is awaited */
 	/* the reply being read */
 	char reply[NL_TRANSPORT_REPLY_MAX]; /* its lines joined by ' ', cut to fit */
 	size_t reply_len;
@@ -85,18 +116,21 @@ struct smtp_session {
 	char last_cmd[12];
 	bool in_auth;
 	unsigned connect_replies;
-	struct nl_transport_result result;
 };
 
 struct nl_smtp {
 	CURLM *multi;
-	int nslots;
+	int nsessions;
 	struct smtp_session *s;
+	int nmsgs;
+	struct smtp_msg *m;
+	unsigned long seq;
 	int in_flight;
 	char *host;
 	char *user;
 	long timeout;
 	bool trace;
+	bool settle;
 	struct nl_buf trace_buf;
 	char *trace_out;
 	struct curl_waitfd *fds; /* the poll set (smtp_poll_set) */
@@ -253,25 +287,35 @@ enum nl_code nl_smtp_open(const struct nl_transport_options *opt, const char *ho
 	p->user = nl_xstrdup(opt->user ? opt->user : "");
 	p->timeout = opt->timeout > 0 ? opt->timeout : 60;
 	p->trace = opt->trace;
+	p->settle = opt->settle;
 	nl_buf_init(&p->trace_buf, 0);
-	p->nslots = opt->connections;
-	p->s = nl_xcalloc((size_t)p->nslots, sizeof *p->s);
-	p->fds = nl_xcalloc((size_t)p->nslots, sizeof *p->fds);
-	p->owner = nl_xcalloc((size_t)p->nslots, sizeof *p->owner);
+	p->nsessions = opt->connections;
+	p->s = nl_xcalloc((size_t)p->nsessions, sizeof *p->s);
+	p->nmsgs = p->nsessions * SMTP_PER_SESSION;
+	p->m = nl_xcalloc((size_t)p->nmsgs, sizeof *p->m);
+	p->fds = nl_xcalloc((size_t)p->nsessions, sizeof *p->fds);
+	p->owner = nl_xcalloc((size_t)p->nsessions, sizeof *p->owner);
+	for (int i = 0; i < p->nsessions; i++) {
+		struct smtp_session *s = &p->s[i];
+		s->pool = p;
+		s->sock = CURL_SOCKET_BAD;
+		s->deadline = INFINITY;
+		nl_buf_init(&s->out, 0);
+		for (int k = 0; k < SMTP_PER_SESSION; k++) {
+			struct smtp_msg *m = &p->m[i * SMTP_PER_SESSION + k];
+			m->session = s;
+			nl_buf_init(&m->msg, 0);
+			nl_buf_init(&m->addr, 0);
+			s->msgs[k] = m;
+		}
+	}
 	p->multi = curl_multi_init();
 	if (!p->multi) {
 		nl_smtp_close(p);
 		return nl_fail(err, NL_ERR_INTERNAL, "libcurl could not create a multi handle");
 	}
-	for (int i = 0; i < p->nslots; i++) {
-		struct smtp_session *s = &p->s[i];
-		s->pool = p;
-		s->sock = CURL_SOCKET_BAD;
-		s->deadline = INFINITY;
-		nl_buf_init(&s->msg, 0);
-		nl_buf_init(&s->addr, 0);
-		nl_buf_init(&s->out, 0);
-		enum nl_code rc = smtp_setup_easy(p, s, opt, use_ssl, err);
+	for (int i = 0; i < p->nsessions; i++) {
+		enum nl_code rc = smtp_setup_easy(p, &p->s[i], opt, use_ssl, err);
 		if (rc != NL_OK) {
 			nl_smtp_close(p);
 			return rc;
@@ -283,25 +327,52 @@ enum nl_code nl_smtp_open(const struct nl_transport_options *opt, const char *ho
 
 /* ---- outcomes ---- */
 
-static void smtp_finish(struct smtp_session *s, enum nl_code code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void smtp_finish(struct smtp_session *s, enum nl_code code, const char *fmt, ...)
+static void smtp_txn_remove(struct smtp_session *s, struct smtp_msg *m)
 {
-	if (s->state != SMTP_BUSY)
+	for (int i = 0; i < s->ntxn; i++) {
+		if (s->txn[i] != m)
+			continue;
+		memmove(&s->txn[i], &s->txn[i + 1], (size_t)(s->ntxn - i - 1) * sizeof s->txn[0]);
+		s->ntxn--;
+		break;
+	}
+	/* Commands of its that were never written go too (one at a time, without PIPELINING). */
+	while (s->nsteps > s->nwritten && s->steps[s->nsteps - 1].m == m)
+		s->nsteps--;
+	m->begun = false;
+}
+
+static void smtp_finish(struct smtp_msg *m, enum nl_code code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void smtp_finish(struct smtp_msg *m, enum nl_code code, const char *fmt, ...)
+{
+	if (m->state != SMTP_BUSY)
 		return;
-	struct nl_transport_result *r = &s->result;
+	struct smtp_session *s = m->session;
+	struct nl_transport_result *r = &m->result;
 	r->code = code;
 	r->smtp_code = s->reply_code;
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(r->reply, sizeof r->reply, fmt, ap);
 	va_end(ap);
-	s->state = SMTP_DONE;
-	s->deadline = INFINITY;
+	m->state = SMTP_DONE;
+	/* The server may have taken it: no other dot on this connection until its outcome is durable. */
+	if (s->pool->settle && (m->dot_sent || code == NL_ERR_SMTP_UNKNOWN))
+		s->unsettled = m->tag;
+	if (m->begun)
+		smtp_txn_remove(s, m);
+}
+
+/* Finishes every delivery of `s` that is still waiting with the same outcome (nothing was sent). */
+static void smtp_finish_all(struct smtp_session *s, enum nl_code code, const char *why)
+{
+	for (int k = 0; k < SMTP_PER_SESSION; k++)
+		smtp_finish(s->msgs[k], code, "%s", why);
 }
 
 /* Closes the connection without a word (libcurl closes a connect-only connection when its handle
- * leaves the multi handle). */
+ * leaves the multi handle).  The deliveries begun on it are the caller's to settle. */
 static void smtp_drop_link(struct smtp_session *s)
 {
 	if (s->link != LINK_DOWN)
@@ -311,6 +382,10 @@ static void smtp_drop_link(struct smtp_session *s)
 	s->need_rset = false;
 	s->txns = 0;
 	s->reply_open = s->line_open = false;
+	s->nsteps = s->nwritten = s->nreplied = 0;
+	nl_buf_reset(&s->out);
+	s->out_off = 0;
+	s->deadline = INFINITY;
 }
 
 static const char *smtp_step_name(enum smtp_step st)
@@ -319,15 +394,73 @@ static const char *smtp_step_name(enum smtp_step st)
 	return names[st];
 }
 
+/* The first command of `m` still awaiting its reply, by name ("" if none was written). */
+static const char *smtp_pending_step(const struct smtp_session *s, const struct smtp_msg *m)
+{
+	for (int k = s->nreplied; k < s->nwritten; k++)
+		if (s->steps[k].m == m)
+			return smtp_step_name(s->steps[k].step);
+	return "";
+}
+
 /* ---- the transaction ---- */
 
 static void smtp_connect(struct smtp_session *s);
+static void smtp_advance(struct smtp_session *s);
 
-/* Appends the body with dot stuffing and, unless held, the end-of-data line. */
-static void smtp_queue_body(struct smtp_session *s)
+/* Whether a delivery of `s` waits for the connection (to open, or to begin its transaction). */
+static bool smtp_has_waiting(const struct smtp_session *s)
 {
-	const char *p = s->msg.data ? s->msg.data : "";
-	size_t n = s->msg.len;
+	for (int k = 0; k < SMTP_PER_SESSION; k++)
+		if (s->msgs[k]->state == SMTP_BUSY && !s->msgs[k]->begun)
+			return true;
+	return false;
+}
+
+/* The connection broke (`why`): decide the fate of the deliveries begun on it, close it, and open a
+ * fresh one for those still waiting. */
+static void smtp_link_failed(struct smtp_session *s, const char *why)
+{
+	struct smtp_msg *txn[SMTP_PER_SESSION];
+	const char *step[SMTP_PER_SESSION];
+	int n = s->ntxn;
+	bool reused = s->txns > 1;
+	for (int i = 0; i < n; i++) {
+		txn[i] = s->txn[i];
+		step[i] = smtp_pending_step(s, txn[i]);
+	}
+	smtp_drop_link(s);
+	for (int i = 0; i < n; i++) {
+		struct smtp_msg *m = txn[i];
+		smtp_txn_remove(s, m);
+		if (m->dot_sent) {
+			smtp_finish(m, NL_ERR_SMTP_UNKNOWN, "no reply from %s after the final dot (%s)",
+			            s->pool->host, why);
+		} else if (reused && m->replies == 0 && !m->restarted) {
+			/* The server closed a connection we meant to reuse before it answered this one: a
+			 * fresh one cannot do worse, and nothing of it can have been taken. */
+			m->restarted = true;
+		} else {
+			smtp_finish(m, NL_ERR_SMTP_TEMP, "%s: %s%s%s", s->pool->host, why,
+			            step[i][0] ? " after " : "", step[i]);
+		}
+	}
+	if (smtp_has_waiting(s))
+		smtp_connect(s);
+}
+
+static void smtp_push_step(struct smtp_session *s, enum smtp_step st, struct smtp_msg *m)
+{
+	s->steps[s->nsteps].step = st;
+	s->steps[s->nsteps].m = m;
+	s->nsteps++;
+}
+
+/* Appends the body of `m` with dot stuffing. */
+static void smtp_queue_body(struct smtp_session *s, struct smtp_msg *m)
+{
+	const char *p = m->msg.data ? m->msg.data : "";
+	size_t n = m->msg.len;
 	const char *end = p + n, *start = p;
 	if (n > 0 && *p == '.')
 		nl_buf_putc(&s->out, '.');
@@ -345,14 +478,15 @@ static void smtp_queue_body(struct smtp_session *s)
 	nl_buf_append(&s->out, start, (size_t)(end - start));
 	if (n > 0 && (n < 2 || end[-2] != '\r' || end[-1] != '\n'))
 		nl_buf_puts(&s->out, "\r\n");
-	s->body_queued = true;
+	m->body_queued = true;
 }
 
-static void smtp_queue_dot(struct smtp_session *s)
+static void smtp_queue_dot(struct smtp_session *s, struct smtp_msg *m)
 {
 	nl_buf_puts(&s->out, ".\r\n");
-	s->dot_end = s->out.len;
-	s->steps[s->nsteps++] = STEP_DOT;
+	m->dot_end = s->out.len;
+	m->dot_queued = true;
+	smtp_push_step(s, STEP_DOT, m);
 	s->nwritten = s->nsteps;
 	smtp_trace(s->pool, "> ", ".", 1);
 }
@@ -361,17 +495,18 @@ static void smtp_queue_dot(struct smtp_session *s)
 static void smtp_queue_commands(struct smtp_session *s)
 {
 	while (s->nwritten < s->nsteps && (s->pipelining || s->nwritten == s->nreplied)) {
-		enum smtp_step st = s->steps[s->nwritten++];
+		const struct smtp_cmd *c = &s->steps[s->nwritten++];
+		const struct nl_buf *addr = &c->m->addr;
 		size_t from = s->out.len;
-		switch (st) {
+		switch (c->step) {
 		case STEP_RSET:
 			nl_buf_puts(&s->out, "RSET\r\n");
 			break;
 		case STEP_MAIL:
-			nl_buf_printf(&s->out, "MAIL FROM:<%s>\r\n", s->addr.data);
+			nl_buf_printf(&s->out, "MAIL FROM:<%s>\r\n", addr->data);
 			break;
 		case STEP_RCPT:
-			nl_buf_printf(&s->out, "RCPT TO:<%s>\r\n", s->addr.data + s->rcpt_off);
+			nl_buf_printf(&s->out, "RCPT TO:<%s>\r\n", addr->data + c->m->rcpt_off);
 			break;
 		case STEP_DATA:
 			nl_buf_puts(&s->out, "DATA\r\n");
@@ -384,50 +519,56 @@ static void smtp_queue_commands(struct smtp_session *s)
 	}
 }
 
-static void smtp_flush(struct smtp_session *s);
-
-static void smtp_begin(struct smtp_session *s)
+/* The oldest delivery of `s` whose transaction has not begun. */
+static struct smtp_msg *smtp_next_waiting(struct smtp_session *s)
 {
-	nl_buf_reset(&s->out);
-	s->out_off = 0;
-	s->dot_end = 0;
-	s->body_queued = s->dot_sent = s->failed = false;
-	s->nsteps = s->nwritten = s->nreplied = 0;
-	s->reply_open = s->line_open = false;
-	s->reply_code = 0;
+	struct smtp_msg *w = NULL;
+	for (int k = 0; k < SMTP_PER_SESSION; k++) {
+		struct smtp_msg *m = s->msgs[k];
+		if (m->state == SMTP_BUSY && !m->begun && (!w || m->seq < w->seq))
+			w = m;
+	}
+	return w;
+}
+
+/* Whether another transaction can begin: none is in progress, or (PIPELINING) the last one's
+ * final dot is queued, so the next envelope travels with it (RFC 2920 §3.1: the message content
+ * may start a group, and DATA ends it). */
+static bool smtp_can_begin(const struct smtp_session *s)
+{
+	if (s->link != LINK_UP || s->nsteps + 4 > SMTP_MAX_STEPS)
+		return false;
+	if (s->ntxn == 0)
+		return true;
+	return s->pipelining && s->ntxn < SMTP_PER_SESSION && s->txn[s->ntxn - 1]->dot_queued;
+}
+
+static void smtp_begin(struct smtp_session *s, struct smtp_msg *m)
+{
+	m->begun = true;
+	m->replies = 0;
+	m->dot_end = 0;
+	m->body_queued = m->dot_queued = m->dot_sent = m->failed = false;
+	s->txn[s->ntxn++] = m;
 	if (s->need_rset)
-		s->steps[s->nsteps++] = STEP_RSET;
-	s->steps[s->nsteps++] = STEP_MAIL;
-	s->steps[s->nsteps++] = STEP_RCPT;
-	s->steps[s->nsteps++] = STEP_DATA;
+		smtp_push_step(s, STEP_RSET, m);
+	smtp_push_step(s, STEP_MAIL, m);
+	smtp_push_step(s, STEP_RCPT, m);
+	smtp_push_step(s, STEP_DATA, m);
 	s->need_rset = false;
 	s->txns++;
 	s->deadline = nl_monotonic() + (double)s->pool->timeout;
-	smtp_queue_commands(s);
-	smtp_flush(s);
 }
 
-/* The connection broke (`why`): decide the message's fate and close it. */
-static void smtp_link_failed(struct smtp_session *s, const char *why)
+/* The deadline runs while the server owes a reply or our bytes wait to leave; waiting for
+ * ourselves (a held dot, an outcome to be made durable) is not the server's delay. */
+static void smtp_arm(struct smtp_session *s)
 {
-	bool busy = s->state == SMTP_BUSY;
-	bool reuse_died = busy && s->txns > 1 && s->nreplied == 0 && !s->restarted && !s->dot_sent;
-	const char *step = s->nreplied < s->nwritten ? smtp_step_name(s->steps[s->nreplied]) : "";
-	smtp_drop_link(s);
-	if (!busy)
-		return;
-	if (reuse_died) {
-		/* The server closed a connection we meant to reuse before it read a thing: a fresh one
-		 * cannot do worse, and nothing can have been taken. */
-		s->restarted = true;
-		smtp_connect(s);
-		return;
-	}
-	if (s->dot_sent)
-		smtp_finish(s, NL_ERR_SMTP_UNKNOWN, "no reply from %s after the final dot (%s)", s->pool->host,
-		            why);
-	else
-		smtp_finish(s, NL_ERR_SMTP_TEMP, "%s: %s%s%s", s->pool->host, why, step[0] ? " after " : "", step);
+	bool awaiting = s->link == LINK_UP && (s->nreplied < s->nwritten || s->out_off < s->out.len);
+	if (!awaiting)
+		s->deadline = INFINITY;
+	else if (s->deadline == INFINITY)
+		s->deadline = nl_monotonic() + (double)s->pool->timeout;
 }
 
 static void smtp_flush(struct smtp_session *s)
@@ -436,61 +577,115 @@ static void smtp_flush(struct smtp_session *s)
 		size_t n = 0;
 		CURLcode rc = curl_easy_send(s->easy, s->out.data + s->out_off, s->out.len - s->out_off, &n);
 		if (rc == CURLE_AGAIN)
-			return;
+			break;
 		if (rc != CURLE_OK) {
 			smtp_link_failed(s, curl_easy_strerror(rc));
 			return;
 		}
 		s->out_off += n;
 		s->deadline = nl_monotonic() + (double)s->pool->timeout; /* progress, as LOW_SPEED would see it */
-		if (s->dot_end && s->out_off >= s->dot_end)
-			s->dot_sent = true;
+		for (int i = 0; i < s->ntxn; i++)
+			if (s->txn[i]->dot_end && s->out_off >= s->txn[i]->dot_end)
+				s->txn[i]->dot_sent = true;
 	}
 	if (s->link == LINK_UP && s->out_off == s->out.len) {
 		nl_buf_reset(&s->out);
 		s->out_off = 0;
-		s->dot_end = 0;
-		if (s->held && s->body_queued && !s->dot_sent)
-			s->deadline = INFINITY; /* waiting for ourselves, not for the server */
+		for (int i = 0; i < s->ntxn; i++)
+			s->txn[i]->dot_end = 0;
 	}
+	smtp_arm(s);
 }
 
-/* The reply just read refused the transaction; the first refusal is the one that counts. */
-static void smtp_refused(struct smtp_session *s)
+/* Moves the connection on as far as it can go without a reply: the final dot of the newest
+ * transaction once released (and once the last outcome is durable, with opt->settle), the next
+ * transaction's commands, and the bytes. */
+static void smtp_advance(struct smtp_session *s)
 {
-	if (s->failed)
+	if (s->link != LINK_UP)
 		return;
-	s->failed = true;
-	s->fail_code = s->reply_code / 100 == 5 ? NL_ERR_SMTP_PERM : NL_ERR_SMTP_TEMP;
-	s->fail_smtp_code = s->reply_code;
-	snprintf(s->fail_reply, sizeof s->fail_reply, "%s", s->reply);
+	if (s->ntxn > 0) {
+		struct smtp_msg *m = s->txn[s->ntxn - 1];
+		if (m->body_queued && !m->dot_queued && !m->held && !s->unsettled)
+			smtp_queue_dot(s, m);
+	}
+	struct smtp_msg *w;
+	if (smtp_can_begin(s) && (w = smtp_next_waiting(s)) != NULL)
+		smtp_begin(s, w);
+	smtp_queue_commands(s);
+	smtp_flush(s);
 }
 
-/* A complete reply to the step the session waits for. */
+/* The reply just read refused the transaction of `m`; the first refusal is the one that counts. */
+static void smtp_refused(struct smtp_session *s, struct smtp_msg *m)
+{
+	if (m->failed)
+		return;
+	m->failed = true;
+	m->fail_code = s->reply_code / 100 == 5 ? NL_ERR_SMTP_PERM : NL_ERR_SMTP_TEMP;
+	m->fail_smtp_code = s->reply_code;
+	snprintf(m->fail_reply, sizeof m->fail_reply, "%s", s->reply);
+}
+
+/* The outcome of the reply to a final dot (§4.2.1: the first digit decides). */
+static void smtp_dot_answered(struct smtp_session *s, struct smtp_msg *m)
+{
+	int cls = s->reply_code / 100;
+	enum nl_code oc = cls == 2   ? NL_OK
+	                  : cls == 4 ? NL_ERR_SMTP_TEMP
+	                  : cls == 5 ? NL_ERR_SMTP_PERM
+	                             : NL_ERR_SMTP_UNKNOWN;
+	if (oc == NL_ERR_SMTP_UNKNOWN)
+		smtp_finish(m, oc, "%s answered the final dot with neither yes nor no: %.300s", s->pool->host,
+		            s->reply);
+	else
+		smtp_finish(m, oc, "%s", s->reply);
+	/* A server going away (§3.8) or talking nonsense: what was pipelined behind the dot starts
+	 * again on a fresh connection. */
+	if (s->reply_code == 421 || oc == NL_ERR_SMTP_UNKNOWN)
+		smtp_link_failed(s, s->reply);
+	else
+		smtp_advance(s);
+}
+
+/* A complete reply to the oldest command awaiting one. */
 static void smtp_on_reply(struct smtp_session *s)
 {
 	int code = s->reply_code;
 	int cls = code / 100;
-	if (s->state == SMTP_BUSY && s->body_queued && !s->dot_sent) {
+	struct smtp_msg *tail = s->ntxn > 0 ? s->txn[s->ntxn - 1] : NULL;
+	if (tail && tail->body_queued && !tail->dot_sent) {
 		/* An answer while the body is going out (or held): the server did not wait for the end
 		 * of the data.  A yes may stand for a cut message, so it proves nothing either way. */
 		if (cls == 2)
-			smtp_finish(s, NL_ERR_SMTP_UNKNOWN, "%s answered before the end of the message: %.300s",
-			            s->pool->host, s->reply);
+			smtp_finish(tail, NL_ERR_SMTP_UNKNOWN,
+			            "%s answered before the end of the message: %.300s", s->pool->host,
+			            s->reply);
 		else
-			smtp_finish(s, cls == 5 ? NL_ERR_SMTP_PERM : NL_ERR_SMTP_TEMP, "%s", s->reply);
-		smtp_drop_link(s);
+			smtp_finish(tail, cls == 5 ? NL_ERR_SMTP_PERM : NL_ERR_SMTP_TEMP, "%s", s->reply);
+		smtp_link_failed(s, s->reply);
 		return;
 	}
-	if (s->state != SMTP_BUSY || s->nreplied >= s->nwritten) {
+	if (s->nreplied >= s->nwritten) {
 		/* Nothing was asked: typically 421 before an idle close.  The connection is no good. */
 		smtp_link_failed(s, s->reply_len ? s->reply : "a reply nobody asked for");
 		return;
 	}
-	enum smtp_step st = s->steps[s->nreplied++];
+	struct smtp_cmd c = s->steps[s->nreplied++];
+	if (s->nreplied == s->nwritten) {
+		/* Every command written is answered: the queue starts over. */
+		memmove(s->steps, s->steps + s->nreplied,
+		        (size_t)(s->nsteps - s->nreplied) * sizeof s->steps[0]);
+		s->nsteps -= s->nreplied;
+		s->nwritten = s->nreplied = 0;
+	}
 	s->deadline = nl_monotonic() + (double)s->pool->timeout;
+	if (c.step == STEP_QUIT)
+		return;
+	struct smtp_msg *m = c.m;
+	m->replies++;
 	bool closing = code == 421; /* the server is going away (§3.8) */
-	switch (st) {
+	switch (c.step) {
 	case STEP_RSET:
 		if (cls != 2) {
 			smtp_link_failed(s, s->reply);
@@ -500,13 +695,11 @@ static void smtp_on_reply(struct smtp_session *s)
 	case STEP_MAIL:
 	case STEP_RCPT:
 		if (cls != 2)
-			smtp_refused(s);
+			smtp_refused(s, m);
 		break;
 	case STEP_DATA:
-		if (code == 354 && !s->failed) {
-			smtp_queue_body(s);
-			if (!s->held)
-				smtp_queue_dot(s);
+		if (code == 354 && !m->failed) {
+			smtp_queue_body(s, m);
 			break;
 		}
 		if (code == 354) {
@@ -514,41 +707,30 @@ static void smtp_on_reply(struct smtp_session *s)
 			 * message nobody asked for; leaving is the clean way out. */
 			closing = true;
 		} else {
-			smtp_refused(s);
+			smtp_refused(s, m);
 		}
 		break;
-	case STEP_DOT: {
-		enum nl_code oc = cls == 2 ? NL_OK
-		                  : cls == 4 ? NL_ERR_SMTP_TEMP
-		                  : cls == 5 ? NL_ERR_SMTP_PERM
-		                             : NL_ERR_SMTP_UNKNOWN;
-		if (oc == NL_ERR_SMTP_UNKNOWN)
-			smtp_finish(s, oc, "%s answered the final dot with neither yes nor no: %.300s",
-			            s->pool->host, s->reply);
-		else
-			smtp_finish(s, oc, "%s", s->reply);
-		if (closing || oc == NL_ERR_SMTP_UNKNOWN)
-			smtp_drop_link(s);
+	case STEP_DOT:
+		smtp_dot_answered(s, m);
 		return;
-	}
 	case STEP_QUIT:
 		return;
 	}
-	if (s->failed && (s->nreplied == s->nwritten || !s->pipelining || closing)) {
+	bool answered = smtp_pending_step(s, m)[0] == '\0';
+	if (m->failed && (answered || !s->pipelining || closing)) {
 		/* Refused before the body: every command written has its answer (or the server leaves). */
 		s->need_rset = true;
-		smtp_finish(s, s->fail_code, "%s", s->fail_reply);
-		s->result.smtp_code = s->fail_smtp_code;
-		if (closing || s->nreplied < s->nwritten)
-			smtp_drop_link(s);
-		return;
-	}
-	if (closing) {
+		smtp_finish(m, m->fail_code, "%s", m->fail_reply);
+		m->result.smtp_code = m->fail_smtp_code;
+		if (closing || !answered) {
+			smtp_link_failed(s, s->reply);
+			return;
+		}
+	} else if (closing) {
 		smtp_link_failed(s, s->reply);
 		return;
 	}
-	smtp_queue_commands(s);
-	smtp_flush(s);
+	smtp_advance(s);
 }
 
 /* Keeps printable text of a reply line, as far as it fits (CRs and other controls are dropped). */
@@ -562,7 +744,6 @@ static void smtp_reply_text(struct smtp_session *s, const char *data, size_t len
 	}
 	s->reply[s->reply_len] = '\0';
 }
-
 /* Feeds received bytes through the reply parser: "250-..." continues a reply, "250 ..." ends it
  * (§4.2.1).  The first line is kept whole, later lines without their code. */
 static void smtp_feed(struct smtp_session *s, const char *data, size_t len)
@@ -646,7 +827,9 @@ static void smtp_connect(struct smtp_session *s)
 	s->deadline = INFINITY; /* libcurl keeps the connect and reply timeouts */
 	CURLMcode mc = curl_multi_add_handle(s->pool->multi, s->easy);
 	if (mc != CURLM_OK) {
-		smtp_finish(s, NL_ERR_SMTP_TEMP, "libcurl: %s", curl_multi_strerror(mc));
+		char why[128];
+		snprintf(why, sizeof why, "libcurl: %s", curl_multi_strerror(mc));
+		smtp_finish_all(s, NL_ERR_SMTP_TEMP, why);
 		return;
 	}
 	s->link = LINK_CONNECTING;
@@ -672,35 +855,47 @@ static bool smtp_tls_error(CURLcode rc)
 	}
 }
 
-/* Opening the connection failed: nothing was sent (see transport.h for the codes). */
+/* Opening the connection failed: nothing was sent (see transport.h for the codes); every delivery
+ * waiting for it gets the same outcome. */
 static void smtp_connect_failed(struct smtp_session *s, CURLcode rc)
 {
 	struct nl_smtp *p = s->pool;
 	const char *why = curl_easy_strerror(rc);
 	bool complete_reply = !s->reply_open;
+	char text[NL_TRANSPORT_REPLY_MAX];
+	enum nl_code code = NL_ERR_SMTP_TEMP;
 	smtp_drop_link(s);
-	if (rc == CURLE_LOGIN_DENIED)
-		smtp_finish(s, NL_ERR_AUTH, "authentication failed: %.100s refused the login for user '%.100s': %.250s",
-		            p->host, p->user, s->reply_len ? s->reply : why);
-	else if (rc == CURLE_USE_SSL_FAILED)
-		smtp_finish(s, NL_ERR_TLS,
-		            "%s does not offer STARTTLS, which is required for it (only `starttls = never` in "
-		            "[smtp] would allow plain text)",
-		            p->host);
-	else if (rc == CURLE_PEER_FAILED_VERIFICATION)
-		smtp_finish(s, NL_ERR_TLS,
-		            "TLS with %s failed: its certificate is not trusted (%s); for a private CA set ca_file",
-		            p->host, why);
-	else if (smtp_tls_error(rc))
-		smtp_finish(s, NL_ERR_TLS, "TLS with %s failed: %s", p->host, why);
-	else if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
-	         (rc == CURLE_OPERATION_TIMEDOUT && s->connect_replies == 0 && !s->last_cmd[0]))
-		smtp_finish(s, NL_ERR_SMTP_CONNECT, "cannot reach %s: %s", p->host, why);
-	else if (complete_reply && s->reply_code >= 400 && s->reply_code < 600)
-		smtp_finish(s, NL_ERR_SMTP_TEMP, "%s", s->reply);
-	else
-		smtp_finish(s, NL_ERR_SMTP_TEMP, "%s: %s%s%s", p->host, why, s->last_cmd[0] ? " after " : "",
-		            s->last_cmd);
+	if (rc == CURLE_LOGIN_DENIED) {
+		code = NL_ERR_AUTH;
+		snprintf(text, sizeof text,
+		         "authentication failed: %.100s refused the login for user '%.100s': %.250s", p->host,
+		         p->user, s->reply_len ? s->reply : why);
+	} else if (rc == CURLE_USE_SSL_FAILED) {
+		code = NL_ERR_TLS;
+		snprintf(text, sizeof text,
+		         "%s does not offer STARTTLS, which is required for it (only `starttls = never` in "
+		         "[smtp] would allow plain text)",
+		         p->host);
+	} else if (rc == CURLE_PEER_FAILED_VERIFICATION) {
+		code = NL_ERR_TLS;
+		snprintf(
+		    text, sizeof text,
+		    "TLS with %s failed: its certificate is not trusted (%s); for a private CA set ca_file",
+		    p->host, why);
+	} else if (smtp_tls_error(rc)) {
+		code = NL_ERR_TLS;
+		snprintf(text, sizeof text, "TLS with %s failed: %s", p->host, why);
+	} else if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
+	           (rc == CURLE_OPERATION_TIMEDOUT && s->connect_replies == 0 && !s->last_cmd[0])) {
+		code = NL_ERR_SMTP_CONNECT;
+		snprintf(text, sizeof text, "cannot reach %s: %s", p->host, why);
+	} else if (complete_reply && s->reply_code >= 400 && s->reply_code < 600) {
+		snprintf(text, sizeof text, "%s", s->reply);
+	} else {
+		snprintf(text, sizeof text, "%s: %s%s%s", p->host, why, s->last_cmd[0] ? " after " : "",
+		         s->last_cmd);
+	}
+	smtp_finish_all(s, code, text);
 }
 
 /* Connections libcurl finished opening (or failed to). */
@@ -729,8 +924,7 @@ static void smtp_harvest_connects(struct nl_smtp *p)
 		s->sock = sock;
 		s->txns = 0;
 		s->need_rset = false;
-		if (s->state == SMTP_BUSY)
-			smtp_begin(s);
+		smtp_advance(s);
 	}
 }
 
@@ -738,14 +932,14 @@ static void smtp_harvest_connects(struct nl_smtp *p)
 
 int nl_smtp_slots(const struct nl_smtp *p)
 {
-	return p->nslots;
+	return p->nmsgs;
 }
 
 int nl_smtp_free_slots(const struct nl_smtp *p)
 {
 	int n = 0;
-	for (int i = 0; i < p->nslots; i++)
-		n += p->s[i].state == SMTP_FREE;
+	for (int i = 0; i < p->nmsgs; i++)
+		n += p->m[i].state == SMTP_FREE;
 	return n;
 }
 
@@ -764,61 +958,87 @@ static bool smtp_bad_address(const char *a)
 	return false;
 }
 
+/* How good a place slot `m` is for the next delivery (lower is better): a connection with nothing
+ * to do first, then one that can take it behind its dot; open before opening before closed. */
+static int smtp_slot_rank(const struct smtp_msg *m)
+{
+	const struct smtp_session *s = m->session;
+	int busy = 0;
+	for (int k = 0; k < SMTP_PER_SESSION; k++)
+		busy += s->msgs[k]->state != SMTP_FREE;
+	int link = s->link == LINK_UP ? 0 : s->link == LINK_CONNECTING ? 1 : 2;
+	return busy * 3 + link;
+}
+
 enum nl_code nl_smtp_submit(struct nl_smtp *p, const char *from, const char *rcpt, struct nl_buf *msg,
                             void *tag, bool hold, struct nl_error *err)
 {
-	struct smtp_session *s = NULL;
-	/* Prefer a session whose connection is open. */
-	for (int i = 0; i < p->nslots; i++) {
-		if (p->s[i].state != SMTP_FREE)
+	struct smtp_msg *m = NULL;
+	int best = 0;
+	for (int i = 0; i < p->nmsgs; i++) {
+		if (p->m[i].state != SMTP_FREE)
 			continue;
-		if (!s || (p->s[i].link == LINK_UP && s->link != LINK_UP))
-			s = &p->s[i];
+		int rank = smtp_slot_rank(&p->m[i]);
+		if (!m || rank < best) {
+			m = &p->m[i];
+			best = rank;
+		}
 	}
-	if (!s)
+	if (!m)
 		return nl_fail(err, NL_ERR_USAGE, "no free transport slot");
-	struct nl_buf old = s->msg;
-	s->msg = *msg;
+	struct smtp_session *s = m->session;
+	struct nl_buf old = m->msg;
+	m->msg = *msg;
 	*msg = old;
 	nl_buf_reset(msg);
 	msg->overflow = false;
-	s->tag = tag;
-	s->held = hold;
-	s->restarted = false;
-	memset(&s->result, 0, sizeof s->result);
-	s->result.tag = tag;
-	s->state = SMTP_BUSY;
+	m->tag = tag;
+	m->held = hold;
+	m->restarted = false;
+	m->begun = false;
+	m->seq = ++p->seq;
+	memset(&m->result, 0, sizeof m->result);
+	m->result.tag = tag;
+	m->state = SMTP_BUSY;
 	p->in_flight++;
-	nl_buf_reset(&s->addr);
-	nl_buf_append(&s->addr, from, strlen(from) + 1);
-	s->rcpt_off = s->addr.len;
-	nl_buf_append(&s->addr, rcpt, strlen(rcpt) + 1);
-	s->reply_code = 0;
+	nl_buf_reset(&m->addr);
+	nl_buf_append(&m->addr, from, strlen(from) + 1);
+	m->rcpt_off = m->addr.len;
+	nl_buf_append(&m->addr, rcpt, strlen(rcpt) + 1);
 	if (smtp_bad_address(from) || smtp_bad_address(rcpt) || !*rcpt) {
-		smtp_finish(s, NL_ERR_SMTP_PERM, "an envelope address cannot be sent as it is: <%.200s> to <%.200s>",
-		            from, rcpt);
+		smtp_finish(m, NL_ERR_SMTP_PERM,
+		            "an envelope address cannot be sent as it is: <%.200s> to <%.200s>", from, rcpt);
 		return NL_OK;
 	}
 	if (s->link == LINK_DOWN)
 		smtp_connect(s);
-	else if (s->link == LINK_UP)
-		smtp_begin(s);
+	else
+		smtp_advance(s);
 	return NL_OK;
 }
 
 void nl_smtp_release(struct nl_smtp *p, void *tag)
 {
-	for (int i = 0; i < p->nslots; i++) {
-		struct smtp_session *s = &p->s[i];
-		if (s->state != SMTP_BUSY || s->tag != tag || !s->held)
+	for (int i = 0; i < p->nmsgs; i++) {
+		struct smtp_msg *m = &p->m[i];
+		if (m->state != SMTP_BUSY || m->tag != tag || !m->held)
 			continue;
-		s->held = false;
-		if (s->body_queued && s->link == LINK_UP) {
-			smtp_queue_dot(s);
-			s->deadline = nl_monotonic() + (double)p->timeout;
-			smtp_flush(s);
-		}
+		m->held = false;
+		smtp_advance(m->session);
 		return;
+	}
+}
+
+void nl_smtp_settle(struct nl_smtp *p, void *tag)
+{
+	if (!tag)
+		return;
+	for (int i = 0; i < p->nsessions; i++) {
+		struct smtp_session *s = &p->s[i];
+		if (s->unsettled != tag)
+			continue;
+		s->unsettled = NULL;
+		smtp_advance(s);
 	}
 }
 
@@ -834,27 +1054,29 @@ static void smtp_service(struct smtp_session *s, int revents)
 
 static void smtp_check_deadlines(struct nl_smtp *p, double now)
 {
-	for (int i = 0; i < p->nslots; i++) {
+	for (int i = 0; i < p->nsessions; i++) {
 		struct smtp_session *s = &p->s[i];
-		if (s->state == SMTP_BUSY && s->link == LINK_UP && now >= s->deadline) {
-			char why[64];
-			snprintf(why, sizeof why, "no reply within %ld s", p->timeout);
-			s->restarted = true; /* a silent server is not a closed connection: never move it */
-			smtp_link_failed(s, why);
-		}
+		if (s->link != LINK_UP || now < s->deadline)
+			continue;
+		char why[64];
+		snprintf(why, sizeof why, "no reply within %ld s", p->timeout);
+		for (int k = 0; k < s->ntxn; k++)
+			s->txn[k]->restarted =
+			    true; /* a silent server is not a closed connection: never move it */
+		smtp_link_failed(s, why);
 	}
 }
 
 static size_t smtp_collect(struct nl_smtp *p, struct nl_transport_result *out, size_t max)
 {
 	size_t n = 0;
-	for (int i = 0; i < p->nslots && n < max; i++) {
-		struct smtp_session *s = &p->s[i];
-		if (s->state != SMTP_DONE)
+	for (int i = 0; i < p->nmsgs && n < max; i++) {
+		struct smtp_msg *m = &p->m[i];
+		if (m->state != SMTP_DONE)
 			continue;
-		out[n++] = s->result;
-		s->state = SMTP_FREE;
-		s->tag = NULL;
+		out[n++] = m->result;
+		m->state = SMTP_FREE;
+		m->tag = NULL;
 		p->in_flight--;
 	}
 	return n;
@@ -862,8 +1084,8 @@ static size_t smtp_collect(struct nl_smtp *p, struct nl_transport_result *out, s
 
 static bool smtp_any_done(const struct nl_smtp *p)
 {
-	for (int i = 0; i < p->nslots; i++)
-		if (p->s[i].state == SMTP_DONE)
+	for (int i = 0; i < p->nmsgs; i++)
+		if (p->m[i].state == SMTP_DONE)
 			return true;
 	return false;
 }
@@ -872,8 +1094,8 @@ static bool smtp_any_done(const struct nl_smtp *p)
 static int smtp_poll_ms(const struct nl_smtp *p, int timeout_ms, double now)
 {
 	double soonest = INFINITY;
-	for (int i = 0; i < p->nslots; i++)
-		if (p->s[i].state == SMTP_BUSY && p->s[i].link == LINK_UP && p->s[i].deadline < soonest)
+	for (int i = 0; i < p->nsessions; i++)
+		if (p->s[i].link == LINK_UP && p->s[i].deadline < soonest)
 			soonest = p->s[i].deadline;
 	if (soonest == INFINITY)
 		return timeout_ms;
@@ -888,7 +1110,7 @@ static int smtp_poll_ms(const struct nl_smtp *p, int timeout_ms, double now)
 static unsigned smtp_poll_set(struct nl_smtp *p)
 {
 	unsigned nfds = 0;
-	for (int i = 0; i < p->nslots; i++) {
+	for (int i = 0; i < p->nsessions; i++) {
 		struct smtp_session *s = &p->s[i];
 		if (s->link != LINK_UP)
 			continue;
@@ -906,7 +1128,7 @@ enum nl_code nl_smtp_wait(struct nl_smtp *p, int timeout_ms, struct nl_transport
 	*n = 0;
 	for (int round = 0; round < 2; round++) {
 		bool connecting = false;
-		for (int i = 0; i < p->nslots; i++)
+		for (int i = 0; i < p->nsessions; i++)
 			connecting |= p->s[i].link == LINK_CONNECTING;
 		if (connecting) {
 			int running = 0;
@@ -954,9 +1176,12 @@ const char *nl_smtp_trace(struct nl_smtp *p)
 static void smtp_quit_all(struct nl_smtp *p)
 {
 	int waiting = 0;
-	for (int i = 0; i < p->nslots; i++) {
+	for (int i = 0; i < p->nmsgs; i++)
+		if (p->m[i].state == SMTP_BUSY)
+			p->m[i].state = SMTP_FREE; /* a held dot is never sent; nothing reconnects for it */
+	for (int i = 0; i < p->nsessions; i++) {
 		struct smtp_session *s = &p->s[i];
-		if (s->link != LINK_UP || s->state == SMTP_BUSY || s->out_off < s->out.len) {
+		if (s->link != LINK_UP || s->ntxn > 0 || s->out_off < s->out.len) {
 			smtp_drop_link(s);
 			continue;
 		}
@@ -966,11 +1191,10 @@ static void smtp_quit_all(struct nl_smtp *p)
 			continue;
 		}
 		smtp_trace(p, "> ", "QUIT", 4);
-		s->state = SMTP_BUSY;
-		s->restarted = true; /* a close now is what we asked for */
 		s->nsteps = s->nwritten = 1;
 		s->nreplied = 0;
-		s->steps[0] = STEP_QUIT;
+		s->steps[0].step = STEP_QUIT;
+		s->steps[0].m = NULL;
 		waiting++;
 	}
 	double until = nl_monotonic() + SMTP_CLOSE_WAIT;
@@ -987,16 +1211,14 @@ static void smtp_quit_all(struct nl_smtp *p)
 			if (!p->fds[k].revents)
 				continue;
 			smtp_read(s);
-			if (s->link == LINK_UP && s->nreplied > 0)
-				smtp_drop_link(s);
+			if (s->link == LINK_UP && s->nwritten == 0)
+				smtp_drop_link(s); /* QUIT was answered (the queue started over) */
 			if (s->link == LINK_DOWN)
 				waiting--;
 		}
 	}
-	for (int i = 0; i < p->nslots; i++) {
+	for (int i = 0; i < p->nsessions; i++)
 		smtp_drop_link(&p->s[i]);
-		p->s[i].state = SMTP_FREE;
-	}
 }
 
 void nl_smtp_close(struct nl_smtp *p)
@@ -1005,17 +1227,20 @@ void nl_smtp_close(struct nl_smtp *p)
 		return;
 	if (p->multi)
 		smtp_quit_all(p);
-	for (int i = 0; i < p->nslots; i++) {
+	for (int i = 0; i < p->nsessions; i++) {
 		struct smtp_session *s = &p->s[i];
 		if (s->easy)
 			curl_easy_cleanup(s->easy);
-		nl_buf_free(&s->msg);
-		nl_buf_free(&s->addr);
 		nl_buf_free(&s->out);
+	}
+	for (int i = 0; i < p->nmsgs; i++) {
+		nl_buf_free(&p->m[i].msg);
+		nl_buf_free(&p->m[i].addr);
 	}
 	if (p->multi)
 		curl_multi_cleanup(p->multi);
 	free(p->s);
+	free(p->m);
 	free(p->fds);
 	free(p->owner);
 	free(p->host);

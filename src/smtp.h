@@ -10,6 +10,11 @@
  * A message may be submitted "held": everything up to the final dot is sent, and the dot waits for
  * nl_smtp_release.  The sender journals meanwhile, so the fsync overlaps the network and still lands
  * before the server can take the message.
+ *
+ * Each session holds two deliveries (so a pool has 2 x connections slots): with PIPELINING the next
+ * one's MAIL, RCPT and DATA leave in the same write as the previous final dot (RFC 2920 §3.1), so a
+ * message costs one round trip, not two.  With opt->settle, once a dot was answered (or lost) the
+ * session sends no other dot until nl_smtp_settle says that outcome is durable.
  */
 #ifndef NL_SMTP_H
 #define NL_SMTP_H
@@ -39,6 +44,8 @@ NL_MUST_USE enum nl_code nl_smtp_submit(struct nl_smtp *p, const char *from, con
                             void *tag, bool hold, struct nl_error *err);
 /* Lets the held message submitted with `tag` send its final dot; nothing if there is none. */
 void nl_smtp_release(struct nl_smtp *p, void *tag);
+/* As nl_transport_settle. */
+void nl_smtp_settle(struct nl_smtp *p, void *tag);
 /* As nl_transport_wait. */
 NL_MUST_USE enum nl_code nl_smtp_wait(struct nl_smtp *p, int timeout_ms, struct nl_transport_result *out, size_t max,
                           size_t *n, struct nl_error *err);

@@ -124,7 +124,6 @@ static enum nl_code transport_open_smtp(struct nl_transport *t, const struct nl_
 		else if (opt->starttls == NL_STARTTLS_AUTO && !nl_transport_url_is_loopback(opt->url))
 			use_ssl = CURLUSESSL_ALL; /* RFC 8314: no plain text past the loopback */
 	}
-	t->nslots = opt->connections;
 	return nl_smtp_open(opt, host, use_ssl, &t->smtp, err);
 }
 
@@ -281,7 +280,7 @@ bool nl_transport_is_outbox(const struct nl_transport *t)
 
 int nl_transport_slots(const struct nl_transport *t)
 {
-	return t->nslots;
+	return t->outbox ? t->nslots : nl_smtp_slots(t->smtp);
 }
 
 int nl_transport_free_slots(const struct nl_transport *t)
@@ -360,6 +359,12 @@ void nl_transport_release(struct nl_transport *t, void *tag)
 			return;
 		}
 	}
+}
+
+void nl_transport_settle(struct nl_transport *t, void *tag)
+{
+	if (!t->outbox)
+		nl_smtp_settle(t->smtp, tag);
 }
 
 static size_t transport_collect(struct nl_transport *t, struct nl_transport_result *out, size_t max)

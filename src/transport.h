@@ -42,6 +42,7 @@ struct nl_transport_options {
 	int connections;           /* parallel SMTP sessions, 1..64 */
 	long timeout;              /* seconds: connect, and each SMTP step; <= 0 means 60 */
 	bool trace;                /* keep a protocol trace of commands and replies for -v (AUTH elided) */
+	bool settle;               /* the caller journals outcomes: see nl_transport_settle */
 };
 
 /* One finished delivery.  `code` is
@@ -95,6 +96,10 @@ NL_MUST_USE enum nl_code nl_transport_submit_held(struct nl_transport *t, const 
 /* Lets the held message submitted with `tag` complete; nothing if there is none (it may have
  * failed already: its outcome comes from nl_transport_wait as usual). */
 void nl_transport_release(struct nl_transport *t, void *tag);
+/* With opt.settle: the outcome of `tag`, returned by nl_transport_wait, is durable now.  Until
+ * then, when that message may have reached the server (its final dot left), the connection that
+ * carried it sends no other final dot, so a crash can repeat at most one message per connection. */
+void nl_transport_settle(struct nl_transport *t, void *tag);
 
 /* Runs the network for at most `timeout_ms` (0 = just what is ready now), returning as soon as at
  * least one delivery has finished, on any network activity, or on nl_transport_wakeup.  Up to

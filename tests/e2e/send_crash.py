@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """send_crash.py - crash safety of `mailer send` (doc/DESIGN.md §5, issue 3).
 
-Sends the example article to 5,000 subscribers through Postfix's smtp-sink (4 connections), killing
+Sends the example article to 5,000 subscribers through Postfix's smtp-sink (4 connections, or 16), killing
 the sender with SIGKILL at random moments at least 10 times and re-running it until the campaign is
 complete.  Then every subscriber must have exactly one complete message or, for those in flight at a
 crash, more; the duplicates caused by one crash must not exceed the number of connections.  A

@@ -21,7 +21,7 @@ N = 300
 CONNECTIONS = 4
 
 # strace -f -y lines: "PID sendto(FD<socket:[INODE]>, "…\r\n.\r\n", N, ...) = N" (the dot alone, or after
-# the body when the release came before the 354), "PID pwrite64(FD</path/state.db-wal>, ...",
+# the body when the release came before the 354, either followed by the next envelope), "PID pwrite64(FD</path/state.db-wal>, ...",
 # "PID fdatasync(FD</path/state.db-wal>) = 0"; a call another thread interrupts is split into
 # "PID name(... <unfinished ...>" and "PID <... name resumed>...".
 SEND = re.compile(r'^(\d+) +sendto\((\d+)<socket:[^>]*>, "(.*)", \d+, MSG_NOSIGNAL')
@@ -77,7 +77,9 @@ def main():
                             durable_upto, syncs = max(durable_upto, pending.pop(m.group(1))), syncs + 1
                         continue
                     m = SEND.match(line)
-                    if not m or not (m.group(3) == ".\\r\\n" or m.group(3).endswith("\\r\\n.\\r\\n")):
+                    # the dot alone, at the end of a body, or followed by the next envelope
+                    # (pipelined behind it, RFC 2920 §3.1); a body never holds CRLF.CRLF
+                    if not m or not (m.group(3).startswith(".\\r\\n") or "\\r\\n.\\r\\n" in m.group(3)):
                         continue
                     dots += 1
                     conns.add(m.group(2))

@@ -12,6 +12,10 @@ Writes "ready" to READY once it accepts connections, and runs until SIGTERM.
   --perm ADDR          answer RCPT TO ADDR with 550, always
   --drop-after N       close a connection without a reply at the MAIL after N messages on it
   --silent ADDR        the first time, accept ADDR's data but never answer after the final dot
+  --pipelining         offer PIPELINING in the EHLO reply (aiosmtpd reads pipelined commands anyway)
+  --mail-temp-every K  answer every K-th MAIL on a connection with 451 (with pipelining, the MAIL that
+                       came in the same packet as the previous message's final dot), never twice for
+                       the same sender (each delivery has its own)
 """
 import argparse, asyncio, json, signal, ssl, threading, time
 
@@ -30,6 +34,8 @@ ap.add_argument("--temp", action="append", default=[])
 ap.add_argument("--perm", action="append", default=[])
 ap.add_argument("--drop-after", type=int, default=0)
 ap.add_argument("--silent", action="append", default=[])
+ap.add_argument("--pipelining", action="store_true")
+ap.add_argument("--mail-temp-every", type=int, default=0)
 args = ap.parse_args()
 
 lock = threading.Lock()
@@ -38,6 +44,8 @@ temp_seen = set()
 silent_seen = set()
 conn_ids = {}
 per_conn = {}
+mails_per_conn = {}
+mail_refused = set()
 
 
 class Handler:
@@ -47,11 +55,25 @@ class Handler:
                 conn_ids[id(session)] = len(conn_ids) + 1
             return conn_ids[id(session)]
 
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        if args.pipelining:
+            responses.insert(1, "250-PIPELINING")
+        return responses
+
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
         c = self.conn(session)
         if args.drop_after and per_conn.get(c, 0) >= args.drop_after:
             server.transport.abort()  # gone without a word, as a crashing server would
             return "421 4.3.2 never seen"
+        with lock:
+            mails_per_conn[c] = mails_per_conn.get(c, 0) + 1
+            nth = mails_per_conn[c]
+            refuse = args.mail_temp_every and nth % args.mail_temp_every == 0 and address not in mail_refused
+            if refuse:
+                mail_refused.add(address)
+        if refuse:
+            return "451 4.3.0 Temporary lookup failure, try again"
         envelope.mail_from = address
         envelope.mail_options.extend(mail_options)
         return "250 2.1.0 Ok"

@@ -235,6 +235,30 @@ def scenario_reject(env):
     check(p.returncode == 0 and len(env.received()) == 19, "a re-run does not retry the failed one")
 
 
+def scenario_pipeline(env):
+    """The next envelope rides behind the final dot (RFC 2920 §3.1), and the server refuses some of
+    those pipelined MAILs (451) and RCPTs (550): nothing is lost, nothing is sent twice."""
+    env.subscribers(40)
+    perm = ["sub7@example.test", "sub20@example.test"]
+    env.start("--pipelining", "--mail-temp-every", "3", *[x for a in perm for x in ("--perm", a)])
+    env.conf(f"smtp://127.0.0.1:{env.port}", "connections = 4")
+    p = subprocess.run([MAILER, "-v", "-c", env.path("mailer.conf"), "send", env.article], cwd=env.dir,
+                       capture_output=True, text=True, timeout=300)
+    lines = [l.split(" ", 1)[1] if l[:4].isdigit() else l for l in p.stderr.splitlines()]
+    behind = sum(1 for a, b in zip(lines, lines[1:]) if a == "> ." and b.startswith("> MAIL FROM:"))
+    refused = sum(1 for l in lines if l.startswith("< 451 4.3.0"))
+    print(f"  {behind} envelopes went behind a final dot; {refused} pipelined MAILs were refused with 451")
+    msgs = env.received()
+    j = env.journal()
+    check(p.returncode == 65, "two 550 recipients: exit 65")
+    check(behind >= 20, "the next MAIL FROM follows the final dot without waiting for its reply")
+    check(refused >= 5, "the server refused pipelined MAILs")
+    check(all_once(env, msgs, [a for a in env.addresses if a not in perm]), "the other 38 got one copy each")
+    check(all(j[a][0] == FAILED and "550" in j[a][2] for a in perm), "the 550 recipients are failed with the text")
+    check(all(s == SENT for a, (s, _, _) in j.items() if a not in perm), "every other delivery is sent")
+    check(sum(1 for s, n, _ in j.values() if s == SENT and n >= 2) >= 5, "the 451s were retried in the run")
+
+
 def scenario_drop(env):
     env.subscribers(30)
     env.start("--drop-after", "3")

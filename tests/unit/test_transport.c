@@ -431,7 +431,7 @@ static void test_smtp_held(void **state)
 	int tag;
 	assert_int_equal(nl_transport_submit_held(t, "b@example.test", "r@example.test", &msg, &tag, &err),
 	                 NL_OK);
-	assert_int_equal(nl_transport_free_slots(t), 0);
+	assert_int_equal(nl_transport_free_slots(t), nl_transport_slots(t) - 1);
 	struct nl_transport_result res[1];
 	size_t n = 0;
 	/* For 300 ms the server has the envelope and the body (it said 354) but no final dot: no
@@ -466,6 +466,92 @@ static void test_smtp_held(void **state)
 	pclose(p);
 	assert_non_null(strstr(got, "\n.starts with a dot\nSubject: held\n\n.one\n..two\n.\nlast line\n"));
 	free(cmd);
+	test_stop(sink);
+	test_rm_rf(dir);
+	nl_buf_free(&msg);
+	free(url);
+	free(dir);
+}
+
+/* With opt.settle, the next message on a connection goes out behind the previous one's final dot
+ * (PIPELINING: its MAIL is written before the dot's reply is read), but its own final dot waits
+ * until the previous outcome is settled, so a crash can repeat at most one message per connection. */
+static void test_smtp_settle(void **state)
+{
+	(void)state;
+	char *dir = test_mkdtemp();
+	assert_int_equal(chmod(dir, 0777), 0);
+	int port = test_free_port();
+	pid_t sink = test_start_sink(port, dir);
+	char *url = nl_xasprintf("smtp://127.0.0.1:%d", port);
+	struct nl_transport_options o = {
+	    .url = url, .connections = 1, .timeout = 10, .trace = true, .settle = true};
+	struct nl_transport *t = NULL;
+	struct nl_error err = {0};
+	assert_int_equal(nl_transport_open(&o, &t, &err), NL_OK);
+	assert_int_equal(nl_transport_slots(t), 2);
+	struct nl_buf msg = NL_BUF_INIT;
+	int tags[3];
+	for (int i = 0; i < 2; i++) {
+		test_synthetic(&msg, i);
+		assert_int_equal(
+		    nl_transport_submit(t, "b@example.test", "r@example.test", &msg, &tags[i], &err), NL_OK);
+	}
+	assert_int_equal(nl_transport_free_slots(t), 0);
+	struct nl_transport_result res[2];
+	size_t n = 0;
+	struct nl_buf conversation = NL_BUF_INIT;
+	for (int i = 0; i < 50 && n == 0; i++) {
+		assert_int_equal(nl_transport_wait(t, 200, res, 2, &n, &err), NL_OK);
+		nl_buf_puts(&conversation, nl_transport_trace(t));
+	}
+	assert_int_equal(n, 1);
+	assert_ptr_equal(res[0].tag, &tags[0]);
+	assert_int_equal(res[0].code, NL_OK);
+	/* The second envelope followed the first dot at once. */
+	assert_non_null(strstr(nl_buf_cstr(&conversation), "> .\n> MAIL FROM:<b@example.test>\n"));
+	/* Unsettled: the second message gets its 354 but not its dot. */
+	double until = nl_monotonic() + 0.3;
+	while (nl_monotonic() < until) {
+		assert_int_equal(nl_transport_wait(t, 50, res, 2, &n, &err), NL_OK);
+		assert_int_equal(n, 0);
+		nl_buf_puts(&conversation, nl_transport_trace(t));
+	}
+	const char *c = nl_buf_cstr(&conversation);
+	const char *first_dot = strstr(c, "> .\n");
+	assert_non_null(first_dot);
+	assert_null(strstr(first_dot + 1, "> .\n"));
+	assert_non_null(strstr(first_dot, "< 354"));
+	/* A third one takes the freed slot and waits behind the second. */
+	test_synthetic(&msg, 2);
+	assert_int_equal(nl_transport_submit(t, "b@example.test", "r@example.test", &msg, &tags[2], &err),
+	                 NL_OK);
+	nl_transport_settle(t, &tags[1]); /* not the one it waits for: nothing changes */
+	assert_int_equal(nl_transport_wait(t, 100, res, 2, &n, &err), NL_OK);
+	assert_int_equal(n, 0);
+	nl_transport_settle(t, &tags[0]);
+	size_t got = 0;
+	for (int i = 0; i < 50 && got < 1; i++) {
+		assert_int_equal(nl_transport_wait(t, 200, res, 2, &n, &err), NL_OK);
+		got += n;
+	}
+	assert_int_equal(got, 1);
+	assert_ptr_equal(res[0].tag, &tags[1]);
+	assert_int_equal(res[0].code, NL_OK);
+	nl_transport_settle(t, &tags[1]);
+	got = 0;
+	for (int i = 0; i < 50 && got < 1; i++) {
+		assert_int_equal(nl_transport_wait(t, 200, res, 2, &n, &err), NL_OK);
+		got += n;
+	}
+	assert_int_equal(got, 1);
+	assert_ptr_equal(res[0].tag, &tags[2]);
+	assert_int_equal(res[0].code, NL_OK);
+	nl_buf_free(&conversation);
+	nl_transport_close(t);
+	for (int i = 0; i < 100 && test_count_tree(dir) < 3; i++)
+		usleep(20000);
+	assert_int_equal(test_count_tree(dir), 3);
 	test_stop(sink);
 	test_rm_rf(dir);
 	nl_buf_free(&msg);
@@ -566,6 +652,7 @@ int main(void)
 	    cmocka_unit_test(test_outbox),
 	    cmocka_unit_test(test_outbox_unwritable),
 	    cmocka_unit_test_teardown(test_smtp_held, test_teardown),
+	    cmocka_unit_test_teardown(test_smtp_settle, test_teardown),
 	    cmocka_unit_test(test_password_cmd_first_line),
 	    cmocka_unit_test(test_password_sources),
 	    cmocka_unit_test_teardown(test_smtp_sink, test_teardown),
