@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what mailer needs from Debian 12's archive: build tools and libraries, and with --test the
 # servers and tools the tests start (Postfix's smtp-sink, aiosmtpd, Dovecot, msmtp, Chromium, clang,
-# strace).
+# strace) and the benchmarks' references (smtp-source, msmtp, isync's mbsync).
 # The tests start their own servers on loopback, so the mail daemons these packages bring must not
 # start or be enabled: a policy-rc.d that refuses every start is in place for the length of the
 # install, and the services that this install brought (no unit or init script before it) are
@@ -13,7 +13,7 @@ set -euo pipefail
 build_pkgs=(build-essential cmake pkg-config libcmark-dev libetpan-dev libcurl4-gnutls-dev libgnutls28-dev nettle-dev libsqlite3-dev
             libyaml-dev libinih-dev libcsv-dev libutf8proc-dev libstemmer-dev)
 test_pkgs=(libcmocka-dev postfix python3 python3-aiosmtpd dovecot-imapd msmtp chromium clang
-           libclang-rt-14-dev sqlite3 openssl valgrind procps strace)
+           libclang-rt-14-dev sqlite3 openssl valgrind procps strace isync)
 
 want=("${build_pkgs[@]}")
 [ "${1:-}" = "--test" ] && want+=("${test_pkgs[@]}")
