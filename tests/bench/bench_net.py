@@ -114,8 +114,8 @@ def run(cmd, what, **kw):
     return took
 
 
-def rt_per_msg(secs, conns, msgs, rtt):
-    return f"{secs * conns / msgs / (rtt / 1000):.2f}" if rtt > 0 else "-"
+def rt_per_msg(secs, conns, msgs, rtt, digits=2):
+    return f"{secs * conns / msgs / (rtt / 1000):.{digits}f}" if rtt > 0 else "-"
 
 
 # ---- sending ----
@@ -299,7 +299,7 @@ def bench_collect():
                 check("mbsync")
         total = (lambda s: f"{s / (rtt / 1000):.0f}" if rtt > 0 else "-")
         print(f"{rtt:>6g} {n:>5} {n / ours:>9.0f} {n / ref:>9.0f} {ref / ours:>6.2f} {total(ours):>10} "
-              f"{total(ref):>10} {rt_per_msg(ours, 1, n, rtt):>14} {rt_per_msg(ref, 1, n, rtt):>14}", flush=True)
+              f"{total(ref):>10} {rt_per_msg(ours, 1, n, rtt, 3):>14} {rt_per_msg(ref, 1, n, rtt, 3):>14}", flush=True)
 
 
 def on_term(signum, frame):
