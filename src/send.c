@@ -773,16 +773,16 @@ static enum nl_code send_submit_held(struct send_run *r)
 }
 
 /* How long to wait for more outcomes before committing those gathered, or -1 to commit now.  The
- * messages in flight were all released by the last commit and answer within a round trip; when a
- * commit costs an fsync, taking them into the same commit saves one each, so wait for them about
+ * messages in flight that can finish by themselves were released by the last commit and answer
+ * within a round trip (those pipelined behind an outcome gathered here wait for this commit); when
+ * a commit costs an fsync, taking them into the same commit saves one each, so wait for them about
  * as long as a commit takes (at least a millisecond, the poll's grain; each reply ends the wait
  * early, and the last one ends the gathering). */
 static int send_gather_ms(struct send_run *r)
 {
 	if (!r->hold || r->acc.nresults == 0 || r->stop != NL_OK || r->commit_wait_avg < SEND_INLINE_WAIT)
 		return -1;
-	int in_flight = nl_transport_in_flight(r->t);
-	if (in_flight == 0)
+	if (nl_transport_can_finish(r->t) == 0)
 		return -1;
 	double budget = r->commit_avg > SEND_GATHER_MIN ? r->commit_avg : SEND_GATHER_MIN;
 	if (budget > SEND_GATHER_MAX)

@@ -948,6 +948,16 @@ int nl_smtp_in_flight(const struct nl_smtp *p)
 	return p->in_flight;
 }
 
+int nl_smtp_can_finish(const struct nl_smtp *p)
+{
+	int n = 0;
+	for (int i = 0; i < p->nmsgs; i++) {
+		const struct smtp_msg *m = &p->m[i];
+		n += m->state == SMTP_BUSY && !m->held && (m->dot_queued || !m->session->unsettled);
+	}
+	return n;
+}
+
 /* An address that could not go into a command line as it is (RFC 5321 §4.1.2 leaves no room for
  * controls, spaces or angle brackets outside quotes; the address checks never let them through). */
 static bool smtp_bad_address(const char *a)

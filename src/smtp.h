@@ -38,6 +38,8 @@ void nl_smtp_close(struct nl_smtp *p);
 int nl_smtp_slots(const struct nl_smtp *p);
 int nl_smtp_free_slots(const struct nl_smtp *p);
 int nl_smtp_in_flight(const struct nl_smtp *p);
+/* As nl_transport_can_finish. */
+int nl_smtp_can_finish(const struct nl_smtp *p);
 
 /* As nl_transport_submit; with `hold`, the final dot waits for nl_smtp_release(p, tag). */
 NL_MUST_USE enum nl_code nl_smtp_submit(struct nl_smtp *p, const char *from, const char *rcpt, struct nl_buf *msg,

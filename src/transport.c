@@ -298,6 +298,16 @@ int nl_transport_in_flight(const struct nl_transport *t)
 	return t->outbox ? t->in_flight : nl_smtp_in_flight(t->smtp);
 }
 
+int nl_transport_can_finish(const struct nl_transport *t)
+{
+	if (!t->outbox)
+		return nl_smtp_can_finish(t->smtp);
+	int n = 0;
+	for (int i = 0; i < t->nslots; i++)
+		n += t->slots[i].state == SLOT_BUSY && !t->slots[i].held;
+	return n;
+}
+
 static enum nl_code transport_submit(struct nl_transport *t, const char *from, const char *rcpt,
                                      struct nl_buf *msg, void *tag, bool hold, struct nl_error *err)
 {

@@ -81,6 +81,9 @@ int nl_transport_slots(const struct nl_transport *t);
 int nl_transport_free_slots(const struct nl_transport *t);
 /* Deliveries submitted and not yet returned by nl_transport_wait. */
 int nl_transport_in_flight(const struct nl_transport *t);
+/* Those of them that can finish without a release or a settle from the caller (their outcome may
+ * still come while the caller waits). */
+int nl_transport_can_finish(const struct nl_transport *t);
 
 /* Starts delivering one message (RFC 5322 bytes with CRLF line ends; the transport adds SMTP dot
  * stuffing) from the envelope sender `from` to `rcpt`.  The bytes are swapped, not copied: on return
