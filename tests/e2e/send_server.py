@@ -13,6 +13,7 @@ Writes "ready" to READY once it accepts connections, and runs until SIGTERM.
   --drop-after N       close a connection without a reply at the MAIL after N messages on it
   --silent ADDR        the first time, accept ADDR's data but never answer after the final dot
   --pipelining         offer PIPELINING in the EHLO reply (aiosmtpd reads pipelined commands anyway)
+  --dot-delay MS       answer each final dot MS milliseconds late, as a distant server would
   --mail-temp-every K  answer every K-th MAIL on a connection with 451 (with pipelining, the MAIL that
                        came in the same packet as the previous message's final dot), never twice for
                        the same sender (each delivery has its own)
@@ -36,6 +37,7 @@ ap.add_argument("--drop-after", type=int, default=0)
 ap.add_argument("--silent", action="append", default=[])
 ap.add_argument("--pipelining", action="store_true")
 ap.add_argument("--mail-temp-every", type=int, default=0)
+ap.add_argument("--dot-delay", type=int, default=0)
 args = ap.parse_args()
 
 lock = threading.Lock()
@@ -90,6 +92,8 @@ class Handler:
 
     async def handle_DATA(self, server, session, envelope):
         c = self.conn(session)
+        if args.dot_delay:
+            await asyncio.sleep(args.dot_delay / 1000.0)
         for a in envelope.rcpt_tos:
             if a.lower() in args.silent and a.lower() not in silent_seen:
                 silent_seen.add(a.lower())

@@ -559,6 +559,70 @@ static void test_smtp_settle(void **state)
 	free(dir);
 }
 
+/* Where the next envelope goes adapts to the measured waits: a server that answers the dot much
+ * sooner than the caller settles (loopback, a commit waiting for the disk) gets it after the
+ * dot's reply, so that its exchange overlaps the commit. */
+static void test_smtp_envelope_after_fast_reply(void **state)
+{
+	(void)state;
+	char *dir = test_mkdtemp();
+	assert_int_equal(chmod(dir, 0777), 0);
+	int port = test_free_port();
+	pid_t sink = test_start_sink(port, dir);
+	char *url = nl_xasprintf("smtp://127.0.0.1:%d", port);
+	struct nl_transport_options o = {
+	    .url = url, .connections = 1, .timeout = 10, .trace = true, .settle = true};
+	struct nl_transport *t = NULL;
+	struct nl_error err = {0};
+	assert_int_equal(nl_transport_open(&o, &t, &err), NL_OK);
+	struct nl_buf msg = NL_BUF_INIT;
+	struct nl_buf conversation = NL_BUF_INIT;
+	int tags[4];
+	int submitted = 0, done = 0;
+	for (int round = 0; round < 200 && done < 4; round++) {
+		while (submitted < 4 && nl_transport_free_slots(t) > 0) {
+			test_synthetic(&msg, submitted);
+			assert_int_equal(nl_transport_submit(t, "b@example.test", "r@example.test", &msg,
+			                                     &tags[submitted], &err),
+			                 NL_OK);
+			submitted++;
+		}
+		struct nl_transport_result res[2];
+		size_t n = 0;
+		assert_int_equal(nl_transport_wait(t, 100, res, 2, &n, &err), NL_OK);
+		nl_buf_puts(&conversation, nl_transport_trace(t));
+		for (size_t i = 0; i < n; i++) {
+			assert_int_equal(res[i].code, NL_OK);
+			usleep(30000); /* a slow commit */
+			nl_transport_settle(t, res[i].tag);
+			done++;
+		}
+	}
+	assert_int_equal(done, 4);
+	nl_buf_puts(&conversation, nl_transport_trace(t));
+	/* Before anything is measured, the second envelope goes behind the first dot ... */
+	const char *c = nl_buf_cstr(&conversation);
+	const char *dot = strstr(c, "> .\n");
+	assert_non_null(dot);
+	assert_int_equal(strncmp(dot + 4, "> MAIL FROM:", 12), 0);
+	/* ... and once the dot's reply is known to come sooner than the settle, the last one waits for it. */
+	const char *last = dot;
+	for (const char *d = dot; (d = strstr(d + 1, "> .\n")) != NULL;)
+		last = d;
+	assert_ptr_not_equal(last, dot);
+	const char *prev = dot;
+	for (const char *d = dot; (d = strstr(d + 1, "> .\n")) != NULL && d != last;)
+		prev = d;
+	assert_int_equal(strncmp(prev + 4, "< 250", 5), 0);
+	nl_buf_free(&conversation);
+	nl_transport_close(t);
+	test_stop(sink);
+	test_rm_rf(dir);
+	nl_buf_free(&msg);
+	free(url);
+	free(dir);
+}
+
 static void test_smtp_unreachable(void **state)
 {
 	(void)state;
@@ -653,6 +717,7 @@ int main(void)
 	    cmocka_unit_test(test_outbox_unwritable),
 	    cmocka_unit_test_teardown(test_smtp_held, test_teardown),
 	    cmocka_unit_test_teardown(test_smtp_settle, test_teardown),
+	    cmocka_unit_test_teardown(test_smtp_envelope_after_fast_reply, test_teardown),
 	    cmocka_unit_test(test_password_cmd_first_line),
 	    cmocka_unit_test(test_password_sources),
 	    cmocka_unit_test_teardown(test_smtp_sink, test_teardown),
