@@ -786,8 +786,10 @@ void nl_inspection_clear(struct nl_inspection *in)
 /* ---- Reading ahead: a Maildir or an mbox is read, hashed, parsed and analysed by a second
  * thread while this one matches and records the messages before.  The other thread touches only
  * the mailbox and the modules collect_parse names, this one only the state and the rest; they meet
- * in a queue of at most COLLECT_AHEAD messages and COLLECT_AHEAD_BYTES.  (IMAP is not read ahead:
- * its session also serves the `after` commands between batches, and the network is its bound.)
+ * in a queue of at most COLLECT_AHEAD messages and COLLECT_AHEAD_BYTES.  IMAP is read ahead too
+ * when `after` is keep, so that a fetch overlaps the recording of the batch before (2,000 replies
+ * through Dovecot on loopback: 12,300-14,100/s read here, 16,100/s ahead); otherwise its session
+ * also serves the `after` commands between batches, from this thread, and is read here.
  * ---- */
 
 #define COLLECT_AHEAD 64
@@ -799,6 +801,7 @@ struct collect_ahead_item {
 	enum nl_code nrc; /* nl_inbox_next's: NL_OK, NL_ERR_NOT_FOUND at the end, or a failure */
 	struct nl_error ierr;
 	char *location;
+	uint32_t uid; /* IMAP */
 	char *data;
 	size_t len;
 	struct collect_parsed parsed; /* when nrc is NL_OK */
@@ -831,8 +834,10 @@ static void *collect_ahead_run(void *arg)
 		struct collect_ahead_item it = {0};
 		struct nl_inbox_message m;
 		it.nrc = nl_inbox_next(a->inbox, &m, &it.ierr);
-		if (it.nrc != NL_ERR_NOT_FOUND)
+		if (it.nrc != NL_ERR_NOT_FOUND) {
 			it.location = nl_xstrdup(m.location ? m.location : "?");
+			it.uid = m.uid;
+		}
 		if (it.nrc == NL_OK) {
 			it.data = nl_xmalloc(m.len + 1);
 			memcpy(it.data, m.data, m.len);
@@ -941,7 +946,8 @@ enum nl_code nl_collect_run(struct nl_store *store, const struct nl_collect_opti
 	size_t total = nl_inbox_count(inbox), batch = opt->batch ? opt->batch : 4096;
 	col = nl_collector_new(store, opt->unsubscribe_mailto, opt->reply_to);
 	uids = nl_xmalloc(batch * sizeof *uids);
-	ahead = imap ? NULL : collect_ahead_start(inbox, col->unsubscribe_address);
+	if (!imap || opt->after == NL_AFTER_KEEP)
+		ahead = collect_ahead_start(inbox, col->unsubscribe_address);
 	bool more = true;
 	while (more) {
 		size_t n_uids = 0, n = 0;
@@ -958,6 +964,7 @@ enum nl_code nl_collect_run(struct nl_store *store, const struct nl_collect_opti
 				nrc = it.nrc;
 				ierr = it.ierr;
 				m.location = it.location;
+				m.uid = it.uid;
 				m.len = it.len;
 			} else {
 				nrc = nl_inbox_next(inbox, &m, &ierr);
