@@ -14,7 +14,9 @@
  * Each session holds two deliveries (so a pool has 2 x connections slots): with PIPELINING the next
  * one's MAIL, RCPT and DATA leave in the same write as the previous final dot (RFC 2920 §3.1), so a
  * message costs one round trip, not two.  With opt->settle, once a dot was answered (or lost) the
- * session sends no other dot until nl_smtp_settle says that outcome is durable.
+ * session sends no other dot until nl_smtp_settle says that outcome is durable; and where the
+ * server answers sooner than the settles come (loopback), the next envelope waits for the dot's
+ * reply instead, which overlaps its exchange with the caller's commit.
  */
 #ifndef NL_SMTP_H
 #define NL_SMTP_H
