@@ -6,13 +6,14 @@
  * verify).  Plain text is allowed only to a loopback host.  Only what is new is fetched: one UID
  * FETCH last+1:* (UID RFC822.SIZE) lists the new messages with their sizes while UIDVALIDITY is
  * unchanged (RFC 9051 §2.3.1.1), then each batch is one UID FETCH BODY.PEEK[] (which leaves \Seen
- * alone) of about INBOX_FETCH_BYTES of those within the size bound.  Each exchange is a round trip,
- * so there are as few as the protocol allows: the greeting, STARTTLS, LOGIN, SELECT, the list, a
- * fetch per batch (a whole mailbox of replies is usually one), the `after` action per batch of the
- * caller, LOGOUT; the capabilities come with the greeting and the LOGIN reply where the server
- * sends them (Dovecot does), and only otherwise from one CAPABILITY.  Every step after the TCP connect has a
- * deadline and ends at an end of file (inbox_stream.h); a lost connection is opened again, a few times, and
- * the scan goes on from the next UID.  After the caller has recorded messages: UID STORE +FLAGS
+ * alone) of up to INBOX_FETCH_BATCH messages and about INBOX_FETCH_BYTES of those within the size
+ * bound.  Each exchange is a round trip, so there are as few as libetpan's one-command-at-a-time
+ * API allows: the greeting, STARTTLS, LOGIN, SELECT, the list, a fetch per batch, the `after`
+ * action per batch of the caller, LOGOUT (with after = keep sent after the last fetch, without
+ * waiting); the capabilities come with the greeting and the LOGIN reply where the server sends them
+ * (Dovecot does), and only otherwise from one CAPABILITY.  Every step after the TCP connect has a
+ * deadline and ends at an end of file (inbox_stream.h); a lost connection is opened again, a few
+ * times, and the scan goes on from the next UID.  After the caller has recorded messages: UID STORE +FLAGS
  * (\Seen), or UID MOVE (RFC 6851), or UID COPY + \Deleted + UID EXPUNGE of exactly those UIDs
  * (RFC 4315 UIDPLUS); without UIDPLUS the originals stay, marked \Deleted, never purged.
  *
@@ -56,9 +57,9 @@ enum inbox_kind { INBOX_IMAP, INBOX_MAILDIR, INBOX_MBOX };
  * libetpan's reading of one response grows faster than its size: on loopback 2,000 small replies
  * read at 13,000/s in two fetches and at 8,600/s in one. */
 #define INBOX_FETCH_BATCH 1024
+#define INBOX_FETCH_BYTES (8u << 20)
 /* What is read of the answer to a LOGOUT sent ahead (a BYE and an OK) before closing. */
 #define INBOX_LOGOUT_READ 4096
-#define INBOX_FETCH_BYTES (8u << 20)
 /* After a lost connection, how many times the session is opened again before giving up. */
 #define INBOX_RECONNECTS 3
 
