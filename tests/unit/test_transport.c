@@ -473,19 +473,44 @@ static void test_smtp_held(void **state)
 	free(dir);
 }
 
+/* A smtp-sink that dumps what it takes into a fresh directory, and its URL. */
+struct test_sink {
+	char *dir;
+	pid_t pid;
+	char *url;
+};
+
+static void test_sink_start(struct test_sink *k)
+{
+	k->dir = test_mkdtemp();
+	assert_int_equal(chmod(k->dir, 0777), 0);
+	int port = test_free_port();
+	k->pid = test_start_sink(port, k->dir);
+	k->url = nl_xasprintf("smtp://127.0.0.1:%d", port);
+}
+
+/* Waits (boundedly) for `files` dumps, checks there are that many, and stops the sink. */
+static void test_sink_finish(struct test_sink *k, int files)
+{
+	for (int i = 0; i < 100 && test_count_tree(k->dir) < files; i++)
+		usleep(20000);
+	assert_int_equal(test_count_tree(k->dir), files);
+	test_stop(k->pid);
+	test_rm_rf(k->dir);
+	free(k->url);
+	free(k->dir);
+}
+
 /* With opt.settle, the next message on a connection goes out behind the previous one's final dot
  * (PIPELINING: its MAIL is written before the dot's reply is read), but its own final dot waits
  * until the previous outcome is settled, so a crash can repeat at most one message per connection. */
 static void test_smtp_settle(void **state)
 {
 	(void)state;
-	char *dir = test_mkdtemp();
-	assert_int_equal(chmod(dir, 0777), 0);
-	int port = test_free_port();
-	pid_t sink = test_start_sink(port, dir);
-	char *url = nl_xasprintf("smtp://127.0.0.1:%d", port);
+	struct test_sink k;
+	test_sink_start(&k);
 	struct nl_transport_options o = {
-	    .url = url, .connections = 1, .timeout = 10, .trace = true, .settle = true};
+	    .url = k.url, .connections = 1, .timeout = 10, .trace = true, .settle = true};
 	struct nl_transport *t = NULL;
 	struct nl_error err = {0};
 	assert_int_equal(nl_transport_open(&o, &t, &err), NL_OK);
@@ -549,14 +574,8 @@ static void test_smtp_settle(void **state)
 	assert_int_equal(res[0].code, NL_OK);
 	nl_buf_free(&conversation);
 	nl_transport_close(t);
-	for (int i = 0; i < 100 && test_count_tree(dir) < 3; i++)
-		usleep(20000);
-	assert_int_equal(test_count_tree(dir), 3);
-	test_stop(sink);
-	test_rm_rf(dir);
+	test_sink_finish(&k, 3);
 	nl_buf_free(&msg);
-	free(url);
-	free(dir);
 }
 
 /* Where the next envelope goes adapts to the measured waits: a server that answers the dot much
@@ -565,13 +584,10 @@ static void test_smtp_settle(void **state)
 static void test_smtp_envelope_after_fast_reply(void **state)
 {
 	(void)state;
-	char *dir = test_mkdtemp();
-	assert_int_equal(chmod(dir, 0777), 0);
-	int port = test_free_port();
-	pid_t sink = test_start_sink(port, dir);
-	char *url = nl_xasprintf("smtp://127.0.0.1:%d", port);
+	struct test_sink k;
+	test_sink_start(&k);
 	struct nl_transport_options o = {
-	    .url = url, .connections = 1, .timeout = 10, .trace = true, .settle = true};
+	    .url = k.url, .connections = 1, .timeout = 10, .trace = true, .settle = true};
 	struct nl_transport *t = NULL;
 	struct nl_error err = {0};
 	assert_int_equal(nl_transport_open(&o, &t, &err), NL_OK);
@@ -616,11 +632,8 @@ static void test_smtp_envelope_after_fast_reply(void **state)
 	assert_int_equal(strncmp(prev + 4, "< 250", 5), 0);
 	nl_buf_free(&conversation);
 	nl_transport_close(t);
-	test_stop(sink);
-	test_rm_rf(dir);
+	test_sink_finish(&k, 4);
 	nl_buf_free(&msg);
-	free(url);
-	free(dir);
 }
 
 static void test_smtp_unreachable(void **state)
